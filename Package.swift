@@ -1,0 +1,70 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Baton",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "baton", targets: ["baton"]),
+        .library(name: "BatonSpec", targets: ["BatonSpec"]),
+        .library(name: "BatonRuntime", targets: ["BatonRuntime"]),
+        .library(name: "BatonTesting", targets: ["BatonTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
+    ],
+    targets: [
+        // Spec text -> located syntax tree -> checked, resolved model + diagnostics.
+        .target(
+            name: "BatonSpec",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        // What generated code links: deadlines, policies, the graph executor, sagas, telemetry.
+        .target(
+            name: "BatonRuntime",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        // What users' tests link: the manual clock, scripted mocks, fault injection.
+        .target(
+            name: "BatonTesting",
+            dependencies: ["BatonRuntime"]
+        ),
+        .executableTarget(
+            name: "baton",
+            dependencies: [
+                "BatonSpec",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "BatonSpecTests",
+            dependencies: ["BatonSpec"]
+        ),
+        .testTarget(
+            name: "BatonRuntimeTests",
+            dependencies: [
+                "BatonRuntime",
+                "BatonTesting",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        .testTarget(
+            name: "BatonCLITests",
+            dependencies: [
+                "baton",
+                "BatonSpec",
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,133 @@
+/// How serious a finding is. Errors stop generation; warnings fail `baton lint` only with `--strict`.
+public enum Severity: String, Sendable, Hashable, Codable, Comparable {
+    case warning
+    case error
+
+    public static func < (lhs: Severity, rhs: Severity) -> Bool {
+        lhs == .warning && rhs == .error
+    }
+}
+
+/// A 1-based position in a spec file. Columns count Unicode scalars, as libyaml does.
+public struct SourceLocation: Sendable, Hashable, Codable, Comparable {
+    /// The file as the user named it (relative paths stay relative).
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool {
+        (lhs.file, lhs.line, lhs.column) < (rhs.file, rhs.line, rhs.column)
+    }
+}
+
+/// One finding of the loader or the checker.
+///
+/// The rule id is the stable part that CI depends on; the message wording may change.
+public struct Diagnostic: Sendable, Hashable, Codable {
+    public var rule: Rule
+    public var severity: Severity
+    public var location: SourceLocation
+    public var message: String
+    /// A concrete fix, e.g. "did you mean 'maxAttempts'?", when one is known.
+    public var suggestion: String?
+
+    public init(
+        _ rule: Rule,
+        _ message: String,
+        at location: SourceLocation,
+        severity: Severity? = nil,
+        suggestion: String? = nil
+    ) {
+        self.rule = rule
+        self.severity = severity ?? rule.defaultSeverity
+        self.location = location
+        self.message = message
+        self.suggestion = suggestion
+    }
+}
+
+/// The stable rule ids of spec-v1 §8.
+public enum Rule: String, Sendable, Hashable, Codable, CaseIterable {
+    case yamlSyntax = "yaml-syntax"
+    case duplicateKey = "duplicate-key"
+    case unknownKey = "unknown-key"
+    case missingKey = "missing-key"
+    case invalidValue = "invalid-value"
+    case invalidDuration = "invalid-duration"
+    case invalidName = "invalid-name"
+    case duplicateName = "duplicate-name"
+    case unknownType = "unknown-type"
+    case recursiveType = "recursive-type"
+    case unknownService = "unknown-service"
+    case unknownOperation = "unknown-operation"
+    case unknownPolicy = "unknown-policy"
+    case unknownStep = "unknown-step"
+    case unknownField = "unknown-field"
+    case missingField = "missing-field"
+    case typeMismatch = "type-mismatch"
+    case invalidExpression = "invalid-expression"
+    case asyncOutputUsed = "async-output-used"
+    case dependencyCycle = "dependency-cycle"
+    case missingDeadline = "missing-deadline"
+    case deadlineBudget = "deadline-budget"
+    case retryBudget = "retry-budget"
+    case unsafeRetry = "unsafe-retry"
+    case cacheOnWrite = "cache-on-write"
+    case missingCompensation = "missing-compensation"
+    case unusedType = "unused-type"
+    case unusedService = "unused-service"
+    case unusedOperation = "unused-operation"
+
+    /// The stable id, e.g. `unknown-key`.
+    public var id: String { rawValue }
+
+    public var defaultSeverity: Severity {
+        switch self {
+        case .retryBudget, .missingCompensation, .unusedType, .unusedService, .unusedOperation:
+            .warning
+        default:
+            .error
+        }
+    }
+
+    /// One sentence for rule listings (SARIF `shortDescription`, docs).
+    public var summary: String {
+        switch self {
+        case .yamlSyntax: "The file is not valid YAML."
+        case .duplicateKey: "A mapping repeats a key."
+        case .unknownKey: "A mapping has a key the spec format does not define."
+        case .missingKey: "A mapping lacks a required key."
+        case .invalidValue: "A value has the wrong kind or is out of range."
+        case .invalidDuration: "A duration is not of the form <number><unit>, unit us, ms, s, m or h, and > 0."
+        case .invalidName: "A name does not match its pattern (types UpperCamelCase, everything else lowerCamelCase)."
+        case .duplicateName: "Two declarations produce the same name."
+        case .unknownType: "A type reference names no declared or built-in type."
+        case .recursiveType: "A record contains itself without an optional or array in between."
+        case .unknownService: "A call names a service that is not declared."
+        case .unknownOperation: "A call names an operation the service does not declare."
+        case .unknownPolicy: "A policy reference names no entry under `policies`."
+        case .unknownStep: "An expression refers to a step that does not exist."
+        case .unknownField: "An expression or mapping names a field the type does not have."
+        case .missingField: "A required field of the target type is not given."
+        case .typeMismatch: "A value's type does not match the type it fills."
+        case .invalidExpression: "An expression or condition is malformed."
+        case .asyncOutputUsed: "The output of an async step is referenced; async steps are not awaited."
+        case .dependencyCycle: "Steps depend on each other in a cycle."
+        case .missingDeadline: "A workflow has no deadline."
+        case .deadlineBudget: "A chain of required steps cannot finish within the deadline even with single attempts."
+        case .retryBudget: "The deadline cannot fit the configured attempts, timeouts and backoffs along a chain."
+        case .unsafeRetry: "A write operation is retried or hedged without an idempotency key."
+        case .cacheOnWrite: "A write operation has a cache."
+        case .missingCompensation: "A write step has no compensation although a later required step can fail after it."
+        case .unusedType: "A type is declared but never used."
+        case .unusedService: "A service is declared but never called."
+        case .unusedOperation: "An operation is declared but never called."
+        }
+    }
+}

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+@main
+struct Baton: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "baton", abstract: "Baton orchestration specs.")
+}
