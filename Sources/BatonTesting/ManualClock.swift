@@ -1,0 +1,156 @@
+import BatonRuntime
+import Synchronization
+
+/// A clock that moves only when a test tells it to.
+///
+/// Time starts at ``BatonInstant/zero``. A task that sleeps on this clock is parked until
+/// ``advance(by:)`` or ``advance(to:)`` moves time to or past its deadline. Advancing wakes the
+/// due sleepers one at a time in deadline order (ties in the order they went to sleep), and sets
+/// ``now`` to each sleeper's deadline before waking it.
+///
+/// Woken tasks run concurrently with the test, so a test that steps through a chain of sleeps
+/// waits for the next sleeper explicitly instead of yielding and hoping:
+///
+/// ```swift
+/// let clock = ManualClock()
+/// let run = Task { try await orchestrator.checkout(input) }
+/// await clock.waitForSleepers(count: 2)   // both root steps are in flight
+/// clock.advance(by: .milliseconds(10))    // the first finishes at t+10ms
+/// await clock.waitForSleepers(count: 2)   // its dependant has started
+/// ```
+///
+/// There are no yield heuristics: every wait is on a registered sleeper, so tests are deterministic
+/// under any load.
+public final class ManualClock: Clock, Sendable {
+    public typealias Instant = BatonInstant
+
+    private struct Sleeper {
+        var id: UInt64
+        var deadline: BatonInstant
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct Waiter {
+        var count: Int
+        var continuation: CheckedContinuation<Void, Never>
+    }
+
+    private struct State {
+        var now: BatonInstant = .zero
+        var nextID: UInt64 = 0
+        /// Kept sorted by (deadline, id).
+        var sleepers: [Sleeper] = []
+        var waiters: [Waiter] = []
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// This clock wrapped for the runtime (keeps the same origin).
+    public var asAnyClock: AnyClock { AnyClock(self) }
+
+    public var now: BatonInstant { state.withLock { $0.now } }
+
+    public var minimumResolution: Duration { .zero }
+
+    /// The number of tasks currently sleeping on this clock.
+    public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+
+    /// The earliest deadline among the sleepers, if any.
+    public var nextDeadline: BatonInstant? { state.withLock { $0.sleepers.first?.deadline } }
+
+    public func sleep(until deadline: BatonInstant, tolerance: Duration? = nil) async throws {
+        try Task.checkCancellation()
+        let id: UInt64 = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let (resumeNow, satisfied) = state.withLock { state -> (Bool, [Waiter]) in
+                    if deadline <= state.now || Task.isCancelled {
+                        return (true, [])
+                    }
+                    let sleeper = Sleeper(id: id, deadline: deadline, continuation: continuation)
+                    let index = state.sleepers.firstIndex { ($0.deadline, $0.id) > (deadline, id) } ?? state.sleepers.endIndex
+                    state.sleepers.insert(sleeper, at: index)
+                    return (false, Self.takeSatisfiedWaiters(&state))
+                }
+                if resumeNow {
+                    if Task.isCancelled {
+                        continuation.resume(throwing: CancellationError())
+                    } else {
+                        continuation.resume()
+                    }
+                }
+                for waiter in satisfied { waiter.continuation.resume() }
+            }
+        } onCancel: {
+            let cancelled = state.withLock { state -> Sleeper? in
+                guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.sleepers.remove(at: index)
+            }
+            cancelled?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Moves time forward by `duration`, waking every sleeper that becomes due, in order.
+    public func advance(by duration: Duration) {
+        advance(to: now.advanced(by: duration))
+    }
+
+    /// Moves time to `instant` (never backwards), waking every sleeper due by then, in order.
+    public func advance(to instant: BatonInstant) {
+        while let due = popNextSleeper(dueBy: instant) {
+            due.continuation.resume()
+        }
+        state.withLock { state in
+            if state.now < instant { state.now = instant }
+        }
+    }
+
+    /// Moves time to the earliest sleeper's deadline and wakes the sleepers due then.
+    /// Returns `false` (and leaves time alone) when nobody sleeps.
+    @discardableResult
+    public func advanceToNextDeadline() -> Bool {
+        guard let next = nextDeadline else { return false }
+        advance(to: next)
+        return true
+    }
+
+    /// Suspends until at least `count` tasks sleep on this clock.
+    ///
+    /// This is the barrier that makes tests deterministic: wait for the work you expect to be
+    /// parked before moving time.
+    public func waitForSleepers(count: Int) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { state -> Bool in
+                if state.sleepers.count >= count { return true }
+                state.waiters.append(Waiter(count: count, continuation: continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    private func popNextSleeper(dueBy instant: BatonInstant) -> Sleeper? {
+        state.withLock { state in
+            guard let first = state.sleepers.first, first.deadline <= instant else { return nil }
+            state.sleepers.removeFirst()
+            if state.now < first.deadline { state.now = first.deadline }
+            return first
+        }
+    }
+
+    private static func takeSatisfiedWaiters(_ state: inout State) -> [Waiter] {
+        let count = state.sleepers.count
+        var satisfied: [Waiter] = []
+        state.waiters.removeAll { waiter in
+            guard waiter.count <= count else { return false }
+            satisfied.append(waiter)
+            return true
+        }
+        return satisfied
+    }
+}
