@@ -1,0 +1,81 @@
+import Synchronization
+
+/// What the attempts of one step amounted to, for the run report.
+public struct AttemptSummary: Sendable, Hashable {
+    /// Attempts started, hedges included.
+    public var attempts: Int
+    /// The endpoint of the last attempt, when the service declares endpoints.
+    public var endpoint: Endpoint?
+    /// The class of each failed attempt, in order.
+    public var failures: [ErrorClass]
+
+    public init(attempts: Int = 0, endpoint: Endpoint? = nil, failures: [ErrorClass] = []) {
+        self.attempts = attempts
+        self.endpoint = endpoint
+        self.failures = failures
+    }
+}
+
+/// Collects what happens to the attempts of one step while its policies run.
+///
+/// The graph executor makes one per step and reads it for the report; policies (retry, hedging,
+/// routing) write to it. Safe to use from concurrent attempts.
+public final class AttemptLog: Sendable {
+    private let state = Mutex(AttemptSummary())
+
+    public init() {}
+
+    /// Records the start of an attempt and returns its number (1 for the first).
+    @discardableResult
+    public func beginAttempt(endpoint: Endpoint? = nil) -> Int {
+        state.withLock { summary in
+            summary.attempts += 1
+            if let endpoint { summary.endpoint = endpoint }
+            return summary.attempts
+        }
+    }
+
+    /// Records that an attempt failed with an error of `errorClass`.
+    public func recordFailure(_ errorClass: ErrorClass) {
+        state.withLock { $0.failures.append(errorClass) }
+    }
+
+    /// What has been recorded so far.
+    public var summary: AttemptSummary { state.withLock { $0 } }
+}
+
+/// Runs one call of a step under its resilience policies (spec-v1 §7.4).
+///
+/// The graph executor hands each step's call to its policy; the policy decides how many attempts
+/// are made, where, and when. Implementations call ``AttemptLog/beginAttempt(endpoint:)`` for each
+/// attempt and pass the attempt's number and endpoint on in the ``CallContext``.
+public protocol CallPolicy: Sendable {
+    func run<T: Sendable>(
+        _ context: CallContext,
+        log: AttemptLog,
+        _ call: @escaping @Sendable (CallContext) async throws -> T
+    ) async throws -> T
+}
+
+/// The policy of a step with no resilience settings: one attempt, bounded by `timeout` (if any)
+/// and the run's deadline.
+public struct SingleAttempt: CallPolicy {
+    public var timeout: Duration?
+    public var clock: AnyClock
+
+    public init(timeout: Duration? = nil, clock: AnyClock) {
+        self.timeout = timeout
+        self.clock = clock
+    }
+
+    public func run<T: Sendable>(
+        _ context: CallContext,
+        log: AttemptLog,
+        _ call: @escaping @Sendable (CallContext) async throws -> T
+    ) async throws -> T {
+        var context = context
+        context.attempt = log.beginAttempt()
+        let attemptContext = context
+        return try await withAttemptTimeout(timeout, clock: clock) { try await call(attemptContext) }
+    }
+}
