@@ -62,10 +62,13 @@ public protocol CallPolicy: Sendable {
 public struct SingleAttempt: CallPolicy {
     public var timeout: Duration?
     public var clock: AnyClock
+    /// Classifies the attempt's failure for the ``AttemptLog``.
+    public var classifier: ErrorClassifier
 
-    public init(timeout: Duration? = nil, clock: AnyClock) {
+    public init(timeout: Duration? = nil, clock: AnyClock, classifier: ErrorClassifier = .standard) {
         self.timeout = timeout
         self.clock = clock
+        self.classifier = classifier
     }
 
     public func run<T: Sendable>(
@@ -76,6 +79,11 @@ public struct SingleAttempt: CallPolicy {
         var context = context
         context.attempt = log.beginAttempt()
         let attemptContext = context
-        return try await withAttemptTimeout(timeout, clock: clock) { try await call(attemptContext) }
+        do {
+            return try await withAttemptTimeout(timeout, clock: clock) { try await call(attemptContext) }
+        } catch {
+            log.recordFailure(classifier.classify(error).errorClass)
+            throw error
+        }
     }
 }
