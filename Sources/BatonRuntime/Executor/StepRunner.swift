@@ -1,0 +1,256 @@
+import Tracing
+
+/// Runs one step (or its compensation, or its background call) with its output type known.
+///
+/// The closures stored in `StepNode` call these with their generic parameters bound, so the
+/// policy call, the fallback and the slot write are specialised per step type; only the slot
+/// store is type-erased.
+enum StepRunner {
+    /// Runs an awaited step to its outcome: the call under its policy, then the fallback.
+    static func execute<Input: Sendable, Output: Sendable>(
+        _ spec: StepSpec<Input>,
+        _ call: @escaping @Sendable (Input, StepValues, CallContext) async throws -> Output,
+        _ fallback: StepFallback<Input, Output>?,
+        _ run: RunContext<Input>
+    ) async -> StepCompletion {
+        let environment = run.environment
+        let clock = environment.clock
+        let startedAt = clock.now
+        let context = CallContext(
+            workflow: spec.workflow,
+            step: spec.step,
+            deadline: run.deadline,
+            correlationID: run.correlationID,
+            idempotencyKey: spec.idempotencyKey?(run.input, run.values)
+        )
+        let log = AttemptLog()
+        let primaryError: any Error
+        do {
+            let value = try await spec.policy.run(context, log: log, attempt(call, spec: spec, run: run))
+            run.values.store(value, at: spec.index)
+            return finish(spec, .succeeded, startedAt: startedAt, clock: clock, log: log)
+        } catch {
+            primaryError = error
+        }
+
+        let primaryClass = errorClass(of: primaryError, deadline: run.deadline)
+        // A fallback is a new piece of work: it is not started once the run is cancelled (saga or
+        // caller) or out of time.
+        if let fallback, primaryClass != .cancelled, !Task.isCancelled, !run.deadline.hasExpired {
+            switch fallback.kind {
+            case .value(let value):
+                run.values.store(value, at: spec.index)
+                return finish(spec, .fallback, errorClass: primaryClass, startedAt: startedAt, clock: clock, log: log)
+            case .call(let policy, let fallbackCall):
+                let fallbackLog = AttemptLog()
+                do {
+                    let value = try await policy.run(context, log: fallbackLog, attempt(fallbackCall, spec: spec, run: run))
+                    run.values.store(value, at: spec.index)
+                    return finish(
+                        spec,
+                        .fallback,
+                        errorClass: primaryClass,
+                        startedAt: startedAt,
+                        clock: clock,
+                        log: log,
+                        fallbackLog: fallbackLog
+                    )
+                } catch {
+                    // The step reports the primary call's error: it says why the step failed; the
+                    // fallback's attempts still count.
+                    return finish(
+                        spec,
+                        outcome(for: errorClass(of: primaryError, deadline: run.deadline)),
+                        errorClass: errorClass(of: primaryError, deadline: run.deadline),
+                        error: primaryError,
+                        startedAt: startedAt,
+                        clock: clock,
+                        log: log,
+                        fallbackLog: fallbackLog
+                    )
+                }
+            }
+        }
+        return finish(
+            spec,
+            outcome(for: primaryClass),
+            errorClass: primaryClass,
+            error: primaryError,
+            startedAt: startedAt,
+            clock: clock,
+            log: log
+        )
+    }
+
+    /// Undoes a succeeded step under the compensation's own policy and a fresh time budget.
+    static func compensate<Input: Sendable, Output: Sendable>(
+        _ spec: StepSpec<Input>,
+        _ compensation: StepCompensation<Input, Output>,
+        _ run: RunContext<Input>
+    ) async -> CompensationReport {
+        let environment = run.environment
+        let clock = environment.clock
+        let key = CorrelationID.compensationKey(correlationID: run.correlationID, step: spec.step)
+        // The run's deadline may be what failed it; compensations get their own budget.
+        let deadline = Deadline.after(environment.compensationTimeout, clock: clock)
+        let context = CallContext(
+            workflow: spec.workflow,
+            step: spec.step,
+            deadline: deadline,
+            correlationID: run.correlationID,
+            idempotencyKey: key
+        )
+        let output: Output = run.values[StepKey<Output>(id: StepID(index: spec.index))]
+        let input = run.input
+        let values = run.values
+        let call = compensation.call
+        let undo: @Sendable (CallContext) async throws -> Void
+        if environment.telemetry.tracesEnabled {
+            let tracer = environment.telemetry.tracer
+            undo = { context in
+                try await withAttemptSpan(tracer: tracer, workflow: spec.workflow, step: spec.step, context: context, compensation: true) {
+                    try await call(input, output, values, context)
+                }
+            }
+        } else {
+            undo = { context in try await call(input, output, values, context) }
+        }
+        let log = AttemptLog()
+        let outcome: CompensationReport.Outcome
+        do {
+            try await Deadline.$current.withValue(deadline) {
+                try await compensation.policy.run(context, log: log, undo)
+            }
+            outcome = .compensated
+            environment.log(.info, "step compensated", correlationID: run.correlationID, step: spec.step)
+        } catch {
+            let errorClass = executorErrorClass(of: error)
+            outcome = .failed(errorClass, error)
+            environment.log(
+                .error,
+                "compensation failed (\(errorClass)): \(error); the step's effect may remain",
+                correlationID: run.correlationID,
+                step: spec.step
+            )
+        }
+        let attempts = log.summary.attempts
+        spec.instruments.recordCompensation(succeeded: outcome.isCompensated, attempts: attempts)
+        return CompensationReport(step: spec.step, outcome: outcome, attempts: attempts, idempotencyKey: key)
+    }
+
+    /// Hands an async step's call to the background queue. Returns whether the queue took it.
+    static func enqueue<Input: Sendable>(
+        _ spec: StepSpec<Input>,
+        _ call: @escaping @Sendable (Input, StepValues, CallContext) async throws -> Void,
+        _ run: RunContext<Input>
+    ) -> Bool {
+        guard let queue = run.environment.asyncQueue else { return false }
+        let environment = run.environment
+        let context = CallContext(
+            workflow: spec.workflow,
+            step: spec.step,
+            deadline: nil,
+            correlationID: run.correlationID,
+            idempotencyKey: spec.idempotencyKey?(run.input, run.values)
+        )
+        let attemptCall = attempt(call, spec: spec, run: run)
+        // The worker task does not inherit the run's task-locals; carry the trace context over so
+        // the background attempts join the run's trace.
+        let serviceContext = environment.telemetry.tracesEnabled ? ServiceContext.current : nil
+        return queue.submit(label: "\(spec.workflow).\(spec.step)") {
+            let clock = environment.clock
+            let startedAt = clock.now
+            let log = AttemptLog()
+            let outcome: StepOutcome
+            do {
+                try await ServiceContext.$current.withValue(serviceContext) {
+                    try await spec.policy.run(context, log: log, attemptCall)
+                }
+                outcome = .succeeded
+            } catch {
+                let errorClass = executorErrorClass(of: error)
+                outcome = Self.outcome(for: errorClass)
+                environment.log(
+                    .warning,
+                    "async step \(outcome) (\(errorClass)): \(error)",
+                    correlationID: context.correlationID,
+                    step: spec.step
+                )
+            }
+            spec.instruments.record(outcome, latency: startedAt.duration(to: clock.now), attempts: log.summary.attempts)
+        }
+    }
+
+    /// The closure a policy calls once per attempt: the step's call, inside a `baton.step` span
+    /// when tracing is on.
+    private static func attempt<Input: Sendable, Output: Sendable>(
+        _ call: @escaping @Sendable (Input, StepValues, CallContext) async throws -> Output,
+        spec: StepSpec<Input>,
+        run: RunContext<Input>
+    ) -> @Sendable (CallContext) async throws -> Output {
+        let input = run.input
+        let values = run.values
+        let telemetry = run.environment.telemetry
+        guard telemetry.tracesEnabled else {
+            return { context in try await call(input, values, context) }
+        }
+        let tracer = telemetry.tracer
+        return { context in
+            try await withAttemptSpan(tracer: tracer, workflow: spec.workflow, step: spec.step, context: context) {
+                try await call(input, values, context)
+            }
+        }
+    }
+
+    /// The class of a step's final error; a cancellation caused by the run's deadline is a
+    /// timeout.
+    private static func errorClass(of error: any Error, deadline: Deadline) -> ErrorClass {
+        let errorClass = executorErrorClass(of: error)
+        if errorClass == .cancelled, deadline.hasExpired { return .timeout }
+        return errorClass
+    }
+
+    private static func outcome(for errorClass: ErrorClass) -> StepOutcome {
+        switch errorClass {
+        case .timeout: .timedOut
+        case .cancelled: .cancelled
+        default: .failed
+        }
+    }
+
+    private static func finish<Input>(
+        _ spec: StepSpec<Input>,
+        _ outcome: StepOutcome,
+        errorClass: ErrorClass? = nil,
+        error: (any Error)? = nil,
+        startedAt: BatonInstant,
+        clock: AnyClock,
+        log: AttemptLog,
+        fallbackLog: AttemptLog? = nil
+    ) -> StepCompletion {
+        let finishedAt = clock.now
+        let primary = log.summary
+        let fallback = fallbackLog?.summary
+        let attempts = primary.attempts + (fallback?.attempts ?? 0)
+        let retries = max(primary.attempts - 1, 0) + max((fallback?.attempts ?? 0) - 1, 0)
+        let latency = startedAt.duration(to: finishedAt)
+        spec.instruments.record(outcome, latency: latency, attempts: retries + 1)
+        return StepCompletion(
+            index: spec.index,
+            outcome: outcome,
+            attempts: attempts,
+            endpoint: fallback?.endpoint ?? primary.endpoint,
+            errorClass: errorClass,
+            error: error,
+            startedAt: startedAt,
+            finishedAt: finishedAt
+        )
+    }
+}
+
+extension CompensationReport.Outcome {
+    var isCompensated: Bool {
+        if case .compensated = self { return true }
+        return false
+    }
+}

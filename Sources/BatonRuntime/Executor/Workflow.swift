@@ -1,0 +1,413 @@
+import Logging
+import Tracing
+
+/// A workflow ready to run: its steps as a dependency graph, built once per orchestrator by
+/// ``WorkflowBuilder``.
+///
+/// Each ``run(_:correlationID:)`` executes the graph in one task group: a step is added to the
+/// group the moment its last dependency finishes (never level by level), under one absolute
+/// deadline carried in ``Deadline/current``. When a required step fails the run stops starting
+/// steps, cancels the running ones, compensates the completed ones in reverse order of completion
+/// and throws ``WorkflowError``.
+public struct Workflow<Input: Sendable, Output: Sendable>: Sendable {
+    let plan: WorkflowPlan<Input, Output>
+
+    /// The workflow's name in the spec.
+    public var name: String { plan.environment.workflow }
+
+    /// The names of the steps, in declaration order.
+    public var stepNames: [String] { plan.nodes.map(\.name) }
+
+    /// Runs the workflow once.
+    ///
+    /// - Parameters:
+    ///   - input: The workflow's input.
+    ///   - correlationID: Ties the run's calls and logs together; a random UUID-shaped id is made
+    ///     when `nil`.
+    /// - Returns: The output and the run's report (which says whether the run is complete).
+    /// - Throws: ``WorkflowError`` when a required step failed (after retries and fallback), the
+    ///   deadline passed before a required step finished, or the caller cancelled the run. The
+    ///   completed steps have been compensated by the time it is thrown.
+    public func run(_ input: Input, correlationID: String? = nil) async throws -> WorkflowResult<Output> {
+        let environment = plan.environment
+        let correlationID = correlationID ?? CorrelationID.make(using: plan.random)
+        let result: Result<WorkflowResult<Output>, WorkflowError>
+        if environment.telemetry.tracesEnabled {
+            result = await withWorkflowSpan(tracer: environment.telemetry.tracer, correlationID: correlationID) {
+                await plan.execute(input, correlationID: correlationID)
+            }
+        } else {
+            result = await plan.execute(input, correlationID: correlationID)
+        }
+        return try result.get()
+    }
+
+    private func withWorkflowSpan<T: Tracer>(
+        tracer: T,
+        correlationID: String,
+        _ body: () async -> Result<WorkflowResult<Output>, WorkflowError>
+    ) async -> Result<WorkflowResult<Output>, WorkflowError> {
+        let span = tracer.startSpan(TelemetryNames.workflowSpan, context: ServiceContext.current ?? .topLevel, ofKind: .internal)
+        span.attributes[TelemetryNames.workflowAttribute] = plan.environment.workflow
+        span.attributes["baton.correlation_id"] = correlationID
+        defer { span.end() }
+        let result = await ServiceContext.$current.withValue(span.context) { await body() }
+        switch result {
+        case .success(let success):
+            let outcome: RunOutcome = success.report.isComplete ? .complete : .incomplete
+            span.attributes[TelemetryNames.outcomeAttribute] = outcome.rawValue
+        case .failure(let error):
+            span.attributes[TelemetryNames.outcomeAttribute] = RunOutcome.failed.rawValue
+            span.recordError(error)
+            span.setStatus(SpanStatus(code: .error, message: "\(error.failedStep): \(error.errorClass)"))
+        }
+        return result
+    }
+}
+
+/// What every run of a workflow shares; one instance per workflow, referenced by every step task.
+final class RunEnvironment: Sendable {
+    let workflow: String
+    let clock: AnyClock
+    let telemetry: Telemetry
+    let asyncQueue: AsyncStepQueue?
+    let compensationTimeout: Duration
+
+    init(workflow: String, clock: AnyClock, telemetry: Telemetry, asyncQueue: AsyncStepQueue?, compensationTimeout: Duration) {
+        self.workflow = workflow
+        self.clock = clock
+        self.telemetry = telemetry
+        self.asyncQueue = asyncQueue
+        self.compensationTimeout = compensationTimeout
+    }
+
+    /// Logs with the run's correlation id in the metadata. Message and metadata are autoclosures
+    /// in swift-log, so nothing is built unless the level is enabled.
+    func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, correlationID: String, step: String? = nil) {
+        telemetry.logger.log(level: level, message(), metadata: metadata(correlationID: correlationID, step: step))
+    }
+
+    private func metadata(correlationID: String, step: String?) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            Telemetry.correlationIDMetadataKey: .string(correlationID),
+            "baton.workflow": .string(workflow),
+        ]
+        if let step { metadata["baton.step"] = .string(step) }
+        return metadata
+    }
+}
+
+/// The per-run values every step task of a run shares.
+struct RunContext<Input: Sendable>: Sendable {
+    let environment: RunEnvironment
+    let input: Input
+    let values: StepValues
+    let correlationID: String
+    let deadline: Deadline
+}
+
+/// How a step run ended, sent from its task to the run loop.
+struct StepCompletion: Sendable {
+    var index: Int
+    var outcome: StepOutcome
+    var attempts: Int = 0
+    var endpoint: Endpoint? = nil
+    var errorClass: ErrorClass? = nil
+    var error: (any Error)? = nil
+    var startedAt: BatonInstant? = nil
+    var finishedAt: BatonInstant? = nil
+}
+
+/// What the run's task group hears from its children.
+enum RunEvent: Sendable {
+    case step(StepCompletion)
+    case deadlinePassed
+    case watcherStopped
+}
+
+/// The immutable graph of a workflow plus the run loop.
+final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
+    let environment: RunEnvironment
+    let deadline: Duration
+    let random: RandomSource
+    let nodes: [StepNode<Input>]
+    /// For each step, the steps that depend on it.
+    let dependents: [[Int]]
+    /// For each step, how many dependencies it waits for.
+    let dependencyCounts: [Int]
+    /// Steps without dependencies, in declaration order.
+    let roots: [Int]
+    let result: @Sendable (Input, StepValues) -> Output
+    let instruments: WorkflowInstruments
+
+    init(builder: WorkflowBuilder<Input>, result: @escaping @Sendable (Input, StepValues) -> Output) {
+        environment = RunEnvironment(
+            workflow: builder.name,
+            clock: builder.clock,
+            telemetry: builder.telemetry,
+            asyncQueue: builder.asyncQueue,
+            compensationTimeout: builder.compensationTimeout
+        )
+        deadline = builder.deadline
+        random = builder.random
+        nodes = builder.nodes
+        var dependents = Array(repeating: [Int](), count: builder.nodes.count)
+        for (index, node) in builder.nodes.enumerated() {
+            for dependency in node.dependencies { dependents[dependency].append(index) }
+        }
+        self.dependents = dependents
+        dependencyCounts = builder.nodes.map(\.dependencies.count)
+        roots = builder.nodes.indices.filter { builder.nodes[$0].dependencies.isEmpty }
+        self.result = result
+        instruments = WorkflowInstruments(workflow: builder.name, telemetry: builder.telemetry)
+    }
+
+    func execute(_ input: Input, correlationID: String) async -> Result<WorkflowResult<Output>, WorkflowError> {
+        let clock = environment.clock
+        let startedAt = clock.now
+        let deadline = Deadline(startedAt.advanced(by: self.deadline), clock: clock)
+        let slots = RunSlots.make(count: nodes.count)
+        let run = RunContext(environment: environment, input: input, values: slots.values, correlationID: correlationID, deadline: deadline)
+        environment.log(.debug, "workflow started, deadline \(deadline)", correlationID: correlationID)
+
+        var state = await Deadline.$current.withValue(deadline) {
+            await withTaskGroup(of: RunEvent.self) { group in
+                var state = RunState(plan: self)
+                // One sleeper per run enforces the deadline for every step, whatever its policy:
+                // when it fires, running steps are cancelled and nothing new starts.
+                group.addTask {
+                    do {
+                        try await clock.sleep(until: deadline.instant, tolerance: nil)
+                        return .deadlinePassed
+                    } catch {
+                        return .watcherStopped
+                    }
+                }
+                state.schedule(roots, group: &group, run: run)
+                while state.running > 0, let event = await group.next() {
+                    state.handle(event, group: &group, run: run)
+                }
+                // Stops the watcher; the group waits for it before returning.
+                group.cancelAll()
+                return state
+            }
+        }
+        state.settleUnfinished(run: run)
+        let finishedAt = clock.now
+        let latency = startedAt.duration(to: finishedAt)
+
+        guard let failed = state.failure else {
+            let report = state.report(correlationID: correlationID, latency: latency)
+            let outcome: RunOutcome = report.isComplete ? .complete : .incomplete
+            instruments.record(outcome, latency: latency)
+            if outcome == .incomplete {
+                environment.log(
+                    .info,
+                    "workflow incomplete; missing: \(report.missing.map(\.step).joined(separator: ", "))",
+                    correlationID: correlationID
+                )
+            }
+            return .success(WorkflowResult(output: result(input, run.values), report: report))
+        }
+
+        let compensations = await compensate(state.compensationOrder, run: run)
+        let report = state.report(correlationID: correlationID, latency: latency)
+        instruments.record(.failed, latency: latency)
+        let completion = state.completions[failed]!
+        let errorClass = completion.errorClass ?? .unknown
+        let error = WorkflowError(
+            workflow: environment.workflow,
+            failedStep: nodes[failed].name,
+            errorClass: errorClass,
+            underlying: completion.error ?? CancellationError(),
+            compensations: compensations,
+            report: report
+        )
+        environment.log(.error, "\(error)", correlationID: correlationID, step: nodes[failed].name)
+        return .failure(error)
+    }
+
+    /// Runs the compensations of `steps` (already in reverse completion order), one after the
+    /// other.
+    ///
+    /// They run in an unstructured task that this function awaits: cancelling the caller does not
+    /// propagate into it (unstructured tasks do not inherit cancellation), so compensations run
+    /// to completion even when the caller gave up, each bounded by its own policy and the
+    /// compensation timeout. Awaiting `value` of a non-throwing task cannot be interrupted, so
+    /// the workflow returns only once every compensation has ended.
+    private func compensate(_ steps: [Int], run: RunContext<Input>) async -> [CompensationReport] {
+        guard !steps.isEmpty else { return [] }
+        let nodes = self.nodes
+        let task = Task {
+            var reports: [CompensationReport] = []
+            reports.reserveCapacity(steps.count)
+            for index in steps {
+                if let compensate = nodes[index].compensate {
+                    reports.append(await compensate(run))
+                }
+            }
+            return reports
+        }
+        return await task.value
+    }
+}
+
+/// The mutable bookkeeping of one run, owned by the run loop (never shared with step tasks).
+struct RunState<Input: Sendable, Output: Sendable> {
+    let plan: WorkflowPlan<Input, Output>
+    /// Dependencies each step still waits for.
+    var waitingOn: [Int]
+    var completions: [StepCompletion?]
+    /// Steps that succeeded and have a compensation, in completion order.
+    var completedCompensable: [Int] = []
+    var running = 0
+    /// The required step whose failure stopped the run.
+    var failure: Int?
+    var deadlinePassed = false
+    /// Reused between scheduling rounds to avoid allocating per completion.
+    private var worklist: [Int] = []
+
+    init(plan: WorkflowPlan<Input, Output>) {
+        self.plan = plan
+        waitingOn = plan.dependencyCounts
+        completions = Array(repeating: nil, count: plan.nodes.count)
+    }
+
+    /// Whether new steps may still start.
+    var isAccepting: Bool { failure == nil && !deadlinePassed && !Task.isCancelled }
+
+    /// Compensable steps in reverse order of completion.
+    var compensationOrder: [Int] { completedCompensable.reversed() }
+
+    /// Starts the steps in `ready` (all dependencies done), resolving skipped and async steps at
+    /// once and, transitively, the steps they release.
+    mutating func schedule(_ ready: [Int], group: inout TaskGroup<RunEvent>, run: RunContext<Input>) {
+        worklist.removeAll(keepingCapacity: true)
+        worklist.append(contentsOf: ready)
+        drainWorklist(group: &group, run: run)
+    }
+
+    private mutating func drainWorklist(group: inout TaskGroup<RunEvent>, run: RunContext<Input>) {
+        var cursor = 0
+        while cursor < worklist.count, isAccepting {
+            let index = worklist[cursor]
+            cursor += 1
+            let node = plan.nodes[index]
+            if let condition = node.condition, !condition(run.input, run.values) {
+                let now = run.environment.clock.now
+                completions[index] = StepCompletion(index: index, outcome: .skipped, startedAt: now, finishedAt: now)
+                node.instruments.record(.skipped, latency: .zero, attempts: 0)
+                releaseDependents(of: index)
+                continue
+            }
+            if let enqueue = node.enqueue {
+                let now = run.environment.clock.now
+                let accepted = enqueue(run)
+                let outcome: StepOutcome = accepted ? .enqueued : .dropped
+                completions[index] = StepCompletion(index: index, outcome: outcome, startedAt: now, finishedAt: now)
+                node.instruments.record(outcome, latency: .zero, attempts: 0)
+                if !accepted {
+                    run.environment.log(.warning, "async step dropped: queue full or shut down", correlationID: run.correlationID, step: node.name)
+                }
+                releaseDependents(of: index)
+                continue
+            }
+            guard let execute = node.execute else { continue }
+            running += 1
+            group.addTask { .step(await execute(run)) }
+        }
+        worklist.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func releaseDependents(of index: Int) {
+        for dependent in plan.dependents[index] {
+            waitingOn[dependent] -= 1
+            if waitingOn[dependent] == 0 { worklist.append(dependent) }
+        }
+    }
+
+    mutating func handle(_ event: RunEvent, group: inout TaskGroup<RunEvent>, run: RunContext<Input>) {
+        switch event {
+        case .watcherStopped:
+            break
+        case .deadlinePassed:
+            deadlinePassed = true
+            group.cancelAll()
+            run.environment.log(.warning, "workflow deadline passed; cancelling running steps", correlationID: run.correlationID)
+        case .step(let completion):
+            running -= 1
+            let index = completion.index
+            let node = plan.nodes[index]
+            completions[index] = completion
+            if completion.outcome == .succeeded, node.compensate != nil {
+                completedCompensable.append(index)
+            }
+            let missing = !completion.outcome.hasValue
+            if missing {
+                if !node.isOptional, failure == nil {
+                    failure = index
+                    group.cancelAll()
+                } else if node.isOptional {
+                    run.environment.log(
+                        .warning,
+                        "optional step \(completion.outcome) (\(completion.errorClass ?? .unknown)); continuing without its value",
+                        correlationID: run.correlationID,
+                        step: node.name
+                    )
+                }
+            }
+            if isAccepting {
+                releaseDependents(of: index)
+                drainWorklist(group: &group, run: run)
+            }
+        }
+    }
+
+    /// Gives every step that never ran its outcome, and finds the failure when a required step
+    /// could not run (deadline passed, caller cancelled).
+    mutating func settleUnfinished(run: RunContext<Input>) {
+        for index in completions.indices where completions[index] == nil {
+            let node = plan.nodes[index]
+            let completion: StepCompletion
+            if failure == nil, deadlinePassed {
+                completion = StepCompletion(
+                    index: index,
+                    outcome: .timedOut,
+                    errorClass: .timeout,
+                    error: TimeoutError(limit: plan.deadline)
+                )
+            } else if failure == nil {
+                completion = StepCompletion(index: index, outcome: .notStarted, errorClass: .cancelled, error: CancellationError())
+            } else {
+                completion = StepCompletion(index: index, outcome: .notStarted)
+            }
+            completions[index] = completion
+            node.instruments.record(completion.outcome, latency: .zero, attempts: 0)
+            if failure == nil, !node.isOptional {
+                failure = index
+            }
+        }
+    }
+
+    func report(correlationID: String, latency: Duration) -> RunReport {
+        var steps: [StepReport] = []
+        steps.reserveCapacity(plan.nodes.count)
+        for (index, node) in plan.nodes.enumerated() {
+            let completion = completions[index] ?? StepCompletion(index: index, outcome: .notStarted)
+            steps.append(
+                StepReport(
+                    step: node.name,
+                    service: node.service,
+                    isOptional: node.isOptional,
+                    outcome: completion.outcome,
+                    attempts: completion.attempts,
+                    endpoint: completion.endpoint,
+                    errorClass: completion.errorClass,
+                    startedAt: completion.startedAt,
+                    finishedAt: completion.finishedAt
+                )
+            )
+        }
+        return RunReport(workflow: plan.environment.workflow, correlationID: correlationID, steps: steps, latency: latency)
+    }
+}

@@ -1,0 +1,254 @@
+/// What a step does when its call fails for good (after its retries): spec-v1 §6.1 `fallback`.
+public struct StepFallback<Input: Sendable, Output: Sendable>: Sendable {
+    enum Kind: Sendable {
+        case value(Output)
+        case call(policy: any CallPolicy, call: @Sendable (Input, StepValues, CallContext) async throws -> Output)
+    }
+
+    let kind: Kind
+
+    /// Use `value` as the step's output (`fallback: { value: … }`).
+    public static func value(_ value: Output) -> StepFallback {
+        StepFallback(kind: .value(value))
+    }
+
+    /// Make an alternate call (`fallback: { call: …, with: … }`) under its own policy. The call
+    /// gets the step's context (same step name, correlation id and idempotency key).
+    public static func call(
+        policy: any CallPolicy,
+        _ call: @escaping @Sendable (Input, StepValues, CallContext) async throws -> Output
+    ) -> StepFallback {
+        StepFallback(kind: .call(policy: policy, call: call))
+    }
+}
+
+/// How to undo a completed step when a later required step fails: spec-v1 §6 `compensate`.
+///
+/// The call receives the step's own output (e.g. to release the reservation it made) besides the
+/// run's input and the values of the other steps. It runs under its own policy (its own retries),
+/// at most once per run, with an idempotency key derived from the run's correlation id and the
+/// step (``CorrelationID/compensationKey(correlationID:step:)``).
+public struct StepCompensation<Input: Sendable, Output: Sendable>: Sendable {
+    let policy: any CallPolicy
+    let call: @Sendable (Input, Output, StepValues, CallContext) async throws -> Void
+
+    public init(
+        policy: any CallPolicy,
+        _ call: @escaping @Sendable (Input, Output, StepValues, CallContext) async throws -> Void
+    ) {
+        self.policy = policy
+        self.call = call
+    }
+}
+
+/// Declares a workflow's steps, once per orchestrator, and builds the ``Workflow`` that runs them.
+///
+/// Steps are declared in an order where every dependency comes first (generated code emits them
+/// in topological order, spec order among equals); each declaration returns the key that later
+/// steps use to depend on it and read its value.
+///
+/// ```swift
+/// var builder = WorkflowBuilder<CheckoutRequest>(workflow: "checkout", deadline: .milliseconds(800), clock: clock)
+/// let cart: StepKey<Cart> = builder.step("cart", service: "cart", policy: cartPolicy) { input, _, context in
+///     try await carts.getCart(GetCartInput(cartId: input.cartId), context: context)
+/// }
+/// let quote: StepKey<Quote> = builder.step("quote", service: "pricing", dependsOn: [cart.id], policy: quotePolicy) { _, values, context in
+///     try await pricing.quote(QuoteRequest(items: values[cart].items), context: context)
+/// }
+/// let checkout = builder.build { input, values in
+///     CheckoutSummary(orderId: input.orderId, total: values[quote].total)
+/// }
+/// ```
+public struct WorkflowBuilder<Input: Sendable>: Sendable {
+    let name: String
+    let deadline: Duration
+    let compensationTimeout: Duration
+    let clock: AnyClock
+    let random: RandomSource
+    let telemetry: Telemetry
+    let asyncQueue: AsyncStepQueue?
+    var nodes: [StepNode<Input>] = []
+
+    /// - Parameters:
+    ///   - workflow: The workflow's name in the spec (used in call contexts, telemetry, reports).
+    ///   - deadline: The run's budget; the absolute deadline is `now + deadline` at each run's start.
+    ///   - compensationTimeout: The budget of each compensation, which runs after the run's
+    ///     deadline may have passed (default: the workflow's deadline).
+    ///   - clock: The clock every latency, deadline and sleep uses.
+    ///   - random: Source of generated correlation ids.
+    ///   - telemetry: Where spans, metrics and logs go; metric objects are made here, once.
+    ///   - asyncQueue: The background queue `mode: async` steps go to; required when any step is
+    ///     declared with ``asyncStep(_:service:dependsOn:when:policy:idempotencyKey:call:)``.
+    public init(
+        workflow: String,
+        deadline: Duration,
+        compensationTimeout: Duration? = nil,
+        clock: AnyClock = .continuous,
+        random: RandomSource = .system,
+        telemetry: Telemetry = Telemetry(),
+        asyncQueue: AsyncStepQueue? = nil
+    ) {
+        self.name = workflow
+        self.deadline = deadline
+        self.compensationTimeout = compensationTimeout ?? deadline
+        self.clock = clock
+        self.random = random
+        self.telemetry = telemetry
+        self.asyncQueue = asyncQueue
+    }
+
+    /// Declares an awaited step and returns its key.
+    ///
+    /// - Parameters:
+    ///   - name: The step's name in the spec.
+    ///   - service: The service it calls (a metric label).
+    ///   - dependsOn: Steps that must finish first (data references, `when` references and
+    ///     `after`). They must have been declared already. A dependency that ends without a value
+    ///     (skipped, failed optional) still counts as finished.
+    ///   - optional: When `true` a failure leaves the value absent and the run incomplete instead
+    ///     of failing the workflow.
+    ///   - when: Evaluated once the dependencies are done; `false` skips the step (never called).
+    ///   - policy: Retries, timeouts, breakers... for the call (``SingleAttempt`` for none).
+    ///   - idempotencyKey: The operation's idempotency key value, computed once per step run and
+    ///     carried by every attempt's ``CallContext``.
+    ///   - fallback: What to do when the call fails for good (not on cancellation or once the
+    ///     run's deadline has passed).
+    ///   - compensation: How to undo the step if a later required step fails.
+    ///   - call: Makes one attempt: build the request from the input and dependency values and
+    ///     call the service with the given context.
+    @discardableResult
+    public mutating func step<Output: Sendable>(
+        _ name: String,
+        service: String,
+        dependsOn dependencies: [StepID] = [],
+        optional: Bool = false,
+        when condition: (@Sendable (Input, StepValues) -> Bool)? = nil,
+        policy: any CallPolicy,
+        idempotencyKey: (@Sendable (Input, StepValues) -> String?)? = nil,
+        fallback: StepFallback<Input, Output>? = nil,
+        compensation: StepCompensation<Input, Output>? = nil,
+        call: @escaping @Sendable (Input, StepValues, CallContext) async throws -> Output
+    ) -> StepKey<Output> {
+        let id = StepID(index: nodes.count)
+        let spec = StepSpec<Input>(
+            workflow: self.name,
+            step: name,
+            index: id.index,
+            policy: policy,
+            idempotencyKey: idempotencyKey,
+            instruments: StepInstruments(
+                workflow: self.name,
+                step: name,
+                service: service,
+                compensable: compensation != nil,
+                telemetry: telemetry
+            )
+        )
+        var compensate: (@Sendable (RunContext<Input>) async -> CompensationReport)?
+        if let compensation {
+            compensate = { run in await StepRunner.compensate(spec, compensation, run) }
+        }
+        nodes.append(
+            StepNode(
+                name: name,
+                service: service,
+                isOptional: optional,
+                isAsync: false,
+                dependencies: checkedDependencies(dependencies, of: name),
+                condition: condition,
+                instruments: spec.instruments,
+                execute: { run in await StepRunner.execute(spec, call, fallback, run) },
+                enqueue: nil,
+                compensate: compensate
+            )
+        )
+        return StepKey(id: id)
+    }
+
+    /// Declares a `mode: async` step: once its dependencies are done (and its `when` holds) the
+    /// call is handed to the background ``AsyncStepQueue`` and the run moves on without waiting.
+    /// Its output cannot be referenced; steps may still order themselves after it (`after:`),
+    /// which waits only for it to be queued.
+    @discardableResult
+    public mutating func asyncStep(
+        _ name: String,
+        service: String,
+        dependsOn dependencies: [StepID] = [],
+        when condition: (@Sendable (Input, StepValues) -> Bool)? = nil,
+        policy: any CallPolicy,
+        idempotencyKey: (@Sendable (Input, StepValues) -> String?)? = nil,
+        call: @escaping @Sendable (Input, StepValues, CallContext) async throws -> Void
+    ) -> StepID {
+        precondition(asyncQueue != nil, "step \(name) is mode: async but the workflow has no AsyncStepQueue")
+        let id = StepID(index: nodes.count)
+        let spec = StepSpec<Input>(
+            workflow: self.name,
+            step: name,
+            index: id.index,
+            policy: policy,
+            idempotencyKey: idempotencyKey,
+            instruments: StepInstruments(workflow: self.name, step: name, service: service, compensable: false, telemetry: telemetry)
+        )
+        nodes.append(
+            StepNode(
+                name: name,
+                service: service,
+                isOptional: true,
+                isAsync: true,
+                dependencies: checkedDependencies(dependencies, of: name),
+                condition: condition,
+                instruments: spec.instruments,
+                execute: nil,
+                enqueue: { run in StepRunner.enqueue(spec, call, run) },
+                compensate: nil
+            )
+        )
+        return id
+    }
+
+    /// Finishes the declaration: `result` builds the workflow's output from the input and the
+    /// step values once every step is done (read possibly missing steps with
+    /// ``StepValues/subscript(ifPresent:)``).
+    public func build<Output: Sendable>(
+        result: @escaping @Sendable (Input, StepValues) -> Output
+    ) -> Workflow<Input, Output> {
+        Workflow(plan: WorkflowPlan(builder: self, result: result))
+    }
+
+    private func checkedDependencies(_ dependencies: [StepID], of name: String) -> [Int] {
+        var indices: [Int] = []
+        indices.reserveCapacity(dependencies.count)
+        for dependency in dependencies {
+            precondition(dependency.index < nodes.count, "step \(name) depends on a step declared after it")
+            if !indices.contains(dependency.index) { indices.append(dependency.index) }
+        }
+        return indices
+    }
+}
+
+/// A declared step, with its output type erased into closures built once.
+struct StepNode<Input: Sendable>: Sendable {
+    let name: String
+    let service: String
+    let isOptional: Bool
+    let isAsync: Bool
+    let dependencies: [Int]
+    let condition: (@Sendable (Input, StepValues) -> Bool)?
+    let instruments: StepInstruments
+    /// Runs an awaited step to its outcome (in a child task of the run).
+    let execute: (@Sendable (RunContext<Input>) async -> StepCompletion)?
+    /// Hands an async step to the queue; returns whether it was accepted.
+    let enqueue: (@Sendable (RunContext<Input>) -> Bool)?
+    /// Undoes the step (only for steps that succeeded).
+    let compensate: (@Sendable (RunContext<Input>) async -> CompensationReport)?
+}
+
+/// What every runner of a step needs that does not depend on its output type.
+struct StepSpec<Input: Sendable>: Sendable {
+    let workflow: String
+    let step: String
+    let index: Int
+    let policy: any CallPolicy
+    let idempotencyKey: (@Sendable (Input, StepValues) -> String?)?
+    let instruments: StepInstruments
+}
