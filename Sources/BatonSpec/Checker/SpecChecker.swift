@@ -1,0 +1,70 @@
+/// The result of checking one spec file.
+public struct CheckResult: Sendable {
+    /// Every finding, sorted by location (then rule id).
+    public var diagnostics: [Diagnostic]
+    /// The resolved model; nil when any diagnostic is an error.
+    public var spec: ResolvedSpec?
+
+    public init(diagnostics: [Diagnostic], spec: ResolvedSpec?) {
+        self.diagnostics = diagnostics
+        self.spec = spec
+    }
+
+    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+    public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+}
+
+/// Loads, checks and resolves spec files (spec-v1 §1–§6 and the rules of §8).
+public enum SpecChecker {
+    /// Checks one spec. Never throws and never traps on malformed input: every problem becomes a
+    /// diagnostic with a location.
+    public static func check(_ source: SpecSource) -> CheckResult {
+        check(source, limits: .default)
+    }
+
+    /// Checks one spec with custom loader limits (tests use small ones).
+    public static func check(_ source: SpecSource, limits: LoaderLimits) -> CheckResult {
+        let (root, loadDiagnostics) = load(source, limits: limits)
+        var diagnostics = loadDiagnostics
+        var spec: ResolvedSpec?
+        if let root, !loadDiagnostics.contains(where: { $0.rule == .yamlSyntax || isRefusal($0) }) {
+            let checker = Checker(path: source.path)
+            spec = checker.run(root)
+            diagnostics += checker.diagnostics
+        } else if root == nil, loadDiagnostics.isEmpty {
+            diagnostics.append(Diagnostic(
+                .missingKey, "the spec is empty; it needs at least 'baton', 'name', 'services' and 'workflows'",
+                at: SourceLocation(file: source.path, line: 1, column: 1)))
+        }
+        diagnostics = sorted(diagnostics)
+        if diagnostics.contains(where: { $0.severity == .error }) { spec = nil }
+        return CheckResult(diagnostics: diagnostics, spec: spec)
+    }
+
+    /// Parses the YAML only: the located syntax tree and any loader diagnostics.
+    public static func load(_ source: SpecSource, limits: LoaderLimits = .default)
+        -> (root: YAMLNode?, diagnostics: [Diagnostic]) {
+        switch InputValidation.validate(source, limits: limits) {
+        case .failure(let error):
+            return (nil, [error.diagnostic])
+        case .success(let bytes):
+            return YAMLComposer(path: source.path, limits: limits).compose(bytes)
+        }
+    }
+
+    private static func isRefusal(_ d: Diagnostic) -> Bool {
+        d.rule == .invalidValue && d.message.contains("refusing")
+    }
+
+    static func sorted(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        // Stable sort on location then rule; identical findings (e.g. from alias expansion) once.
+        var seen: Set<Diagnostic> = []
+        let unique = diagnostics.filter { seen.insert($0).inserted }
+        return unique.enumerated().sorted { a, b in
+            if a.element.location != b.element.location { return a.element.location < b.element.location }
+            if a.element.rule != b.element.rule { return a.element.rule.rawValue < b.element.rule.rawValue }
+            return a.offset < b.offset
+        }.map(\.element)
+    }
+}

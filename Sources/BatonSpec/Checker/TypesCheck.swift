@@ -1,0 +1,289 @@
+/// Types (spec-v1 §3): declarations, inline input/output types, references, recursion.
+extension Checker {
+    /// Collects every type name before anything is resolved, so references may point forward.
+    func declareTypes(_ top: YAMLMapping) {
+        if let types = top["types"], let entries = section(types, "'types'", nonEmpty: false) {
+            for e in entries {
+                checkTypeName(e.key)
+                addType(TypeDecl(name: e.key.value, location: e.key.location, origin: .declared, body: e.value))
+            }
+        }
+        // Inline types are found by a tolerant walk; shape errors are reported later.
+        for s in top["services"]?.value.mapping?.entries ?? [] {
+            for o in s.value.mapping?["operations"]?.value.mapping?.entries ?? [] {
+                guard let op = o.value.mapping else { continue }
+                let base = ScalarSyntax.upperCamel(s.key.value) + ScalarSyntax.upperCamel(o.key.value)
+                if let i = op["input"], case .mapping = i.value {
+                    addType(TypeDecl(name: base + "Input", location: i.key.location,
+                                     origin: .operationInput(service: s.key.value, operation: o.key.value), body: i.value))
+                }
+                if let out = op["output"], case .mapping = out.value {
+                    addType(TypeDecl(name: base + "Output", location: out.key.location,
+                                     origin: .operationOutput(service: s.key.value, operation: o.key.value), body: out.value))
+                }
+            }
+        }
+        for w in top["workflows"]?.value.mapping?.entries ?? [] {
+            guard let wf = w.value.mapping else { continue }
+            let base = ScalarSyntax.upperCamel(w.key.value)
+            if let i = wf["input"], case .mapping = i.value {
+                addType(TypeDecl(name: base + "Input", location: i.key.location,
+                                 origin: .workflowInput(workflow: w.key.value), body: i.value))
+            }
+            if let out = wf["output"], case .mapping = out.value {
+                addType(TypeDecl(name: base + "Output", location: out.key.location,
+                                 origin: .workflowOutput(workflow: w.key.value), body: out.value))
+            }
+        }
+    }
+
+    private func addType(_ decl: TypeDecl) {
+        if let existing = typeIndex[decl.name] {
+            let other = typeDecls[existing]
+            report(.duplicateName,
+                   "\(describe(decl)) is named '\(decl.name)', which is already \(describe(other, short: true)) at line \(other.location.line)",
+                   at: decl.location)
+            return
+        }
+        typeIndex[decl.name] = typeDecls.count
+        typeDecls.append(decl)
+    }
+
+    private func describe(_ decl: TypeDecl, short: Bool = false) -> String {
+        switch decl.origin {
+        case .declared: return short ? "declared" : "type '\(decl.name)'"
+        case .operationInput(let s, let o): return short ? "generated for the input of \(s).\(o)" : "the inline input type of \(s).\(o)"
+        case .operationOutput(let s, let o): return short ? "generated for the output of \(s).\(o)" : "the inline output type of \(s).\(o)"
+        case .workflowInput(let w): return short ? "generated for the input of workflow '\(w)'" : "the inline input type of workflow '\(w)'"
+        case .workflowOutput(let w): return short ? "generated for the output of workflow '\(w)'" : "the inline output type of workflow '\(w)'"
+        }
+    }
+
+    /// Resolves every declared and inline type, then looks for records that contain themselves.
+    func resolveTypes() {
+        for decl in typeDecls {
+            resolvedTypes[decl.name] = resolveType(decl)
+        }
+        checkRecursion()
+    }
+
+    private func resolveType(_ decl: TypeDecl) -> ResolvedType {
+        var description: String?
+        var kind = ResolvedType.Kind.record([])
+        let what = "type '\(decl.name)'"
+        if decl.origin == .declared, let m = decl.body.mapping, m["enum"] != nil {
+            if let m = closed(decl.body, what, allowed: ["enum", "description"], owner: decl.location) {
+                description = self.description(m)
+                var cases: [ResolvedEnumCase] = []
+                var seen: Set<String> = []
+                if let list = m["enum"].flatMap({ scalarList($0.value, "the cases of \(what)") }) {
+                    for c in list {
+                        checkLowerName(c, "enum case")
+                        if !seen.insert(c.value).inserted {
+                            report(.duplicateName, "enum '\(decl.name)' lists case '\(c.value)' twice", at: c.location)
+                            continue
+                        }
+                        cases.append(ResolvedEnumCase(name: c.value, location: c.location))
+                    }
+                    if list.isEmpty { report(.invalidValue, "enum '\(decl.name)' needs at least one case", at: m["enum"]!.value.location) }
+                }
+                kind = .enumeration(cases)
+            }
+        } else if decl.origin == .declared, let m = decl.body.mapping, m["fields"] != nil {
+            if let m = closed(decl.body, what, allowed: ["fields", "description"], owner: decl.location) {
+                description = self.description(m)
+                if let f = m["fields"] {
+                    kind = .record(fields(f.value, of: decl.name, owner: f.key.location))
+                }
+            }
+        } else {
+            kind = .record(fields(decl.body, of: decl.name, owner: decl.location))
+        }
+        return ResolvedType(name: decl.name, description: description, kind: kind, origin: decl.origin,
+                            location: decl.location)
+    }
+
+    private func fields(_ node: YAMLNode, of typeName: String, owner: SourceLocation) -> [ResolvedField] {
+        if case .scalar(let s) = node, s.isNull { return [] }
+        guard case .mapping(let m) = node else {
+            report(.invalidValue, "type '\(typeName)' must be a mapping of fields (or have 'enum' or 'fields'), not \(node.kindDescription)",
+                   at: node.location)
+            return []
+        }
+        var out: [ResolvedField] = []
+        for e in m.entries {
+            checkLowerName(e.key, "field")
+            var description: String?
+            var type: TypeRef?
+            switch e.value {
+            case .scalar(let s):
+                type = typeRef(s)
+            case .mapping:
+                if let fm = closed(e.value, "field '\(e.key.value)'", allowed: ["type", "description"],
+                                   required: ["type"], owner: e.key.location) {
+                    description = self.description(fm)
+                    if let t = fm["type"] {
+                        if let s = t.value.scalar { type = typeRef(s) } else { typeRefShapeError(t.value) }
+                    }
+                }
+            case .sequence:
+                typeRefShapeError(e.value)
+            }
+            out.append(ResolvedField(name: e.key.value, type: type ?? .named("?"), description: description,
+                                     location: e.key.location))
+        }
+        return out
+    }
+
+    private func typeRefShapeError(_ node: YAMLNode) {
+        if case .sequence(let seq) = node, seq.items.count == 1, let inner = seq.items[0].scalar {
+            report(.invalidValue, "a list type must be quoted in YAML: write \"[\(inner.value)]\"", at: node.location,
+                   suggestion: "write \"[\(inner.value)]\"")
+        } else {
+            report(.invalidValue, "expected a type reference such as string, CartItem or \"[CartItem]\"", at: node.location)
+        }
+    }
+
+    /// Parses and resolves a type reference (`string`, `Cart`, `[Item]?`, `[string: int]`).
+    /// Reports `unknown-type` or `invalid-value` at the exact character and returns nil.
+    func typeRef(_ scalar: YAMLScalar) -> TypeRef? {
+        let chars = Array(scalar.value.unicodeScalars)
+        var i = 0
+        var failed = false
+        func skipSpaces() { while i < chars.count, chars[i] == " " { i += 1 } }
+        func malformed(_ why: String) -> TypeRef? {
+            if !failed {
+                report(.invalidValue, "malformed type reference '\(scalar.value)': \(why)",
+                       at: scalar.location(atOffset: min(i, chars.count)))
+            }
+            failed = true
+            return nil
+        }
+        func parse() -> TypeRef? {
+            skipSpaces()
+            var core: TypeRef
+            if i < chars.count, chars[i] == "[" {
+                i += 1
+                guard let first = parse() else { return nil }
+                skipSpaces()
+                if i < chars.count, chars[i] == ":" {
+                    i += 1
+                    guard first == .string else {
+                        return malformed("dictionary keys must be string")
+                    }
+                    guard let value = parse() else { return nil }
+                    core = .dictionary(value)
+                } else {
+                    core = .array(first)
+                }
+                skipSpaces()
+                guard i < chars.count, chars[i] == "]" else { return malformed("expected ']'") }
+                i += 1
+            } else {
+                let start = i
+                while i < chars.count, ScalarSyntax.isAlnum(chars[i]) { i += 1 }
+                guard i > start else { return malformed("expected a type name") }
+                var name = ""
+                name.unicodeScalars.append(contentsOf: chars[start..<i])
+                if let b = TypeRef.builtins[name] {
+                    core = b
+                } else if typeIndex[name] != nil {
+                    core = .named(name)
+                } else {
+                    let candidates = Array(TypeRef.builtins.keys) + typeDecls.map(\.name)
+                    let hint = Suggest.didYouMean(name, in: candidates.sorted())
+                    if !failed {
+                        report(.unknownType, "unknown type '\(name)'" + (hint.map { "; \($0)" } ?? ""),
+                               at: scalar.location(atOffset: start), suggestion: hint)
+                    }
+                    failed = true
+                    return nil
+                }
+            }
+            skipSpaces()
+            if i < chars.count, chars[i] == "?" {
+                i += 1
+                core = .optional(core)
+                skipSpaces()
+                if i < chars.count, chars[i] == "?" { return malformed("a type can be optional only once") }
+            }
+            return core
+        }
+        guard let t = parse() else { return nil }
+        skipSpaces()
+        guard i == chars.count else { return malformed("unexpected '\(chars[i])'") }
+        return t
+    }
+
+    /// `recursive-type`: a record reaching itself through plain (non-optional, non-collection) fields.
+    private func checkRecursion() {
+        var edges: [String: [(String, ResolvedField)]] = [:]
+        for decl in typeDecls {
+            for f in resolvedTypes[decl.name]?.fields ?? [] {
+                if case .named(let n) = f.type, resolvedTypes[n].map({ !$0.isEnum }) == true {
+                    edges[decl.name, default: []].append((n, f))
+                }
+            }
+        }
+        var reported: Set<String> = []
+        for decl in typeDecls where !reported.contains(decl.name) {
+            // Depth-first search for a path back to `decl`.
+            var stack: [(String, [ResolvedField])] = [(decl.name, [])]
+            var visited: Set<String> = []
+            while let (current, path) = stack.popLast() {
+                var found: [ResolvedField]?
+                for (next, field) in edges[current] ?? [] {
+                    if next == decl.name { found = path + [field]; break }
+                    if visited.insert(next).inserted { stack.append((next, path + [field])) }
+                }
+                if let cycle = found {
+                    var names = [decl.name]
+                    var loc = cycle[0].location
+                    // Follow the field types to name the cycle.
+                    for f in cycle { names.append(f.type.namedCore ?? "?") }
+                    names.forEach { reported.insert($0) }
+                    if let first = cycle.first, let t = resolvedTypes[decl.name]?.field(first.name) { loc = t.location }
+                    report(.recursiveType,
+                           "record '\(decl.name)' contains itself: \(names.joined(separator: " → ")); make a field optional or a list",
+                           at: loc)
+                    break
+                }
+            }
+        }
+    }
+
+    /// Types whose names clash with generated names (`<Service>Service`, `Mock…`, `<Name>Orchestrator`).
+    func checkGeneratedNameClashes(specName: String) {
+        var generated: [String: String] = [:]
+        if !specName.isEmpty { generated[specName + "Orchestrator"] = "the orchestrator of spec '\(specName)'" }
+        for s in services {
+            let p = ScalarSyntax.upperCamel(s.name) + "Service"
+            generated[p] = "the protocol of service '\(s.name)'"
+            generated["Mock" + p] = "the mock of service '\(s.name)'"
+        }
+        for decl in typeDecls {
+            if let what = generated[decl.name] {
+                report(.duplicateName, "type name '\(decl.name)' clashes with \(what)", at: decl.location)
+            }
+        }
+    }
+
+    /// The record type behind `t` (through one optional), if it is one.
+    func record(_ t: TypeRef) -> ResolvedType? {
+        guard case .named(let n) = t.unwrapped, let r = resolvedTypes[n], !r.isEnum else { return nil }
+        return r
+    }
+
+    /// Resolves an `input`/`output` value: a reference, or an inline mapping (already declared).
+    func ioType(_ entry: YAMLMapping.Entry, inlineName: String) -> TypeRef? {
+        switch entry.value {
+        case .mapping:
+            return typeIndex[inlineName] != nil ? .named(inlineName) : nil
+        case .scalar(let s) where !s.isNull:
+            return typeRef(s)
+        default:
+            typeRefShapeError(entry.value)
+            return nil
+        }
+    }
+}

@@ -1,0 +1,116 @@
+/// A resolved type reference (spec-v1 §3).
+public indirect enum TypeRef: Sendable, Hashable, CustomStringConvertible {
+    case string, int, double, bool, decimal, date, uuid
+    /// A record or enum declared under `types` or generated for an inline input/output.
+    case named(String)
+    case array(TypeRef)
+    /// `[string: T]`; keys are always strings.
+    case dictionary(TypeRef)
+    case optional(TypeRef)
+
+    /// The spec notation: `string`, `[CartItem]?`, `[string: int]`.
+    public var description: String {
+        switch self {
+        case .string: "string"
+        case .int: "int"
+        case .double: "double"
+        case .bool: "bool"
+        case .decimal: "decimal"
+        case .date: "date"
+        case .uuid: "uuid"
+        case .named(let n): n
+        case .array(let t): "[\(t)]"
+        case .dictionary(let t): "[string: \(t)]"
+        case .optional(let t): "\(t)?"
+        }
+    }
+
+    public var isOptional: Bool {
+        if case .optional = self { return true }
+        return false
+    }
+
+    /// The type without one level of optionality.
+    public var unwrapped: TypeRef {
+        if case .optional(let t) = self { return t }
+        return self
+    }
+
+    /// `T?` (never `T??`).
+    public var optional: TypeRef { isOptional ? self : .optional(self) }
+
+    /// The named type this reference mentions at its core, if any (`[Item]?` -> `Item`).
+    public var namedCore: String? {
+        switch self {
+        case .named(let n): n
+        case .array(let t), .dictionary(let t), .optional(let t): t.namedCore
+        default: nil
+        }
+    }
+
+    /// The built-in scalar types by spec name.
+    public static let builtins: [String: TypeRef] = [
+        "string": .string, "int": .int, "double": .double, "bool": .bool,
+        "decimal": .decimal, "date": .date, "uuid": .uuid,
+    ]
+}
+
+/// A named type of the spec: declared under `types`, or generated for an inline input/output.
+public struct ResolvedType: Sendable, Hashable {
+    /// Where a type came from. Inline types get generated names (`PricingQuoteInput`, `CheckoutOutput`).
+    public enum Origin: Sendable, Hashable {
+        case declared
+        case operationInput(service: String, operation: String)
+        case operationOutput(service: String, operation: String)
+        case workflowInput(workflow: String)
+        case workflowOutput(workflow: String)
+
+        public var isInline: Bool { self != .declared }
+    }
+
+    public enum Kind: Sendable, Hashable {
+        case record([ResolvedField])
+        case enumeration([ResolvedEnumCase])
+    }
+
+    public var name: String
+    public var description: String?
+    public var kind: Kind
+    public var origin: Origin
+    public var location: SourceLocation
+
+    public var isInline: Bool { origin.isInline }
+
+    /// The record's fields in spec order (empty for enums).
+    public var fields: [ResolvedField] {
+        if case .record(let f) = kind { return f }
+        return []
+    }
+
+    /// The enum's cases in spec order (empty for records).
+    public var cases: [ResolvedEnumCase] {
+        if case .enumeration(let c) = kind { return c }
+        return []
+    }
+
+    public var isEnum: Bool {
+        if case .enumeration = kind { return true }
+        return false
+    }
+
+    public func field(_ name: String) -> ResolvedField? { fields.first { $0.name == name } }
+}
+
+/// One field of a record.
+public struct ResolvedField: Sendable, Hashable {
+    public var name: String
+    public var type: TypeRef
+    public var description: String?
+    public var location: SourceLocation
+}
+
+/// One case of an enum; the wire value is the name.
+public struct ResolvedEnumCase: Sendable, Hashable {
+    public var name: String
+    public var location: SourceLocation
+}

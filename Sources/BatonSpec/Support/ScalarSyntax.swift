@@ -1,0 +1,238 @@
+/// Parsers for the scalar kinds of spec-v1 §2. Each returns nil when the text is malformed;
+/// callers turn that into the right diagnostic.
+enum ScalarSyntax {
+    /// `250ms`, `1.5s`, `1m30s`; units us, ms, s, m, h. Returns nil for malformed or overflowing
+    /// text; zero is returned as `.zero` so the caller can report "must be > 0".
+    static func duration(_ text: String) -> Duration? {
+        let chars = Array(text.unicodeScalars)
+        guard !chars.isEmpty else { return nil }
+        var i = 0
+        var totalNanos: Int64 = 0
+        while i < chars.count {
+            guard let (whole, frac, fracDigits, next) = number(chars, from: i) else { return nil }
+            i = next
+            var unit = ""
+            while i < chars.count, chars[i].properties.isAlphabetic {
+                unit.unicodeScalars.append(chars[i])
+                i += 1
+            }
+            let perUnit: Int64
+            switch unit {
+            case "us": perUnit = 1_000
+            case "ms": perUnit = 1_000_000
+            case "s": perUnit = 1_000_000_000
+            case "m": perUnit = 60_000_000_000
+            case "h": perUnit = 3_600_000_000_000
+            default: return nil
+            }
+            guard let nanos = scaled(whole: whole, frac: frac, fracDigits: fracDigits, by: perUnit) else { return nil }
+            let (sum, overflow) = totalNanos.addingReportingOverflow(nanos)
+            guard !overflow else { return nil }
+            totalNanos = sum
+        }
+        return .nanoseconds(totalNanos)
+    }
+
+    /// `100/s`, `6000/m`, `0.5/s`.
+    static func rate(_ text: String) -> (count: Double, per: Duration)? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let count = decimal(String(parts[0])) else { return nil }
+        let per: Duration
+        switch parts[1] {
+        case "s": per = .seconds(1)
+        case "m": per = .seconds(60)
+        case "h": per = .seconds(3600)
+        default: return nil
+        }
+        return (count, per)
+    }
+
+    /// `50%`, `0.5%` as a fraction (0.5, 0.005). Range checks are the caller's.
+    static func ratio(_ text: String) -> Double? {
+        guard text.hasSuffix("%"), let value = decimal(String(text.dropLast())) else { return nil }
+        return value / 100
+    }
+
+    /// A plain decimal number without sign or exponent: `12`, `0.5`.
+    static func decimal(_ text: String) -> Double? {
+        let chars = Array(text.unicodeScalars)
+        guard let (_, _, _, next) = number(chars, from: 0), next == chars.count else { return nil }
+        return Double(text)
+    }
+
+    /// YAML core-schema integer (decimal with optional sign, `0x`, `0o`).
+    static func integer(_ text: String) -> Int? {
+        if let v = Int(text) { return v }
+        var body = Substring(text)
+        var negative = false
+        if body.first == "-" || body.first == "+" {
+            negative = body.first == "-"
+            body = body.dropFirst()
+        }
+        if body.hasPrefix("0x"), let v = Int(body.dropFirst(2), radix: 16) { return negative ? -v : v }
+        if body.hasPrefix("0o"), let v = Int(body.dropFirst(2), radix: 8) { return negative ? -v : v }
+        return nil
+    }
+
+    /// YAML core-schema float (`1.5`, `-2e3`, `.5`); integers count too.
+    static func float(_ text: String) -> Double? {
+        if let i = integer(text) { return Double(i) }
+        let lower = text.lowercased()
+        if [".inf", "+.inf", "-.inf", ".nan"].contains(lower) { return nil }
+        guard text.unicodeScalars.allSatisfy({ "0123456789.eE+-".unicodeScalars.contains($0) }),
+              text.unicodeScalars.contains(where: { $0.properties.numericType != nil }) else { return nil }
+        return Double(text)
+    }
+
+    /// YAML core-schema booleans.
+    static func bool(_ text: String) -> Bool? {
+        switch text {
+        case "true", "True", "TRUE": true
+        case "false", "False", "FALSE": false
+        default: nil
+        }
+    }
+
+    /// `[A-Z][A-Za-z0-9]*`
+    static func isTypeName(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, ("A"..."Z").contains(first) else { return false }
+        return s.unicodeScalars.allSatisfy(isAlnum)
+    }
+
+    /// `[a-z][A-Za-z0-9]*`
+    static func isLowerName(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
+        return s.unicodeScalars.allSatisfy(isAlnum)
+    }
+
+    static func isAlnum(_ c: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
+    }
+
+    /// `checkout` -> `Checkout`.
+    static func upperCamel(_ s: String) -> String {
+        guard let first = s.first else { return s }
+        return first.uppercased() + s.dropFirst()
+    }
+
+    // MARK: - Helpers
+
+    /// Reads `digits[.digits]` at `i`.
+    private static func number(_ chars: [Unicode.Scalar], from start: Int)
+        -> (whole: Int64, frac: Int64, fracDigits: Int, next: Int)? {
+        var i = start
+        var whole: Int64 = 0
+        var digits = 0
+        while i < chars.count, let d = digit(chars[i]) {
+            let (m, o1) = whole.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(d)
+            guard !o1, !o2 else { return nil }
+            whole = s
+            digits += 1
+            i += 1
+        }
+        guard digits > 0 else { return nil }
+        var frac: Int64 = 0
+        var fracDigits = 0
+        if i < chars.count, chars[i] == "." {
+            i += 1
+            while i < chars.count, let d = digit(chars[i]) {
+                if fracDigits < 12 {  // more precision than nanoseconds of an hour needs
+                    frac = frac * 10 + d
+                    fracDigits += 1
+                }
+                i += 1
+            }
+            guard fracDigits > 0 else { return nil }
+        }
+        return (whole, frac, fracDigits, i)
+    }
+
+    private static func digit(_ c: Unicode.Scalar) -> Int64? {
+        guard ("0"..."9").contains(c) else { return nil }
+        return Int64(c.value - 48)
+    }
+
+    private static func scaled(whole: Int64, frac: Int64, fracDigits: Int, by unit: Int64) -> Int64? {
+        let (w, o) = whole.multipliedReportingOverflow(by: unit)
+        guard !o else { return nil }
+        var pow10: Int64 = 1
+        for _ in 0..<fracDigits { pow10 *= 10 }
+        // frac < 10^12 and unit <= 3.6e12: split to avoid overflow.
+        let f = Int64((Double(frac) / Double(pow10) * Double(unit)).rounded())
+        let (sum, o2) = w.addingReportingOverflow(f)
+        return o2 ? nil : sum
+    }
+}
+
+/// "Did you mean" support.
+enum Suggest {
+    /// Levenshtein distance (case-insensitive), small strings only.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let x = Array(a.lowercased().unicodeScalars), y = Array(b.lowercased().unicodeScalars)
+        if x.isEmpty { return y.count }
+        if y.isEmpty { return x.count }
+        var prev = Array(0...y.count)
+        var cur = [Int](repeating: 0, count: y.count + 1)
+        for i in 1...x.count {
+            cur[0] = i
+            for j in 1...y.count {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+            }
+            swap(&prev, &cur)
+        }
+        return prev[y.count]
+    }
+
+    /// The closest candidate within a distance that scales with the word, if any.
+    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        let limit = max(1, min(3, word.count / 3))
+        var best: (String, Int)?
+        for c in candidates where c != word {
+            let d = distance(word, c)
+            if d <= limit, d < (best?.1 ?? .max) { best = (c, d) }
+        }
+        return best?.0
+    }
+
+    /// "did you mean 'x'?" or nil.
+    static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String? {
+        closest(to: word, in: candidates).map { "did you mean '\($0)'?" }
+    }
+}
+
+extension Duration {
+    /// The duration in the spec's notation: `250ms`, `1.5s`, `2m`, `1m30s`, `1h30m`, `0s`.
+    public var specText: String {
+        let nanos = nanoseconds
+        let us: Int64 = 1_000, ms: Int64 = 1_000_000, sec: Int64 = 1_000_000_000
+        let min = 60 * sec, hour = 60 * min
+        // `value / unit` with up to three decimals; only called when exact.
+        func fixed(_ value: Int64, _ unit: Int64, _ suffix: String) -> String {
+            let whole = value / unit
+            var frac = String((value % unit) / (unit / 1000))
+            if frac == "0" { return "\(whole)\(suffix)" }
+            while frac.count < 3 { frac = "0" + frac }
+            while frac.hasSuffix("0") { frac.removeLast() }
+            return "\(whole).\(frac)\(suffix)"
+        }
+        if nanos <= 0 { return "0s" }
+        if nanos >= hour, nanos % min == 0 {
+            let m = nanos % hour / min
+            return m == 0 ? "\(nanos / hour)h" : "\(nanos / hour)h\(m)m"
+        }
+        if nanos >= min, nanos % sec == 0 {
+            let s = nanos % min / sec
+            return s == 0 ? "\(nanos / min)m" : "\(nanos / min)m\(s)s"
+        }
+        if nanos >= sec, nanos % ms == 0 { return fixed(nanos, sec, "s") }
+        if nanos >= ms, nanos % us == 0 { return fixed(nanos, ms, "ms") }
+        return fixed(nanos, us, "us")
+    }
+
+    /// Whole nanoseconds (saturating), for arithmetic in analyses.
+    var nanoseconds: Int64 {
+        let (s, a) = components
+        return s * 1_000_000_000 + a / 1_000_000_000
+    }
+}
