@@ -33,7 +33,7 @@ enum StepRunner {
             primaryError = error
         }
 
-        let primaryClass = errorClass(of: primaryError, deadline: run.deadline)
+        let primaryClass = errorClass(of: primaryError, run: run)
         // A fallback is a new piece of work: it is not started once the run is cancelled (saga or
         // caller) or out of time.
         if let fallback, primaryClass != .cancelled, !Task.isCancelled, !run.deadline.hasExpired {
@@ -60,8 +60,8 @@ enum StepRunner {
                     // fallback's attempts still count.
                     return finish(
                         spec,
-                        outcome(for: errorClass(of: primaryError, deadline: run.deadline)),
-                        errorClass: errorClass(of: primaryError, deadline: run.deadline),
+                        outcome(for: errorClass(of: primaryError, run: run)),
+                        errorClass: errorClass(of: primaryError, run: run),
                         error: primaryError,
                         startedAt: startedAt,
                         clock: clock,
@@ -124,7 +124,7 @@ enum StepRunner {
             outcome = .compensated
             environment.log(.info, "step compensated", correlationID: run.correlationID, step: spec.step)
         } catch {
-            let errorClass = executorErrorClass(of: error)
+            let errorClass = environment.classifier.classify(error).errorClass
             outcome = .failed(errorClass, error)
             environment.log(
                 .error,
@@ -168,7 +168,7 @@ enum StepRunner {
                 }
                 outcome = .succeeded
             } catch {
-                let errorClass = executorErrorClass(of: error)
+                let errorClass = environment.classifier.classify(error).errorClass
                 outcome = Self.outcome(for: errorClass)
                 environment.log(
                     .warning,
@@ -204,9 +204,9 @@ enum StepRunner {
 
     /// The class of a step's final error; a cancellation caused by the run's deadline is a
     /// timeout.
-    private static func errorClass(of error: any Error, deadline: Deadline) -> ErrorClass {
-        let errorClass = executorErrorClass(of: error)
-        if errorClass == .cancelled, deadline.hasExpired { return .timeout }
+    private static func errorClass<Input>(of error: any Error, run: RunContext<Input>) -> ErrorClass {
+        let errorClass = run.environment.classifier.classify(error).errorClass
+        if errorClass == .cancelled, run.deadline.hasExpired { return .timeout }
         return errorClass
     }
 

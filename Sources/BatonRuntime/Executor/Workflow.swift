@@ -72,8 +72,17 @@ final class RunEnvironment: Sendable {
     let telemetry: Telemetry
     let asyncQueue: AsyncStepQueue?
     let compensationTimeout: Duration
+    let classifier: ErrorClassifier
 
-    init(workflow: String, clock: AnyClock, telemetry: Telemetry, asyncQueue: AsyncStepQueue?, compensationTimeout: Duration) {
+    init(
+        workflow: String,
+        clock: AnyClock,
+        telemetry: Telemetry,
+        asyncQueue: AsyncStepQueue?,
+        compensationTimeout: Duration,
+        classifier: ErrorClassifier
+    ) {
+        self.classifier = classifier
         self.workflow = workflow
         self.clock = clock
         self.telemetry = telemetry
@@ -146,7 +155,8 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
             clock: builder.clock,
             telemetry: builder.telemetry,
             asyncQueue: builder.asyncQueue,
-            compensationTimeout: builder.compensationTimeout
+            compensationTimeout: builder.compensationTimeout,
+            classifier: builder.classifier
         )
         deadline = builder.deadline
         random = builder.random

@@ -67,6 +67,7 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
     let random: RandomSource
     let telemetry: Telemetry
     let asyncQueue: AsyncStepQueue?
+    let classifier: ErrorClassifier
     var nodes: [StepNode<Input>] = []
 
     /// - Parameters:
@@ -79,6 +80,8 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
     ///   - telemetry: Where spans, metrics and logs go; metric objects are made here, once.
     ///   - asyncQueue: The background queue `mode: async` steps go to; required when any step is
     ///     declared with ``asyncStep(_:service:dependsOn:when:policy:idempotencyKey:call:)``.
+    ///   - classifier: Classifies a step's final error for its outcome and the report (use the
+    ///     same one as the policies).
     public init(
         workflow: String,
         deadline: Duration,
@@ -86,7 +89,8 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
         clock: AnyClock = .continuous,
         random: RandomSource = .system,
         telemetry: Telemetry = Telemetry(),
-        asyncQueue: AsyncStepQueue? = nil
+        asyncQueue: AsyncStepQueue? = nil,
+        classifier: ErrorClassifier = .standard
     ) {
         self.name = workflow
         self.deadline = deadline
@@ -95,6 +99,7 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
         self.random = random
         self.telemetry = telemetry
         self.asyncQueue = asyncQueue
+        self.classifier = classifier
     }
 
     /// Declares an awaited step and returns its key.

@@ -91,31 +91,23 @@ public enum TelemetryNames {
 // MARK: - Circuit breaker hook
 
 extension Telemetry {
-    /// The states a circuit breaker reports; the raw value is what the `baton_circuit_state`
-    /// gauge shows (0 closed, 1 half-open, 2 open), so "higher is worse" in dashboards.
-    public enum CircuitState: Int, Sendable, Hashable, CustomStringConvertible {
-        case closed = 0
-        case halfOpen = 1
-        case open = 2
-
-        public var description: String {
-            switch self {
-            case .closed: "closed"
-            case .halfOpen: "half-open"
-            case .open: "open"
-            }
-        }
-    }
-
-    /// A recorder for one circuit breaker's state changes. Make it once, when the breaker is
-    /// built, and call ``CircuitStateRecorder/record(from:to:)`` on every transition.
+    /// A state-change recorder for one circuit breaker. Make it once, when the breaker is built,
+    /// and pass ``CircuitStateRecorder/observe(_:)`` as the breaker's `observer`:
+    ///
+    /// ```swift
+    /// let recorder = telemetry.circuitStateRecorder(breaker: "pricing", service: "pricing")
+    /// let breaker = CircuitBreaker(name: "pricing", ..., observer: recorder.observe)
+    /// ```
+    ///
+    /// The recorder logs every transition itself, so don't also give the breaker a logger.
     public func circuitStateRecorder(breaker: String, service: String) -> CircuitStateRecorder {
         CircuitStateRecorder(breaker: breaker, service: service, telemetry: self)
     }
 }
 
-/// Publishes a circuit breaker's state: the `baton_circuit_state` gauge (labelled by `breaker` and
-/// `service`) and a log line naming the breaker (spec-v1 §7.10).
+/// Publishes a circuit breaker's state: the `baton_circuit_state` gauge (labelled `breaker` and
+/// `service`, value ``CircuitState/gaugeValue``: 0 closed, 1 open, 2 half-open) and a log line
+/// naming the breaker (spec-v1 §7.10).
 public struct CircuitStateRecorder: Sendable {
     public let breaker: String
     public let service: String
@@ -132,22 +124,26 @@ public struct CircuitStateRecorder: Sendable {
                 dimensions: [(TelemetryNames.breakerLabel, breaker), (TelemetryNames.serviceLabel, service)],
                 factory: telemetry.metricsFactory
             )
-            gauge.record(Telemetry.CircuitState.closed.rawValue)
+            gauge.record(CircuitState.closed.gaugeValue)
             self.gauge = gauge
         } else {
             self.gauge = nil
         }
     }
 
-    /// Records a transition. Logged at `notice` when the breaker opens or half-opens, `info`
-    /// when it closes again.
-    public func record(from old: Telemetry.CircuitState, to new: Telemetry.CircuitState) {
-        gauge?.record(new.rawValue)
-        let level: Logger.Level = new == .closed ? .info : .notice
+    /// Records a transition: sets the gauge and logs it (`warning` when the breaker opens,
+    /// `info` otherwise).
+    @Sendable
+    public func observe(_ transition: CircuitBreakerTransition) {
+        gauge?.record(transition.to.gaugeValue)
         logger.log(
-            level: level,
-            "circuit breaker \(breaker) \(old) -> \(new)",
-            metadata: ["baton.breaker": .string(breaker), "baton.service": .string(service)]
+            level: transition.to == .open ? .warning : .info,
+            "\(transition)",
+            metadata: [
+                "baton.breaker": .string(transition.breaker),
+                "baton.service": .string(service),
+                "baton.circuit_state": .string(transition.to.rawValue),
+            ]
         )
     }
 }

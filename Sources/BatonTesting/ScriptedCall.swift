@@ -1,0 +1,115 @@
+import BatonRuntime
+import Synchronization
+
+/// A scripted stand-in for one service operation: each attempt takes a set time on a clock and
+/// then returns a value or throws, following a script. Records every call it gets.
+///
+/// Use it inside mock services to make an orchestrator's timing and failures deterministic:
+///
+/// ```swift
+/// let clock = ManualClock()
+/// let quote = ScriptedCall<Quote>(clock: clock, [
+///     .fail(ServiceUnavailable(), after: .milliseconds(10)),   // 1st attempt
+///     .succeed(Quote(total: 42), after: .milliseconds(5)),      // 2nd and later attempts
+/// ])
+/// struct MockPricing: PricingService {
+///     let quote: ScriptedCall<Quote>
+///     func quote(_ input: QuoteRequest, context: CallContext) async throws -> Quote {
+///         try await quote.call(context)
+///     }
+/// }
+/// ```
+///
+/// The last entry of the script repeats for every later attempt. Waits are real sleeps on the
+/// given clock, so they react to cancellation (a cancelled attempt throws `CancellationError`).
+public final class ScriptedCall<Output: Sendable>: Sendable {
+    /// What one attempt does.
+    public enum Behaviour: Sendable {
+        /// Wait `after`, then return the value.
+        case succeed(Output, after: Duration = .zero)
+        /// Wait `after`, then throw the error.
+        case fail(any Error, after: Duration = .zero)
+        /// Wait until cancelled (then throw `CancellationError`).
+        case hang
+    }
+
+    /// One call the script received.
+    public struct Call: Sendable {
+        /// The context the caller passed.
+        public var context: CallContext
+        /// When the call started on the clock.
+        public var startedAt: BatonInstant
+    }
+
+    private let clock: AnyClock
+    private let script: [Behaviour]
+    private let log = Mutex<[Call]>([])
+
+    /// - Parameters:
+    ///   - clock: The clock the waits sleep on (usually a ``ManualClock``).
+    ///   - script: One behaviour per attempt; the last repeats. Must not be empty.
+    public init<C: Clock>(clock: C, _ script: [Behaviour]) where C.Duration == Duration {
+        precondition(!script.isEmpty, "a script needs at least one behaviour")
+        self.clock = AnyClock(clock)
+        self.script = script
+    }
+
+    /// A script that always succeeds with `value` after `delay`.
+    public convenience init<C: Clock>(clock: C, returning value: Output, after delay: Duration = .zero) where C.Duration == Duration {
+        self.init(clock: clock, [.succeed(value, after: delay)])
+    }
+
+    /// Plays the next behaviour of the script.
+    public func call(_ context: CallContext) async throws -> Output {
+        let startedAt = clock.now
+        let index = log.withLock { calls in
+            calls.append(Call(context: context, startedAt: startedAt))
+            return calls.count - 1
+        }
+        switch script[min(index, script.count - 1)] {
+        case .succeed(let value, let delay):
+            try await wait(delay, from: startedAt)
+            return value
+        case .fail(let error, let delay):
+            try await wait(delay, from: startedAt)
+            throw error
+        case .hang:
+            while true {
+                try await clock.sleep(until: startedAt.advanced(by: .seconds(86_400 * 365)), tolerance: nil)
+            }
+        }
+    }
+
+    /// Every call received so far, in order.
+    public var calls: [Call] { log.withLock { $0 } }
+
+    /// How many calls were received.
+    public var callCount: Int { log.withLock { $0.count } }
+
+    private func wait(_ delay: Duration, from start: BatonInstant) async throws {
+        guard delay > .zero else { return }
+        try await clock.sleep(until: start.advanced(by: delay), tolerance: nil)
+    }
+}
+
+/// A ``CallPolicy`` that makes exactly one attempt, with no timeout of its own (the executor's
+/// deadline still applies): keeps manual-clock tests' sleeper counts simple (one per running
+/// step, plus one for the run's deadline).
+public struct DirectCall: CallPolicy {
+    public init() {}
+
+    public func run<T: Sendable>(
+        _ context: CallContext,
+        log: AttemptLog,
+        _ call: @escaping @Sendable (CallContext) async throws -> T
+    ) async throws -> T {
+        var context = context
+        context.attempt = log.beginAttempt()
+        do {
+            return try await call(context)
+        } catch {
+            log.recordFailure(ErrorClass.classify(error))
+            throw error
+        }
+    }
+}

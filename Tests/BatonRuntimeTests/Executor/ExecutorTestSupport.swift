@@ -1,0 +1,35 @@
+import BatonRuntime
+import BatonTesting
+import Synchronization
+
+/// A time on the manual clock, in milliseconds since its origin.
+func ms(_ milliseconds: Int) -> BatonInstant {
+    .zero.advanced(by: .milliseconds(milliseconds))
+}
+
+/// A classified test failure.
+struct Boom: ClassifiedError, Equatable {
+    var errorClass: ErrorClass = .unavailable
+}
+
+/// Counts and orders events from concurrent tasks.
+final class EventLog: Sendable {
+    private let storage = Mutex<[String]>([])
+    func append(_ event: String) { storage.withLock { $0.append(event) } }
+    var events: [String] { storage.withLock { $0 } }
+    func count(of event: String) -> Int { events.filter { $0 == event }.count }
+}
+
+extension WorkflowBuilder {
+    /// A test workflow on `clock`, without telemetry.
+    static func test(_ name: String = "test", deadline: Duration = .seconds(1), clock: ManualClock, queue: AsyncStepQueue? = nil) -> WorkflowBuilder {
+        WorkflowBuilder(
+            workflow: name,
+            deadline: deadline,
+            clock: clock.asAnyClock,
+            random: .seeded(7),
+            telemetry: .disabled,
+            asyncQueue: queue
+        )
+    }
+}
