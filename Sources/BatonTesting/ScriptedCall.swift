@@ -43,7 +43,12 @@ public final class ScriptedCall<Output: Sendable>: Sendable {
 
     private let clock: AnyClock
     private let script: [Behaviour]
-    private let log = Mutex<[Call]>([])
+    private let log = Mutex<Log>(Log())
+
+    private struct Log {
+        var calls: [Call] = []
+        var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    }
 
     /// - Parameters:
     ///   - clock: The clock the waits sleep on (usually a ``ManualClock``).
@@ -62,10 +67,18 @@ public final class ScriptedCall<Output: Sendable>: Sendable {
     /// Plays the next behaviour of the script.
     public func call(_ context: CallContext) async throws -> Output {
         let startedAt = clock.now
-        let index = log.withLock { calls in
-            calls.append(Call(context: context, startedAt: startedAt))
-            return calls.count - 1
+        let (index, satisfied) = log.withLock { log in
+            log.calls.append(Call(context: context, startedAt: startedAt))
+            let count = log.calls.count
+            var satisfied: [CheckedContinuation<Void, Never>] = []
+            log.waiters.removeAll { waiter in
+                guard waiter.count <= count else { return false }
+                satisfied.append(waiter.continuation)
+                return true
+            }
+            return (count - 1, satisfied)
         }
+        for waiter in satisfied { waiter.resume() }
         switch script[min(index, script.count - 1)] {
         case .succeed(let value, let delay):
             try await wait(delay, from: startedAt)
@@ -81,10 +94,23 @@ public final class ScriptedCall<Output: Sendable>: Sendable {
     }
 
     /// Every call received so far, in order.
-    public var calls: [Call] { log.withLock { $0 } }
+    public var calls: [Call] { log.withLock { $0.calls } }
 
     /// How many calls were received.
-    public var callCount: Int { log.withLock { $0.count } }
+    public var callCount: Int { log.withLock { $0.calls.count } }
+
+    /// Suspends until at least `count` calls were received: a barrier for tests, like
+    /// ``ManualClock/waitForSleepers(count:)``.
+    public func waitForCalls(count: Int) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = log.withLock { log -> Bool in
+                if log.calls.count >= count { return true }
+                log.waiters.append((count, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
 
     private func wait(_ delay: Duration, from start: BatonInstant) async throws {
         guard delay > .zero else { return }
