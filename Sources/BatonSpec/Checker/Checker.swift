@@ -21,6 +21,8 @@ final class Checker {
     var serviceIndex: [String: Int] = [:]
     /// Operations called anywhere (steps, fallbacks, compensations).
     var calledOperations: Set<OperationRef> = []
+    /// A call failed to resolve: usage warnings would be guesses, so they are skipped.
+    var unresolvedCalls = false
     /// Workflow inputs and outputs, roots for `unused-type`.
     var workflowTypes: [TypeRef] = []
     /// Step references met while typing the current expression group (for the graph).
@@ -84,6 +86,14 @@ final class Checker {
             services: services.compactMap(\.resolved),
             workflows: workflows)
     }
+}
+
+extension TypeRef {
+    /// The placeholder for a type that failed to resolve (already reported).
+    static let error = TypeRef.named("?")
+
+    /// Whether this mentions an unresolved type; checks against it are skipped.
+    var isErrorType: Bool { namedCore == "?" }
 }
 
 /// A type declared under `types` or generated for an inline input/output.

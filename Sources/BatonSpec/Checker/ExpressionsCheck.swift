@@ -35,6 +35,8 @@ extension Checker {
     /// Types `node` against `target`. `anchor` is the key holding the value (for `missing-field`).
     func expression(_ node: YAMLNode, target: TypeRef, scope: ExpressionScope, anchor: SourceLocation,
                     what: String) -> TypedExpression? {
+        // An unresolved target was reported where it was declared; do not cascade.
+        if target.isErrorType { return nil }
         switch node {
         case .scalar(let s):
             if s.isNull {
@@ -130,7 +132,7 @@ extension Checker {
 
     /// `T` fills `T?`; lists and dictionaries are covariant in that sense too.
     func assignable(_ source: TypeRef, to target: TypeRef) -> Bool {
-        if source == target { return true }
+        if source == target || source.isErrorType || target.isErrorType { return true }
         switch (source, target) {
         case (.optional(let a), .optional(let b)): return assignable(a, to: b)
         case (_, .optional(let b)): return assignable(source, to: b)
@@ -262,7 +264,7 @@ extension Checker {
         // Walk the path; `[]` maps the rest of the path over a list's elements.
         var elementTypes: [TypeRef] = []
         func walk(_ t: TypeRef, _ k: Int) -> TypeRef? {
-            guard k < path.count else { return t }
+            guard k < path.count, !t.isErrorType else { return t }
             let (element, offset) = path[k]
             switch element {
             case .field(let name):

@@ -193,6 +193,12 @@ extension Checker {
 
     /// Resolves `service.operation`; reports `unknown-service`/`unknown-operation`/`invalid-value`.
     func resolveCall(_ node: YAMLNode, _ what: String) -> OperationRef? {
+        let ref = resolveCallReporting(node, what)
+        if ref == nil { unresolvedCalls = true }
+        return ref
+    }
+
+    private func resolveCallReporting(_ node: YAMLNode, _ what: String) -> OperationRef? {
         guard case .scalar(let s) = node, !s.isNull else {
             report(.invalidValue, "\(what) must be 'service.operation'", at: node.location)
             return nil

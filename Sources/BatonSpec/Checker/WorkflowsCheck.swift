@@ -38,7 +38,8 @@ extension Checker {
                 report(.invalidName, "'input' is reserved for $input; rename the step", at: s.key.location)
             }
             guard let sm = closed(s.value, "step '\(s.key.value)'", allowed: Self.stepKeys, required: ["call"],
-                                  owner: s.key.location) else { continue }
+                                  owner: s.key.location) else { unresolvedCalls = true; continue }
+            if sm["call"] == nil { unresolvedCalls = true }
             var h = StepHeader(name: s.key.value, location: s.key.location, optional: false, hasWhen: sm["when"] != nil,
                                mode: .await)
             if let c = sm["call"], let ref = resolveCall(c.value, "'call'") {
@@ -290,6 +291,7 @@ extension Checker {
 
     /// `unused-type`, `unused-service`, `unused-operation`.
     func reportUnused() {
+        guard !unresolvedCalls else { return }
         var roots: [TypeRef] = workflowTypes
         for s in services {
             for o in s.operations { roots += [o.resolved.input, o.resolved.output] }
