@@ -1,0 +1,118 @@
+import BatonRuntime
+import BatonTesting
+import InMemoryLogging
+import Logging
+import Testing
+
+@Suite struct AsyncStepQueueTests {
+    @Test func dropsAndCountsWhenFullThenDrainsOnShutdown() async throws {
+        let clock = ManualClock()
+        let logs = InMemoryLogHandler()
+        let telemetry = Telemetry(logger: Logger(label: "test", factory: { _ in logs }), metricsFactory: nil, tracer: nil)
+        let queue = AsyncStepQueue(capacity: 1, maxConcurrent: 1, telemetry: telemetry)
+        let work = ScriptedCall<Void>(clock: clock, returning: (), after: .milliseconds(10))
+        let context = CallContext(workflow: "w", step: "s", correlationID: "c")
+
+        #expect(queue.submit(label: "w.s") { _ = try? await work.call(context) })  // runs at once
+        #expect(queue.submit(label: "w.s") { _ = try? await work.call(context) })  // waits
+        #expect(!queue.submit(label: "w.s") { _ = try? await work.call(context) })  // full
+        #expect(queue.droppedCount == 1)
+        #expect(queue.pendingCount == 1)
+        #expect(logs.entries.contains { $0.level == .warning && "\($0.message)".contains("queue full") })
+
+        let shutdown = Task { await queue.shutdown() }
+        await clock.waitForSleepers(count: 1)
+        clock.advance(to: ms(10))
+        await work.waitForCalls(count: 2)
+        await clock.waitForSleepers(count: 1)
+        clock.advance(to: ms(20))
+        await shutdown.value
+        #expect(queue.completedCount == 2)
+        #expect(queue.pendingCount == 0)
+
+        #expect(!queue.submit(label: "w.s") {}, "a shut-down queue takes nothing")
+        #expect(queue.droppedCount == 2)
+    }
+
+    @Test func runReturnsAfterShutdownIsRequestedAndTheQueueDrained() async throws {
+        let clock = ManualClock()
+        let queue = AsyncStepQueue(capacity: 4, maxConcurrent: 2, telemetry: .disabled)
+        let service = Task { await queue.run() }
+        let work = ScriptedCall<Void>(clock: clock, returning: (), after: .milliseconds(5))
+        let context = CallContext(workflow: "w", step: "s", correlationID: "c")
+        for _ in 0..<3 { queue.submit(label: "w.s") { _ = try? await work.call(context) } }
+        queue.beginShutdown()
+        await clock.waitForSleepers(count: 2)  // two run at a time
+        clock.advance(to: ms(5))
+        await work.waitForCalls(count: 3)
+        await clock.waitForSleepers(count: 1)
+        clock.advance(to: ms(10))
+        await service.value
+        #expect(queue.completedCount == 3)
+    }
+
+    @Test func cancellingRunAlsoShutsDownAndDrains() async throws {
+        let queue = AsyncStepQueue(capacity: 4, telemetry: .disabled)
+        let service = Task { await queue.run() }
+        queue.submit(label: "w.s") {}
+        service.cancel()
+        await service.value
+        #expect(!queue.isAccepting)
+        #expect(queue.completedCount == 1)
+    }
+
+    @Test func asyncStepsAreQueuedRetriedAndNotAwaited() async throws {
+        let clock = ManualClock()
+        let queue = AsyncStepQueue(capacity: 8, telemetry: .disabled)
+        let receipt = ScriptedCall<Void>(clock: clock, [
+            .fail(Boom(errorClass: .transient), after: .milliseconds(10)),
+            .succeed((), after: .milliseconds(10)),
+        ])
+        var builder = WorkflowBuilder<String>.test(clock: clock, queue: queue)
+        let order: StepKey<String> = builder.step("order", service: "orders", policy: DirectCall()) { input, _, _ in "order-\(input)" }
+        let receiptStep = builder.asyncStep(
+            "receipt",
+            service: "mail",
+            dependsOn: [order.id],
+            policy: RetryImmediately(maxAttempts: 3),
+            idempotencyKey: { _, values in values[order] }
+        ) { _, _, context in try await receipt.call(context) }
+        _ = receiptStep
+        let workflow = builder.build { _, values in values[order] }
+
+        // The run returns while the receipt is still being sent.
+        let result = try await workflow.run("1", correlationID: "cid-1")
+        #expect(result.output == "order-1")
+        #expect(result.report[step: "receipt"]?.outcome == .enqueued)
+        #expect(result.report.isComplete)
+
+        let drained = Task { await queue.shutdown() }
+        await clock.waitForSleepers(count: 1)
+        clock.advance(to: ms(10))  // first attempt fails, retried at once
+        await receipt.waitForCalls(count: 2)
+        await clock.waitForSleepers(count: 1)
+        clock.advance(to: ms(20))
+        await drained.value
+        #expect(receipt.calls.map(\.context.attempt) == [1, 2])
+        #expect(receipt.calls.allSatisfy { $0.context.correlationID == "cid-1" && $0.context.idempotencyKey == "order-1" })
+        #expect(receipt.calls.allSatisfy { $0.context.deadline == nil }, "background calls are not bound by the run's deadline")
+    }
+
+    @Test func aFullQueueDropsTheAsyncStepAndTheReportSaysSo() async throws {
+        let clock = ManualClock()
+        let queue = AsyncStepQueue(capacity: 0, maxConcurrent: 1, telemetry: .disabled)
+        let blocker = ScriptedCall<Void>(clock: clock, returning: (), after: .milliseconds(10))
+        queue.submit(label: "other") { _ = try? await blocker.call(CallContext(workflow: "w", step: "s", correlationID: "c")) }
+        var builder = WorkflowBuilder<Void>.test(clock: clock, queue: queue)
+        builder.asyncStep("receipt", service: "mail", policy: DirectCall()) { _, _, _ in }
+        let workflow = builder.build { _, _ in () }
+
+        let result = try await workflow.run(())
+        #expect(result.report[step: "receipt"]?.outcome == .dropped)
+        #expect(result.report.degraded.map(\.step) == ["receipt"])
+        #expect(queue.droppedCount == 1)
+        await clock.waitForSleepers(count: 1)
+        clock.advance(to: ms(10))
+        await queue.shutdown()
+    }
+}
