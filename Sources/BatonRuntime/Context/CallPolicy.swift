@@ -55,6 +55,18 @@ public protocol CallPolicy: Sendable {
         log: AttemptLog,
         _ call: @escaping @Sendable (CallContext) async throws -> T
     ) async throws -> T
+
+    /// Whether every attempt, backoff sleep and queue wait of this policy ends by the run's
+    /// ``Deadline/current`` (timeouts clipped with `withAttemptTimeout`, no sleep past it).
+    ///
+    /// When all the steps of a workflow have such policies, the graph executor relies on them to
+    /// end running steps at the deadline and saves the watcher task it otherwise runs per run.
+    /// Defaults to `false` (the executor then enforces the deadline itself).
+    var boundsAttemptsByRunDeadline: Bool { get }
+}
+
+extension CallPolicy {
+    public var boundsAttemptsByRunDeadline: Bool { false }
 }
 
 /// The policy of a step with no resilience settings: one attempt, bounded by `timeout` (if any)
@@ -70,6 +82,9 @@ public struct SingleAttempt: CallPolicy {
         self.clock = clock
         self.classifier = classifier
     }
+
+    /// Its one attempt runs under `withAttemptTimeout`, which clips it to the run's deadline.
+    public var boundsAttemptsByRunDeadline: Bool { true }
 
     public func run<T: Sendable>(
         _ context: CallContext,

@@ -148,6 +148,9 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
     let roots: [Int]
     let result: @Sendable (Input, StepValues) -> Output
     let instruments: WorkflowInstruments
+    /// Whether some step's policy does not end its attempts by the deadline, so the run needs a
+    /// watcher task to cancel it there.
+    let needsDeadlineWatcher: Bool
 
     init(builder: WorkflowBuilder<Input>, result: @escaping @Sendable (Input, StepValues) -> Output) {
         environment = RunEnvironment(
@@ -169,6 +172,7 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
         dependencyCounts = builder.nodes.map(\.dependencies.count)
         roots = builder.nodes.indices.filter { builder.nodes[$0].dependencies.isEmpty }
         self.result = result
+        needsDeadlineWatcher = builder.nodes.contains { !$0.isAsync && !$0.boundedByDeadline }
         instruments = WorkflowInstruments(workflow: builder.name, telemetry: builder.telemetry)
     }
 
@@ -182,15 +186,18 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
 
         var state = await Deadline.$current.withValue(deadline) {
             await withTaskGroup(of: RunEvent.self) { group in
-                var state = RunState(plan: self)
-                // One sleeper per run enforces the deadline for every step, whatever its policy:
-                // when it fires, running steps are cancelled and nothing new starts.
-                group.addTask {
-                    do {
-                        try await clock.sleep(until: deadline.instant, tolerance: nil)
-                        return .deadlinePassed
-                    } catch {
-                        return .watcherStopped
+                var state = RunState(plan: self, deadline: deadline)
+                // Steps whose policies clip every attempt to `Deadline.current` end at the deadline
+                // by themselves. Otherwise one sleeper per run enforces it: when it fires, running
+                // steps are cancelled. Either way nothing starts once it has passed.
+                if needsDeadlineWatcher {
+                    group.addTask {
+                        do {
+                            try await clock.sleep(until: deadline.instant, tolerance: nil)
+                            return .deadlinePassed
+                        } catch {
+                            return .watcherStopped
+                        }
                     }
                 }
                 state.schedule(roots, group: &group, run: run)
@@ -273,18 +280,23 @@ struct RunState<Input: Sendable, Output: Sendable> {
     var running = 0
     /// The required step whose failure stopped the run.
     var failure: Int?
+    let deadline: Deadline
     var deadlinePassed = false
     /// Reused between scheduling rounds to avoid allocating per completion.
     private var worklist: [Int] = []
 
-    init(plan: WorkflowPlan<Input, Output>) {
+    init(plan: WorkflowPlan<Input, Output>, deadline: Deadline) {
         self.plan = plan
+        self.deadline = deadline
         waitingOn = plan.dependencyCounts
         completions = Array(repeating: nil, count: plan.nodes.count)
     }
 
     /// Whether new steps may still start.
-    var isAccepting: Bool { failure == nil && !deadlinePassed && !Task.isCancelled }
+    var isAccepting: Bool {
+        guard failure == nil, !deadlinePassed, !Task.isCancelled else { return false }
+        return !deadline.hasExpired
+    }
 
     /// Compensable steps in reverse order of completion.
     var compensationOrder: [Int] { completedCompensable.reversed() }
@@ -376,10 +388,11 @@ struct RunState<Input: Sendable, Output: Sendable> {
     /// Gives every step that never ran its outcome, and finds the failure when a required step
     /// could not run (deadline passed, caller cancelled).
     mutating func settleUnfinished(run: RunContext<Input>) {
+        let outOfTime = deadlinePassed || deadline.hasExpired
         for index in completions.indices where completions[index] == nil {
             let node = plan.nodes[index]
             let completion: StepCompletion
-            if failure == nil, deadlinePassed {
+            if failure == nil, outOfTime {
                 completion = StepCompletion(
                     index: index,
                     outcome: .timedOut,

@@ -7,6 +7,14 @@ public struct StepFallback<Input: Sendable, Output: Sendable>: Sendable {
 
     let kind: Kind
 
+    /// Whether the fallback ends by the run's deadline on its own (a value always does).
+    var boundedByDeadline: Bool {
+        switch kind {
+        case .value: true
+        case .call(let policy, _): policy.boundsAttemptsByRunDeadline
+        }
+    }
+
     /// Use `value` as the step's output (`fallback: { value: … }`).
     public static func value(_ value: Output) -> StepFallback {
         StepFallback(kind: .value(value))
@@ -161,6 +169,7 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
                 isAsync: false,
                 dependencies: checkedDependencies(dependencies, of: name),
                 condition: condition,
+                boundedByDeadline: policy.boundsAttemptsByRunDeadline && (fallback?.boundedByDeadline ?? true),
                 instruments: spec.instruments,
                 execute: { run in await StepRunner.execute(spec, call, fallback, run) },
                 enqueue: nil,
@@ -202,6 +211,7 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
                 isAsync: true,
                 dependencies: checkedDependencies(dependencies, of: name),
                 condition: condition,
+                boundedByDeadline: true,
                 instruments: spec.instruments,
                 execute: nil,
                 enqueue: { run in StepRunner.enqueue(spec, call, run) },
@@ -239,6 +249,8 @@ struct StepNode<Input: Sendable>: Sendable {
     let isAsync: Bool
     let dependencies: [Int]
     let condition: (@Sendable (Input, StepValues) -> Bool)?
+    /// Whether the step's policies end its attempts by the run's deadline on their own.
+    let boundedByDeadline: Bool
     let instruments: StepInstruments
     /// Runs an awaited step to its outcome (in a child task of the run).
     let execute: (@Sendable (RunContext<Input>) async -> StepCompletion)?

@@ -204,6 +204,34 @@ struct RetryImmediately: CallPolicy {
         #expect(clock.now == ms(50))
     }
 
+    @Test func deadlineEnforcedByPoliciesThatClipAttemptsToIt() async throws {
+        // SingleAttempt clips its attempt to the run's deadline, so the executor runs no watcher
+        // of its own: the attempt's timer ends the step at the deadline.
+        let clock = ManualClock()
+        let policy = SingleAttempt(clock: clock.asAnyClock)
+        var builder = WorkflowBuilder<Void>.test(deadline: .milliseconds(50), clock: clock)
+        let slow: StepKey<Int> = builder.step("slow", service: "s", policy: policy) { _, _, context in
+            try await ScriptedCall<Int>(clock: clock, [.hang]).call(context)
+        }
+        let next = ScriptedCall(clock: clock, returning: 1)
+        builder.step("next", service: "s", dependsOn: [slow.id], optional: true, policy: policy) { _, _, context in
+            try await next.call(context)
+        }
+        let workflow = builder.build { _, _ in () }
+
+        let run = Task { try await workflow.run(()) }
+        await clock.waitForSleepers(count: 2)  // the call and its attempt timer
+        clock.advance(to: ms(50))
+        let error = try #require(await #expect(throws: WorkflowError.self) { try await run.value })
+        #expect(error.failedStep == "slow")
+        #expect(error.errorClass == .timeout)
+        #expect(error.underlying is TimeoutError)
+        #expect(error.report[step: "slow"]?.outcome == .timedOut)
+        #expect(error.report[step: "next"]?.outcome == .notStarted)
+        #expect(next.callCount == 0)
+        #expect(clock.sleeperCount == 0)
+    }
+
     @Test func deadlineWithOnlyOptionalStepsRunningCompletesIncomplete() async throws {
         let clock = ManualClock()
         var builder = WorkflowBuilder<Void>.test(deadline: .milliseconds(50), clock: clock)
