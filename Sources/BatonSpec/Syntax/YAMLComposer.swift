@@ -26,20 +26,40 @@ struct YAMLComposer {
     let path: String
     let limits: LoaderLimits
 
+    // Frames are classes so that appending to an open collection mutates it in place; value
+    // frames popped and pushed back would copy their arrays on every append (quadratic).
     private enum Frame {
-        case sequence(YAMLSequence, anchor: String?, startCount: Int)
+        case sequence(SequenceFrame)
         case mapping(MappingFrame)
     }
 
-    private struct MappingFrame {
+    private final class SequenceFrame {
+        var sequence: YAMLSequence
+        let anchor: String?
+        let startCount: Int
+
+        init(sequence: YAMLSequence, anchor: String?, startCount: Int) {
+            self.sequence = sequence
+            self.anchor = anchor
+            self.startCount = startCount
+        }
+    }
+
+    private final class MappingFrame {
         var mapping: YAMLMapping
-        var anchor: String?
-        var startCount: Int
+        let anchor: String?
+        let startCount: Int
         var pendingKey: YAMLScalar?
         /// The pending key is a duplicate or not a scalar: drop its value.
         var skipValue = false
         var awaitingValue = false
         var firstSeen: [String: SourceLocation] = [:]
+
+        init(mapping: YAMLMapping, anchor: String?, startCount: Int) {
+            self.mapping = mapping
+            self.anchor = anchor
+            self.startCount = startCount
+        }
     }
 
     private struct Failure: Error {
@@ -84,12 +104,12 @@ struct YAMLComposer {
         if let context = parser.context.map({ String(cString: $0) }) {
             message = "\(problem) (\(context))"
         }
-        // Scanner and parser errors carry a problem mark; reader errors only an offset.
-        let location: SourceLocation
-        if parser.error == YAML_READER_ERROR {
-            location = loc(Int(parser.problem_mark.line), Int(parser.problem_mark.column))
-        } else {
-            location = loc(parser.problem_mark)
+        let location = loc(parser.problem_mark)
+        // libyaml's own nesting limit (hit first in flow context, where its scanner looks ahead)
+        // is the same refusal as ours.
+        if problem.contains("nesting level") {
+            return Failure(diagnostic: Diagnostic(
+                .invalidValue, "the spec nests deeper than \(limits.maxDepth) levels; refusing to load it", at: location))
         }
         return Failure(diagnostic: Diagnostic(.yamlSyntax, message, at: location))
     }
@@ -121,15 +141,14 @@ struct YAMLComposer {
         // Hands a finished node to its parent frame (or makes it the root).
         func attach(_ node: YAMLNode, size: Int, anchor: String?) {
             if let anchor { anchors[anchor] = (node, size) }
-            guard let top = stack.popLast() else {
+            guard let top = stack.last else {
                 root = node
                 return
             }
             switch top {
-            case .sequence(var seq, let a, let start):
-                seq.items.append(node)
-                stack.append(.sequence(seq, anchor: a, startCount: start))
-            case .mapping(var frame):
+            case .sequence(let frame):
+                frame.sequence.items.append(node)
+            case .mapping(let frame):
                 if !frame.awaitingValue {
                     frame.awaitingValue = true
                     frame.skipValue = false
@@ -157,7 +176,6 @@ struct YAMLComposer {
                     }
                     frame.pendingKey = nil
                 }
-                stack.append(.mapping(frame))
             }
         }
 
@@ -216,8 +234,9 @@ struct YAMLComposer {
                         at: start))
                 }
                 if event.type == YAML_SEQUENCE_START_EVENT {
-                    stack.append(.sequence(YAMLSequence(items: [], location: start),
-                                           anchor: string(event.data.sequence_start.anchor), startCount: nodeCount))
+                    stack.append(.sequence(SequenceFrame(sequence: YAMLSequence(items: [], location: start),
+                                                         anchor: string(event.data.sequence_start.anchor),
+                                                         startCount: nodeCount)))
                 } else {
                     stack.append(.mapping(MappingFrame(mapping: YAMLMapping(entries: [], location: start),
                                                        anchor: string(event.data.mapping_start.anchor),
@@ -226,8 +245,8 @@ struct YAMLComposer {
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 guard let frame = stack.popLast() else { continue }
                 switch frame {
-                case .sequence(let seq, let anchor, let startCount):
-                    attach(.sequence(seq), size: nodeCount - startCount + 1, anchor: anchor)
+                case .sequence(let f):
+                    attach(.sequence(f.sequence), size: nodeCount - f.startCount + 1, anchor: f.anchor)
                 case .mapping(let m):
                     attach(.mapping(m.mapping), size: nodeCount - m.startCount + 1, anchor: m.anchor)
                 }
