@@ -45,10 +45,15 @@ struct RetryImmediately: CallPolicy {
         let clock = ManualClock()
         let events = EventLog()
         var builder = WorkflowBuilder<Void>.test(clock: clock)
-        // Declared r1, r2, r3; they complete r2 (10ms), r3 (20ms), r1 (30ms).
-        _ = Self.compensable("r1", after: 30, on: &builder, clock: clock, events: events)
-        _ = Self.compensable("r2", after: 10, on: &builder, clock: clock, events: events)
-        _ = Self.compensable("r3", after: 20, on: &builder, clock: clock, events: events)
+        // Declared r1, r2, r3; they complete r2 (10ms), r3 (20ms), r1 (30ms). Each has an optional
+        // dependant that starts sleeping when it completes: the test's barrier for "the run has
+        // seen this completion" before time moves on.
+        for (name, delay) in [("r1", 30), ("r2", 10), ("r3", 20)] {
+            let key = Self.compensable(name, after: delay, on: &builder, clock: clock, events: events)
+            builder.step("w\(name)", service: "s", dependsOn: [key.id], optional: true, policy: DirectCall()) { _, _, context -> Int in
+                try await ScriptedCall<Int>(clock: clock, [.hang]).call(context)
+            }
+        }
         // Two required steps fail at the same instant.
         for name in ["f1", "f2"] {
             builder.step(name, service: "s", policy: DirectCall()) { _, _, context -> Int in
@@ -58,7 +63,11 @@ struct RetryImmediately: CallPolicy {
         let workflow = builder.build { _, _ in () }
 
         let run = Task { try await workflow.run((), correlationID: "cid") }
-        await clock.waitForSleepers(count: 6)
+        await clock.waitForSleepers(count: 6)  // watcher, r1, r2, r3, f1, f2
+        for instant in [10, 20, 30] {
+            clock.advance(to: ms(instant))  // one r completes; its dependant replaces its sleeper
+            await clock.waitForSleepers(count: 6)
+        }
         clock.advance(to: ms(40))
         let error = try #require(await #expect(throws: WorkflowError.self) { try await run.value })
 
@@ -70,6 +79,7 @@ struct RetryImmediately: CallPolicy {
         #expect(error.errorClass == .unavailable)
         #expect(error.report[step: "f1"]?.outcome == .failed)
         #expect(error.report[step: "f2"]?.outcome == .failed)
+        #expect(error.report[step: "wr1"]?.outcome == .cancelled)
         #expect(clock.sleeperCount == 0)
     }
 
@@ -79,7 +89,7 @@ struct RetryImmediately: CallPolicy {
         let clock = ManualClock()
         let events = EventLog()
         var builder = WorkflowBuilder<Void>.test(clock: clock)
-        _ = Self.compensable("early", after: 10, on: &builder, clock: clock, events: events)
+        let early = Self.compensable("early", after: 10, on: &builder, clock: clock, events: events)
         builder.step(
             "late",
             service: "s",
@@ -90,17 +100,17 @@ struct RetryImmediately: CallPolicy {
             await Task { try? await clock.sleep(until: ms(60)) }.value
             return 1
         }
-        builder.step("fails", service: "s", policy: DirectCall()) { _, _, context -> Int in
-            try await ScriptedCall<Int>(clock: clock, [.fail(Boom(errorClass: .permanent), after: .milliseconds(20))]).call(context)
+        // Starts when `early` completes (the barrier below), fails 10 ms later.
+        builder.step("fails", service: "s", dependsOn: [early.id], policy: DirectCall()) { _, _, context -> Int in
+            try await ScriptedCall<Int>(clock: clock, [.fail(Boom(errorClass: .permanent), after: .milliseconds(10))]).call(context)
         }
         let workflow = builder.build { _, _ in () }
 
         let run = Task { try await workflow.run(()) }
-        await clock.waitForSleepers(count: 4)  // watcher, early, late, fails
+        await clock.waitForSleepers(count: 3)  // watcher, early, late
         clock.advance(to: ms(10))
-        await clock.waitForSleepers(count: 3)
+        await clock.waitForSleepers(count: 3)  // watcher, late, fails
         clock.advance(to: ms(20))  // fails → cancel; `late` keeps going
-        await clock.waitForSleepers(count: 1)
         #expect(clock.nextDeadline == ms(60))
         clock.advance(to: ms(60))
         let error = try #require(await #expect(throws: WorkflowError.self) { try await run.value })
