@@ -192,7 +192,8 @@ extension Checker {
                               scope: ExpressionScope) -> Fallback? {
         guard let m = closed(e.value, "'fallback'", allowed: ["value", "call", "with", "stale"],
                              owner: e.key.location) else { return nil }
-        let forms = ["value", "call", "stale"].filter { m[$0] != nil }
+        // The forms in the order written, so a second form is reported where it appears.
+        let forms = m.entries.map(\.key.value).filter { ["value", "call", "stale"].contains($0) }
         guard forms.count == 1 else {
             if forms.isEmpty {
                 report(.missingKey, "a fallback needs 'value', 'call' (with 'with') or 'stale: true'", at: e.key.location)
