@@ -14,9 +14,12 @@ struct ExplainCommand: ParsableCommand {
     var workflow: String?
 
     func run() throws {
+        print(try render(), terminator: "")
+    }
+
+    func render() throws -> String {
         let spec = try loadModel(self.spec)
-        let workflows = try select(workflow, in: spec)
-        print(workflows.map { BudgetExplanation(workflow: $0).render() }.joined(separator: "\n"), terminator: "")
+        return try select(workflow, in: spec).map { BudgetExplanation(workflow: $0).render() }.joined(separator: "\n")
     }
 }
 

@@ -28,11 +28,15 @@ struct GraphCommand: ParsableCommand {
     var format: Format = .mermaid
 
     func run() throws {
+        print(try render(), terminator: "")
+    }
+
+    func render() throws -> String {
         let spec = try loadModel(self.spec)
         let graphs = try select(workflow, in: spec).map(WorkflowDrawing.init)
-        switch format {
-        case .mermaid: print(MermaidRenderer().render(graphs), terminator: "")
-        case .dot: print(DOTRenderer().render(graphs, name: spec.name), terminator: "")
+        return switch format {
+        case .mermaid: MermaidRenderer().render(graphs)
+        case .dot: DOTRenderer().render(graphs, name: spec.name)
         }
     }
 }

@@ -23,10 +23,14 @@ struct LintCommand: ParsableCommand {
     var strict = false
 
     func run() throws {
+        let (output, failed) = try evaluate()
+        print(output, terminator: "")
+        if failed { throw ExitCode(1) }
+    }
+
+    /// The rendered report and whether the run fails, without printing.
+    func evaluate() throws(ToolFailure) -> (output: String, failed: Bool) {
         let checked = try SpecFiles.check(paths)
-        print(format.render(checked.report), terminator: "")
-        if checked.report.fails(strict: strict) {
-            throw ExitCode(1)
-        }
+        return (format.render(checked.report), checked.report.fails(strict: strict))
     }
 }

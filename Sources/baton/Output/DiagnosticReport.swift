@@ -38,3 +38,17 @@ enum DiagnosticFormat: String, CaseIterable, Sendable {
         }
     }
 }
+
+extension Diagnostic {
+    /// The message with the suggestion appended, unless the message already says it.
+    var messageWithSuggestion: String {
+        guard let suggestion = extraSuggestion else { return message }
+        return "\(message) (\(suggestion))"
+    }
+
+    /// The suggestion when the message does not already contain it.
+    var extraSuggestion: String? {
+        guard let suggestion, !message.contains(suggestion) else { return nil }
+        return suggestion
+    }
+}

@@ -15,8 +15,7 @@ struct GitHubFormatter {
                 "col=\(location.column)",
                 "title=\(Self.escapeProperty("baton \(diagnostic.rule.id)"))",
             ].joined(separator: ",")
-            var message = diagnostic.message
-            if let suggestion = diagnostic.suggestion { message += " (\(suggestion))" }
+            let message = diagnostic.messageWithSuggestion
             out += "::\(diagnostic.severity.rawValue) \(properties)::\(Self.escapeData(message))\n"
         }
         return out

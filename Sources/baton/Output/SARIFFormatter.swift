@@ -84,8 +84,7 @@ struct SARIFFormatter {
             originalUriBaseIds: ["%SRCROOT%": ArtifactLocation(uri: Self.fileURI(root))],
             artifacts: report.files.map { Artifact(location: artifactLocation($0)) },
             results: report.diagnostics.map { diagnostic in
-                var text = diagnostic.message
-                if let suggestion = diagnostic.suggestion { text += " (\(suggestion))" }
+                let text = diagnostic.messageWithSuggestion
                 return Result(
                     ruleId: diagnostic.rule.id,
                     ruleIndex: ruleIndex[diagnostic.rule] ?? 0,

@@ -13,7 +13,7 @@ struct TextFormatter {
                 out += "\(line)\n"
                 out += caretLine(under: line, column: location.column) + "\n"
             }
-            if let suggestion = diagnostic.suggestion {
+            if let suggestion = diagnostic.extraSuggestion {
                 out += "\(location.file):\(location.line):\(location.column): note: \(suggestion)\n"
             }
         }

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// A temporary directory holding spec files, removed when the value is dropped.
+final class SpecDirectory {
+    let path: String
+
+    init(_ files: [String: String]) throws {
+        path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("baton-cli-\(UUID().uuidString)").path
+        for (name, text) in files {
+            let file = (path as NSString).appendingPathComponent(name)
+            try FileManager.default.createDirectory(
+                atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+        }
+    }
+
+    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// The package root, found from this file's location.
+let packageRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// Runs the built `baton` executable (next to the test bundle) and captures its output.
+func runBaton(_ arguments: [String], in directory: String = packageRoot) throws -> (status: Int32, stdout: String, stderr: String) {
+    // Linux reports the products directory as the bundle; macOS the .xctest bundle inside it.
+    let bundle = Bundle(for: SpecDirectory.self).bundleURL
+    let executable = [bundle, bundle.deletingLastPathComponent()]
+        .map { $0.appendingPathComponent("baton") }
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? bundle.appendingPathComponent("baton")
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+/// A small valid spec: two chained required steps and an optional one.
+let minimalSpec = """
+    baton: 1
+    name: Shop
+    types:
+      Order:
+        id: string
+      Summary:
+        id: string
+        note: string?
+    services:
+      orders:
+        timeout: 100ms
+        retry: { maxAttempts: 2, backoff: { initial: 10ms, max: 10ms } }
+        operations:
+          load:
+            input: { id: string }
+            output: Order
+          note:
+            input: { id: string }
+            output: Summary
+    workflows:
+      show:
+        input: { id: string }
+        output: Summary
+        deadline: 500ms
+        steps:
+          first:
+            call: orders.load
+            with: { id: $input.id }
+          second:
+            call: orders.load
+            with: { id: $first.id }
+          extra:
+            call: orders.note
+            with: { id: $first.id }
+            optional: true
+        result:
+          id: $second.id
+          note: $extra.note
+
+    """

@@ -1,0 +1,117 @@
+@testable import baton
+import Foundation
+import Testing
+
+@Suite struct CommandTests {
+    @Test func lintReportsFindingsAndFailsOnErrors() throws {
+        let directory = try SpecDirectory([
+            "good.baton.yaml": minimalSpec,
+            "bad.baton.yaml": minimalSpec.replacingOccurrences(of: "deadline: 500ms", with: "deadlin: 500ms"),
+        ])
+        let lint = try LintCommand.parse([directory.path])
+        let (output, failed) = try lint.evaluate()
+        #expect(failed)
+        #expect(output.contains("bad.baton.yaml:24:5: error: "))
+        #expect(output.contains("[unknown-key]"))
+        #expect(output.contains("2 files checked"))
+    }
+
+    @Test func lintSearchesDirectoriesRecursivelyForBothExtensions() throws {
+        let directory = try SpecDirectory([
+            "a.baton.yaml": minimalSpec,
+            "nested/b.baton.yml": minimalSpec,
+            "nested/ignored.yaml": "not: a spec",
+            ".hidden/c.baton.yaml": "garbage: [",
+        ])
+        let files = try SpecFiles.collect([directory.path])
+        #expect(files == [directory.file("a.baton.yaml"), directory.file("nested/b.baton.yml")])
+    }
+
+    @Test func strictMakesWarningsFail() throws {
+        let withUnusedType = minimalSpec.replacingOccurrences(of: "types:\n", with: "types:\n  Unused:\n    x: int\n")
+        let directory = try SpecDirectory(["w.baton.yaml": withUnusedType])
+        #expect(try LintCommand.parse([directory.path]).evaluate().failed == false)
+        #expect(try LintCommand.parse([directory.path, "--strict"]).evaluate().failed == true)
+    }
+
+    @Test func missingPathsAreToolFailures() throws {
+        #expect(throws: ToolFailure.self) { try LintCommand.parse(["/nonexistent/specs"]).evaluate() }
+        let empty = try SpecDirectory(["readme.txt": "hi"])
+        #expect(throws: ToolFailure.self) { try LintCommand.parse([empty.path]).evaluate() }
+    }
+
+    @Test func explainShowsLevelsChainAndVerdicts() throws {
+        let directory = try SpecDirectory(["s.baton.yaml": minimalSpec])
+        let text = try ExplainCommand.parse([directory.file("s.baton.yaml")]).render()
+        #expect(text == """
+            workflow show: deadline 500ms
+
+            levels (a step starts as soon as its own dependencies finish):
+              0  first
+              1  second, extra (optional)
+
+            critical chain (required, awaited steps at one attempt each):
+              step    call         timeout  attempts  single  worst case
+              first   orders.load  100ms           2   100ms       210ms
+              second  orders.load  100ms           2   100ms       210ms
+              total                                    200ms       420ms
+
+              single attempt: 200ms of 500ms (40%) — fits
+              worst case with retries and backoff: 420ms of 500ms (84%) — fits
+
+            """)
+    }
+
+    @Test func explainRejectsAnUnknownWorkflow() throws {
+        let directory = try SpecDirectory(["s.baton.yaml": minimalSpec])
+        #expect(throws: ToolFailure.self) {
+            try ExplainCommand.parse([directory.file("s.baton.yaml"), "--workflow", "nope"]).render()
+        }
+    }
+
+    @Test func mermaidGraphMarksOptionalStepsAndTheCriticalChain() throws {
+        let directory = try SpecDirectory(["s.baton.yaml": minimalSpec])
+        let text = try GraphCommand.parse([directory.file("s.baton.yaml")]).render()
+        #expect(text == """
+            flowchart LR
+              first["first<br/>orders.load<br/>timeout 100ms"]
+              second["second<br/>orders.load<br/>timeout 100ms"]
+              extra["extra (optional)<br/>orders.note<br/>timeout 100ms"]
+              first --> second
+              first --> extra
+              classDef optional stroke-dasharray: 5 5
+              classDef async fill:#eeeeee,color:#555555
+              classDef critical stroke:#d62728,stroke-width:3px
+              class extra optional
+              class first,second critical
+              linkStyle 0 stroke:#d62728,stroke-width:3px
+
+            """)
+    }
+
+    @Test func dotGraphIsOneClusterPerWorkflow() throws {
+        let directory = try SpecDirectory(["s.baton.yaml": minimalSpec])
+        let text = try GraphCommand.parse([directory.file("s.baton.yaml"), "--format", "dot"]).render()
+        #expect(text.hasPrefix("digraph \"Shop\" {\n"))
+        #expect(text.contains("subgraph \"cluster_show\""))
+        #expect(text.contains("\"show.extra\" [label=\"extra (optional)\\norders.note\\ntimeout 100ms\", style=\"rounded,dashed\"];"))
+        #expect(text.contains("\"show.first\" -> \"show.second\" [color=\"#d62728\", penwidth=2];"))
+    }
+
+    @Test func exitCodesOfTheExecutable() throws {
+        let directory = try SpecDirectory([
+            "good.baton.yaml": minimalSpec,
+            "bad/bad.baton.yaml": "baton: 1\nname: x\n",
+        ])
+        #expect(try runBaton(["lint", directory.file("good.baton.yaml")]).status == 0)
+        let bad = try runBaton(["lint", directory.file("bad")])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("[invalid-name]"))
+        let missing = try runBaton(["lint", directory.file("missing.baton.yaml")])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no such file"))
+        #expect(try runBaton(["lint", "--format", "xml", directory.path]).status == 2)
+        #expect(try runBaton(["lint", "--no-such-flag"]).status == 2)
+        #expect(try runBaton(["--help"]).status == 0)
+    }
+}
