@@ -273,4 +273,17 @@ import Testing
         #expect(r.diagnostics.map { "\($0.rule.id)@\($0.location.line):\($0.location.column)" } == ["duplicate-key@17:32"])
         #expect(r.diagnostics.first?.message.contains("line 17, column 17") == true)
     }
+
+    @Test func hugeValuesDoNotOverflow() {
+        #expect(summary(RuleTests.valid.replacingOccurrences(of: "deadline: 1s", with: "deadline: 9000h")) == ["invalid-duration@13:15"])
+        #expect(summary(RuleTests.valid.replacingOccurrences(of: "deadline: 1s", with: "deadline: 99999999999999999999h")) == ["invalid-duration@13:15"])
+        // Year-long timeouts, ten attempts, a chain of five: sums stay exact (no trap).
+        var yaml = RuleTests.valid.replacingOccurrences(of: "    operations:", with: "    timeout: 8760h\n    retry: { maxAttempts: 10, backoff: { initial: 8760h, max: 8760h, multiplier: 1e300 } }\n    operations:")
+        for i in 1...4 {
+            yaml = yaml.replacingOccurrences(of: "    result:", with: "      s\(i):\n        call: cart.get\n        with: { id: $input.id }\n        after: [\(i == 1 ? "c" : "s\(i - 1)")]\n    result:")
+        }
+        let r = check(yaml)
+        #expect(r.diagnostics.map(\.rule) == [.deadlineBudget])
+        #expect(r.diagnostics.first?.message.contains("43800h") == true)
+    }
 }

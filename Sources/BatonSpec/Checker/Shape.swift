@@ -80,7 +80,8 @@ extension Checker {
             return nil
         }
         guard let d = ScalarSyntax.duration(s.value) else {
-            report(.invalidDuration, "\(what) '\(s.value)' is not a duration (<number><unit>, unit us, ms, s, m or h)",
+            report(.invalidDuration,
+                   "\(what) '\(s.value)' is not a duration (<number><unit>, unit us, ms, s, m or h, at most 8760h)",
                    at: s.location)
             return nil
         }
@@ -110,8 +111,8 @@ extension Checker {
             report(.invalidValue, "\(what) must be a rate such as 100/s or 6000/m", at: node.location)
             return nil
         }
-        guard r.count > 0 else {
-            report(.invalidValue, "\(what) must be greater than zero", at: node.location)
+        guard r.count > 0, r.count <= 1_000_000_000 else {
+            report(.invalidValue, "\(what) must be greater than zero and at most 1000000000 per unit", at: node.location)
             return nil
         }
         return Rate(count: r.count, per: r.per)

@@ -67,7 +67,7 @@ public struct BudgetAnalysis: Sendable, Hashable {
                 }
                 if counted.contains(s), let link = links[s] {
                     let w = weight(link)
-                    best[s] = (base.0 + w.0, base.1 + w.1, base.2 + 1)
+                    best[s] = (base.0.addingSaturating(w.0), base.1.addingSaturating(w.1), base.2 + 1)
                 } else {
                     best[s] = base
                 }

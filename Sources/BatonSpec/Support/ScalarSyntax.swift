@@ -30,8 +30,13 @@ enum ScalarSyntax {
             guard !overflow else { return nil }
             totalNanos = sum
         }
+        // Longer than a year is surely a typo, and keeps every later sum far from overflow.
+        guard totalNanos <= maxDurationNanos else { return nil }
         return .nanoseconds(totalNanos)
     }
+
+    /// The longest accepted duration: 8760h (one year).
+    static let maxDurationNanos: Int64 = 8760 * 3_600_000_000_000
 
     /// `100/s`, `6000/m`, `0.5/s`.
     static func rate(_ text: String) -> (count: Double, per: Duration)? {
@@ -234,9 +239,19 @@ extension Duration {
         return fixed(nanos, us, "us")
     }
 
-    /// Whole nanoseconds (saturating), for arithmetic in analyses.
+    /// Whole nanoseconds, saturating at `Int64.max`, for arithmetic in analyses.
     var nanoseconds: Int64 {
         let (s, a) = components
-        return s * 1_000_000_000 + a / 1_000_000_000
+        let (ns, overflow) = s.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return s < 0 ? .min : .max }
+        return ns.addingSaturating(a / 1_000_000_000)
+    }
+}
+
+extension Int64 {
+    /// `self + other`, clamped to the representable range.
+    func addingSaturating(_ other: Int64) -> Int64 {
+        let (r, o) = addingReportingOverflow(other)
+        return o ? (other > 0 ? .max : .min) : r
     }
 }
