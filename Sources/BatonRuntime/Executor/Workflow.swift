@@ -200,8 +200,18 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
                         }
                     }
                 }
-                state.schedule(roots, group: &group, run: run)
-                while state.running > 0, let event = await group.next() {
+                state.schedule(roots, run: run)
+                while true {
+                    // A step that is alone (ready by itself, nothing else running) runs in this
+                    // task: there is nothing to overlap it with, and a child task would only add
+                    // a thread hop each way. Only for steps whose policies end them at the
+                    // deadline, since the watcher's event is not read while it runs.
+                    if let alone = state.launchReady(group: &group, run: run) {
+                        let completion = await nodes[alone].execute!(run)
+                        state.handle(.step(completion), group: &group, run: run)
+                        continue
+                    }
+                    guard state.running > 0, let event = await group.next() else { break }
                     state.handle(event, group: &group, run: run)
                 }
                 // Stops the watcher; the group waits for it before returning.
@@ -284,6 +294,8 @@ struct RunState<Input: Sendable, Output: Sendable> {
     var deadlinePassed = false
     /// Reused between scheduling rounds to avoid allocating per completion.
     private var worklist: [Int] = []
+    /// Steps whose dependencies are done, to be launched by `launchReady`.
+    private var ready: [Int] = []
 
     init(plan: WorkflowPlan<Input, Output>, deadline: Deadline) {
         self.plan = plan
@@ -303,13 +315,29 @@ struct RunState<Input: Sendable, Output: Sendable> {
 
     /// Starts the steps in `ready` (all dependencies done), resolving skipped and async steps at
     /// once and, transitively, the steps they release.
-    mutating func schedule(_ ready: [Int], group: inout TaskGroup<RunEvent>, run: RunContext<Input>) {
+    mutating func schedule(_ ready: [Int], run: RunContext<Input>) {
         worklist.removeAll(keepingCapacity: true)
         worklist.append(contentsOf: ready)
-        drainWorklist(group: &group, run: run)
+        drainWorklist(run: run)
     }
 
-    private mutating func drainWorklist(group: inout TaskGroup<RunEvent>, run: RunContext<Input>) {
+    /// Launches the ready steps as child tasks — or, when a single step is ready, nothing else
+    /// runs and its policies end it at the deadline, returns it for the caller to run inline.
+    mutating func launchReady(group: inout TaskGroup<RunEvent>, run: RunContext<Input>) -> Int? {
+        guard !ready.isEmpty else { return nil }
+        defer { ready.removeAll(keepingCapacity: true) }
+        running += ready.count
+        if ready.count == 1, running == 1, plan.nodes[ready[0]].boundedByDeadline {
+            return ready[0]
+        }
+        for index in ready {
+            guard let execute = plan.nodes[index].execute else { continue }
+            group.addTask { .step(await execute(run)) }
+        }
+        return nil
+    }
+
+    private mutating func drainWorklist(run: RunContext<Input>) {
         var cursor = 0
         while cursor < worklist.count, isAccepting {
             let index = worklist[cursor]
@@ -334,9 +362,7 @@ struct RunState<Input: Sendable, Output: Sendable> {
                 releaseDependents(of: index)
                 continue
             }
-            guard let execute = node.execute else { continue }
-            running += 1
-            group.addTask { .step(await execute(run)) }
+            ready.append(index)
         }
         worklist.removeAll(keepingCapacity: true)
     }
@@ -380,7 +406,7 @@ struct RunState<Input: Sendable, Output: Sendable> {
             }
             if isAccepting {
                 releaseDependents(of: index)
-                drainWorklist(group: &group, run: run)
+                drainWorklist(run: run)
             }
         }
     }

@@ -33,3 +33,16 @@ extension WorkflowBuilder {
         )
     }
 }
+
+/// One attempt, no timeout of its own, and it declares that it ends by the run's deadline — as
+/// production policies do — so the executor runs no deadline watcher and may run a lone ready
+/// step inline.
+struct BoundedDirectCall: CallPolicy {
+    var boundsAttemptsByRunDeadline: Bool { true }
+
+    func run<T: Sendable>(_ context: CallContext, log: AttemptLog, _ call: @escaping @Sendable (CallContext) async throws -> T) async throws -> T {
+        var context = context
+        context.attempt = log.beginAttempt()
+        return try await call(context)
+    }
+}

@@ -5,10 +5,15 @@ import Testing
 @Suite struct GraphSchedulingTests {
     /// a(10ms)→c(10ms), b(30ms)→d(10ms), a→e(50ms): 60 ms when each step starts the moment its
     /// last dependency is done; level by level (a,b | c,d,e) would take 30 + 50 = 80 ms.
-    @Test func stepsStartWhenTheirLastDependencyFinishes() async throws {
+    /// With `DirectCall` the executor runs a deadline watcher (one more sleeper) and every step in
+    /// a child task; with `BoundedDirectCall` there is no watcher and lone steps (a, then e) run
+    /// inline in the run's task. The timing must be the same.
+    @Test(arguments: [false, true])
+    func stepsStartWhenTheirLastDependencyFinishes(policiesBoundTheDeadline: Bool) async throws {
         let clock = ManualClock()
         var builder = WorkflowBuilder<Int>.test(clock: clock)
-        let policy = DirectCall()
+        let policy: any CallPolicy = policiesBoundTheDeadline ? BoundedDirectCall() : DirectCall()
+        let watcher = policiesBoundTheDeadline ? 0 : 1
         let a: StepKey<Int> = builder.step("a", service: "s", policy: policy) { _, _, context in
             try await ScriptedCall(clock: clock, returning: 1, after: .milliseconds(10)).call(context)
         }
@@ -27,16 +32,16 @@ import Testing
         let workflow = builder.build { _, values in [values[c], values[d], values[e]] }
 
         let run = Task { try await workflow.run(0) }
-        // Sleepers: the run's deadline watcher plus one per running step.
-        await clock.waitForSleepers(count: 3)  // watcher, a, b
+        // Sleepers: the run's deadline watcher (if any) plus one per running step.
+        await clock.waitForSleepers(count: watcher + 2)  // a, b
         clock.advance(to: ms(10))  // a done → c and e start at once
-        await clock.waitForSleepers(count: 4)  // watcher, b, c, e
+        await clock.waitForSleepers(count: watcher + 3)  // b, c, e
         clock.advance(to: ms(20))  // c done
-        await clock.waitForSleepers(count: 3)  // watcher, b, e
+        await clock.waitForSleepers(count: watcher + 2)  // b, e
         clock.advance(to: ms(30))  // b done → d starts
-        await clock.waitForSleepers(count: 3)  // watcher, e, d
+        await clock.waitForSleepers(count: watcher + 2)  // e, d
         clock.advance(to: ms(40))  // d done
-        await clock.waitForSleepers(count: 2)  // watcher, e
+        await clock.waitForSleepers(count: watcher + 1)  // e
         clock.advance(to: ms(60))  // e done → run done
 
         let result = try await run.value
@@ -54,6 +59,31 @@ import Testing
         #expect(report[step: "e"]?.finishedAt == ms(60))
         #expect(report.steps.allSatisfy { $0.outcome == .succeeded && $0.attempts == 1 })
         #expect(clock.sleeperCount == 0, "the deadline watcher was stopped, nothing leaked")
+    }
+
+    @Test func aLoneChainRunsInlineWithTheSameTiming() async throws {
+        // a → b → c: every step is alone when it becomes ready, so all run in the run's task.
+        let clock = ManualClock()
+        var builder = WorkflowBuilder<Int>.test(clock: clock)
+        let a: StepKey<Int> = builder.step("a", service: "s", policy: BoundedDirectCall()) { input, _, context in
+            try await ScriptedCall(clock: clock, returning: input + 1, after: .milliseconds(5)).call(context)
+        }
+        let b: StepKey<Int> = builder.step("b", service: "s", dependsOn: [a.id], policy: BoundedDirectCall()) { _, values, context in
+            try await ScriptedCall(clock: clock, returning: values[a] * 2, after: .milliseconds(7)).call(context)
+        }
+        let c: StepKey<Int> = builder.step("c", service: "s", dependsOn: [b.id], policy: BoundedDirectCall()) { _, values, _ in values[b] + 1 }
+        let workflow = builder.build { _, values in values[c] }
+
+        let run = Task { try await workflow.run(1) }
+        await clock.waitForSleepers(count: 1)
+        clock.advance(to: ms(5))
+        await clock.waitForSleepers(count: 1)
+        clock.advance(to: ms(12))
+        let result = try await run.value
+        #expect(result.output == 5)
+        #expect(result.report[step: "b"]?.startedAt == ms(5))
+        #expect(result.report[step: "c"]?.startedAt == ms(12))
+        #expect(result.report.latency == .milliseconds(12))
     }
 
     @Test func whenFalseSkipsTheStepWithoutCallingIt() async throws {
