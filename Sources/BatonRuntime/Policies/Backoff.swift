@@ -43,15 +43,20 @@ public struct Backoff: Sendable, Hashable {
     /// The exponential base of the `retry`-th delay (1 for the first retry), before jitter:
     /// `min(max, initial × multiplier^(retry-1))`.
     public func base(forRetry retry: Int) -> Duration {
-        let cap = max.seconds
-        var seconds = initial.seconds
+        var base = initial
         var step = 1
-        // Multiply step by step and stop at the cap: no pow (no Foundation) and no overflow.
-        while step < retry && seconds < cap {
-            seconds *= multiplier
+        // Multiply step by step and stop at the cap: no pow (no Foundation), no overflow, and exact
+        // arithmetic for whole multipliers (so 25 ms doubles to exactly 50 ms).
+        let wholeMultiplier = multiplier.rounded(.down) == multiplier && multiplier < 1_000 ? Int(multiplier) : nil
+        while step < retry && base < max && base > .zero && multiplier > 1 {
+            if let wholeMultiplier {
+                base = base * wholeMultiplier
+            } else {
+                base = Duration.clampedSeconds(base.seconds * multiplier)
+            }
             step += 1
         }
-        return seconds >= cap ? max : Duration.clampedSeconds(seconds)
+        return Swift.min(base, max)
     }
 
     /// The delay before the `retry`-th retry (1 for the first).

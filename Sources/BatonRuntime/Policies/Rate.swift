@@ -42,10 +42,11 @@ extension Duration {
         return Double(seconds) + Double(attoseconds) * 1e-18
     }
 
-    /// A duration of `seconds` (negative and NaN become zero; huge values saturate).
+    /// A duration of `seconds` to the nearest nanosecond (negative and NaN become zero; huge values
+    /// saturate).
     static func clampedSeconds(_ seconds: Double) -> Duration {
         guard seconds > 0 else { return .zero }
-        let nanoseconds = (seconds * 1e9).rounded(.up)
+        let nanoseconds = (seconds * 1e9).rounded()
         return .nanoseconds(Int64(min(nanoseconds, 9.0e18)))
     }
 }

@@ -43,6 +43,12 @@ public final class RetryBudget: Sendable {
         public var withdrawals: Int
         /// Withdrawals that would still be granted now.
         public var available: Int
+
+        public init(calls: Int, withdrawals: Int, available: Int) {
+            self.calls = calls
+            self.withdrawals = withdrawals
+            self.available = available
+        }
     }
 
     private struct Bucket {

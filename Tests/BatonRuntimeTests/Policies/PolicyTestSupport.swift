@@ -1,0 +1,37 @@
+import BatonRuntime
+import BatonTesting
+import Synchronization
+
+/// An error of a chosen class, optionally with a retry-after, for policy tests.
+struct ScriptedError: ClassifiedError, Equatable {
+    var errorClass: ErrorClass
+    var retryAfter: Duration?
+    var tag: Int = 0
+
+    init(_ errorClass: ErrorClass, retryAfter: Duration? = nil, tag: Int = 0) {
+        self.errorClass = errorClass
+        self.retryAfter = retryAfter
+        self.tag = tag
+    }
+}
+
+/// A thread-safe list the tasks of a test append to.
+final class Recorder<Element: Sendable>: Sendable {
+    private let items = Mutex<[Element]>([])
+
+    func append(_ element: Element) { items.withLock { $0.append(element) } }
+    var all: [Element] { items.withLock { $0 } }
+    var count: Int { items.withLock { $0.count } }
+}
+
+extension BatonInstant {
+    static func ms(_ milliseconds: Int) -> BatonInstant { .zero.advanced(by: .milliseconds(milliseconds)) }
+}
+
+/// Waits (without wall-clock sleeping) until `condition` holds, yielding between checks. Only used
+/// where a state change happens on another task without any clock sleep to wait for.
+func eventually(_ condition: () -> Bool) async {
+    for _ in 0..<100_000 where !condition() {
+        await Task.yield()
+    }
+}
