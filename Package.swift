@@ -7,12 +7,14 @@ let package = Package(
     products: [
         .executable(name: "baton", targets: ["baton"]),
         .library(name: "BatonSpec", targets: ["BatonSpec"]),
+        .library(name: "BatonGenerator", targets: ["BatonGenerator"]),
         .library(name: "BatonRuntime", targets: ["BatonRuntime"]),
         .library(name: "BatonTesting", targets: ["BatonTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
@@ -22,6 +24,14 @@ let package = Package(
         .target(
             name: "BatonSpec",
             dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        // Resolved model -> Swift files, through the templates in `templates/` (embedded copies).
+        .target(
+            name: "BatonGenerator",
+            dependencies: [
+                "BatonSpec",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
         ),
         // What generated code links: deadlines, policies, the graph executor, sagas, telemetry.
         .target(
@@ -41,6 +51,7 @@ let package = Package(
             name: "baton",
             dependencies: [
                 "BatonSpec",
+                "BatonGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +68,10 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ]
+        ),
+        .testTarget(
+            name: "BatonGeneratorTests",
+            dependencies: ["BatonGenerator", "BatonSpec"]
         ),
         .testTarget(
             name: "BatonCLITests",

@@ -1,0 +1,38 @@
+/// Turns spec names into Swift identifiers.
+///
+/// Spec names are already restricted to `[A-Za-z][A-Za-z0-9]*` by the checker, so the only work
+/// left is keywords: they are valid names in a spec and get backticks in Swift.
+enum SwiftIdentifier {
+    /// Swift keywords and contextual words that cannot stand unescaped as a declaration name or a
+    /// member reference. Escaping a word that did not need it is harmless, so the list errs wide.
+    static let reserved: Set<String> = [
+        // Declarations
+        "associatedtype", "borrowing", "class", "consuming", "deinit", "enum", "extension", "fileprivate",
+        "func", "import", "init", "inout", "internal", "let", "nonisolated", "open", "operator", "package",
+        "precedencegroup", "private", "protocol", "public", "rethrows", "static", "struct", "subscript",
+        "typealias", "var",
+        // Statements
+        "break", "case", "catch", "continue", "default", "defer", "do", "else", "fallthrough", "for",
+        "guard", "if", "in", "repeat", "return", "switch", "throw", "where", "while",
+        // Expressions and types
+        "Any", "as", "await", "false", "is", "nil", "self", "Self", "super", "throws", "true", "try",
+        "some", "any", "each", "macro", "Type", "Protocol",
+    ]
+
+    /// `name`, with backticks when Swift reserves it.
+    static func escaped(_ name: String) -> String {
+        reserved.contains(name) ? "`\(name)`" : name
+    }
+
+    /// `Name` from `name` (for type names built from spec names, e.g. `PricingService`).
+    static func upperCamel(_ name: String) -> String {
+        guard let first = name.first else { return name }
+        return first.uppercased() + name.dropFirst()
+    }
+
+    /// `name` from `Name`.
+    static func lowerCamel(_ name: String) -> String {
+        guard let first = name.first else { return name }
+        return first.lowercased() + name.dropFirst()
+    }
+}

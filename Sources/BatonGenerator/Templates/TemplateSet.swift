@@ -1,0 +1,51 @@
+import Mustache
+
+/// The templates the generator renders: the embedded defaults, each optionally replaced by a
+/// user's file of the same name (`--templates DIR`).
+public struct TemplateSet: Sendable {
+    /// The names of the templates, i.e. the files `templates/<name>.mustache`.
+    public static var names: [String] { embedded.keys.sorted() }
+
+    let library: MustacheLibrary
+    /// Which templates came from the user, for messages.
+    public let overridden: [String]
+
+    /// The defaults, with `overrides` (template name → template text) replacing some of them.
+    ///
+    /// - Throws: ``GeneratorError`` for a name that is not a template, or a template that does not
+    ///   parse.
+    public init(overrides: [String: String] = [:]) throws(GeneratorError) {
+        for name in overrides.keys.sorted() where Self.embedded[name] == nil {
+            throw GeneratorError.unknownTemplate(name, known: Self.names)
+        }
+        var library = MustacheLibrary()
+        for (name, text) in Self.embedded.merging(overrides, uniquingKeysWith: { _, user in user }) {
+            do {
+                try library.register(text, named: name)
+            } catch {
+                throw GeneratorError.invalidTemplate(name, reason: "\(error)")
+            }
+        }
+        self.library = library
+        overridden = overrides.keys.sorted()
+    }
+
+    func render(_ view: Any, with name: String) -> String {
+        library.render(view, withTemplate: name) ?? ""
+    }
+}
+
+/// Why generation could not run.
+public enum GeneratorError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unknownTemplate(String, known: [String])
+    case invalidTemplate(String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unknownTemplate(let name, let known):
+            "no template is named '\(name)' (templates: \(known.joined(separator: ", ")))"
+        case .invalidTemplate(let name, let reason):
+            "template '\(name)' does not parse: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,238 @@
+import BatonSpec
+
+/// What `orchestrator.mustache` renders: `<Name>Orchestrator` with one method per workflow.
+struct OrchestratorView {
+    struct ServiceParameter {
+        var label: String
+        var protocolName: String
+    }
+
+    struct WorkflowView {
+        var methodName: String
+        var storedName: String
+        var makeName: String
+        var docComment: String
+        var inputType: String
+        var outputType: String
+        /// `builder.step(…)` declarations, in topological order.
+        var steps: [String]
+        var builderDeclaration: String
+        var resultExpression: String
+        var admission: String?
+        var hasAdmission: Bool { admission != nil }
+    }
+
+    var header: String
+    var access: String
+    var typeName: String
+    var docComment: String
+    var services: [ServiceParameter]
+    var policyDeclarations: [String]
+    var policyNames: [String]
+    var servicesArguments: String
+    var workflows: [WorkflowView]
+    var hasAsyncSteps: Bool
+
+    init(spec: ResolvedSpec, options: GeneratorOptions) {
+        header = options.header(for: spec)
+        access = options.accessModifier.rawValue
+        typeName = Naming.orchestrator(spec.name)
+        docComment = SwiftLiteral.docComment(spec.description ?? "Runs the workflows of the \(spec.name) spec.")
+        services = spec.services.map {
+            ServiceParameter(label: SwiftIdentifier.escaped($0.name), protocolName: Naming.serviceProtocol($0.name))
+        }
+        var plan = PolicyPlan()
+        workflows = spec.workflows.map { WorkflowEmitter(spec: spec, workflow: $0).emit(into: &plan) }
+        policyDeclarations = plan.declarations
+        policyNames = plan.pipelineNames
+        servicesArguments = services.map { "\($0.label): \($0.label)" }.joined(separator: ", ")
+        hasAsyncSteps = spec.workflows.contains { $0.steps.contains { $0.mode == .async } }
+    }
+}
+
+/// Emits one workflow's step declarations and result.
+private struct WorkflowEmitter {
+    var spec: ResolvedSpec
+    var workflow: ResolvedWorkflow
+
+    /// `cartStep`: the local holding a step's key.
+    func key(_ step: String) -> String { SwiftIdentifier.lowerCamel(step) + "Step" }
+
+    var renderer: ExpressionRenderer {
+        ExpressionRenderer(spec: spec) { step, optional in
+            optional ? "values[ifPresent: \(key(step))]" : "values[\(key(step))]"
+        }
+    }
+
+    func emit(into plan: inout PolicyPlan) -> OrchestratorView.WorkflowView {
+        let upper = SwiftIdentifier.upperCamel(workflow.name)
+        let input = SwiftType.name(workflow.input)
+        let output = SwiftType.name(workflow.output)
+        let order = workflow.graph.topologicalOrder.compactMap { workflow.step($0) }
+        let steps = order.map { step(for: $0, plan: &plan) }
+        let builder = "var builder = BatonRuntime.WorkflowBuilder<\(input)>(workflow: \(SwiftLiteral.string(workflow.name)), "
+            + "deadline: \(PolicyPlan.duration(workflow.deadline)), clock: options.clock, random: options.random, "
+            + "telemetry: options.telemetry, asyncQueue: asyncSteps, classifier: options.classifier)"
+        return OrchestratorView.WorkflowView(
+            methodName: SwiftIdentifier.escaped(workflow.name),
+            storedName: SwiftIdentifier.lowerCamel(workflow.name) + "Workflow",
+            makeName: "make\(upper)Workflow",
+            docComment: SwiftLiteral.docComment(workflow.description, indent: "    "),
+            inputType: input,
+            outputType: output,
+            steps: steps,
+            builderDeclaration: builder,
+            resultExpression: renderer.render(workflow.result),
+            admission: admission()
+        )
+    }
+
+    private func admission() -> String? {
+        guard let admission = workflow.admission else { return nil }
+        let classes: [String]
+        if let limit = admission.limit {
+            classes = ["BatonRuntime.AdmissionController.CallerClass(\"default\", rate: \(PolicyPlan.rate(limit.rate)), burst: \(limit.burst))"]
+        } else {
+            classes = admission.classes.map {
+                "BatonRuntime.AdmissionController.CallerClass(\(SwiftLiteral.string($0.name)), rate: \(PolicyPlan.rate($0.limit.rate)), burst: \($0.limit.burst))"
+            }
+        }
+        let maxConcurrent = admission.maxConcurrent.map(String.init) ?? "nil"
+        return "BatonRuntime.AdmissionController(name: \(SwiftLiteral.string(workflow.name)), maxConcurrent: \(maxConcurrent), "
+            + "classes: [\(classes.joined(separator: ", "))], clock: options.clock)"
+    }
+
+    private func step(for step: ResolvedStep, plan: inout PolicyPlan) -> String {
+        let input = SwiftType.name(workflow.input)
+        let operation = spec.operation(step.call)
+        let service = "services.\(SwiftIdentifier.escaped(step.call.service))"
+        let method = SwiftIdentifier.escaped(step.call.operation)
+        let policy = plan.pipeline(
+            service: step.call.service, policies: step.policies,
+            preferredName: pipelineName(for: step.call, policies: step.policies, fallback: workflow.name + SwiftIdentifier.upperCamel(step.name))
+        )
+        let closureParameters = "(input: \(input), values: BatonRuntime.StepValues, context: BatonRuntime.CallContext)"
+        var arguments = [SwiftLiteral.string(step.name), "service: \(SwiftLiteral.string(step.call.service))"]
+        if !step.dependencies.isEmpty {
+            arguments.append("dependsOn: [\(step.dependencies.map { dependencyID($0) }.joined(separator: ", "))]")
+        }
+        if step.optional && step.mode == .await { arguments.append("optional: true") }
+        if let condition = step.when {
+            arguments.append("when: { (input: \(input), values: BatonRuntime.StepValues) -> Swift.Bool in \(renderer.condition(condition)) }")
+        }
+        arguments.append("policy: policies.\(policy)")
+        if let keyField = operation?.idempotencyKey {
+            arguments.append("idempotencyKey: { (input: \(input), values: BatonRuntime.StepValues) -> Swift.String? in \(idempotencyValue(step: step, field: keyField)) }")
+        }
+        let request = renderer.render(step.with)
+        if step.mode == .async {
+            arguments.append(SwiftCall.closure(
+                "call: { \(closureParameters) async throws -> Swift.Void in",
+                body: "_ = try await \(service).\(method)(\(request), context: context)"
+            ))
+            let binding = referenced.contains(step.name) ? "let \(key(step.name)): BatonRuntime.StepID = " : ""
+            return binding + SwiftCall.multiline("builder.asyncStep", arguments, indent: "        ")
+        }
+        let output = SwiftType.name(step.outputType)
+        if let fallback = step.fallback, let text = self.fallback(fallback, step: step, plan: &plan) {
+            arguments.append("fallback: \(text)")
+        }
+        if let compensation = step.compensate {
+            arguments.append(self.compensation(compensation, step: step, plan: &plan))
+        }
+        arguments.append(SwiftCall.closure(
+            "call: { \(closureParameters) async throws -> \(output) in",
+            body: "try await \(service).\(method)(\(request), context: context)"
+        ))
+        let binding = referenced.contains(step.name) ? "let \(key(step.name)): BatonRuntime.StepKey<\(output)> = " : ""
+        return binding + SwiftCall.multiline("builder.step", arguments, indent: "        ")
+    }
+
+    /// Steps whose key later code uses; the others are declared without a binding, which would be
+    /// an unused-variable warning.
+    var referenced: Set<String> {
+        var names = Set(workflow.steps.flatMap(\.dependencies))
+        names.formUnion(workflow.result.referencedSteps)
+        for step in workflow.steps {
+            if let compensation = step.compensate {
+                names.formUnion(compensation.with.referencedSteps.filter { $0 != step.name })
+            }
+        }
+        return names
+    }
+
+    /// Names a pipeline after the narrowest spec element whose settings it has: the service, the
+    /// operation, or else (a step-level override) `fallback`.
+    private func pipelineName(for call: OperationRef, policies: PolicySet, fallback: String) -> String {
+        var effective = policies
+        effective.cache = nil
+        effective.hedge = nil
+        func comparable(_ set: PolicySet?) -> PolicySet? {
+            guard var set else { return nil }
+            set.cache = nil
+            set.hedge = nil
+            return set
+        }
+        if comparable(spec.service(named: call.service)?.policies) == effective { return call.service }
+        if comparable(spec.operation(call)?.policies) == effective {
+            return call.service + SwiftIdentifier.upperCamel(call.operation)
+        }
+        return fallback
+    }
+
+    /// Async steps have no key, only an id.
+    private func dependencyID(_ step: String) -> String {
+        workflow.step(step)?.mode == .async ? key(step) : "\(key(step)).id"
+    }
+
+    /// The idempotency key: the string form of the input field that `with` fills.
+    private func idempotencyValue(step: ResolvedStep, field: String) -> String {
+        guard case .record(_, let fields) = step.with, let value = fields.first(where: { $0.name == field }) else {
+            return "nil"
+        }
+        let expression = renderer.render(value.value)
+        return value.value.type.isOptional ? "(\(expression)).map { \"\\($0)\" }" : "\"\\(\(expression))\""
+    }
+
+    private func fallback(_ fallback: Fallback, step: ResolvedStep, plan: inout PolicyPlan) -> String? {
+        let input = SwiftType.name(workflow.input)
+        let output = SwiftType.name(step.outputType)
+        switch fallback {
+        case .value(let value):
+            return ".value(\(renderer.render(value)))"
+        case .call(let target, let with, let policies):
+            let policy = plan.pipeline(
+                service: target.service, policies: policies,
+                preferredName: pipelineName(for: target, policies: policies, fallback: workflow.name + SwiftIdentifier.upperCamel(step.name) + "Fallback")
+            )
+            return SwiftCall.closure(
+                ".call(policy: policies.\(policy)) { (input: \(input), values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> \(output) in",
+                body: "try await services.\(SwiftIdentifier.escaped(target.service)).\(SwiftIdentifier.escaped(target.operation))(\(renderer.render(with)), context: context)"
+            )
+        case .stale:
+            // Serving stale cache entries arrives with the cache (issue: hedging, caching, routing).
+            return nil
+        }
+    }
+
+    private func compensation(_ compensation: Compensation, step: ResolvedStep, plan: inout PolicyPlan) -> String {
+        let input = SwiftType.name(workflow.input)
+        let output = SwiftType.name(step.outputType)
+        let policy = plan.pipeline(
+            service: compensation.call.service, policies: compensation.policies,
+            preferredName: pipelineName(
+                for: compensation.call, policies: compensation.policies,
+                fallback: workflow.name + SwiftIdentifier.upperCamel(step.name) + "Compensation"
+            )
+        )
+        // Inside the compensation the step's own value is the closure's `output` parameter.
+        var renderer = self.renderer
+        let own = step.name
+        let base = renderer.stepValue
+        renderer.stepValue = { name, optional in name == own ? "output" : base(name, optional) }
+        return SwiftCall.closure(
+            "compensation: BatonRuntime.StepCompensation(policy: policies.\(policy)) { (input: \(input), output: \(output), values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in",
+            body: "_ = try await services.\(SwiftIdentifier.escaped(compensation.call.service)).\(SwiftIdentifier.escaped(compensation.call.operation))(\(renderer.render(compensation.with)), context: context)"
+        )
+    }
+}

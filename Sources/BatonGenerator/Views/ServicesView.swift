@@ -1,0 +1,72 @@
+import BatonSpec
+
+/// What `services.mustache` renders: one protocol per downstream service.
+struct ServicesView {
+    struct ServiceView {
+        var protocolName: String
+        var docComment: String
+        var access: String
+        var operations: [OperationView]
+    }
+
+    struct OperationView {
+        var identifier: String
+        var docComment: String
+        var inputType: String
+        var outputType: String
+    }
+
+    var header: String
+    var services: [ServiceView]
+
+    init(spec: ResolvedSpec, options: GeneratorOptions) {
+        header = options.header(for: spec)
+        services = spec.services.map { service in
+            ServiceView(
+                protocolName: Naming.serviceProtocol(service.name),
+                docComment: SwiftLiteral.docComment(service.description),
+                access: options.accessModifier.rawValue,
+                operations: service.operations.map { operation in
+                    OperationView(
+                        identifier: SwiftIdentifier.escaped(operation.name),
+                        docComment: SwiftLiteral.docComment(Self.operationDoc(operation), indent: "    "),
+                        inputType: SwiftType.name(operation.input),
+                        outputType: SwiftType.name(operation.output)
+                    )
+                }
+            )
+        }
+    }
+
+    /// The description, plus what callers need to know about writes.
+    private static func operationDoc(_ operation: ResolvedOperation) -> String? {
+        var parts: [String] = []
+        if let description = operation.description { parts.append(description) }
+        if operation.access == .write {
+            if let key = operation.idempotencyKey {
+                parts.append("A write, made safe to retry by `\(key)`: `context.idempotencyKey` carries its value; deduplicate on it.")
+            } else {
+                parts.append("A write without an idempotency key: Baton never retries or hedges it.")
+            }
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "\n\n")
+    }
+}
+
+/// Names of generated declarations derived from spec names.
+enum Naming {
+    /// `pricing` → `PricingService`.
+    static func serviceProtocol(_ service: String) -> String {
+        SwiftIdentifier.upperCamel(service) + "Service"
+    }
+
+    /// `pricing` → `MockPricingService`.
+    static func serviceMock(_ service: String) -> String {
+        "Mock" + serviceProtocol(service)
+    }
+
+    /// `Checkout` → `CheckoutOrchestrator`.
+    static func orchestrator(_ spec: String) -> String {
+        spec + "Orchestrator"
+    }
+}

@@ -1,0 +1,138 @@
+import BatonSpec
+
+/// What `types.mustache` renders: every record and enum of a spec.
+struct TypesView {
+    struct TypeView {
+        var name: String
+        var docComment: String
+        var access: String
+        var isRecord: Bool
+        var isEnum: Bool
+        var fields: [FieldView]
+        var cases: [CaseView]
+        var initParameters: String
+        /// Records holding dates get explicit Codable conformance (RFC 3339 on the wire).
+        var customCoding: Bool
+    }
+
+    struct FieldView {
+        var identifier: String
+        var swiftType: String
+        var docComment: String
+        var access: String
+        var decodeExpression: String
+        var encodeStatement: String
+    }
+
+    struct CaseView {
+        var identifier: String
+    }
+
+    var header: String
+    var types: [TypeView]
+    var needsDateCoding: Bool
+
+    init(spec: ResolvedSpec, options: GeneratorOptions) {
+        header = options.header(for: spec)
+        let access = options.accessModifier.rawValue
+        types = spec.types.map { type in
+            let fields = type.fields.map { field in
+                FieldView(
+                    identifier: SwiftIdentifier.escaped(field.name),
+                    swiftType: SwiftType.name(field.type),
+                    docComment: SwiftLiteral.docComment(field.description, indent: "    "),
+                    access: access,
+                    decodeExpression: DateCoding.decode(field),
+                    encodeStatement: DateCoding.encode(field)
+                )
+            }
+            let parameters = type.fields.map { field in
+                let name = SwiftIdentifier.escaped(field.name)
+                let defaultValue = field.type.isOptional ? " = nil" : ""
+                return "\(name): \(SwiftType.name(field.type))\(defaultValue)"
+            }
+            return TypeView(
+                name: SwiftIdentifier.escaped(type.name),
+                docComment: SwiftLiteral.docComment(type.description ?? Self.inlineDescription(type.origin)),
+                access: access,
+                isRecord: !type.isEnum,
+                isEnum: type.isEnum,
+                fields: fields,
+                cases: type.cases.map { CaseView(identifier: SwiftIdentifier.escaped($0.name)) },
+                initParameters: parameters.joined(separator: ", "),
+                customCoding: type.fields.contains { SwiftType.containsDate($0.type) }
+            )
+        }
+        needsDateCoding = types.contains(where: \.customCoding)
+    }
+
+    /// Inline types say where they come from, so readers can find them in the spec.
+    private static func inlineDescription(_ origin: ResolvedType.Origin) -> String? {
+        switch origin {
+        case .declared: nil
+        case .operationInput(let service, let operation): "The input of `\(service).\(operation)`."
+        case .operationOutput(let service, let operation): "The output of `\(service).\(operation)`."
+        case .workflowInput(let workflow): "The input of the `\(workflow)` workflow."
+        case .workflowOutput(let workflow): "The output of the `\(workflow)` workflow."
+        }
+    }
+}
+
+/// Decoding and encoding statements for records that hold dates: the wire form replaces every
+/// `date` with a string, and conversions map over arrays, dictionaries and optionals.
+enum DateCoding {
+    static func decode(_ field: ResolvedField) -> String {
+        let key = "CodingKeys.\(SwiftIdentifier.escaped(field.name))"
+        let method = field.type.isOptional ? "decodeIfPresent" : "decode"
+        let wireType = field.type.isOptional ? field.type.unwrapped : field.type
+        let raw = "container.\(method)(\(SwiftType.name(Self.wireType(wireType))).self, forKey: \(key))"
+        guard SwiftType.containsDate(field.type) else { return "try \(raw)" }
+        let path = "container.codingPath + [\(key)]"
+        let converted = fromWire(wireType, value: "$0", codingPath: path)
+        return field.type.isOptional
+            ? "try \(raw).map { \(converted) }"
+            : "try \(fromWire(field.type, value: raw, codingPath: path))"
+    }
+
+    static func encode(_ field: ResolvedField) -> String {
+        let key = "CodingKeys.\(SwiftIdentifier.escaped(field.name))"
+        let value = "self.\(SwiftIdentifier.escaped(field.name))"
+        if field.type.isOptional {
+            let converted = toWire(field.type.unwrapped, value: "$0")
+            let mapped = converted == "$0" ? value : "\(value).map { \(converted) }"
+            return "try container.encodeIfPresent(\(mapped), forKey: \(key))"
+        }
+        return "try container.encode(\(toWire(field.type, value: value)), forKey: \(key))"
+    }
+
+    /// The type as it travels: dates as strings.
+    static func wireType(_ type: TypeRef) -> TypeRef {
+        switch type {
+        case .date: .string
+        case .array(let t): .array(wireType(t))
+        case .dictionary(let t): .dictionary(wireType(t))
+        case .optional(let t): .optional(wireType(t))
+        default: type
+        }
+    }
+
+    private static func fromWire(_ type: TypeRef, value: String, codingPath: String) -> String {
+        switch type {
+        case .date: "try BatonRFC3339.date(\(value), codingPath: \(codingPath))"
+        case .array(let t) where SwiftType.containsDate(t): "\(value).map { \(fromWire(t, value: "$0", codingPath: codingPath)) }"
+        case .dictionary(let t) where SwiftType.containsDate(t): "\(value).mapValues { \(fromWire(t, value: "$0", codingPath: codingPath)) }"
+        case .optional(let t) where SwiftType.containsDate(t): "\(value).map { \(fromWire(t, value: "$0", codingPath: codingPath)) }"
+        default: value
+        }
+    }
+
+    private static func toWire(_ type: TypeRef, value: String) -> String {
+        switch type {
+        case .date: "BatonRFC3339.string(\(value))"
+        case .array(let t) where SwiftType.containsDate(t): "\(value).map { \(toWire(t, value: "$0")) }"
+        case .dictionary(let t) where SwiftType.containsDate(t): "\(value).mapValues { \(toWire(t, value: "$0")) }"
+        case .optional(let t) where SwiftType.containsDate(t): "\(value).map { \(toWire(t, value: "$0")) }"
+        default: value
+        }
+    }
+}

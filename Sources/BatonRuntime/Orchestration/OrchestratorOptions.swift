@@ -1,0 +1,39 @@
+/// Runtime settings of a generated orchestrator, each with a production default.
+///
+/// Generated orchestrators take one as their last initialiser parameter:
+///
+/// ```swift
+/// let orchestrator = CheckoutOrchestrator(cart: carts, pricing: pricing, ...)          // production
+/// let clock = ManualClock()
+/// let underTest = CheckoutOrchestrator(cart: mockCart, ..., options: .init(clock: clock.asAnyClock))
+/// ```
+public struct OrchestratorOptions: Sendable {
+    /// Every deadline, timeout, backoff and latency is measured on it.
+    public var clock: AnyClock
+    /// Jitter and generated correlation ids come from it.
+    public var random: RandomSource
+    /// Where spans, metrics and logs go (the process-wide bootstrapped backends by default).
+    public var telemetry: Telemetry
+    /// Classifies failures for retries, breakers and reports.
+    public var classifier: ErrorClassifier
+    /// How many `mode: async` calls may wait in the background queue before new ones are dropped.
+    public var asyncQueueCapacity: Int
+    /// How many `mode: async` calls run at once.
+    public var asyncQueueConcurrency: Int
+
+    public init(
+        clock: AnyClock = .continuous,
+        random: RandomSource = .system,
+        telemetry: Telemetry = Telemetry(),
+        classifier: ErrorClassifier = .standard,
+        asyncQueueCapacity: Int = 1_000,
+        asyncQueueConcurrency: Int = 4
+    ) {
+        self.clock = clock
+        self.random = random
+        self.telemetry = telemetry
+        self.classifier = classifier
+        self.asyncQueueCapacity = asyncQueueCapacity
+        self.asyncQueueConcurrency = asyncQueueConcurrency
+    }
+}
