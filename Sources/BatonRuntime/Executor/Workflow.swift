@@ -106,13 +106,22 @@ final class RunEnvironment: Sendable {
     }
 }
 
-/// The per-run values every step task of a run shares.
-struct RunContext<Input: Sendable>: Sendable {
+/// The per-run values every step task of a run shares: one allocation per run, passed to step
+/// tasks by reference.
+final class RunContext<Input: Sendable>: Sendable {
     let environment: RunEnvironment
     let input: Input
     let values: StepValues
     let correlationID: String
     let deadline: Deadline
+
+    init(environment: RunEnvironment, input: Input, values: StepValues, correlationID: String, deadline: Deadline) {
+        self.environment = environment
+        self.input = input
+        self.values = values
+        self.correlationID = correlationID
+        self.deadline = deadline
+    }
 }
 
 /// How a step run ended, sent from its task to the run loop.
@@ -304,7 +313,7 @@ struct RunState<Input: Sendable, Output: Sendable> {
         completions = Array(repeating: nil, count: plan.nodes.count)
     }
 
-    /// Whether new steps may still start.
+    /// Whether new steps may still start (reads the clock: checked once per scheduling round).
     var isAccepting: Bool {
         guard failure == nil, !deadlinePassed, !Task.isCancelled else { return false }
         return !deadline.hasExpired
@@ -338,8 +347,12 @@ struct RunState<Input: Sendable, Output: Sendable> {
     }
 
     private mutating func drainWorklist(run: RunContext<Input>) {
+        guard isAccepting else {
+            worklist.removeAll(keepingCapacity: true)
+            return
+        }
         var cursor = 0
-        while cursor < worklist.count, isAccepting {
+        while cursor < worklist.count {
             let index = worklist[cursor]
             cursor += 1
             let node = plan.nodes[index]
@@ -404,7 +417,7 @@ struct RunState<Input: Sendable, Output: Sendable> {
                     )
                 }
             }
-            if isAccepting {
+            if failure == nil {
                 releaseDependents(of: index)
                 drainWorklist(run: run)
             }

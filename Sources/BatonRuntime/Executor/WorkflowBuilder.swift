@@ -242,7 +242,10 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
 }
 
 /// A declared step, with its output type erased into closures built once.
-struct StepNode<Input: Sendable>: Sendable {
+///
+/// A class so that the run loop and step tasks share it by reference instead of copying a dozen
+/// fields through generic value witnesses.
+final class StepNode<Input: Sendable>: Sendable {
     let name: String
     let service: String
     let isOptional: Bool
@@ -252,12 +255,38 @@ struct StepNode<Input: Sendable>: Sendable {
     /// Whether the step's policies end its attempts by the run's deadline on their own.
     let boundedByDeadline: Bool
     let instruments: StepInstruments
-    /// Runs an awaited step to its outcome (in a child task of the run).
+    /// Runs an awaited step to its outcome (in a child task of the run, or inline).
     let execute: (@Sendable (RunContext<Input>) async -> StepCompletion)?
     /// Hands an async step to the queue; returns whether it was accepted.
     let enqueue: (@Sendable (RunContext<Input>) -> Bool)?
     /// Undoes the step (only for steps that succeeded).
     let compensate: (@Sendable (RunContext<Input>) async -> CompensationReport)?
+
+    init(
+        name: String,
+        service: String,
+        isOptional: Bool,
+        isAsync: Bool,
+        dependencies: [Int],
+        condition: (@Sendable (Input, StepValues) -> Bool)?,
+        boundedByDeadline: Bool,
+        instruments: StepInstruments,
+        execute: (@Sendable (RunContext<Input>) async -> StepCompletion)?,
+        enqueue: (@Sendable (RunContext<Input>) -> Bool)?,
+        compensate: (@Sendable (RunContext<Input>) async -> CompensationReport)?
+    ) {
+        self.name = name
+        self.service = service
+        self.isOptional = isOptional
+        self.isAsync = isAsync
+        self.dependencies = dependencies
+        self.condition = condition
+        self.boundedByDeadline = boundedByDeadline
+        self.instruments = instruments
+        self.execute = execute
+        self.enqueue = enqueue
+        self.compensate = compensate
+    }
 }
 
 /// What every runner of a step needs that does not depend on its output type.
