@@ -83,13 +83,12 @@ public final class RateLimiter: Sendable {
         }
     }
 
-    /// Takes a token if one is available now, without waiting.
+    /// Takes a token if one is available now, without waiting (whatever ``maxWait`` says).
     ///
-    /// - Returns: `nil` when admitted, else the time until a token would be available.
-    public func tryAcquire() -> Duration? {
-        switch reserve(now: clock.now, limit: .zero) {
-        case .admitted, .wait: return nil
-        case .rejected(let retryAfter): return retryAfter
+    /// - Throws: ``OverloadedError`` with the time until a token would be available.
+    public func tryAcquire() throws(OverloadedError) {
+        if case .rejected(let retryAfter) = reserve(now: clock.now, limit: .zero) {
+            throw OverloadedError(reason: .rateLimited, name: name, retryAfter: retryAfter)
         }
     }
 
