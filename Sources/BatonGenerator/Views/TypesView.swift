@@ -90,7 +90,7 @@ enum DateCoding {
         let path = "container.codingPath + [\(key)]"
         let converted = fromWire(wireType, value: "$0", codingPath: path)
         return field.type.isOptional
-            ? "try \(raw).map { \(converted) }"
+            ? "try \(raw).map { try \(converted) }"
             : "try \(fromWire(field.type, value: raw, codingPath: path))"
     }
 
@@ -118,10 +118,10 @@ enum DateCoding {
 
     private static func fromWire(_ type: TypeRef, value: String, codingPath: String) -> String {
         switch type {
-        case .date: "try BatonRFC3339.date(\(value), codingPath: \(codingPath))"
-        case .array(let t) where SwiftType.containsDate(t): "\(value).map { \(fromWire(t, value: "$0", codingPath: codingPath)) }"
-        case .dictionary(let t) where SwiftType.containsDate(t): "\(value).mapValues { \(fromWire(t, value: "$0", codingPath: codingPath)) }"
-        case .optional(let t) where SwiftType.containsDate(t): "\(value).map { \(fromWire(t, value: "$0", codingPath: codingPath)) }"
+        case .date: "BatonRFC3339.date(\(value), codingPath: \(codingPath))"
+        case .array(let t) where SwiftType.containsDate(t): "\(value).map { try \(fromWire(t, value: "$0", codingPath: codingPath)) }"
+        case .dictionary(let t) where SwiftType.containsDate(t): "\(value).mapValues { try \(fromWire(t, value: "$0", codingPath: codingPath)) }"
+        case .optional(let t) where SwiftType.containsDate(t): "\(value).map { try \(fromWire(t, value: "$0", codingPath: codingPath)) }"
         default: value
         }
     }
