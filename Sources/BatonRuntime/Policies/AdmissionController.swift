@@ -25,6 +25,7 @@ import Synchronization
 public final class AdmissionController: Sendable {
     /// A kind of caller with its own rate.
     public struct CallerClass: Sendable, Hashable {
+        /// The name callers pass to ``AdmissionController/admit(class:isolation:_:)``.
         public var name: String
         /// Calls per unit of time for this class.
         public var rate: Rate

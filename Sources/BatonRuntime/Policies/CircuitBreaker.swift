@@ -26,7 +26,9 @@ public enum CircuitState: String, Sendable, Hashable, CustomStringConvertible {
 public struct CircuitBreakerTransition: Sendable, Hashable, CustomStringConvertible {
     /// The breaker's name.
     public var breaker: String
+    /// The state before the change.
     public var from: CircuitState
+    /// The state after the change.
     public var to: CircuitState
     /// When the change happened, on the breaker's clock.
     public var at: BatonInstant

@@ -12,8 +12,7 @@ import Synchronization
 /// for the next arrival, who still goes after everybody already waiting. No wait extends past the
 /// run's ``Deadline/current``: a token that would come too late is refused at once.
 ///
-/// Over any stretch of time `t` from its creation the limiter admits at most `burst + rate × t`
-/// calls. Internally it is the generic cell rate algorithm (GCRA), the exact equivalent of a
+/// Over any interval of length `t` the limiter admits at most `burst + rate × t` calls. Internally it is the generic cell rate algorithm (GCRA), the exact equivalent of a
 /// token bucket that keeps one instant instead of a token count and a timer: the fast path is one
 /// short lock and no allocation.
 public final class RateLimiter: Sendable {

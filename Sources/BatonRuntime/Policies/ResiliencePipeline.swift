@@ -44,12 +44,17 @@ public struct ResiliencePipeline: CallPolicy {
     public let retry: RetryPolicy?
     /// The budget retries withdraw from; `nil` for unlimited retries.
     public let retryBudget: RetryBudget?
+    /// The breaker of the call's scope; `nil` for none.
     public let circuitBreaker: CircuitBreaker?
+    /// The outgoing rate limit; `nil` for none.
     public let rateLimiter: RateLimiter?
+    /// The concurrency limit; `nil` for none.
     public let bulkhead: Bulkhead?
     /// Classifies failures for retries, the breaker and the attempt log.
     public let classifier: ErrorClassifier
+    /// Backoff sleeps, attempt timeouts and call durations use it.
     public let clock: AnyClock
+    /// Jitter comes from it.
     public let random: RandomSource
     /// Only measure call durations when a slow-call rule needs them.
     private let measuresDuration: Bool
@@ -98,6 +103,15 @@ public struct ResiliencePipeline: CallPolicy {
         self.measuresDuration = circuitBreaker?.configuration.slowCall != nil
     }
 
+    /// Runs `call` under the pipeline's policies.
+    ///
+    /// - Parameters:
+    ///   - context: the call's context; each attempt gets a copy with its ``CallContext/attempt``.
+    ///   - log: receives every attempt and the class of every failure.
+    ///   - call: the downstream call; it runs once per attempt.
+    /// - Returns: the first successful attempt's result.
+    /// - Throws: the last attempt's error (possibly ``CircuitOpenError``, ``OverloadedError`` or
+    ///   ``TimeoutError``), or `CancellationError`.
     public func run<T: Sendable>(
         _ context: CallContext,
         log: AttemptLog,
