@@ -222,9 +222,8 @@ public final class CircuitBreaker: Sendable {
 
     /// The current state (moving from open to half-open first when `openFor` has passed).
     public var state: CircuitState {
-        let now = clock.now
         let (circuit, transition) = storage.withLock { state -> (CircuitState, CircuitBreakerTransition?) in
-            let transition = self.halfOpenIfDue(&state, now: now)
+            let transition = self.halfOpenIfDue(&state)
             return (state.circuit, transition)
         }
         if let transition { report(transition) }
@@ -237,14 +236,14 @@ public final class CircuitBreaker: Sendable {
     ///   ``recordIgnored(_:)``) — exactly once, or a half-open slot stays taken.
     /// - Throws: ``CircuitOpenError`` when open, or half-open with every probe slot taken.
     public func acquire() throws(CircuitOpenError) -> Permit {
-        let now = clock.now
+        // The clock is read only when the state needs it (open), not on the closed fast path.
         let (result, transition) = storage.withLock { state -> (Result<Permit, CircuitOpenError>, CircuitBreakerTransition?) in
-            let transition = self.halfOpenIfDue(&state, now: now)
+            let transition = self.halfOpenIfDue(&state)
             switch state.circuit {
             case .closed:
                 return (.success(Permit(generation: state.generation, isProbe: false)), transition)
             case .open:
-                return (.failure(CircuitOpenError(breaker: name, retryAfter: now.duration(to: state.openUntil))), transition)
+                return (.failure(CircuitOpenError(breaker: name, retryAfter: clock.now.duration(to: state.openUntil))), transition)
             case .halfOpen:
                 guard state.probesInFlight < configuration.halfOpenProbes else {
                     return (.failure(CircuitOpenError(breaker: name, retryAfter: nil)), transition)
@@ -273,14 +272,13 @@ public final class CircuitBreaker: Sendable {
         case .failure(let errorClass):
             recorded = configuration.failureClasses.contains(errorClass) ? .failure : nil
         }
-        let now = clock.now
         let transition = storage.withLock { state -> CircuitBreakerTransition? in
             guard permit.generation == state.generation else { return nil }
             if permit.isProbe {
-                return self.recordProbe(recorded, in: &state, now: now)
+                return self.recordProbe(recorded, in: &state)
             }
             guard let recorded else { return nil }
-            return self.recordClosed(recorded, in: &state, now: now)
+            return self.recordClosed(recorded, in: &state)
         }
         if let transition { report(transition) }
     }
@@ -316,8 +314,10 @@ public final class CircuitBreaker: Sendable {
 
     // MARK: - State machine (called with the lock held)
 
-    private func halfOpenIfDue(_ state: inout State, now: BatonInstant) -> CircuitBreakerTransition? {
-        guard state.circuit == .open, now >= state.openUntil else { return nil }
+    private func halfOpenIfDue(_ state: inout State) -> CircuitBreakerTransition? {
+        guard state.circuit == .open else { return nil }
+        let now = clock.now
+        guard now >= state.openUntil else { return nil }
         state.circuit = .halfOpen
         state.generation &+= 1
         state.probesInFlight = 0
@@ -325,16 +325,16 @@ public final class CircuitBreaker: Sendable {
         return CircuitBreakerTransition(breaker: name, from: .open, to: .halfOpen, at: now, reason: "open for \(configuration.openFor)")
     }
 
-    private func recordProbe(_ recorded: Recorded?, in state: inout State, now: BatonInstant) -> CircuitBreakerTransition? {
+    private func recordProbe(_ recorded: Recorded?, in state: inout State) -> CircuitBreakerTransition? {
         state.probesInFlight -= 1
         switch recorded {
         case nil:
             return nil
         case .failure?:
-            return open(&state, from: .halfOpen, now: now, reason: "probe failed")
+            return open(&state, from: .halfOpen, reason: "probe failed")
         case .slow?:
             // A few probes are too few for a share: one slow probe says the dependency is still slow.
-            return open(&state, from: .halfOpen, now: now, reason: "probe was slow")
+            return open(&state, from: .halfOpen, reason: "probe was slow")
         case .success?:
             state.probeSuccesses += 1
             guard state.probeSuccesses >= configuration.halfOpenProbes else { return nil }
@@ -346,18 +346,18 @@ public final class CircuitBreaker: Sendable {
             state.slows = 0
             state.consecutive = 0
             return CircuitBreakerTransition(
-                breaker: name, from: .halfOpen, to: .closed, at: now,
+                breaker: name, from: .halfOpen, to: .closed, at: clock.now,
                 reason: "\(configuration.halfOpenProbes) probe(s) succeeded")
         }
     }
 
-    private func recordClosed(_ recorded: Recorded, in state: inout State, now: BatonInstant) -> CircuitBreakerTransition? {
+    private func recordClosed(_ recorded: Recorded, in state: inout State) -> CircuitBreakerTransition? {
         switch configuration.mode {
         case .consecutive:
             let isFailure = recorded != .success
             state.consecutive = isFailure ? state.consecutive + 1 : 0
             guard state.consecutive >= configuration.consecutiveFailures else { return nil }
-            return open(&state, from: .closed, now: now, reason: "\(state.consecutive) consecutive failures")
+            return open(&state, from: .closed, reason: "\(state.consecutive) consecutive failures")
         case .rate:
             if state.ringCount == state.ring.count {
                 switch state.ring[state.ringNext] {
@@ -379,19 +379,20 @@ public final class CircuitBreaker: Sendable {
             let count = Double(state.ringCount)
             let failureShare = Double(state.failures) / count
             if failureShare >= configuration.failureRate {
-                return open(&state, from: .closed, now: now, reason: "failure rate \(percent(failureShare)) >= \(percent(configuration.failureRate)) over \(state.ringCount) calls")
+                return open(&state, from: .closed, reason: "failure rate \(percent(failureShare)) >= \(percent(configuration.failureRate)) over \(state.ringCount) calls")
             }
             if let slow = configuration.slowCall {
                 let slowShare = Double(state.slows) / count
                 if slowShare >= slow.rate {
-                    return open(&state, from: .closed, now: now, reason: "slow-call rate \(percent(slowShare)) >= \(percent(slow.rate)) over \(state.ringCount) calls")
+                    return open(&state, from: .closed, reason: "slow-call rate \(percent(slowShare)) >= \(percent(slow.rate)) over \(state.ringCount) calls")
                 }
             }
             return nil
         }
     }
 
-    private func open(_ state: inout State, from: CircuitState, now: BatonInstant, reason: String) -> CircuitBreakerTransition {
+    private func open(_ state: inout State, from: CircuitState, reason: String) -> CircuitBreakerTransition {
+        let now = clock.now
         state.circuit = .open
         state.generation &+= 1
         state.openUntil = now.advanced(by: configuration.openFor)

@@ -46,6 +46,28 @@ import Testing
         #expect(!budget.tryWithdraw())
     }
 
+    @Test func concurrentCallersNeverOverdraw() async {
+        let clock = ManualClock()
+        let budget = RetryBudget(ratio: 0.2, minPerSecond: 1, window: .seconds(10), clock: clock.asAnyClock)
+        let granted = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var granted = 0
+                    for _ in 0..<500 {
+                        budget.recordCall()
+                        if budget.tryWithdraw() { granted += 1 }
+                    }
+                    return granted
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        // 4000 calls earn 800 retries, plus 10 from the floor.
+        #expect(granted <= 810)
+        #expect(granted >= 700)
+        #expect(budget.snapshot.withdrawals == granted)
+    }
+
     /// Property: over random traffic, the granted withdrawals never exceed
     /// `ratio × calls + minPerSecond × (elapsed + window)` overall, and at each grant the window
     /// holds at most `ratio × calls + minPerSecond × window` withdrawals. (Later, calls can fall
