@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "BatonGenerator", targets: ["BatonGenerator"]),
         .library(name: "BatonRuntime", targets: ["BatonRuntime"]),
         .library(name: "BatonTesting", targets: ["BatonTesting"]),
+        .plugin(name: "BatonBuildTool", targets: ["BatonBuildTool"]),
+        .plugin(name: "BatonCommand", targets: ["BatonCommand"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
@@ -79,6 +81,19 @@ let package = Package(
                 "baton",
                 "BatonSpec",
             ]
+        ),
+        // Generates code from every spec in a target at build time (into the plugin work directory).
+        .plugin(name: "BatonBuildTool", capability: .buildTool(), dependencies: ["baton"]),
+        // `swift package baton generate|lint …`: writes generated code into the package.
+        .plugin(
+            name: "BatonCommand",
+            capability: .command(
+                intent: .custom(verb: "baton", description: "Generate Swift code from Baton specs, or lint them."),
+                permissions: [
+                    .writeToPackageDirectory(reason: "To write the generated Swift files into the targets' Generated folders.")
+                ]
+            ),
+            dependencies: ["baton"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,38 @@
+// swift-tools-version: 6.1
+// A package that uses Baton the way users do: the build-tool plugin on two targets (one spec, and
+// two specs in one target) and tests that call the generated orchestrators. `scripts/check-plugins`
+// builds and tests it, and exercises the command plugin on a temporary copy.
+import PackageDescription
+
+let package = Package(
+    name: "PluginConsumer",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        // The Baton package at the root of this repository.
+        .package(name: "Baton", path: "../../.."),
+    ],
+    targets: [
+        // One spec (a copy of specs/checkout.baton.yaml) and an (almost) empty Swift file. The spec is
+        // neither excluded nor a resource: see Plugins/BatonBuildTool/plugin.swift.
+        .target(
+            name: "Checkout",
+            dependencies: [.product(name: "BatonRuntime", package: "Baton")],
+            plugins: [.plugin(name: "BatonBuildTool", package: "Baton")]
+        ),
+        // Two specs in one target, plus a hand-written file next to the generated ones.
+        .target(
+            name: "Notifications",
+            dependencies: [.product(name: "BatonRuntime", package: "Baton")],
+            plugins: [.plugin(name: "BatonBuildTool", package: "Baton")]
+        ),
+        .testTarget(
+            name: "PluginConsumerTests",
+            dependencies: [
+                "Checkout",
+                "Notifications",
+                .product(name: "BatonRuntime", package: "Baton"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
