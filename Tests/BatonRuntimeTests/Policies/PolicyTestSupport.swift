@@ -3,7 +3,7 @@ import BatonTesting
 import Synchronization
 
 /// An error of a chosen class, optionally with a retry-after, for policy tests.
-struct ScriptedError: ClassifiedError, Equatable {
+struct PolicyTestError: ClassifiedError, Equatable {
     var errorClass: ErrorClass
     var retryAfter: Duration?
     var tag: Int = 0
