@@ -66,7 +66,7 @@ public struct Generator: Sendable {
         let stem = fileStem(specFileName)
         return (
             sources: ["\(stem).Types.swift", "\(stem).Services.swift", "\(stem).Orchestrator.swift"],
-            tests: []
+            tests: ["\(stem).Mocks.swift", "\(stem).Tests.swift"]
         )
     }
 
@@ -94,7 +94,10 @@ public struct Generator: Sendable {
             templates.render(ServicesView(spec: spec, options: options), with: "services"),
             templates.render(OrchestratorView(spec: spec, options: options), with: "orchestrator"),
         ]
-        let tests: [String] = []
+        let tests = [
+            templates.render(MocksView(spec: spec, options: options), with: "mocks"),
+            templates.render(TestsView(spec: spec, options: options), with: "tests"),
+        ]
         return GeneratedCode(
             sources: zip(names.sources, sources).map { GeneratedFile(name: $0, contents: Self.tidy($1)) },
             tests: zip(names.tests, tests).map { GeneratedFile(name: $0, contents: Self.tidy($1)) }

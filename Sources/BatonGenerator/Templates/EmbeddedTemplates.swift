@@ -3,6 +3,50 @@
 extension TemplateSet {
     /// The default templates, by name (the file name without `.mustache`).
     static let embedded: [String: String] = [
+        "mocks": #####"""
+{{% CONTENT_TYPE: TEXT}}
+{{{header}}}
+
+import BatonRuntime
+import BatonTesting
+import Foundation
+@testable import {{module}}
+
+/// Deterministic sample values of every type of the spec: same spec, same values.
+enum {{fixturesName}} {
+{{#fixtures}}
+    static var {{{identifier}}}: {{{typeName}}} {
+        {{{expression}}}
+    }
+{{/fixtures}}
+}
+{{#services}}
+
+/// A scripted `{{protocolName}}`: each operation plays its script and records its calls.
+final class {{mockName}}: {{protocolName}} {
+{{#operations}}
+    let {{{identifier}}}: BatonTesting.MockOperation<{{{inputType}}}, {{{outputType}}}>
+{{/operations}}
+
+    /// Every operation succeeds at once with its fixture unless given a script.
+    init(
+        clock: BatonTesting.ManualClock{{#operations}},
+        {{{identifier}}}: [BatonTesting.ScriptedCall<{{{outputType}}}>.Behaviour] = [.succeed({{{outputFixture}}})]{{/operations}}
+    ) {
+{{#operations}}
+        self.{{{identifier}}} = BatonTesting.MockOperation(clock: clock, {{{identifier}}})
+{{/operations}}
+    }
+{{#operations}}
+
+    func {{{identifier}}}(_ input: {{{inputType}}}, context: BatonRuntime.CallContext) async throws -> {{{outputType}}} {
+        try await self.{{{identifier}}}(input, context: context)
+    }
+{{/operations}}
+}
+{{/services}}
+
+"""#####,
         "orchestrator": #####"""
 {{% CONTENT_TYPE: TEXT}}
 {{{header}}}
@@ -144,6 +188,66 @@ import Foundation
 {{/operations}}
 }
 {{/services}}
+
+"""#####,
+        "tests": #####"""
+{{% CONTENT_TYPE: TEXT}}
+{{{header}}}
+
+import BatonRuntime
+import BatonTesting
+import Foundation
+import Testing
+@testable import {{module}}
+
+/// The orchestrator under test with a scripted mock for every service, all on one manual clock.
+struct {{worldName}} {
+    let clock: BatonTesting.ManualClock
+{{#services}}
+    let {{{identifier}}}: {{mockName}}
+{{/services}}
+    let orchestrator: {{orchestratorName}}
+
+    /// - Parameters:
+    ///   - latency: How long each operation (`"service.operation"`) takes; instant when absent.
+    ///   - scripts: Operations that fail or hang instead of returning their fixture.
+    init(
+        clock: BatonTesting.ManualClock = BatonTesting.ManualClock(),
+        latency: [Swift.String: Swift.Duration] = [:],
+        scripts: [Swift.String: BatonTesting.MockScript] = [:]
+    ) {
+        self.clock = clock
+{{#services}}
+        self.{{{identifier}}} = {{mockName}}(
+            clock: clock{{#operations}},
+            {{{identifier}}}: BatonTesting.MockScript.behaviours(scripts[{{{key}}}], returning: {{{fixture}}}, after: latency[{{{key}}}] ?? .zero){{/operations}}
+        )
+{{/services}}
+        // Randomness fixed at zero: full-jitter backoff waits nothing, so retries need no clock moves.
+        let options = BatonRuntime.OrchestratorOptions(
+            clock: clock.asAnyClock,
+            random: BatonRuntime.RandomSource { 0 },
+            telemetry: BatonRuntime.Telemetry.disabled
+        )
+        self.orchestrator = {{orchestratorName}}({{{orchestratorArguments}}}, options: options)
+    }
+}
+
+/// Tests derived from the spec: what its mappings, optional steps, fallbacks, compensations,
+/// retries, deadlines, conditions and dependencies promise.
+@Suite struct {{suiteName}} {
+{{#workflows}}
+{{#latencyTable}}
+    /// Mock latencies that make every step of `{{workflowName}}` finish at a distinct instant.
+    static let {{{latencyName}}}: [Swift.String: Swift.Duration] = {{{latencyTable}}}
+
+{{/latencyTable}}
+{{#tests}}
+{{{.}}}
+
+{{/tests}}
+{{/workflows}}
+}
 
 """#####,
         "types": #####"""

@@ -65,7 +65,7 @@ struct PolicyPlan {
         }
         if let bulkhead = policies.bulkhead {
             let name = component(service: service, kind: "Bulkhead", setting: bulkhead) {
-                "BatonRuntime.Bulkhead(name: \(SwiftLiteral.string(service)), maxConcurrent: \(bulkhead.maxConcurrent), maxQueue: \(bulkhead.maxQueue), queueTimeout: \(Self.duration(bulkhead.queueTimeout)), clock: options.clock)"
+                "BatonRuntime.Bulkhead(name: \(SwiftLiteral.string(service)), maxConcurrent: \(bulkhead.maxConcurrent), maxQueue: \(bulkhead.maxQueue), queueTimeout: \(bulkhead.queueTimeout > .zero ? Self.duration(bulkhead.queueTimeout) : "nil"), clock: options.clock)"
             }
             arguments.append("bulkhead: \(name)")
         }

@@ -37,16 +37,24 @@ public func withDeadline<T: Sendable>(
         try await withThrowingTaskGroup(of: DeadlineRace<T>.self, isolation: isolation) { group in
             group.addTask { try await .finished(operation()) }
             group.addTask {
-                try await clock.sleep(until: instant, tolerance: nil)
-                return .expired
+                do {
+                    try await clock.sleep(until: instant, tolerance: nil)
+                    return .expired
+                } catch {
+                    return .watchStopped
+                }
             }
             defer { group.cancelAll() }
-            switch try await group.next() {
-            case .finished(let value):
-                return value
-            case .expired, nil:
-                throw TimeoutError(limit: limit)
+            // The operation's own outcome wins over a cancelled watch: an operation that finished
+            // as the caller was cancelled still reports its value (a completed write stays known).
+            while let race = try await group.next() {
+                switch race {
+                case .finished(let value): return value
+                case .expired: throw TimeoutError(limit: limit)
+                case .watchStopped: continue
+                }
             }
+            throw TimeoutError(limit: limit)
         }
     }
 }
@@ -81,4 +89,6 @@ public func withAttemptTimeout<T: Sendable>(
 private enum DeadlineRace<T: Sendable>: Sendable {
     case finished(T)
     case expired
+    /// The watch was cancelled before the instant: only the operation's outcome can end the race.
+    case watchStopped
 }

@@ -1,0 +1,414 @@
+import BatonSpec
+
+/// What `tests.mustache` renders: a test world and, per workflow, the tests its spec implies.
+struct TestsView {
+    struct Service {
+        var identifier: String
+        var mockName: String
+        var operations: [Operation]
+    }
+
+    struct Operation {
+        var identifier: String
+        var key: String
+        var fixture: String
+    }
+
+    struct Workflow {
+        var workflowName: String
+        var latencyName: String
+        var latencyTable: String?
+        var tests: [String]
+    }
+
+    var header: String
+    var module: String
+    var worldName: String
+    var suiteName: String
+    var orchestratorName: String
+    var orchestratorArguments: String
+    var services: [Service]
+    var workflows: [Workflow]
+
+    init(spec: ResolvedSpec, options: GeneratorOptions) {
+        header = options.header(for: spec)
+        module = options.testedModule ?? spec.name
+        worldName = spec.name + "TestWorld"
+        suiteName = spec.name + "GeneratedTests"
+        orchestratorName = Naming.orchestrator(spec.name)
+        let fixtures = FixtureValues(spec: spec)
+        services = spec.services.map { service in
+            Service(
+                identifier: SwiftIdentifier.escaped(service.name),
+                mockName: Naming.serviceMock(service.name),
+                operations: service.operations.map { operation in
+                    Operation(
+                        identifier: SwiftIdentifier.escaped(operation.name),
+                        key: SwiftLiteral.string(operation.ref.description),
+                        fixture: fixtures.value(of: operation.output, path: [])
+                    )
+                }
+            )
+        }
+        orchestratorArguments = spec.services
+            .map { "\(SwiftIdentifier.escaped($0.name)): \(SwiftIdentifier.escaped($0.name))" }
+            .joined(separator: ", ")
+        let world = worldName
+        workflows = spec.workflows.map { workflow in
+            let writer = WorkflowTestWriter(spec: spec, workflow: workflow, world: world, fixtures: fixtures)
+            return Workflow(
+                workflowName: workflow.name,
+                latencyName: writer.latencyName,
+                latencyTable: writer.plan.isTimed ? writer.latencyTable : nil,
+                tests: writer.tests()
+            )
+        }
+    }
+}
+
+/// Writes the generated tests of one workflow.
+private struct WorkflowTestWriter {
+    let spec: ResolvedSpec
+    let workflow: ResolvedWorkflow
+    let world: String
+    let fixtures: FixtureValues
+    let plan: TestPlan
+
+    init(spec: ResolvedSpec, workflow: ResolvedWorkflow, world: String, fixtures: FixtureValues) {
+        self.spec = spec
+        self.workflow = workflow
+        self.world = world
+        self.fixtures = fixtures
+        plan = TestPlan(spec: spec, workflow: workflow)
+    }
+
+    var upper: String { SwiftIdentifier.upperCamel(workflow.name) }
+    var latencyName: String { SwiftIdentifier.lowerCamel(workflow.name) + "Latency" }
+    var method: String { SwiftIdentifier.escaped(workflow.name) }
+    var inputFixture: String { fixtures.value(of: workflow.input, path: []) }
+
+    var latencyTable: String {
+        let entries = plan.latency.keys.sorted().map { "\(SwiftLiteral.string($0.description)): \(PolicyPlan.duration(plan.latency[$0] ?? .zero))" }
+        return "[" + entries.joined(separator: ", ") + "]"
+    }
+
+    func tests() -> [String] {
+        var tests = [happyPath()]
+        for step in workflow.steps where isolated(step) {
+            if step.optional && step.fallback == nil { tests.append(optionalFailure(step)) }
+            if let fallback = step.fallback, let test = fallbackTaken(step, fallback) { tests.append(test) }
+            if !step.optional && step.fallback == nil && plan.isTimed { tests.append(requiredFailure(step)) }
+            if step.when != nil, let test = conditionFalse(step) { tests.append(test) }
+        }
+        if let step = workflow.steps.first(where: { isolated($0) && retriesTransientAtOnce($0) }) {
+            tests.append(transientRetried(step))
+        }
+        if let step = workflow.steps.first(where: { isolated($0) && $0.policies.retry == nil && $0.fallback == nil && isWrite($0) }) {
+            tests.append(writeNotRetried(step))
+        }
+        if let step = workflow.steps.first(where: { isolated($0) && !$0.optional && $0.fallback == nil && $0.dependencies.isEmpty }) {
+            tests.append(hangingStep(step))
+        }
+        return tests
+    }
+
+    // MARK: Scenario helpers
+
+    /// An awaited step that runs in the happy path and is the only user of its operation, so its
+    /// mock's calls are its own.
+    private func isolated(_ step: ResolvedStep) -> Bool {
+        step.mode == .await && plan.timing[step.name]?.runs == true && plan.useCount(of: step.call) == 1
+    }
+
+    private func isWrite(_ step: ResolvedStep) -> Bool {
+        spec.operation(step.call)?.access == .write
+    }
+
+    private func retriesTransientAtOnce(_ step: ResolvedStep) -> Bool {
+        guard let retry = step.policies.retry else { return false }
+        return retry.maxAttempts >= 2 && retry.retryOn.contains(.transient) && retry.backoff.jitter == .full
+    }
+
+    /// An error class the step does not retry, for failures that must stick.
+    private func stickyClass(_ step: ResolvedStep) -> String {
+        let retried = Set(step.policies.retry?.retryOn.map(\.rawValue) ?? [])
+        return ["permanent", "unknown", "unavailable", "transient"].first { !retried.contains($0) } ?? "permanent"
+    }
+
+    private func mock(_ call: OperationRef) -> String {
+        "world.\(SwiftIdentifier.escaped(call.service)).\(SwiftIdentifier.escaped(call.operation))"
+    }
+
+    private func instant(_ duration: Duration) -> String {
+        "BatonRuntime.BatonInstant.zero.advanced(by: \(PolicyPlan.duration(duration)))"
+    }
+
+    private func local(_ step: String) -> String {
+        SwiftIdentifier.escaped(SwiftIdentifier.lowerCamel(step) + "Value")
+    }
+
+    /// `let xValue: T = fixture` for every awaited step whose value can be referenced; `absent`
+    /// steps are nil, `replaced` ones take the given expression.
+    private func expectedValues(for expressions: [TypedExpression], absent: Set<String> = [], replaced: [String: String] = [:]) -> [String] {
+        let needed = Set(expressions.flatMap(\.referencedSteps))
+        var lines: [String] = []
+        if expressions.contains(where: \.readsInput) { lines.append("let input = \(inputFixture)") }
+        return lines + workflow.steps.filter { $0.mode == .await && needed.contains($0.name) }.map { step in
+            let type = SwiftType.name(step.valueIsOptional ? step.outputType.optional : step.outputType)
+            let runs = plan.timing[step.name]?.runs == true
+            let value = !runs || absent.contains(step.name) ? "nil" : replaced[step.name] ?? fixtures.value(of: step.outputType, path: [])
+            return "let \(local(step.name)): \(type) = \(value)"
+        }
+    }
+
+    private var renderer: ExpressionRenderer {
+        ExpressionRenderer(spec: spec) { step, _ in local(step) }
+    }
+
+    private var expectedOutput: String { renderer.render(workflow.result) }
+
+    private func header(_ name: String, _ summary: String, timed: Bool = false) -> [String] {
+        ["    /// \(summary)", "    @Test\(timed ? "(.timeLimit(.minutes(1)))" : "") func \(SwiftIdentifier.lowerCamel(workflow.name) + name)() async throws {"]
+    }
+
+    private func worldLine(timed: Bool, scripts: [(OperationRef, String)] = []) -> String {
+        var arguments = ["clock: clock"]
+        if timed { arguments.append("latency: Self.\(latencyName)") }
+        if !scripts.isEmpty {
+            arguments.append("scripts: [" + scripts.map { "\(SwiftLiteral.string($0.0.description)): \($0.1)" }.joined(separator: ", ") + "]")
+        }
+        return "        let world = \(world)(\(arguments.joined(separator: ", ")))"
+    }
+
+    private var start: [String] {
+        ["        let clock = BatonTesting.ManualClock()"]
+    }
+
+    /// Moves the clock through the timeline up to `end`, waiting before each move for every step
+    /// that has started by then to have called its mock.
+    private func drive(until end: Duration) -> [String] {
+        let times = Set(workflow.steps.compactMap { step -> Duration? in
+            guard step.mode == .await, let time = plan.timing[step.name], time.runs, time.finish <= end, time.finish > .zero else { return nil }
+            return time.finish
+        }).sorted()
+        var lines: [String] = []
+        var awaited: [OperationRef: Int] = [:]
+        for time in times {
+            for (call, count) in plan.callsStarted(before: time) where awaited[call, default: 0] < count {
+                lines.append("        await \(mock(call)).waitForCalls(count: \(count))")
+                awaited[call] = count
+            }
+            lines.append("        clock.advance(to: \(instant(time)))")
+        }
+        return lines
+    }
+
+    private var run: String {
+        "        let run = Task { try await world.orchestrator.\(method)(\(inputFixture), correlationID: \"generated-test\") }"
+    }
+
+    private func finish(_ lines: [String]) -> String {
+        (lines + ["        await world.orchestrator.shutdown()", "    }"]).joined(separator: "\n")
+    }
+
+    // MARK: Tests
+
+    private func happyPath() -> String {
+        let timed = plan.isTimed
+        var lines = header("HappyPath", "Every step succeeds: the output is what `result` maps, each step got what its `with` maps\(timed ? ", and each step started exactly when its last dependency finished" : "").", timed: timed)
+        lines += start
+        lines.append(worldLine(timed: timed))
+        lines.append(run)
+        if timed { lines += drive(until: plan.timing.values.map(\.finish).max() ?? .zero) }
+        lines.append("        let result = try await run.value")
+        let checkedInputs = workflow.steps.filter { $0.mode == .await && plan.useCount(of: $0.call) == 1 && plan.timing[$0.name]?.runs == true }
+        lines += expectedValues(for: [workflow.result] + checkedInputs.map(\.with)).map { "        " + $0 }
+        lines.append("        #expect(result.output == \(expectedOutput))")
+        lines.append("        #expect(result.report.isComplete)")
+        for step in workflow.steps where plan.useCount(of: step.call) == 1 {
+            guard let time = plan.timing[step.name] else { continue }
+            if !time.runs {
+                lines.append("        #expect(\(mock(step.call)).callCount == 0, \"`\(step.name)` is skipped by its condition\")")
+                continue
+            }
+            guard step.mode == .await else { continue }
+            lines.append("        #expect(\(mock(step.call)).inputs == [\(renderer.render(step.with))])")
+            if timed {
+                lines.append("        #expect(\(mock(step.call)).calls.map(\\.startedAt) == [\(instant(time.start))])")
+            }
+        }
+        return finish(lines)
+    }
+
+    private func optionalFailure(_ step: ResolvedStep) -> String {
+        let errorClass = stickyClass(step)
+        var lines = header("Without\(SwiftIdentifier.upperCamel(step.name))", "The optional step `\(step.name)` fails: the run completes without its value and says so.")
+        lines += start
+        lines.append(worldLine(timed: false, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(errorClass)))")]))
+        lines.append("        let result = try await world.orchestrator.\(method)(\(inputFixture))")
+        lines += expectedValues(for: [workflow.result], absent: [step.name]).map { "        " + $0 }
+        lines.append("        #expect(result.output == \(expectedOutput))")
+        lines.append("        #expect(!result.report.isComplete)")
+        lines.append("        #expect(result.report.missing.map(\\.step) == [\(SwiftLiteral.string(step.name))])")
+        lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.errorClass == .\(errorClass))")
+        return finish(lines)
+    }
+
+    private func fallbackTaken(_ step: ResolvedStep, _ fallback: Fallback) -> String? {
+        let errorClass = stickyClass(step)
+        var replaced: [String: String] = [:]
+        var checks: [String] = []
+        switch fallback {
+        case .value(let value):
+            replaced[step.name] = renderer.render(value)
+        case .call(let target, _, _):
+            guard plan.useCount(of: target) == 1, target != step.call else { return nil }
+            checks.append("        #expect(\(mock(target)).callCount == 1)")
+        case .stale:
+            return nil
+        }
+        var lines = header("\(SwiftIdentifier.upperCamel(step.name))FallsBack", "`\(step.name)` fails: its fallback provides the value and the report marks it degraded.")
+        lines += start
+        lines.append(worldLine(timed: false, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(errorClass)))")]))
+        lines.append("        let result = try await world.orchestrator.\(method)(\(inputFixture))")
+        lines += expectedValues(for: [workflow.result], replaced: replaced).map { "        " + $0 }
+        lines.append("        #expect(result.output == \(expectedOutput))")
+        lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .fallback)")
+        lines.append("        #expect(result.report.degraded.map(\\.step).contains(\(SwiftLiteral.string(step.name))))")
+        lines += checks
+        return finish(lines)
+    }
+
+    private func requiredFailure(_ step: ResolvedStep) -> String {
+        let errorClass = stickyClass(step)
+        guard let failAt = plan.timing[step.name]?.finish else { return "" }
+        let completed = plan.awaitedInFinishOrder.filter { (plan.timing[$0.name]?.finish ?? .zero) < failAt }
+        let compensated = completed.filter { $0.compensate != nil }.reversed().map(\.name)
+        let neverStarted = workflow.steps.filter { other in
+            other.mode == .await && plan.useCount(of: other.call) == 1 && (plan.timing[other.name]?.start ?? .zero) > failAt
+        }
+        var lines = header("Fails\(SwiftIdentifier.upperCamel(step.name))", "The required step `\(step.name)` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.", timed: true)
+        lines += start
+        lines.append(worldLine(timed: true, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(errorClass)))")]))
+        lines.append(run)
+        lines += drive(until: failAt)
+        lines.append("        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })")
+        lines.append("        #expect(error.failedStep == \(SwiftLiteral.string(step.name)))")
+        lines.append("        #expect(error.errorClass == .\(errorClass))")
+        // Exactly the completed compensable steps, each once; where one of them depends on another
+        // the order is forced (reverse completion), independent ones may have finished either way.
+        lines.append("        let compensated = error.compensations.map(\\.step)")
+        lines.append("        #expect(compensated.sorted() == [\(compensated.sorted().map(SwiftLiteral.string).joined(separator: ", "))])")
+        for later in compensated {
+            for earlier in workflow.graph.transitiveDependencies(of: later).sorted() where compensated.contains(earlier) {
+                lines.append("        #expect(compensated.firstIndex(of: \(SwiftLiteral.string(later)))! < compensated.firstIndex(of: \(SwiftLiteral.string(earlier)))!, \"`\(later)` completed after `\(earlier)`, so it is compensated first\")")
+            }
+        }
+        for name in compensated {
+            guard let compensation = workflow.step(name)?.compensate, plan.useCount(of: compensation.call) == 1 else { continue }
+            lines.append("        #expect(\(mock(compensation.call)).callCount == 1)")
+        }
+        for other in neverStarted {
+            lines.append("        #expect(\(mock(other.call)).callCount == 0, \"`\(other.name)` starts after the failure\")")
+        }
+        return finish(lines)
+    }
+
+    private func conditionFalse(_ step: ResolvedStep) -> String? {
+        guard let condition = step.when, case .input = condition.reference.root,
+              let assignment = falsifying(condition) else { return nil }
+        var lines = header("Skips\(SwiftIdentifier.upperCamel(step.name))", "The condition of `\(step.name)` is false: the step is skipped and never called.")
+        lines += start
+        lines.append(worldLine(timed: false))
+        lines.append("        var input = \(inputFixture)")
+        lines.append("        \(assignment)")
+        lines.append("        let result = try await world.orchestrator.\(method)(input)")
+        lines.append("        #expect(\(mock(step.call)).callCount == 0)")
+        lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .skipped)")
+        return finish(lines)
+    }
+
+    /// `input.a.b = value` making the condition false, or nil when no such value is at hand.
+    private func falsifying(_ condition: StepCondition) -> String? {
+        var target = "input"
+        var type = workflow.input
+        for element in condition.reference.path {
+            guard case .field(let name) = element,
+                  let record = type.unwrapped.namedCore.flatMap({ spec.type(named: $0) }),
+                  let field = record.field(name) else { return nil }
+            target += (type.isOptional ? "?." : ".") + SwiftIdentifier.escaped(name)
+            type = field.type
+        }
+        let value: String
+        switch condition.test {
+        case .isTrue: value = "false"
+        case .isFalse: value = "true"
+        case .notEquals(let literal): value = renderer.literal(literal, type: type)
+        case .equals(let literal):
+            switch literal {
+            case .bool(let flag): value = flag ? "false" : "true"
+            case .int(let number): value = "\(number &+ 1)"
+            case .string(let text): value = SwiftLiteral.string(text + "-other")
+            case .enumCase(let name):
+                guard let other = type.unwrapped.namedCore.flatMap({ spec.type(named: $0) })?.cases.first(where: { $0.name != name }) else { return nil }
+                value = renderer.literal(.enumCase(other.name), type: type)
+            default: return nil
+            }
+        }
+        return "\(target) = \(value)"
+    }
+
+    private func transientRetried(_ step: ResolvedStep) -> String {
+        var lines = header("Retries\(SwiftIdentifier.upperCamel(step.name))", "A transient failure of `\(step.name)` is retried, as its retry policy allows.")
+        lines += start
+        lines.append(worldLine(timed: false, scripts: [(step.call, ".failFirst(BatonTesting.ScriptedError(.transient))")]))
+        lines.append("        let result = try await world.orchestrator.\(method)(\(inputFixture))")
+        lines.append("        #expect(\(mock(step.call)).callCount == 2)")
+        lines.append("        #expect(\(mock(step.call)).calls.map(\\.context.attempt) == [1, 2])")
+        lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .succeeded)")
+        lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.attempts == 2)")
+        return finish(lines)
+    }
+
+    private func writeNotRetried(_ step: ResolvedStep) -> String {
+        var lines = header("DoesNotRetry\(SwiftIdentifier.upperCamel(step.name))", "`\(step.name)` is a write without an idempotency key: a transient failure is not retried.")
+        lines += start
+        lines.append(worldLine(timed: false, scripts: [(step.call, ".failFirst(BatonTesting.ScriptedError(.transient))")]))
+        if step.optional {
+            lines.append("        let result = try await world.orchestrator.\(method)(\(inputFixture))")
+            lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .failed)")
+        } else {
+            lines.append("        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await world.orchestrator.\(method)(\(inputFixture)) })")
+            lines.append("        #expect(error.failedStep == \(SwiftLiteral.string(step.name)))")
+        }
+        lines.append("        #expect(\(mock(step.call)).callCount == 1)")
+        return finish(lines)
+    }
+
+    private func hangingStep(_ step: ResolvedStep) -> String {
+        let deadline = instant(workflow.deadline)
+        var lines = header("Hanging\(SwiftIdentifier.upperCamel(step.name))MeetsTheDeadline", "`\(step.name)` hangs: the run ends by its \(workflow.deadline.specText) deadline with a timeout.", timed: true)
+        lines += start
+        lines.append(worldLine(timed: false, scripts: [(step.call, ".hang")]))
+        lines.append(run)
+        lines.append("        await \(mock(step.call)).waitForCalls(count: 1)")
+        lines.append("        clock.advance(to: \(deadline))")
+        lines.append("        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })")
+        lines.append("        #expect(error.errorClass == .timeout)")
+        lines.append("        #expect(clock.now == \(deadline))")
+        return finish(lines)
+    }
+}
+
+extension TypedExpression {
+    /// Whether the expression reads `$input`.
+    var readsInput: Bool {
+        switch self {
+        case .reference(let reference): if case .input = reference.root { true } else { false }
+        case .literal, .null: false
+        case .record(_, let fields): fields.contains { $0.value.readsInput }
+        case .array(let items, _): items.contains(where: \.readsInput)
+        case .dictionary(let entries, _): entries.contains { $0.value.readsInput }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import BatonRuntime
+import Synchronization
+
+/// One operation of a generated mock service: plays a script (values, errors of any class,
+/// latency on the clock, hangs) and records every call with its typed input.
+///
+/// Generated `Mock<Service>` types hold one per operation:
+///
+/// ```swift
+/// let clock = ManualClock()
+/// let pricing = MockPricingService(
+///     clock: clock,
+///     quote: [.fail(ScriptedError(.unavailable)), .succeed(quote, after: .milliseconds(5))]
+/// )
+/// …
+/// #expect(pricing.quote.inputs.first?.items == cart.items)
+/// #expect(pricing.quote.calls[1].context.attempt == 2)
+/// ```
+public final class MockOperation<Input: Sendable, Output: Sendable>: Sendable {
+    /// The scripted behaviour and the call log (contexts and start times).
+    public let script: ScriptedCall<Output>
+    private let recordedInputs = Mutex<[Input]>([])
+
+    /// - Parameters:
+    ///   - clock: The clock latencies sleep on.
+    ///   - behaviours: One per call; the last repeats.
+    public init<C: Clock>(clock: C, _ behaviours: [ScriptedCall<Output>.Behaviour]) where C.Duration == Duration {
+        script = ScriptedCall(clock: clock, behaviours)
+    }
+
+    /// Records the call and plays the next behaviour.
+    public func callAsFunction(_ input: Input, context: CallContext) async throws -> Output {
+        recordedInputs.withLock { $0.append(input) }
+        return try await script.call(context)
+    }
+
+    /// Every input received, in call order.
+    public var inputs: [Input] { recordedInputs.withLock { $0 } }
+
+    /// Every call received (context and start time), in order.
+    public var calls: [ScriptedCall<Output>.Call] { script.calls }
+
+    /// How many calls were received.
+    public var callCount: Int { script.callCount }
+
+    /// Suspends until at least `count` calls were received.
+    public func waitForCalls(count: Int) async {
+        await script.waitForCalls(count: count)
+    }
+}
+
+/// An error of a chosen class, for scripting failures.
+public struct ScriptedError: ClassifiedError, Equatable, CustomStringConvertible {
+    public var errorClass: ErrorClass
+    public var retryAfter: Duration?
+
+    public init(_ errorClass: ErrorClass, retryAfter: Duration? = nil) {
+        self.errorClass = errorClass
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String { "scripted \(errorClass) failure" }
+}
+
+/// How a test bends one operation of a generated mock away from "succeed with the fixture".
+public enum MockScript: Sendable {
+    /// Every call fails with the error (after the operation's latency).
+    case fail(any Error)
+    /// The first call fails with the error, later calls succeed.
+    case failFirst(any Error)
+    /// Every call waits until cancelled.
+    case hang
+
+    /// The behaviours of an operation that returns `value` after `latency`, bent by `script`.
+    public static func behaviours<Output: Sendable>(
+        _ script: MockScript?,
+        returning value: Output,
+        after latency: Duration
+    ) -> [ScriptedCall<Output>.Behaviour] {
+        switch script {
+        case nil: [.succeed(value, after: latency)]
+        case .fail(let error): [.fail(error, after: latency)]
+        case .failFirst(let error): [.fail(error, after: latency), .succeed(value, after: latency)]
+        case .hang: [.hang]
+        }
+    }
+}

@@ -1,0 +1,44 @@
+@testable import BatonGenerator
+import BatonSpec
+import Foundation
+import Testing
+
+/// The generated code of every example spec, compared byte for byte with `Tests/Golden/`.
+///
+/// After an intended change of the generator or templates, regenerate with
+/// `BATON_UPDATE_GOLDEN=1 swift test --filter GoldenTests` and review the diff like any other.
+@Suite struct GoldenTests {
+    static let examples = ["checkout", "product-page", "travel-booking"]
+    static let golden = packageRoot.appendingPathComponent("Tests/Golden")
+    static let updating = ProcessInfo.processInfo.environment["BATON_UPDATE_GOLDEN"] == "1"
+
+    @Test(arguments: examples)
+    func generatedCodeMatchesGolden(_ example: String) throws {
+        let spec = try exampleSpec("\(example).baton.yaml")
+        let code = try generate(spec, options: GeneratorOptions(testedModule: SwiftIdentifierForTests.module(example)))
+        let directory = Self.golden.appendingPathComponent(example)
+        for file in code.sources + code.tests {
+            let url = directory.appendingPathComponent(file.name)
+            if Self.updating {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                try file.contents.write(to: url, atomically: true, encoding: .utf8)
+                continue
+            }
+            let expected = try String(contentsOf: url, encoding: .utf8)
+            #expect(file.contents == expected, "\(file.name) differs from Tests/Golden/\(example); run BATON_UPDATE_GOLDEN=1 swift test --filter GoldenTests")
+        }
+    }
+
+    @Test(arguments: examples)
+    func generationIsDeterministic(_ example: String) throws {
+        let spec = try exampleSpec("\(example).baton.yaml")
+        #expect(try generate(spec) == generate(spec))
+    }
+}
+
+enum SwiftIdentifierForTests {
+    /// `product-page` → `ProductPage`.
+    static func module(_ example: String) -> String {
+        example.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+}
