@@ -115,3 +115,15 @@ import Testing
         #expect(try runBaton(["--help"]).status == 0)
     }
 }
+
+@Suite struct ExplainOverBudgetTests {
+    @Test func explainShowsTheNumbersBehindADeadlineBudgetError() throws {
+        let tight = minimalSpec.replacingOccurrences(of: "deadline: 500ms", with: "deadline: 150ms")
+        let directory = try SpecDirectory(["s.baton.yaml": tight])
+        let lint = try LintCommand.parse([directory.path]).evaluate()
+        #expect(lint.failed)
+        #expect(lint.output.contains("[deadline-budget]"))
+        let text = try ExplainCommand.parse([directory.file("s.baton.yaml")]).render()
+        #expect(text.contains("single attempt: 200ms of 150ms (133%) — exceeds the deadline [deadline-budget]"))
+    }
+}

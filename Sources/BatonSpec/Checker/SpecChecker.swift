@@ -4,11 +4,19 @@ public struct CheckResult: Sendable {
     public var diagnostics: [Diagnostic]
     /// The resolved model; nil when any diagnostic is an error.
     public var spec: ResolvedSpec?
+    /// The resolved model also when its only errors are verdicts about a complete model — the
+    /// budget and safety rules (`deadline-budget`, `unsafe-retry`, `cache-on-write`) — so tools
+    /// like `baton explain` can show the numbers behind them. Nil when anything is unresolved.
+    public var analysableSpec: ResolvedSpec?
 
-    public init(diagnostics: [Diagnostic], spec: ResolvedSpec?) {
+    public init(diagnostics: [Diagnostic], spec: ResolvedSpec?, analysableSpec: ResolvedSpec? = nil) {
         self.diagnostics = diagnostics
         self.spec = spec
+        self.analysableSpec = analysableSpec ?? spec
     }
+
+    /// Errors that judge a complete model rather than leave parts of it unresolved.
+    static let verdictRules: Set<Rule> = [.deadlineBudget, .unsafeRetry, .cacheOnWrite]
 
     public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
     public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
@@ -38,8 +46,10 @@ public enum SpecChecker {
                 at: SourceLocation(file: source.path, line: 1, column: 1)))
         }
         diagnostics = sorted(diagnostics)
-        if diagnostics.contains(where: { $0.severity == .error }) { spec = nil }
-        return CheckResult(diagnostics: diagnostics, spec: spec)
+        let errors = diagnostics.filter { $0.severity == .error }
+        let analysable = errors.allSatisfy { CheckResult.verdictRules.contains($0.rule) } ? spec : nil
+        if !errors.isEmpty { spec = nil }
+        return CheckResult(diagnostics: diagnostics, spec: spec, analysableSpec: analysable)
     }
 
     /// Parses the YAML only: the located syntax tree and any loader diagnostics.

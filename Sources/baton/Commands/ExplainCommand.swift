@@ -1,5 +1,6 @@
 import ArgumentParser
 import BatonSpec
+import Foundation
 
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,14 +24,15 @@ struct ExplainCommand: ParsableCommand {
     }
 }
 
-/// Loads one spec for `explain` and `graph`. Errors are printed like `lint` does, and stop the
-/// command with status 1.
+/// Loads one spec for `explain` and `graph`. Findings go to standard error; the command goes on
+/// when the model is complete (a budget or safety error is exactly what `explain` is for) and
+/// stops with status 1 otherwise.
 func loadModel(_ path: String) throws -> ResolvedSpec {
     let checked = try SpecFiles.check([path])
-    guard let spec = checked.specs?.first else {
-        print(DiagnosticFormat.text.render(checked.report), terminator: "")
-        throw ExitCode(1)
+    if !checked.report.diagnostics.isEmpty {
+        FileHandle.standardError.write(Data(DiagnosticFormat.text.render(checked.report).utf8))
     }
+    guard let spec = checked.results.first?.result.analysableSpec else { throw ExitCode(1) }
     return spec
 }
 
