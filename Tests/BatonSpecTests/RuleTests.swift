@@ -88,6 +88,13 @@ import Testing
         expectOne(Self.with(line: 2, "name: shop"), .invalidName, 2, 7)
     }
 
+    @Test func namesTheGeneratedCodeReserves() {
+        let service = Self.valid.replacingOccurrences(of: "  cart:", with: "  options:")
+            .replacingOccurrences(of: "call: cart.get", with: "call: options.get")
+        expectOne(service, .invalidName, 4, 3)
+        expectOne(Self.with(line: 10, "  shutdown:"), .invalidName, 10, 3)
+    }
+
     @Test func duplicateName() {
         // The workflow's inline input is `BuyInput`, which the declared type takes first.
         let yaml = Self.valid.replacingOccurrences(of: "services:", with: "types:\n  BuyInput: { id: string }\nservices:")

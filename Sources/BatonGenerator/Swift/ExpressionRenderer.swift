@@ -21,7 +21,7 @@ struct ExpressionRenderer {
         case .null:
             return "nil"
         case .record(let typeName, let fields):
-            let arguments = fields.map { "\(SwiftIdentifier.escaped($0.name)): \(render($0.value))" }
+            let arguments = fields.map { "\(SwiftIdentifier.label($0.name)): \(render($0.value))" }
             return "\(SwiftIdentifier.escaped(typeName))(\(arguments.joined(separator: ", ")))"
         case .array(let items, _):
             return "[\(items.map(render).joined(separator: ", "))]"

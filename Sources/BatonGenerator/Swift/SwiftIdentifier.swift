@@ -24,6 +24,17 @@ enum SwiftIdentifier {
         reserved.contains(name) ? "`\(name)`" : name
     }
 
+    /// `name` as an argument label, at a call site or in a declaration: any keyword but `inout`,
+    /// `var` and `let` is a valid label there, and escaping it draws a warning.
+    static func label(_ name: String) -> String {
+        ["inout", "var", "let"].contains(name) ? "`\(name)`" : name
+    }
+
+    /// A parameter name for `name` that never shadows `self` (a field may be called `self`).
+    static func parameter(_ name: String) -> String {
+        name == "self" ? "self_" : escaped(name)
+    }
+
     /// `Name` from `name` (for type names built from spec names, e.g. `PricingService`).
     static func upperCamel(_ name: String) -> String {
         guard let first = name.first else { return name }

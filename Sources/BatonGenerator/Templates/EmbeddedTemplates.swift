@@ -58,7 +58,7 @@ import Foundation
     /// The downstream services, as the spec names them.
     struct Services: Swift.Sendable {
 {{#services}}
-        let {{{label}}}: any {{protocolName}}
+        let {{{identifier}}}: any {{protocolName}}
 {{/services}}
     }
 
@@ -80,7 +80,7 @@ import Foundation
     ///   - options: Clock, randomness, telemetry and queue sizes; the defaults suit production.
     {{access}} init(
 {{#services}}
-        {{{label}}}: any {{protocolName}},
+        {{{identifier}}}: any {{protocolName}},
 {{/services}}
         options: BatonRuntime.OrchestratorOptions = BatonRuntime.OrchestratorOptions()
     ) {
@@ -202,10 +202,15 @@ import Testing
 
 /// The orchestrator under test with a scripted mock for every service, all on one manual clock.
 struct {{worldName}} {
-    let clock: BatonTesting.ManualClock
+    /// One scripted mock per service, named as in the spec.
+    struct Mocks {
 {{#services}}
-    let {{{identifier}}}: {{mockName}}
+        let {{{identifier}}}: {{mockName}}
 {{/services}}
+    }
+
+    let clock: BatonTesting.ManualClock
+    let mocks: Mocks
     let orchestrator: {{orchestratorName}}
 
     /// - Parameters:
@@ -217,12 +222,15 @@ struct {{worldName}} {
         scripts: [Swift.String: BatonTesting.MockScript] = [:]
     ) {
         self.clock = clock
+        let mocks = Mocks(
 {{#services}}
-        self.{{{identifier}}} = {{mockName}}(
-            clock: clock{{#operations}},
-            {{{identifier}}}: BatonTesting.MockScript.behaviours(scripts[{{{key}}}], returning: {{{fixture}}}, after: latency[{{{key}}}] ?? .zero){{/operations}}
-        )
+            {{{label}}}: {{mockName}}(
+                clock: clock{{#operations}},
+                {{{label}}}: BatonTesting.MockScript.behaviours(scripts[{{{key}}}], returning: {{{fixture}}}, after: latency[{{{key}}}] ?? .zero){{/operations}}
+            ){{^last}},{{/last}}
 {{/services}}
+        )
+        self.mocks = mocks
         // Randomness fixed at zero: full-jitter backoff waits nothing, so retries need no clock moves.
         let options = BatonRuntime.OrchestratorOptions(
             clock: clock.asAnyClock,
@@ -265,7 +273,7 @@ import Foundation
 
     {{access}} init({{{initParameters}}}) {
 {{#fields}}
-        self.{{{identifier}}} = {{{identifier}}}
+        self.{{{identifier}}} = {{{parameter}}}
 {{/fields}}
     }
 {{#customCoding}}

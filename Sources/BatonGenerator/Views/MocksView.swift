@@ -77,7 +77,7 @@ struct FixtureValues {
             return "\(SwiftIdentifier.escaped(type.name)).\(SwiftIdentifier.escaped(first.name))"
         }
         let arguments = type.fields.enumerated().map { index, field in
-            "\(SwiftIdentifier.escaped(field.name)): \(value(of: field.type, path: path + [type.name], label: "\(type.name).\(field.name)", seed: index + 1))"
+            "\(SwiftIdentifier.label(field.name)): \(value(of: field.type, path: path + [type.name], label: "\(type.name).\(field.name)", seed: index + 1))"
         }
         return "\(SwiftIdentifier.escaped(type.name))(\(arguments.joined(separator: ", ")))"
     }

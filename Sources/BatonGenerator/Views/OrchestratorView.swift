@@ -3,7 +3,10 @@ import BatonSpec
 /// What `orchestrator.mustache` renders: `<Name>Orchestrator` with one method per workflow.
 struct OrchestratorView {
     struct ServiceParameter {
+        /// As an argument label (keywords unescaped).
         var label: String
+        /// As a declaration or value.
+        var identifier: String
         var protocolName: String
     }
 
@@ -39,13 +42,17 @@ struct OrchestratorView {
         typeName = Naming.orchestrator(spec.name)
         docComment = SwiftLiteral.docComment(spec.description ?? "Runs the workflows of the \(spec.name) spec.")
         services = spec.services.map {
-            ServiceParameter(label: SwiftIdentifier.escaped($0.name), protocolName: Naming.serviceProtocol($0.name))
+            ServiceParameter(
+                label: SwiftIdentifier.label($0.name),
+                identifier: SwiftIdentifier.escaped($0.name),
+                protocolName: Naming.serviceProtocol($0.name)
+            )
         }
         var plan = PolicyPlan()
         workflows = spec.workflows.map { WorkflowEmitter(spec: spec, workflow: $0).emit(into: &plan) }
         policyDeclarations = plan.declarations
         policyNames = plan.pipelineNames
-        servicesArguments = services.map { "\($0.label): \($0.label)" }.joined(separator: ", ")
+        servicesArguments = services.map { "\($0.label): \($0.identifier)" }.joined(separator: ", ")
         hasAsyncSteps = spec.workflows.contains { $0.steps.contains { $0.mode == .async } }
     }
 }

@@ -4,12 +4,14 @@ import BatonSpec
 struct TestsView {
     struct Service {
         var identifier: String
+        var label: String
         var mockName: String
+        var last: Bool
         var operations: [Operation]
     }
 
     struct Operation {
-        var identifier: String
+        var label: String
         var key: String
         var fixture: String
     }
@@ -37,13 +39,15 @@ struct TestsView {
         suiteName = spec.name + "GeneratedTests"
         orchestratorName = Naming.orchestrator(spec.name)
         let fixtures = FixtureValues(spec: spec)
-        services = spec.services.map { service in
+        services = spec.services.enumerated().map { index, service in
             Service(
                 identifier: SwiftIdentifier.escaped(service.name),
+                label: SwiftIdentifier.label(service.name),
                 mockName: Naming.serviceMock(service.name),
+                last: index == spec.services.count - 1,
                 operations: service.operations.map { operation in
                     Operation(
-                        identifier: SwiftIdentifier.escaped(operation.name),
+                        label: SwiftIdentifier.label(operation.name),
                         key: SwiftLiteral.string(operation.ref.description),
                         fixture: fixtures.value(of: operation.output, path: [])
                     )
@@ -51,7 +55,7 @@ struct TestsView {
             )
         }
         orchestratorArguments = spec.services
-            .map { "\(SwiftIdentifier.escaped($0.name)): \(SwiftIdentifier.escaped($0.name))" }
+            .map { "\(SwiftIdentifier.label($0.name)): mocks.\(SwiftIdentifier.escaped($0.name))" }
             .joined(separator: ", ")
         let world = worldName
         workflows = spec.workflows.map { workflow in
@@ -136,7 +140,7 @@ private struct WorkflowTestWriter {
     }
 
     private func mock(_ call: OperationRef) -> String {
-        "world.\(SwiftIdentifier.escaped(call.service)).\(SwiftIdentifier.escaped(call.operation))"
+        "world.mocks.\(SwiftIdentifier.escaped(call.service)).\(SwiftIdentifier.escaped(call.operation))"
     }
 
     private func instant(_ duration: Duration) -> String {

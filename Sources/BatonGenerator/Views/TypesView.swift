@@ -17,6 +17,8 @@ struct TypesView {
 
     struct FieldView {
         var identifier: String
+        /// The initialiser's parameter for the field (differs from `identifier` only for `self`).
+        var parameter: String
         var swiftType: String
         var docComment: String
         var access: String
@@ -39,6 +41,7 @@ struct TypesView {
             let fields = type.fields.map { field in
                 FieldView(
                     identifier: SwiftIdentifier.escaped(field.name),
+                    parameter: SwiftIdentifier.parameter(field.name),
                     swiftType: SwiftType.name(field.type),
                     docComment: SwiftLiteral.docComment(field.description, indent: "    "),
                     access: access,
@@ -47,7 +50,10 @@ struct TypesView {
                 )
             }
             let parameters = type.fields.map { field in
-                let name = SwiftIdentifier.escaped(field.name)
+                // One name serves as label and parameter, escaped as needed; only a field named
+                // `self` gets a separate parameter name so it cannot shadow `self`.
+                let parameter = SwiftIdentifier.parameter(field.name)
+                let name = parameter == SwiftIdentifier.escaped(field.name) ? parameter : "\(SwiftIdentifier.label(field.name)) \(parameter)"
                 let defaultValue = field.type.isOptional ? " = nil" : ""
                 return "\(name): \(SwiftType.name(field.type))\(defaultValue)"
             }

@@ -9,6 +9,10 @@ extension Checker {
         guard let entries = section(entry, "'services'", nonEmpty: true) else { return }
         for e in entries {
             checkLowerName(e.key, "service")
+            if e.key.value == "options" {
+                report(.invalidName, "'options' is reserved: generated orchestrators take their runtime options under that label; rename the service",
+                       at: e.key.location)
+            }
             var info = ServiceInfo(name: e.key.value, location: e.key.location)
             serviceIndex[e.key.value] = services.count
             services.append(info)

@@ -14,6 +14,10 @@ extension Checker {
         let errorsBefore = errorCount
         checkLowerName(w.key, "workflow")
         let name = w.key.value
+        if name == "shutdown" {
+            report(.invalidName, "'shutdown' is reserved: generated orchestrators use it to drain background steps; rename the workflow",
+                   at: w.key.location)
+        }
         guard let m = closed(w.value, "workflow '\(name)'", allowed: Self.workflowKeys,
                              required: ["input", "output", "steps", "result"], owner: w.key.location) else { return nil }
         var deadline: Duration?

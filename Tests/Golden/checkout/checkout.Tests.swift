@@ -8,13 +8,18 @@ import Testing
 
 /// The orchestrator under test with a scripted mock for every service, all on one manual clock.
 struct CheckoutTestWorld {
+    /// One scripted mock per service, named as in the spec.
+    struct Mocks {
+        let cart: MockCartService
+        let pricing: MockPricingService
+        let inventory: MockInventoryService
+        let payments: MockPaymentsService
+        let mail: MockMailService
+        let wrapping: MockWrappingService
+    }
+
     let clock: BatonTesting.ManualClock
-    let cart: MockCartService
-    let pricing: MockPricingService
-    let inventory: MockInventoryService
-    let payments: MockPaymentsService
-    let mail: MockMailService
-    let wrapping: MockWrappingService
+    let mocks: Mocks
     let orchestrator: CheckoutOrchestrator
 
     /// - Parameters:
@@ -26,42 +31,45 @@ struct CheckoutTestWorld {
         scripts: [Swift.String: BatonTesting.MockScript] = [:]
     ) {
         self.clock = clock
-        self.cart = MockCartService(
-            clock: clock,
-            getCart: BatonTesting.MockScript.behaviours(scripts["cart.getCart"], returning: CheckoutFixtures.cart, after: latency["cart.getCart"] ?? .zero)
+        let mocks = Mocks(
+            cart: MockCartService(
+                clock: clock,
+                getCart: BatonTesting.MockScript.behaviours(scripts["cart.getCart"], returning: CheckoutFixtures.cart, after: latency["cart.getCart"] ?? .zero)
+            ),
+            pricing: MockPricingService(
+                clock: clock,
+                quote: BatonTesting.MockScript.behaviours(scripts["pricing.quote"], returning: CheckoutFixtures.quote, after: latency["pricing.quote"] ?? .zero),
+                listPrice: BatonTesting.MockScript.behaviours(scripts["pricing.listPrice"], returning: CheckoutFixtures.quote, after: latency["pricing.listPrice"] ?? .zero)
+            ),
+            inventory: MockInventoryService(
+                clock: clock,
+                check: BatonTesting.MockScript.behaviours(scripts["inventory.check"], returning: CheckoutFixtures.stockReport, after: latency["inventory.check"] ?? .zero),
+                reserve: BatonTesting.MockScript.behaviours(scripts["inventory.reserve"], returning: CheckoutFixtures.reservation, after: latency["inventory.reserve"] ?? .zero),
+                release: BatonTesting.MockScript.behaviours(scripts["inventory.release"], returning: CheckoutFixtures.reservation, after: latency["inventory.release"] ?? .zero)
+            ),
+            payments: MockPaymentsService(
+                clock: clock,
+                charge: BatonTesting.MockScript.behaviours(scripts["payments.charge"], returning: CheckoutFixtures.charge, after: latency["payments.charge"] ?? .zero),
+                refund: BatonTesting.MockScript.behaviours(scripts["payments.refund"], returning: CheckoutFixtures.charge, after: latency["payments.refund"] ?? .zero)
+            ),
+            mail: MockMailService(
+                clock: clock,
+                sendReceipt: BatonTesting.MockScript.behaviours(scripts["mail.sendReceipt"], returning: CheckoutFixtures.mailSendReceiptOutput, after: latency["mail.sendReceipt"] ?? .zero)
+            ),
+            wrapping: MockWrappingService(
+                clock: clock,
+                book: BatonTesting.MockScript.behaviours(scripts["wrapping.book"], returning: CheckoutFixtures.wrappingBookOutput, after: latency["wrapping.book"] ?? .zero),
+                cancel: BatonTesting.MockScript.behaviours(scripts["wrapping.cancel"], returning: CheckoutFixtures.wrappingCancelOutput, after: latency["wrapping.cancel"] ?? .zero)
+            )
         )
-        self.pricing = MockPricingService(
-            clock: clock,
-            quote: BatonTesting.MockScript.behaviours(scripts["pricing.quote"], returning: CheckoutFixtures.quote, after: latency["pricing.quote"] ?? .zero),
-            listPrice: BatonTesting.MockScript.behaviours(scripts["pricing.listPrice"], returning: CheckoutFixtures.quote, after: latency["pricing.listPrice"] ?? .zero)
-        )
-        self.inventory = MockInventoryService(
-            clock: clock,
-            check: BatonTesting.MockScript.behaviours(scripts["inventory.check"], returning: CheckoutFixtures.stockReport, after: latency["inventory.check"] ?? .zero),
-            reserve: BatonTesting.MockScript.behaviours(scripts["inventory.reserve"], returning: CheckoutFixtures.reservation, after: latency["inventory.reserve"] ?? .zero),
-            release: BatonTesting.MockScript.behaviours(scripts["inventory.release"], returning: CheckoutFixtures.reservation, after: latency["inventory.release"] ?? .zero)
-        )
-        self.payments = MockPaymentsService(
-            clock: clock,
-            charge: BatonTesting.MockScript.behaviours(scripts["payments.charge"], returning: CheckoutFixtures.charge, after: latency["payments.charge"] ?? .zero),
-            refund: BatonTesting.MockScript.behaviours(scripts["payments.refund"], returning: CheckoutFixtures.charge, after: latency["payments.refund"] ?? .zero)
-        )
-        self.mail = MockMailService(
-            clock: clock,
-            sendReceipt: BatonTesting.MockScript.behaviours(scripts["mail.sendReceipt"], returning: CheckoutFixtures.mailSendReceiptOutput, after: latency["mail.sendReceipt"] ?? .zero)
-        )
-        self.wrapping = MockWrappingService(
-            clock: clock,
-            book: BatonTesting.MockScript.behaviours(scripts["wrapping.book"], returning: CheckoutFixtures.wrappingBookOutput, after: latency["wrapping.book"] ?? .zero),
-            cancel: BatonTesting.MockScript.behaviours(scripts["wrapping.cancel"], returning: CheckoutFixtures.wrappingCancelOutput, after: latency["wrapping.cancel"] ?? .zero)
-        )
+        self.mocks = mocks
         // Randomness fixed at zero: full-jitter backoff waits nothing, so retries need no clock moves.
         let options = BatonRuntime.OrchestratorOptions(
             clock: clock.asAnyClock,
             random: BatonRuntime.RandomSource { 0 },
             telemetry: BatonRuntime.Telemetry.disabled
         )
-        self.orchestrator = CheckoutOrchestrator(cart: cart, pricing: pricing, inventory: inventory, payments: payments, mail: mail, wrapping: wrapping, options: options)
+        self.orchestrator = CheckoutOrchestrator(cart: mocks.cart, pricing: mocks.pricing, inventory: mocks.inventory, payments: mocks.payments, mail: mocks.mail, wrapping: mocks.wrapping, options: options)
     }
 }
 
@@ -76,14 +84,14 @@ struct CheckoutTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = CheckoutTestWorld(clock: clock, latency: Self.checkoutLatency)
         let run = Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
-        await world.cart.getCart.waitForCalls(count: 1)
-        await world.wrapping.book.waitForCalls(count: 1)
+        await world.mocks.cart.getCart.waitForCalls(count: 1)
+        await world.mocks.wrapping.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
-        await world.pricing.quote.waitForCalls(count: 1)
-        await world.inventory.check.waitForCalls(count: 1)
+        await world.mocks.pricing.quote.waitForCalls(count: 1)
+        await world.mocks.inventory.check.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
-        await world.inventory.reserve.waitForCalls(count: 1)
-        await world.payments.charge.waitForCalls(count: 1)
+        await world.mocks.inventory.reserve.waitForCalls(count: 1)
+        await world.mocks.payments.charge.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(400)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(600)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(700)))
@@ -96,18 +104,18 @@ struct CheckoutTestWorld {
         let chargeValue: Charge = CheckoutFixtures.charge
         #expect(result.output == CheckoutSummary(orderId: input.orderId, total: quoteValue.total, stock: stockValue?.level, chargeId: chargeValue.id))
         #expect(result.report.isComplete)
-        #expect(world.cart.getCart.inputs == [CartGetCartInput(cartId: input.cartId)])
-        #expect(world.cart.getCart.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
-        #expect(world.pricing.quote.inputs == [QuoteRequest(items: cartValue.items, coupon: cartValue.coupon)])
-        #expect(world.pricing.quote.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100))])
-        #expect(world.inventory.check.inputs == [InventoryCheckInput(skus: cartValue.items.map { $0.sku })])
-        #expect(world.inventory.check.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100))])
-        #expect(world.inventory.reserve.inputs == [InventoryReserveInput(orderId: input.orderId, skus: cartValue.items.map { $0.sku })])
-        #expect(world.inventory.reserve.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300))])
-        #expect(world.payments.charge.inputs == [PaymentsChargeInput(orderId: input.orderId, amount: quoteValue.total)])
-        #expect(world.payments.charge.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300))])
-        #expect(world.wrapping.book.inputs == [WrappingBookInput(orderId: input.orderId)])
-        #expect(world.wrapping.book.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
+        #expect(world.mocks.cart.getCart.inputs == [CartGetCartInput(cartId: input.cartId)])
+        #expect(world.mocks.cart.getCart.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
+        #expect(world.mocks.pricing.quote.inputs == [QuoteRequest(items: cartValue.items, coupon: cartValue.coupon)])
+        #expect(world.mocks.pricing.quote.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100))])
+        #expect(world.mocks.inventory.check.inputs == [InventoryCheckInput(skus: cartValue.items.map { $0.sku })])
+        #expect(world.mocks.inventory.check.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100))])
+        #expect(world.mocks.inventory.reserve.inputs == [InventoryReserveInput(orderId: input.orderId, skus: cartValue.items.map { $0.sku })])
+        #expect(world.mocks.inventory.reserve.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300))])
+        #expect(world.mocks.payments.charge.inputs == [PaymentsChargeInput(orderId: input.orderId, amount: quoteValue.total)])
+        #expect(world.mocks.payments.charge.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300))])
+        #expect(world.mocks.wrapping.book.inputs == [WrappingBookInput(orderId: input.orderId)])
+        #expect(world.mocks.wrapping.book.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
         await world.orchestrator.shutdown()
     }
 
@@ -116,16 +124,16 @@ struct CheckoutTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = CheckoutTestWorld(clock: clock, latency: Self.checkoutLatency, scripts: ["cart.getCart": .fail(BatonTesting.ScriptedError(.permanent))])
         let run = Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
-        await world.cart.getCart.waitForCalls(count: 1)
-        await world.wrapping.book.waitForCalls(count: 1)
+        await world.mocks.cart.getCart.waitForCalls(count: 1)
+        await world.mocks.wrapping.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
         #expect(error.failedStep == "cart")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
         #expect(compensated.sorted() == [])
-        #expect(world.inventory.reserve.callCount == 0, "`reserve` starts after the failure")
-        #expect(world.payments.charge.callCount == 0, "`charge` starts after the failure")
+        #expect(world.mocks.inventory.reserve.callCount == 0, "`reserve` starts after the failure")
+        #expect(world.mocks.payments.charge.callCount == 0, "`charge` starts after the failure")
         await world.orchestrator.shutdown()
     }
 
@@ -141,7 +149,7 @@ struct CheckoutTestWorld {
         #expect(result.output == CheckoutSummary(orderId: input.orderId, total: quoteValue.total, stock: stockValue?.level, chargeId: chargeValue.id))
         #expect(result.report[step: "quote"]?.outcome == .fallback)
         #expect(result.report.degraded.map(\.step).contains("quote"))
-        #expect(world.pricing.listPrice.callCount == 1)
+        #expect(world.mocks.pricing.listPrice.callCount == 1)
         await world.orchestrator.shutdown()
     }
 
@@ -166,14 +174,14 @@ struct CheckoutTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = CheckoutTestWorld(clock: clock, latency: Self.checkoutLatency, scripts: ["inventory.reserve": .fail(BatonTesting.ScriptedError(.permanent))])
         let run = Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
-        await world.cart.getCart.waitForCalls(count: 1)
-        await world.wrapping.book.waitForCalls(count: 1)
+        await world.mocks.cart.getCart.waitForCalls(count: 1)
+        await world.mocks.wrapping.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
-        await world.pricing.quote.waitForCalls(count: 1)
-        await world.inventory.check.waitForCalls(count: 1)
+        await world.mocks.pricing.quote.waitForCalls(count: 1)
+        await world.mocks.inventory.check.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
-        await world.inventory.reserve.waitForCalls(count: 1)
-        await world.payments.charge.waitForCalls(count: 1)
+        await world.mocks.inventory.reserve.waitForCalls(count: 1)
+        await world.mocks.payments.charge.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(400)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(600)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(700)))
@@ -182,7 +190,7 @@ struct CheckoutTestWorld {
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
         #expect(compensated.sorted() == ["giftWrap"])
-        #expect(world.wrapping.cancel.callCount == 1)
+        #expect(world.mocks.wrapping.cancel.callCount == 1)
         await world.orchestrator.shutdown()
     }
 
@@ -191,14 +199,14 @@ struct CheckoutTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = CheckoutTestWorld(clock: clock, latency: Self.checkoutLatency, scripts: ["payments.charge": .fail(BatonTesting.ScriptedError(.permanent))])
         let run = Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
-        await world.cart.getCart.waitForCalls(count: 1)
-        await world.wrapping.book.waitForCalls(count: 1)
+        await world.mocks.cart.getCart.waitForCalls(count: 1)
+        await world.mocks.wrapping.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
-        await world.pricing.quote.waitForCalls(count: 1)
-        await world.inventory.check.waitForCalls(count: 1)
+        await world.mocks.pricing.quote.waitForCalls(count: 1)
+        await world.mocks.inventory.check.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
-        await world.inventory.reserve.waitForCalls(count: 1)
-        await world.payments.charge.waitForCalls(count: 1)
+        await world.mocks.inventory.reserve.waitForCalls(count: 1)
+        await world.mocks.payments.charge.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(400)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(600)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(700)))
@@ -208,8 +216,8 @@ struct CheckoutTestWorld {
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
         #expect(compensated.sorted() == ["giftWrap", "reserve"])
-        #expect(world.inventory.release.callCount == 1)
-        #expect(world.wrapping.cancel.callCount == 1)
+        #expect(world.mocks.inventory.release.callCount == 1)
+        #expect(world.mocks.wrapping.cancel.callCount == 1)
         await world.orchestrator.shutdown()
     }
 
@@ -218,14 +226,14 @@ struct CheckoutTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = CheckoutTestWorld(clock: clock, latency: Self.checkoutLatency, scripts: ["wrapping.book": .fail(BatonTesting.ScriptedError(.permanent))])
         let run = Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
-        await world.cart.getCart.waitForCalls(count: 1)
-        await world.wrapping.book.waitForCalls(count: 1)
+        await world.mocks.cart.getCart.waitForCalls(count: 1)
+        await world.mocks.wrapping.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
-        await world.pricing.quote.waitForCalls(count: 1)
-        await world.inventory.check.waitForCalls(count: 1)
+        await world.mocks.pricing.quote.waitForCalls(count: 1)
+        await world.mocks.inventory.check.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
-        await world.inventory.reserve.waitForCalls(count: 1)
-        await world.payments.charge.waitForCalls(count: 1)
+        await world.mocks.inventory.reserve.waitForCalls(count: 1)
+        await world.mocks.payments.charge.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(400)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(600)))
         let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
@@ -243,7 +251,7 @@ struct CheckoutTestWorld {
         var input = CheckoutFixtures.checkoutRequest
         input.giftWrap = false
         let result = try await world.orchestrator.checkout(input)
-        #expect(world.wrapping.book.callCount == 0)
+        #expect(world.mocks.wrapping.book.callCount == 0)
         #expect(result.report[step: "giftWrap"]?.outcome == .skipped)
         await world.orchestrator.shutdown()
     }
@@ -253,8 +261,8 @@ struct CheckoutTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = CheckoutTestWorld(clock: clock, scripts: ["cart.getCart": .failFirst(BatonTesting.ScriptedError(.transient))])
         let result = try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
-        #expect(world.cart.getCart.callCount == 2)
-        #expect(world.cart.getCart.calls.map(\.context.attempt) == [1, 2])
+        #expect(world.mocks.cart.getCart.callCount == 2)
+        #expect(world.mocks.cart.getCart.calls.map(\.context.attempt) == [1, 2])
         #expect(result.report[step: "cart"]?.outcome == .succeeded)
         #expect(result.report[step: "cart"]?.attempts == 2)
         await world.orchestrator.shutdown()
@@ -266,7 +274,7 @@ struct CheckoutTestWorld {
         let world = CheckoutTestWorld(clock: clock, scripts: ["wrapping.book": .failFirst(BatonTesting.ScriptedError(.transient))])
         let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest) })
         #expect(error.failedStep == "giftWrap")
-        #expect(world.wrapping.book.callCount == 1)
+        #expect(world.mocks.wrapping.book.callCount == 1)
         await world.orchestrator.shutdown()
     }
 
@@ -275,7 +283,7 @@ struct CheckoutTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = CheckoutTestWorld(clock: clock, scripts: ["cart.getCart": .hang])
         let run = Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
-        await world.cart.getCart.waitForCalls(count: 1)
+        await world.mocks.cart.getCart.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.milliseconds(800)))
         let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
         #expect(error.errorClass == .timeout)

@@ -8,13 +8,18 @@ import Testing
 
 /// The orchestrator under test with a scripted mock for every service, all on one manual clock.
 struct ProductPageTestWorld {
+    /// One scripted mock per service, named as in the spec.
+    struct Mocks {
+        let catalogue: MockCatalogueService
+        let pricing: MockPricingService
+        let inventory: MockInventoryService
+        let reviews: MockReviewsService
+        let recommender: MockRecommenderService
+        let offers: MockOffersService
+    }
+
     let clock: BatonTesting.ManualClock
-    let catalogue: MockCatalogueService
-    let pricing: MockPricingService
-    let inventory: MockInventoryService
-    let reviews: MockReviewsService
-    let recommender: MockRecommenderService
-    let offers: MockOffersService
+    let mocks: Mocks
     let orchestrator: ProductPageOrchestrator
 
     /// - Parameters:
@@ -26,37 +31,40 @@ struct ProductPageTestWorld {
         scripts: [Swift.String: BatonTesting.MockScript] = [:]
     ) {
         self.clock = clock
-        self.catalogue = MockCatalogueService(
-            clock: clock,
-            product: BatonTesting.MockScript.behaviours(scripts["catalogue.product"], returning: ProductPageFixtures.product, after: latency["catalogue.product"] ?? .zero)
+        let mocks = Mocks(
+            catalogue: MockCatalogueService(
+                clock: clock,
+                product: BatonTesting.MockScript.behaviours(scripts["catalogue.product"], returning: ProductPageFixtures.product, after: latency["catalogue.product"] ?? .zero)
+            ),
+            pricing: MockPricingService(
+                clock: clock,
+                price: BatonTesting.MockScript.behaviours(scripts["pricing.price"], returning: ProductPageFixtures.price, after: latency["pricing.price"] ?? .zero)
+            ),
+            inventory: MockInventoryService(
+                clock: clock,
+                availability: BatonTesting.MockScript.behaviours(scripts["inventory.availability"], returning: ProductPageFixtures.availability, after: latency["inventory.availability"] ?? .zero)
+            ),
+            reviews: MockReviewsService(
+                clock: clock,
+                summary: BatonTesting.MockScript.behaviours(scripts["reviews.summary"], returning: ProductPageFixtures.reviewSummary, after: latency["reviews.summary"] ?? .zero)
+            ),
+            recommender: MockRecommenderService(
+                clock: clock,
+                similar: BatonTesting.MockScript.behaviours(scripts["recommender.similar"], returning: [ProductPageFixtures.recommendation], after: latency["recommender.similar"] ?? .zero)
+            ),
+            offers: MockOffersService(
+                clock: clock,
+                personal: BatonTesting.MockScript.behaviours(scripts["offers.personal"], returning: [ProductPageFixtures.offer], after: latency["offers.personal"] ?? .zero)
+            )
         )
-        self.pricing = MockPricingService(
-            clock: clock,
-            price: BatonTesting.MockScript.behaviours(scripts["pricing.price"], returning: ProductPageFixtures.price, after: latency["pricing.price"] ?? .zero)
-        )
-        self.inventory = MockInventoryService(
-            clock: clock,
-            availability: BatonTesting.MockScript.behaviours(scripts["inventory.availability"], returning: ProductPageFixtures.availability, after: latency["inventory.availability"] ?? .zero)
-        )
-        self.reviews = MockReviewsService(
-            clock: clock,
-            summary: BatonTesting.MockScript.behaviours(scripts["reviews.summary"], returning: ProductPageFixtures.reviewSummary, after: latency["reviews.summary"] ?? .zero)
-        )
-        self.recommender = MockRecommenderService(
-            clock: clock,
-            similar: BatonTesting.MockScript.behaviours(scripts["recommender.similar"], returning: [ProductPageFixtures.recommendation], after: latency["recommender.similar"] ?? .zero)
-        )
-        self.offers = MockOffersService(
-            clock: clock,
-            personal: BatonTesting.MockScript.behaviours(scripts["offers.personal"], returning: [ProductPageFixtures.offer], after: latency["offers.personal"] ?? .zero)
-        )
+        self.mocks = mocks
         // Randomness fixed at zero: full-jitter backoff waits nothing, so retries need no clock moves.
         let options = BatonRuntime.OrchestratorOptions(
             clock: clock.asAnyClock,
             random: BatonRuntime.RandomSource { 0 },
             telemetry: BatonRuntime.Telemetry.disabled
         )
-        self.orchestrator = ProductPageOrchestrator(catalogue: catalogue, pricing: pricing, inventory: inventory, reviews: reviews, recommender: recommender, offers: offers, options: options)
+        self.orchestrator = ProductPageOrchestrator(catalogue: mocks.catalogue, pricing: mocks.pricing, inventory: mocks.inventory, reviews: mocks.reviews, recommender: mocks.recommender, offers: mocks.offers, options: options)
     }
 }
 
@@ -71,12 +79,12 @@ struct ProductPageTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = ProductPageTestWorld(clock: clock, latency: Self.productPageLatency)
         let run = Task { try await world.orchestrator.productPage(ProductPageFixtures.pageRequest, correlationID: "generated-test") }
-        await world.catalogue.product.waitForCalls(count: 1)
-        await world.pricing.price.waitForCalls(count: 1)
-        await world.inventory.availability.waitForCalls(count: 1)
-        await world.reviews.summary.waitForCalls(count: 1)
+        await world.mocks.catalogue.product.waitForCalls(count: 1)
+        await world.mocks.pricing.price.waitForCalls(count: 1)
+        await world.mocks.inventory.availability.waitForCalls(count: 1)
+        await world.mocks.reviews.summary.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
-        await world.recommender.similar.waitForCalls(count: 1)
+        await world.mocks.recommender.similar.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(200)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(400)))
@@ -91,17 +99,17 @@ struct ProductPageTestWorld {
         let offersValue: [Offer]? = nil
         #expect(result.output == ProductPage(product: productValue, price: priceValue, availability: availabilityValue, reviews: reviewsValue, recommendations: recommendationsValue, offers: offersValue, imageIds: productValue.imageIds))
         #expect(result.report.isComplete)
-        #expect(world.catalogue.product.inputs == [CatalogueProductInput(sku: input.sku)])
-        #expect(world.catalogue.product.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
-        #expect(world.pricing.price.inputs == [PricingPriceInput(sku: input.sku, region: input.region)])
-        #expect(world.pricing.price.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
-        #expect(world.inventory.availability.inputs == [InventoryAvailabilityInput(sku: input.sku, region: input.region)])
-        #expect(world.inventory.availability.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
-        #expect(world.reviews.summary.inputs == [ReviewsSummaryInput(sku: input.sku, limit: 3)])
-        #expect(world.reviews.summary.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
-        #expect(world.recommender.similar.inputs == [RecommenderSimilarInput(sku: input.sku, category: productValue.category, max: 8)])
-        #expect(world.recommender.similar.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100))])
-        #expect(world.offers.personal.callCount == 0, "`offers` is skipped by its condition")
+        #expect(world.mocks.catalogue.product.inputs == [CatalogueProductInput(sku: input.sku)])
+        #expect(world.mocks.catalogue.product.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
+        #expect(world.mocks.pricing.price.inputs == [PricingPriceInput(sku: input.sku, region: input.region)])
+        #expect(world.mocks.pricing.price.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
+        #expect(world.mocks.inventory.availability.inputs == [InventoryAvailabilityInput(sku: input.sku, region: input.region)])
+        #expect(world.mocks.inventory.availability.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
+        #expect(world.mocks.reviews.summary.inputs == [ReviewsSummaryInput(sku: input.sku, limit: 3)])
+        #expect(world.mocks.reviews.summary.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
+        #expect(world.mocks.recommender.similar.inputs == [RecommenderSimilarInput(sku: input.sku, category: productValue.category, max: 8)])
+        #expect(world.mocks.recommender.similar.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100))])
+        #expect(world.mocks.offers.personal.callCount == 0, "`offers` is skipped by its condition")
         await world.orchestrator.shutdown()
     }
 
@@ -181,8 +189,8 @@ struct ProductPageTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = ProductPageTestWorld(clock: clock, scripts: ["catalogue.product": .failFirst(BatonTesting.ScriptedError(.transient))])
         let result = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
-        #expect(world.catalogue.product.callCount == 2)
-        #expect(world.catalogue.product.calls.map(\.context.attempt) == [1, 2])
+        #expect(world.mocks.catalogue.product.callCount == 2)
+        #expect(world.mocks.catalogue.product.calls.map(\.context.attempt) == [1, 2])
         #expect(result.report[step: "product"]?.outcome == .succeeded)
         #expect(result.report[step: "product"]?.attempts == 2)
         await world.orchestrator.shutdown()

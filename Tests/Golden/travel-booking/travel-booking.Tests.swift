@@ -8,12 +8,17 @@ import Testing
 
 /// The orchestrator under test with a scripted mock for every service, all on one manual clock.
 struct TravelBookingTestWorld {
+    /// One scripted mock per service, named as in the spec.
+    struct Mocks {
+        let flights: MockFlightsService
+        let hotels: MockHotelsService
+        let cars: MockCarsService
+        let payments: MockPaymentsService
+        let notifications: MockNotificationsService
+    }
+
     let clock: BatonTesting.ManualClock
-    let flights: MockFlightsService
-    let hotels: MockHotelsService
-    let cars: MockCarsService
-    let payments: MockPaymentsService
-    let notifications: MockNotificationsService
+    let mocks: Mocks
     let orchestrator: TravelBookingOrchestrator
 
     /// - Parameters:
@@ -25,36 +30,39 @@ struct TravelBookingTestWorld {
         scripts: [Swift.String: BatonTesting.MockScript] = [:]
     ) {
         self.clock = clock
-        self.flights = MockFlightsService(
-            clock: clock,
-            book: BatonTesting.MockScript.behaviours(scripts["flights.book"], returning: TravelBookingFixtures.flightBooking, after: latency["flights.book"] ?? .zero),
-            cancel: BatonTesting.MockScript.behaviours(scripts["flights.cancel"], returning: TravelBookingFixtures.cancellation, after: latency["flights.cancel"] ?? .zero)
+        let mocks = Mocks(
+            flights: MockFlightsService(
+                clock: clock,
+                book: BatonTesting.MockScript.behaviours(scripts["flights.book"], returning: TravelBookingFixtures.flightBooking, after: latency["flights.book"] ?? .zero),
+                cancel: BatonTesting.MockScript.behaviours(scripts["flights.cancel"], returning: TravelBookingFixtures.cancellation, after: latency["flights.cancel"] ?? .zero)
+            ),
+            hotels: MockHotelsService(
+                clock: clock,
+                book: BatonTesting.MockScript.behaviours(scripts["hotels.book"], returning: TravelBookingFixtures.hotelBooking, after: latency["hotels.book"] ?? .zero),
+                cancel: BatonTesting.MockScript.behaviours(scripts["hotels.cancel"], returning: TravelBookingFixtures.cancellation, after: latency["hotels.cancel"] ?? .zero)
+            ),
+            cars: MockCarsService(
+                clock: clock,
+                book: BatonTesting.MockScript.behaviours(scripts["cars.book"], returning: TravelBookingFixtures.carBooking, after: latency["cars.book"] ?? .zero),
+                cancel: BatonTesting.MockScript.behaviours(scripts["cars.cancel"], returning: TravelBookingFixtures.cancellation, after: latency["cars.cancel"] ?? .zero)
+            ),
+            payments: MockPaymentsService(
+                clock: clock,
+                charge: BatonTesting.MockScript.behaviours(scripts["payments.charge"], returning: TravelBookingFixtures.payment, after: latency["payments.charge"] ?? .zero)
+            ),
+            notifications: MockNotificationsService(
+                clock: clock,
+                itinerary: BatonTesting.MockScript.behaviours(scripts["notifications.itinerary"], returning: TravelBookingFixtures.notificationsItineraryOutput, after: latency["notifications.itinerary"] ?? .zero)
+            )
         )
-        self.hotels = MockHotelsService(
-            clock: clock,
-            book: BatonTesting.MockScript.behaviours(scripts["hotels.book"], returning: TravelBookingFixtures.hotelBooking, after: latency["hotels.book"] ?? .zero),
-            cancel: BatonTesting.MockScript.behaviours(scripts["hotels.cancel"], returning: TravelBookingFixtures.cancellation, after: latency["hotels.cancel"] ?? .zero)
-        )
-        self.cars = MockCarsService(
-            clock: clock,
-            book: BatonTesting.MockScript.behaviours(scripts["cars.book"], returning: TravelBookingFixtures.carBooking, after: latency["cars.book"] ?? .zero),
-            cancel: BatonTesting.MockScript.behaviours(scripts["cars.cancel"], returning: TravelBookingFixtures.cancellation, after: latency["cars.cancel"] ?? .zero)
-        )
-        self.payments = MockPaymentsService(
-            clock: clock,
-            charge: BatonTesting.MockScript.behaviours(scripts["payments.charge"], returning: TravelBookingFixtures.payment, after: latency["payments.charge"] ?? .zero)
-        )
-        self.notifications = MockNotificationsService(
-            clock: clock,
-            itinerary: BatonTesting.MockScript.behaviours(scripts["notifications.itinerary"], returning: TravelBookingFixtures.notificationsItineraryOutput, after: latency["notifications.itinerary"] ?? .zero)
-        )
+        self.mocks = mocks
         // Randomness fixed at zero: full-jitter backoff waits nothing, so retries need no clock moves.
         let options = BatonRuntime.OrchestratorOptions(
             clock: clock.asAnyClock,
             random: BatonRuntime.RandomSource { 0 },
             telemetry: BatonRuntime.Telemetry.disabled
         )
-        self.orchestrator = TravelBookingOrchestrator(flights: flights, hotels: hotels, cars: cars, payments: payments, notifications: notifications, options: options)
+        self.orchestrator = TravelBookingOrchestrator(flights: mocks.flights, hotels: mocks.hotels, cars: mocks.cars, payments: mocks.payments, notifications: mocks.notifications, options: options)
     }
 }
 
@@ -69,13 +77,13 @@ struct TravelBookingTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, latency: Self.bookTripLatency)
         let run = Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
-        await world.flights.book.waitForCalls(count: 1)
-        await world.hotels.book.waitForCalls(count: 1)
-        await world.cars.book.waitForCalls(count: 1)
+        await world.mocks.flights.book.waitForCalls(count: 1)
+        await world.mocks.hotels.book.waitForCalls(count: 1)
+        await world.mocks.cars.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(200)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
-        await world.payments.charge.waitForCalls(count: 1)
+        await world.mocks.payments.charge.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(700)))
         let result = try await run.value
         let input = TravelBookingFixtures.tripRequest
@@ -85,14 +93,14 @@ struct TravelBookingTestWorld {
         let paymentValue: Payment = TravelBookingFixtures.payment
         #expect(result.output == Itinerary(tripId: input.tripId, flight: flightValue, hotel: hotelValue, car: carValue, paymentId: paymentValue.paymentId))
         #expect(result.report.isComplete)
-        #expect(world.flights.book.inputs == [FlightsBookInput(tripId: input.tripId, travellerId: input.travellerId, from: input.from, to: input.to, departure: input.departure)])
-        #expect(world.flights.book.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
-        #expect(world.hotels.book.inputs == [HotelsBookInput(tripId: input.tripId, city: input.to, checkIn: input.departure, nights: input.nights)])
-        #expect(world.hotels.book.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
-        #expect(world.cars.book.inputs == [CarsBookInput(tripId: input.tripId, city: input.to, from: input.departure, days: input.nights)])
-        #expect(world.cars.book.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
-        #expect(world.payments.charge.inputs == [PaymentsChargeInput(tripId: input.tripId, travellerId: input.travellerId, flight: flightValue.price, hotel: hotelValue.price, car: carValue?.price)])
-        #expect(world.payments.charge.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300))])
+        #expect(world.mocks.flights.book.inputs == [FlightsBookInput(tripId: input.tripId, travellerId: input.travellerId, from: input.from, to: input.to, departure: input.departure)])
+        #expect(world.mocks.flights.book.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
+        #expect(world.mocks.hotels.book.inputs == [HotelsBookInput(tripId: input.tripId, city: input.to, checkIn: input.departure, nights: input.nights)])
+        #expect(world.mocks.hotels.book.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
+        #expect(world.mocks.cars.book.inputs == [CarsBookInput(tripId: input.tripId, city: input.to, from: input.departure, days: input.nights)])
+        #expect(world.mocks.cars.book.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
+        #expect(world.mocks.payments.charge.inputs == [PaymentsChargeInput(tripId: input.tripId, travellerId: input.travellerId, flight: flightValue.price, hotel: hotelValue.price, car: carValue?.price)])
+        #expect(world.mocks.payments.charge.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300))])
         await world.orchestrator.shutdown()
     }
 
@@ -101,16 +109,16 @@ struct TravelBookingTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, latency: Self.bookTripLatency, scripts: ["flights.book": .fail(BatonTesting.ScriptedError(.permanent))])
         let run = Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
-        await world.flights.book.waitForCalls(count: 1)
-        await world.hotels.book.waitForCalls(count: 1)
-        await world.cars.book.waitForCalls(count: 1)
+        await world.mocks.flights.book.waitForCalls(count: 1)
+        await world.mocks.hotels.book.waitForCalls(count: 1)
+        await world.mocks.cars.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
         #expect(error.failedStep == "flight")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
         #expect(compensated.sorted() == [])
-        #expect(world.payments.charge.callCount == 0, "`payment` starts after the failure")
+        #expect(world.mocks.payments.charge.callCount == 0, "`payment` starts after the failure")
         await world.orchestrator.shutdown()
     }
 
@@ -119,9 +127,9 @@ struct TravelBookingTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, latency: Self.bookTripLatency, scripts: ["hotels.book": .fail(BatonTesting.ScriptedError(.permanent))])
         let run = Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
-        await world.flights.book.waitForCalls(count: 1)
-        await world.hotels.book.waitForCalls(count: 1)
-        await world.cars.book.waitForCalls(count: 1)
+        await world.mocks.flights.book.waitForCalls(count: 1)
+        await world.mocks.hotels.book.waitForCalls(count: 1)
+        await world.mocks.cars.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(200)))
         let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
@@ -129,8 +137,8 @@ struct TravelBookingTestWorld {
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
         #expect(compensated.sorted() == ["flight"])
-        #expect(world.flights.cancel.callCount == 1)
-        #expect(world.payments.charge.callCount == 0, "`payment` starts after the failure")
+        #expect(world.mocks.flights.cancel.callCount == 1)
+        #expect(world.mocks.payments.charge.callCount == 0, "`payment` starts after the failure")
         await world.orchestrator.shutdown()
     }
 
@@ -139,9 +147,9 @@ struct TravelBookingTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, latency: Self.bookTripLatency, scripts: ["cars.book": .fail(BatonTesting.ScriptedError(.permanent))])
         let run = Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
-        await world.flights.book.waitForCalls(count: 1)
-        await world.hotels.book.waitForCalls(count: 1)
-        await world.cars.book.waitForCalls(count: 1)
+        await world.mocks.flights.book.waitForCalls(count: 1)
+        await world.mocks.hotels.book.waitForCalls(count: 1)
+        await world.mocks.cars.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(200)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
@@ -150,8 +158,8 @@ struct TravelBookingTestWorld {
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
         #expect(compensated.sorted() == ["flight", "hotel"])
-        #expect(world.hotels.cancel.callCount == 1)
-        #expect(world.flights.cancel.callCount == 1)
+        #expect(world.mocks.hotels.cancel.callCount == 1)
+        #expect(world.mocks.flights.cancel.callCount == 1)
         await world.orchestrator.shutdown()
     }
 
@@ -162,7 +170,7 @@ struct TravelBookingTestWorld {
         var input = TravelBookingFixtures.tripRequest
         input.wantsCar = false
         let result = try await world.orchestrator.bookTrip(input)
-        #expect(world.cars.book.callCount == 0)
+        #expect(world.mocks.cars.book.callCount == 0)
         #expect(result.report[step: "car"]?.outcome == .skipped)
         await world.orchestrator.shutdown()
     }
@@ -172,22 +180,22 @@ struct TravelBookingTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, latency: Self.bookTripLatency, scripts: ["payments.charge": .fail(BatonTesting.ScriptedError(.permanent))])
         let run = Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
-        await world.flights.book.waitForCalls(count: 1)
-        await world.hotels.book.waitForCalls(count: 1)
-        await world.cars.book.waitForCalls(count: 1)
+        await world.mocks.flights.book.waitForCalls(count: 1)
+        await world.mocks.hotels.book.waitForCalls(count: 1)
+        await world.mocks.cars.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(200)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
-        await world.payments.charge.waitForCalls(count: 1)
+        await world.mocks.payments.charge.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(700)))
         let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
         #expect(error.failedStep == "payment")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
         #expect(compensated.sorted() == ["car", "flight", "hotel"])
-        #expect(world.cars.cancel.callCount == 1)
-        #expect(world.hotels.cancel.callCount == 1)
-        #expect(world.flights.cancel.callCount == 1)
+        #expect(world.mocks.cars.cancel.callCount == 1)
+        #expect(world.mocks.hotels.cancel.callCount == 1)
+        #expect(world.mocks.flights.cancel.callCount == 1)
         await world.orchestrator.shutdown()
     }
 
@@ -196,8 +204,8 @@ struct TravelBookingTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, scripts: ["payments.charge": .failFirst(BatonTesting.ScriptedError(.transient))])
         let result = try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest)
-        #expect(world.payments.charge.callCount == 2)
-        #expect(world.payments.charge.calls.map(\.context.attempt) == [1, 2])
+        #expect(world.mocks.payments.charge.callCount == 2)
+        #expect(world.mocks.payments.charge.calls.map(\.context.attempt) == [1, 2])
         #expect(result.report[step: "payment"]?.outcome == .succeeded)
         #expect(result.report[step: "payment"]?.attempts == 2)
         await world.orchestrator.shutdown()
@@ -208,7 +216,7 @@ struct TravelBookingTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, scripts: ["flights.book": .hang])
         let run = Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
-        await world.flights.book.waitForCalls(count: 1)
+        await world.mocks.flights.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(12)))
         let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
         #expect(error.errorClass == .timeout)
