@@ -112,6 +112,10 @@ public struct ResiliencePipeline: CallPolicy {
     /// - Returns: the first successful attempt's result.
     /// - Throws: the last attempt's error (possibly ``CircuitOpenError``, ``OverloadedError`` or
     ///   ``TimeoutError``), or `CancellationError`.
+    /// Every wait the pipeline makes (backoff, rate limit, bulkhead queue) and every attempt
+    /// (`withAttemptTimeout`) ends by the run's deadline, so the executor needs no watcher task.
+    public var boundsAttemptsByRunDeadline: Bool { true }
+
     public func run<T: Sendable>(
         _ context: CallContext,
         log: AttemptLog,
