@@ -28,35 +28,87 @@ import PackagePlugin
 ///
 /// Each spec becomes one build command writing `<stem>.Types.swift`, `<stem>.Services.swift` and
 /// `<stem>.Orchestrator.swift` into `<plugin work directory>/GeneratedSources/<stem>/`; it re-runs
-/// when the spec or the `baton` tool changes. Tests and mocks are not generated here: use the
-/// command plugin (`swift package baton generate --target NAME`) to write them into the test target.
+/// when the spec or the `baton` tool changes.
+///
+/// Applied to a test target, the plugin also generates the mocks and tests
+/// (`<stem>.Mocks.swift`, `<stem>.Tests.swift`, which `@testable import` the tested module) for
+/// every spec of every target the test target depends on directly:
+///
+/// ```swift
+/// .testTarget(
+///     name: "CheckoutTests",
+///     dependencies: ["Checkout", .product(name: "BatonTesting", package: "baton")],
+///     plugins: [.plugin(name: "BatonBuildTool", package: "baton")]
+/// ),
+/// ```
+///
+/// `baton generate` always writes the sources too; for a test target they go to
+/// `<work directory>/TestedSources/` and are neither declared nor compiled (the tested module
+/// already holds them).
 @main struct BatonBuildTool {
+    /// A target whose specs the test target's generated tests exercise.
+    struct TestedModule {
+        var moduleName: String
+        var specs: [URL]
+    }
+
     func createBuildCommands(
         pluginWorkDirectory: URL,
         tool: (String) throws -> PluginContext.Tool,
         sourceFiles: FileList,
-        targetName: String
+        targetName: String,
+        testedModules: [TestedModule] = []
     ) throws -> [Command] {
         let specs = BatonSpecFiles.specs(in: sourceFiles)
-        guard !specs.isEmpty else { throw BatonPluginError.noSpecs(targetName: targetName) }
-        try BatonSpecFiles.checkDistinctStems(specs, targetName: targetName)
+        let testedSpecs = testedModules.flatMap(\.specs)
+        guard !specs.isEmpty || !testedSpecs.isEmpty else {
+            throw BatonPluginError.noSpecs(targetName: targetName)
+        }
+        // Sources and tests of all specs land in one module: their file names must differ.
+        try BatonSpecFiles.checkDistinctStems(specs + testedSpecs, targetName: targetName)
         let baton = try tool("baton")
+
         let generatedSources = pluginWorkDirectory.appending(component: "GeneratedSources", directoryHint: .isDirectory)
-        return specs.map { spec in
+        var commands: [Command] = specs.map { spec in
             let outputDirectory = generatedSources.appending(
                 component: BatonSpecFiles.stem(of: spec.lastPathComponent), directoryHint: .isDirectory)
-            let outputs = BatonSpecFiles.sourceFileNames(forSpec: spec.lastPathComponent).map {
-                outputDirectory.appending(component: $0, directoryHint: .notDirectory)
-            }
             return .buildCommand(
                 displayName: "Generating Baton code from \(spec.lastPathComponent) for \(targetName)",
                 executable: baton.url,
                 arguments: ["generate", spec.filePath, "--output", outputDirectory.filePath],
                 environment: [:],
                 inputFiles: [spec],
-                outputFiles: outputs
+                outputFiles: BatonSpecFiles.sourceFileNames(forSpec: spec.lastPathComponent).map {
+                    outputDirectory.appending(component: $0, directoryHint: .notDirectory)
+                }
             )
         }
+
+        let generatedTests = pluginWorkDirectory.appending(component: "GeneratedTests", directoryHint: .isDirectory)
+        let testedSources = pluginWorkDirectory.appending(component: "TestedSources", directoryHint: .isDirectory)
+        for tested in testedModules {
+            for spec in tested.specs {
+                let stem = BatonSpecFiles.stem(of: spec.lastPathComponent)
+                let testsDirectory = generatedTests.appending(components: tested.moduleName, stem, directoryHint: .isDirectory)
+                let unusedSources = testedSources.appending(components: tested.moduleName, stem, directoryHint: .isDirectory)
+                commands.append(
+                    .buildCommand(
+                        displayName: "Generating Baton tests from \(spec.lastPathComponent) of \(tested.moduleName) for \(targetName)",
+                        executable: baton.url,
+                        arguments: [
+                            "generate", spec.filePath, "--output", unusedSources.filePath,
+                            "--tests-output", testsDirectory.filePath, "--module", tested.moduleName,
+                        ],
+                        environment: [:],
+                        inputFiles: [spec],
+                        outputFiles: BatonSpecFiles.testFileNames(forSpec: spec.lastPathComponent).map {
+                            testsDirectory.appending(component: $0, directoryHint: .notDirectory)
+                        }
+                    )
+                )
+            }
+        }
+        return commands
     }
 }
 
@@ -65,11 +117,22 @@ extension BatonBuildTool: BuildToolPlugin {
         guard let swiftTarget = target as? SwiftSourceModuleTarget else {
             throw BatonPluginError.incompatibleTarget(name: target.name)
         }
+        var testedModules: [TestedModule] = []
+        if swiftTarget.kind == .test {
+            for case .target(let dependency) in swiftTarget.dependencies {
+                guard let dependency = dependency as? SwiftSourceModuleTarget else { continue }
+                let specs = BatonSpecFiles.specs(in: dependency.sourceFiles)
+                if !specs.isEmpty {
+                    testedModules.append(TestedModule(moduleName: dependency.moduleName, specs: specs))
+                }
+            }
+        }
         return try createBuildCommands(
             pluginWorkDirectory: context.pluginWorkDirectoryURL,
             tool: context.tool(named:),
             sourceFiles: swiftTarget.sourceFiles,
-            targetName: target.name
+            targetName: target.name,
+            testedModules: testedModules
         )
     }
 }

@@ -30,8 +30,9 @@ enum BatonPluginError: Error, CustomStringConvertible, LocalizedError {
         case .noSpecs(let targetName):
             """
             Target '\(targetName)' uses the BatonBuildTool plugin but holds no *.baton.yaml or \
-            *.baton.yml file. Put the spec in the target's folder and do not list it under \
-            'exclude:' (plugins never see excluded files), or remove the plugin from the target.
+            *.baton.yml file (nor, for a test target, does any target it depends on). Put the spec \
+            in the target's folder and do not list it under 'exclude:' (plugins never see excluded \
+            files), or remove the plugin from the target.
             """
         case .clashingSpecNames(let targetName, let stem, let first, let second):
             """

@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // A package that uses Baton the way users do: the build-tool plugin on two targets (one spec, and
-// two specs in one target) and tests that call the generated orchestrators. `scripts/check-plugins`
+// two specs in one target) and on the test target (generated mocks and tests), and hand-written
+// tests that call the generated orchestrators with fakes. `scripts/check-plugins`
 // builds and tests it, and exercises the command plugin on a temporary copy.
 import PackageDescription
 
@@ -25,13 +26,17 @@ let package = Package(
             dependencies: [.product(name: "BatonRuntime", package: "Baton")],
             plugins: [.plugin(name: "BatonBuildTool", package: "Baton")]
         ),
+        // Hand-written tests with in-process fakes, plus the generated mocks and tests of the three
+        // specs of `Checkout` and `Notifications` (the plugin on a test target generates those).
         .testTarget(
             name: "PluginConsumerTests",
             dependencies: [
                 "Checkout",
                 "Notifications",
                 .product(name: "BatonRuntime", package: "Baton"),
-            ]
+                .product(name: "BatonTesting", package: "Baton"),
+            ],
+            plugins: [.plugin(name: "BatonBuildTool", package: "Baton")]
         ),
     ],
     swiftLanguageModes: [.v6]
