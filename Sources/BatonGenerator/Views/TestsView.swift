@@ -101,7 +101,7 @@ private struct WorkflowTestWriter {
         for step in workflow.steps where isolated(step) {
             if step.optional && step.fallback == nil { tests.append(optionalFailure(step)) }
             if let fallback = step.fallback, let test = fallbackTaken(step, fallback) { tests.append(test) }
-            if !step.optional && step.fallback == nil && plan.isTimed { tests.append(requiredFailure(step)) }
+            if !step.optional && step.fallback == nil && plan.isTimed, let test = requiredFailure(step) { tests.append(test) }
             if step.when != nil, let test = conditionFalse(step) { tests.append(test) }
         }
         if let step = workflow.steps.first(where: { isolated($0) && retriesTransientAtOnce($0) }) {
@@ -283,9 +283,9 @@ private struct WorkflowTestWriter {
         return finish(lines)
     }
 
-    private func requiredFailure(_ step: ResolvedStep) -> String {
+    private func requiredFailure(_ step: ResolvedStep) -> String? {
         let errorClass = stickyClass(step)
-        guard let failAt = plan.timing[step.name]?.finish else { return "" }
+        guard let failAt = plan.timing[step.name]?.finish else { return nil }
         let completed = plan.awaitedInFinishOrder.filter { (plan.timing[$0.name]?.finish ?? .zero) < failAt }
         let compensated = completed.filter { $0.compensate != nil }.reversed().map(\.name)
         let neverStarted = workflow.steps.filter { other in
