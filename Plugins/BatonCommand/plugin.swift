@@ -20,6 +20,9 @@ import PackagePlugin
 /// - Anything else (spec paths, `explain`, `graph`, `--help`) is forwarded to `baton` unchanged,
 ///   run from the package's root folder.
 ///
+/// After a successful `generate`, files in those `Generated/` folders that baton wrote for a spec
+/// that has since been renamed or deleted are removed (with `--check`, reported as stale).
+///
 /// Do not run `generate` for a target that also applies the BatonBuildTool plugin: the same
 /// declarations would be produced twice.
 @main struct BatonCommand: CommandPlugin {
@@ -54,15 +57,19 @@ import PackagePlugin
 
         let jobs = try Self.targets(named: targetNames, subcommand: subcommand, in: context.package)
         guard !jobs.isEmpty else { throw BatonPluginError.noSpecsInPackage }
+        let checkOnly = options.contains("--check")
         var failures: [BatonPluginError] = []
         for (target, specs) in jobs {
             var command = [subcommand] + specs.map(\.filePath)
+            var outputs: [(directory: URL, expected: Set<String>, suffixes: [String])] = []
             if subcommand == "generate" {
                 let output = target.directoryURL.appending(component: "Generated", directoryHint: .isDirectory)
                 command += ["--output", output.filePath]
+                outputs.append((output, Set(specs.flatMap { BatonSpecFiles.sourceFileNames(forSpec: $0.lastPathComponent) }), BatonSpecFiles.sourceSuffixes))
                 if let testTarget = Self.testTarget(for: target, in: context.package) {
                     let testsOutput = testTarget.directoryURL.appending(component: "Generated", directoryHint: .isDirectory)
                     command += ["--tests-output", testsOutput.filePath, "--module", target.moduleName]
+                    outputs.append((testsOutput, Self.testFileNames(writtenTo: testTarget, in: context.package), BatonSpecFiles.testSuffixes))
                     log("Target '\(target.name)': \(specs.count) spec(s) → \(Self.relative(output, to: context.package)), tests → \(Self.relative(testsOutput, to: context.package))")
                 } else {
                     log("Target '\(target.name)': \(specs.count) spec(s) → \(Self.relative(output, to: context.package)) (no tests: no test target '\(target.name)Tests', nor a single test target depending on it; a target without a Swift file of its own is invisible to plugins)")
@@ -73,6 +80,21 @@ import PackagePlugin
             command += options
             do {
                 try run(baton, command, in: context.package.directoryURL, targetName: target.name)
+                // Files generated from specs that were since renamed or deleted would still compile
+                // (and clash): remove them, or with --check report them.
+                let orphans = outputs.flatMap { Self.orphans(in: $0.directory, keeping: $0.expected, suffixes: $0.suffixes) }
+                for orphan in orphans {
+                    let path = Self.relative(orphan, to: context.package)
+                    if checkOnly {
+                        print("stale: \(orphan.filePath) (its spec is gone)")
+                    } else {
+                        try FileManager.default.removeItem(at: orphan)
+                        log("Removed \(path): its spec is gone.")
+                    }
+                }
+                if checkOnly, !orphans.isEmpty {
+                    throw BatonPluginError.orphanedFiles(targetName: target.name, files: orphans.map { Self.relative($0, to: context.package) })
+                }
             } catch let error as BatonPluginError {
                 // Keep going so one run reports every target's problems.
                 failures.append(error)
@@ -82,6 +104,36 @@ import PackagePlugin
             if failures.count > 1 { log("error: \(failures.count) targets failed.") }
             throw failure
         }
+    }
+
+    /// The test files that `generate` writes into `testTarget` for all the targets whose tests go
+    /// there (a test target may receive the tests of several targets).
+    static func testFileNames(writtenTo destination: SwiftSourceModuleTarget, in package: Package) -> Set<String> {
+        var names = Set<String>()
+        for case let target as SwiftSourceModuleTarget in package.targets where target.kind != .test {
+            guard testTarget(for: target, in: package)?.id == destination.id else { continue }
+            for spec in specs(of: target) {
+                names.formUnion(BatonSpecFiles.testFileNames(forSpec: spec.lastPathComponent))
+            }
+        }
+        return names
+    }
+
+    /// Files in `directory` with one of `suffixes` that baton generated (their first line says so)
+    /// and that no current spec generates.
+    static func orphans(in directory: URL, keeping expected: Set<String>, suffixes: [String]) -> [URL] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.filePath) else { return [] }
+        return names.sorted()
+            .filter { name in !expected.contains(name) && suffixes.contains { name.hasSuffix($0) } }
+            .map { directory.appending(component: $0, directoryHint: .notDirectory) }
+            .filter(isGeneratedByBaton)
+    }
+
+    static func isGeneratedByBaton(_ file: URL) -> Bool {
+        guard let handle = try? FileHandle(forReadingFrom: file) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 64)) ?? Data()
+        return String(decoding: head, as: UTF8.self).hasPrefix("// Generated by baton from ")
     }
 
     /// Runs `baton` with the given arguments; its output goes straight to the user's terminal.

@@ -20,6 +20,8 @@ enum BatonPluginError: Error, CustomStringConvertible, LocalizedError {
     case optionSetByPlugin(String)
     /// `baton` exited with a non-zero status; its own diagnostics were printed above.
     case toolFailed(command: String, status: Int32, targetName: String?)
+    /// `generate --check` found generated files whose spec is gone.
+    case orphanedFiles(targetName: String, files: [String])
     /// The command plugin was run without a subcommand.
     case missingSubcommand
 
@@ -50,6 +52,11 @@ enum BatonPluginError: Error, CustomStringConvertible, LocalizedError {
         case .toolFailed(let command, let status, let targetName):
             "baton \(command) failed with exit status \(status)" + (targetName.map { " for target '\($0)'" } ?? "")
                 + " (see its messages above)."
+        case .orphanedFiles(let targetName, let files):
+            """
+            Target '\(targetName)': \(files.count) generated file(s) whose spec is gone \
+            (\(files.joined(separator: ", "))); run 'swift package baton generate' to remove them.
+            """
         case .missingSubcommand:
             """
             Usage: swift package [--allow-writing-to-package-directory] baton <generate|lint|explain|graph> \

@@ -38,6 +38,10 @@ enum BatonSpecFiles {
         return safe.isEmpty ? "spec" : safe
     }
 
+    /// The endings of the files `baton generate` writes into `--output` and `--tests-output`.
+    static let sourceSuffixes = [".Types.swift", ".Services.swift", ".Orchestrator.swift"]
+    static let testSuffixes = [".Mocks.swift", ".Tests.swift"]
+
     /// The three source files `baton generate` writes into `--output` for one spec.
     static func sourceFileNames(forSpec specFileName: String) -> [String] {
         let stem = stem(of: specFileName)
