@@ -3,8 +3,8 @@ import PackagePlugin
 
 /// `swift package baton <subcommand> …`: runs the `baton` tool on the package.
 ///
-/// Setup: add `.plugin(name: "BatonCommand", package: "baton")`'s package as a dependency; the
-/// command is then available in the package (no target needs to list it).
+/// Setup: depend on the baton package (`.package(url: …)`); the command is then available in the
+/// package, no target needs to list it. See Plugins/README.md.
 ///
 /// - `swift package --allow-writing-to-package-directory baton generate --target T [--target U …]
 ///   [--check] [--access-modifier …] [--templates DIR]` runs `baton generate` on every spec found
@@ -47,6 +47,9 @@ import PackagePlugin
             }
             try run(baton, arguments, in: context.package.directoryURL, targetName: nil)
             return
+        }
+        if !targetNames.isEmpty, Self.hasPositionalArgument(options) {
+            throw BatonPluginError.targetsAndPaths
         }
         if subcommand == "generate" {
             for option in Self.optionsSetByPlugin

@@ -20,6 +20,8 @@ enum BatonPluginError: Error, CustomStringConvertible, LocalizedError {
     case optionSetByPlugin(String)
     /// `baton` exited with a non-zero status; its own diagnostics were printed above.
     case toolFailed(command: String, status: Int32, targetName: String?)
+    /// Both `--target` and spec paths were given.
+    case targetsAndPaths
     /// `generate --check` found generated files whose spec is gone.
     case orphanedFiles(targetName: String, files: [String])
     /// The command plugin was run without a subcommand.
@@ -52,6 +54,8 @@ enum BatonPluginError: Error, CustomStringConvertible, LocalizedError {
         case .toolFailed(let command, let status, let targetName):
             "baton \(command) failed with exit status \(status)" + (targetName.map { " for target '\($0)'" } ?? "")
                 + " (see its messages above)."
+        case .targetsAndPaths:
+            "Pass either --target NAME (the plugin finds the target's specs) or spec paths, not both."
         case .orphanedFiles(let targetName, let files):
             """
             Target '\(targetName)': \(files.count) generated file(s) whose spec is gone \
