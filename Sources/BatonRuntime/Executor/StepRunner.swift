@@ -11,6 +11,7 @@ enum StepRunner {
         _ spec: StepSpec<Input>,
         _ call: @escaping @Sendable (Input, StepValues, CallContext) async throws -> Output,
         _ fallback: StepFallback<Input, Output>?,
+        _ cached: CachedStep<Input, Output>?,
         _ run: RunContext<Input>
     ) async -> StepCompletion {
         let environment = run.environment
@@ -25,12 +26,41 @@ enum StepRunner {
         )
         let log = AttemptLog()
         let primaryError: any Error
-        do {
-            let value = try await spec.policy.run(context, log: log, attempt(call, spec: spec, run: run))
-            run.values.store(value, at: spec.index)
-            return finish(spec, .succeeded, startedAt: startedAt, clock: clock, log: log)
-        } catch {
-            primaryError = error
+        if let cache = cached?.cache {
+            // Cache outermost (spec-v1 §7.4): a miss makes the call under the step's policy in
+            // this task; a background refresh makes it with a context of its own.
+            let attemptCall = attempt(call, spec: spec, run: run)
+            let policy = spec.policy
+            do {
+                let response = try await cache.fetch(
+                    run.input,
+                    run.values,
+                    { try await policy.run(context, log: log, attemptCall) },
+                    backgroundRefresh(attemptCall, spec: spec, context: context, run: run)
+                )
+                run.values.store(response.value, at: spec.index)
+                guard let freshness = response.source.freshness else {
+                    return await succeeded(spec, cached, startedAt: startedAt, clock: clock, log: log, run: run)
+                }
+                return finish(
+                    spec,
+                    .cached(freshness),
+                    errorClass: response.error.map { errorClass(of: $0, run: run) },
+                    startedAt: startedAt,
+                    clock: clock,
+                    log: log
+                )
+            } catch {
+                primaryError = error
+            }
+        } else {
+            do {
+                let value = try await spec.policy.run(context, log: log, attempt(call, spec: spec, run: run))
+                run.values.store(value, at: spec.index)
+                return await succeeded(spec, cached, startedAt: startedAt, clock: clock, log: log, run: run)
+            } catch {
+                primaryError = error
+            }
         }
 
         let primaryClass = errorClass(of: primaryError, run: run)
@@ -41,6 +71,11 @@ enum StepRunner {
             case .value(let value):
                 run.values.store(value, at: spec.index)
                 return finish(spec, .fallback, errorClass: primaryClass, startedAt: startedAt, clock: clock, log: log)
+            case .stale:
+                if let cache = cached?.cache, let value = await cache.stale(run.input, run.values) {
+                    run.values.store(value, at: spec.index)
+                    return finish(spec, .cached(.stale), errorClass: primaryClass, startedAt: startedAt, clock: clock, log: log)
+                }
             case .call(let policy, let fallbackCall):
                 let fallbackLog = AttemptLog()
                 do {
@@ -181,6 +216,45 @@ enum StepRunner {
         }
     }
 
+    /// A succeeded step: runs its cache invalidations (a write's `invalidates`, once it
+    /// succeeded) and finishes it.
+    private static func succeeded<Input: Sendable, Output: Sendable>(
+        _ spec: StepSpec<Input>,
+        _ cached: CachedStep<Input, Output>?,
+        startedAt: BatonInstant,
+        clock: AnyClock,
+        log: AttemptLog,
+        run: RunContext<Input>
+    ) async -> StepCompletion {
+        if let invalidations = cached?.invalidates {
+            for invalidation in invalidations { await invalidation.run(run.input, run.values) }
+        }
+        return finish(spec, .succeeded, startedAt: startedAt, clock: clock, log: log)
+    }
+
+    /// The call a cache makes in the background to refresh a step's entry: the step's call under
+    /// its policy, with the run's correlation id and idempotency key but a deadline of its own
+    /// (the workflow's compensation timeout from the refresh's start), since the run that
+    /// triggered it may be long gone.
+    private static func backgroundRefresh<Input: Sendable, Output: Sendable>(
+        _ attemptCall: @escaping @Sendable (CallContext) async throws -> Output,
+        spec: StepSpec<Input>,
+        context: CallContext,
+        run: RunContext<Input>
+    ) -> @Sendable () async throws -> Output {
+        let clock = run.environment.clock
+        let budget = run.environment.compensationTimeout
+        let policy = spec.policy
+        return {
+            let deadline = Deadline.after(budget, clock: clock)
+            var refreshContext = context
+            refreshContext.deadline = deadline
+            return try await Deadline.$current.withValue(deadline) {
+                try await policy.run(refreshContext, log: AttemptLog(), attemptCall)
+            }
+        }
+    }
+
     /// The closure a policy calls once per attempt: the step's call, inside a `baton.step` span
     /// when tracing is on.
     private static func attempt<Input: Sendable, Output: Sendable>(
@@ -246,6 +320,12 @@ enum StepRunner {
             finishedAt: finishedAt
         )
     }
+}
+
+/// A step's cache and the caches its success invalidates, with its output type known.
+struct CachedStep<Input: Sendable, Output: Sendable>: Sendable {
+    let cache: StepCache<Input, Output>?
+    let invalidates: [CacheInvalidation<Input>]
 }
 
 extension CompensationReport.Outcome {

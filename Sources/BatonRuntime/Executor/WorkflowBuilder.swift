@@ -3,6 +3,7 @@ public struct StepFallback<Input: Sendable, Output: Sendable>: Sendable {
     enum Kind: Sendable {
         case value(Output)
         case call(policy: any CallPolicy, call: @Sendable (Input, StepValues, CallContext) async throws -> Output)
+        case stale
     }
 
     let kind: Kind
@@ -10,7 +11,7 @@ public struct StepFallback<Input: Sendable, Output: Sendable>: Sendable {
     /// Whether the fallback ends by the run's deadline on its own (a value always does).
     var boundedByDeadline: Bool {
         switch kind {
-        case .value: true
+        case .value, .stale: true
         case .call(let policy, _): policy.boundsAttemptsByRunDeadline
         }
     }
@@ -27,6 +28,14 @@ public struct StepFallback<Input: Sendable, Output: Sendable>: Sendable {
         _ call: @escaping @Sendable (Input, StepValues, CallContext) async throws -> Output
     ) -> StepFallback {
         StepFallback(kind: .call(policy: policy, call: call))
+    }
+
+    /// Serve the step's cached value whatever its age (`fallback: { stale: true }`). The step
+    /// must be declared with a `cache:`; without a cached entry the step fails with the call's
+    /// error. A stale value served this way gives the outcome `cached(stale)` with the failed
+    /// call's error class.
+    public static var stale: StepFallback {
+        StepFallback(kind: .stale)
     }
 }
 
@@ -124,6 +133,10 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
     ///   - policy: Retries, timeouts, breakers... for the call (``SingleAttempt`` for none).
     ///   - idempotencyKey: The operation's idempotency key value, computed once per step run and
     ///     carried by every attempt's ``CallContext``.
+    ///   - cache: Serves the step through its operation's response cache, outside the fallback
+    ///     and the policy (see ``StepCache``).
+    ///   - invalidates: Cached reads to drop entries of once the step succeeded (a write's
+    ///     `invalidates`, see ``CacheInvalidation``). They run before the step completes.
     ///   - fallback: What to do when the call fails for good (not on cancellation or once the
     ///     run's deadline has passed).
     ///   - compensation: How to undo the step if a later required step fails.
@@ -138,10 +151,15 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
         when condition: (@Sendable (Input, StepValues) -> Bool)? = nil,
         policy: any CallPolicy,
         idempotencyKey: (@Sendable (Input, StepValues) -> String?)? = nil,
+        cache: StepCache<Input, Output>? = nil,
+        invalidates: [CacheInvalidation<Input>] = [],
         fallback: StepFallback<Input, Output>? = nil,
         compensation: StepCompensation<Input, Output>? = nil,
         call: @escaping @Sendable (Input, StepValues, CallContext) async throws -> Output
     ) -> StepKey<Output> {
+        if case .stale? = fallback?.kind {
+            precondition(cache != nil, "step \(name) has fallback: { stale: true } but no cache")
+        }
         let id = StepID(index: nodes.count)
         let spec = StepSpec<Input>(
             workflow: self.name,
@@ -157,6 +175,8 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
                 telemetry: telemetry
             )
         )
+        let cached: CachedStep<Input, Output>? =
+            cache == nil && invalidates.isEmpty ? nil : CachedStep(cache: cache, invalidates: invalidates)
         var compensate: (@Sendable (RunContext<Input>) async -> CompensationReport)?
         if let compensation {
             compensate = { run in await StepRunner.compensate(spec, compensation, run) }
@@ -171,7 +191,7 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
                 condition: condition,
                 boundedByDeadline: policy.boundsAttemptsByRunDeadline && (fallback?.boundedByDeadline ?? true),
                 instruments: spec.instruments,
-                execute: { run in await StepRunner.execute(spec, call, fallback, run) },
+                execute: { run in await StepRunner.execute(spec, call, fallback, cached, run) },
                 enqueue: nil,
                 compensate: compensate
             )
