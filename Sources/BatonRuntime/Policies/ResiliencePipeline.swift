@@ -4,14 +4,25 @@
 ///
 /// 1. **retry** — ``RetryPolicy`` with backoff, `retryOn`, retry-after, the service's
 ///    ``RetryBudget`` and the run's deadline;
-/// 2. *(hedging and endpoint choice: a later addition, between retry and the breaker)*;
-/// 3. **circuit breaker** — ``CircuitBreaker``; an open circuit fails the attempt with
+/// 2. **hedge** — ``Hedging``: more concurrent attempts while the first is slow (idempotent
+///    operations only), each spending the retry budget; the first success wins, the rest are
+///    cancelled and awaited;
+/// 3. **endpoint choice** — ``EndpointRouter``: each attempt (retry or hedge) gets an endpoint,
+///    another one than the attempts that failed before and than the hedges running beside it
+///    when there is one; the endpoint goes into ``CallContext/endpoint`` and the ``AttemptLog``;
+/// 4. **circuit breaker** — the chosen endpoint's breaker when the router holds per-endpoint
+///    breakers, else ``circuitBreaker``; an open circuit fails the attempt with
 ///    ``CircuitOpenError`` (`unavailable`), retried only if `retryOn` lists `unavailable`;
-/// 4. **rate limit** — ``RateLimiter``; no token in time fails the attempt as `overloaded`;
-/// 5. **bulkhead** — ``Bulkhead``; a full bulkhead fails the attempt as `overloaded`;
-/// 6. **attempt timeout** — `min(timeout, time left before the run's deadline)` per attempt, so a
+/// 5. **rate limit** — ``RateLimiter``; no token in time fails the attempt as `overloaded`;
+/// 6. **bulkhead** — ``Bulkhead``; a full bulkhead fails the attempt as `overloaded`;
+/// 7. **attempt timeout** — `min(timeout, time left before the run's deadline)` per attempt, so a
 ///    timed-out attempt can be retried while the run has time;
-/// 7. the call.
+/// 8. the call.
+///
+/// Every attempt's outcome and latency (measured around the call itself, not the limiter waits)
+/// go to the router (EWMA, outlier detection, error rate) and the service's
+/// ``LatencyEstimator`` (successes only). Without a router and hedging, none of this runs and
+/// the pipeline costs what it did before.
 ///
 /// Each attempt is numbered by ``AttemptLog/beginAttempt(endpoint:)``, carries its number in the
 /// ``CallContext``, and every failed attempt records its class with
@@ -56,8 +67,16 @@ public struct ResiliencePipeline: CallPolicy {
     public let clock: AnyClock
     /// Jitter comes from it.
     public let random: RandomSource
-    /// Only measure call durations when a slow-call rule needs them.
+    /// Chooses each attempt's endpoint and learns from its outcome; `nil` for none.
+    public let router: EndpointRouter?
+    /// Hedged attempts; `nil` for none.
+    public let hedging: Hedging?
+    /// Reads or writes: writes go to primaries.
+    public let access: OperationAccess
+    /// Only measure call durations when a slow-call rule, a router or hedging needs them.
     private let measuresDuration: Bool
+    /// Successful latencies go to `hedging.estimator` directly (no router feeds it).
+    private let feedsHedgingEstimator: Bool
 
     /// Composes the given policies; every one is optional.
     ///
@@ -71,6 +90,12 @@ public struct ResiliencePipeline: CallPolicy {
     ///   - circuitBreaker: the breaker of the call's scope (shared object).
     ///   - rateLimiter: the outgoing rate limit (shared object).
     ///   - bulkhead: the concurrency limit (shared object).
+    ///   - router: the service's endpoint router (shared object); `nil` when the service declares
+    ///     no endpoints.
+    ///   - hedging: the operation's hedging (idempotent operations only). Hedges withdraw from
+    ///     the retry budget: when none is given and `retry` does not disable its budget, the
+    ///     pipeline makes one (spec defaults) so hedges are bounded.
+    ///   - access: `.write` sends attempts to primaries when the endpoints declare roles.
     ///   - classifier: decides failures' classes; default ``ErrorClassifier/standard``.
     ///   - clock: backoff sleeps, timeouts and slow-call measurements use it.
     ///   - random: jitter source; default ``RandomSource/system``.
@@ -81,6 +106,9 @@ public struct ResiliencePipeline: CallPolicy {
         circuitBreaker: CircuitBreaker? = nil,
         rateLimiter: RateLimiter? = nil,
         bulkhead: Bulkhead? = nil,
+        router: EndpointRouter? = nil,
+        hedging: Hedging? = nil,
+        access: OperationAccess = .read,
         classifier: ErrorClassifier = .standard,
         clock: AnyClock,
         random: RandomSource = .system
@@ -91,6 +119,8 @@ public struct ResiliencePipeline: CallPolicy {
             self.retryBudget = retryBudget
         } else if let retry, retry.maxAttempts > 1, let configuration = retry.budget {
             self.retryBudget = RetryBudget(configuration, clock: clock)
+        } else if hedging != nil, retry?.budget != nil || retry == nil {
+            self.retryBudget = RetryBudget(retry?.budget ?? RetryBudget.Configuration(), clock: clock)
         } else {
             self.retryBudget = nil
         }
@@ -100,7 +130,16 @@ public struct ResiliencePipeline: CallPolicy {
         self.classifier = classifier
         self.clock = clock
         self.random = random
-        self.measuresDuration = circuitBreaker?.configuration.slowCall != nil
+        self.router = router
+        self.hedging = hedging
+        self.access = access
+        let slowCalls = circuitBreaker?.configuration.slowCall != nil || router?.breakers.first?.configuration.slowCall != nil
+        self.measuresDuration = slowCalls || router != nil || hedging != nil
+        if let hedging {
+            self.feedsHedgingEstimator = router.map { $0.estimator !== hedging.estimator } ?? true
+        } else {
+            self.feedsHedgingEstimator = false
+        }
     }
 
     /// Runs `call` under the pipeline's policies.
@@ -122,11 +161,21 @@ public struct ResiliencePipeline: CallPolicy {
         _ call: @escaping @Sendable (CallContext) async throws -> T
     ) async throws -> T {
         retryBudget?.recordCall()
+        if router == nil && hedging == nil {
+            guard let retry, retry.maxAttempts > 1 else {
+                return try await attempt(context, log: log, call)
+            }
+            return try await retry.execute(budget: retryBudget, classifier: classifier, clock: clock, random: random) { _ in
+                try await attempt(context, log: log, call)
+            }
+        }
+        // Endpoints that failed an attempt of this call: later attempts avoid them.
+        var failed = EndpointSet()
         guard let retry, retry.maxAttempts > 1 else {
-            return try await attempt(context, log: log, call)
+            return try await routedAttempt(context, log: log, call, failed: &failed)
         }
         return try await retry.execute(budget: retryBudget, classifier: classifier, clock: clock, random: random) { _ in
-            try await attempt(context, log: log, call)
+            try await routedAttempt(context, log: log, call, failed: &failed)
         }
     }
 
@@ -138,19 +187,164 @@ public struct ResiliencePipeline: CallPolicy {
     ) async throws -> T {
         var context = context
         context.attempt = log.beginAttempt()
-        // Seam for hedging and endpoint choice (spec-v1 §7.4, next issue): a hedging policy runs
-        // several `guarded` attempts concurrently from here (each withdrawing from the retry
-        // budget), and endpoint choice sets `context.endpoint` and picks that endpoint's breaker
-        // before calling `guarded`.
-        return try await guarded(context, breaker: circuitBreaker, log: log, call)
+        var callStart: BatonInstant?
+        return try await guarded(context, breaker: circuitBreaker, log: log, call, callStart: &callStart)
+    }
+
+    /// One attempt with routing and/or hedging: hedge → endpoint choice → `guarded`.
+    private func routedAttempt<T: Sendable>(
+        _ context: CallContext,
+        log: AttemptLog,
+        _ call: @escaping @Sendable (CallContext) async throws -> T,
+        failed: inout EndpointSet
+    ) async throws -> T {
+        if let hedging, !Task.isCancelled, let delay = hedging.currentDelay() {
+            return try await hedged(context, log: log, call, hedging: hedging, delay: delay, failed: &failed)
+        }
+        let choice = router?.select(for: access, excluding: failed)
+        do {
+            return try await routedSingle(context, log: log, call, choice: choice, isHedge: false)
+        } catch {
+            if let choice { failed.insert(choice.index) }
+            throw error
+        }
+    }
+
+    /// One attempt to `choice` (when routing): sets the endpoint in the context and the log,
+    /// runs `guarded` with the endpoint's breaker, and reports the outcome to the router and the
+    /// latency estimator.
+    private func routedSingle<T: Sendable>(
+        _ context: CallContext,
+        log: AttemptLog,
+        _ call: @escaping @Sendable (CallContext) async throws -> T,
+        choice: EndpointRouter.Choice?,
+        isHedge: Bool
+    ) async throws -> T {
+        var context = context
+        context.endpoint = choice?.endpoint
+        context.attempt = log.beginAttempt(endpoint: choice?.endpoint)
+        var callStart: BatonInstant?
+        do {
+            let value = try await guarded(
+                context, breaker: choice?.breaker ?? circuitBreaker, log: log, call, callStart: &callStart, quietCancellation: isHedge)
+            if let callStart {
+                let latency = callStart.duration(to: clock.now)
+                if let router, let choice { router.finish(choice, .success(latency: latency)) }
+                if feedsHedgingEstimator, let hedging { hedging.estimator.record(latency) }
+            } else if let router, let choice {
+                router.finish(choice, .notSent)
+            }
+            return value
+        } catch {
+            if let router, let choice {
+                if let callStart {
+                    router.finish(choice, .failure(classifier.classify(error).errorClass, latency: callStart.duration(to: clock.now)))
+                } else {
+                    router.finish(choice, .notSent)
+                }
+            }
+            throw error
+        }
+    }
+
+    /// The hedging race (see ``Hedging``): attempts in a task group, the first success wins.
+    private func hedged<T: Sendable>(
+        _ context: CallContext,
+        log: AttemptLog,
+        _ call: @escaping @Sendable (CallContext) async throws -> T,
+        hedging: Hedging,
+        delay firstDelay: Duration,
+        failed: inout EndpointSet
+    ) async throws -> T {
+        let deadline = Deadline.current
+        let maxAttempts = hedging.policy.maxAttempts
+        var failedHere = failed
+        defer { failed = failedHere }
+        return try await withThrowingTaskGroup(of: HedgeEvent<T>.self) { group in
+            var started = 0
+            var running = 0
+            var inUse = EndpointSet()
+            var lastError: (any Error)?
+
+            func launch(_ group: inout ThrowingTaskGroup<HedgeEvent<T>, any Error>) {
+                let choice = router?.select(for: access, excluding: failedHere.union(inUse))
+                if let choice { inUse.insert(choice.index) }
+                let slot = started
+                started += 1
+                running += 1
+                group.addTask {
+                    do {
+                        let value = try await self.routedSingle(context, log: log, call, choice: choice, isHedge: true)
+                        return .finished(slot: slot, endpoint: choice?.index, .success(value))
+                    } catch {
+                        return .finished(slot: slot, endpoint: choice?.index, .failure(error))
+                    }
+                }
+            }
+
+            /// Schedules the next hedge `delay` from now unless that is at or past the deadline.
+            func schedule(_ group: inout ThrowingTaskGroup<HedgeEvent<T>, any Error>, after delay: Duration) {
+                let instant = clock.now.advanced(by: delay)
+                if let deadline, instant >= deadline.instant { return }
+                group.addTask {
+                    do {
+                        try await self.clock.sleep(until: instant, tolerance: nil)
+                        return .timerFired
+                    } catch {
+                        return .timerStopped
+                    }
+                }
+            }
+
+            launch(&group)
+            schedule(&group, after: firstDelay)
+
+            while let event = try await group.next() {
+                switch event {
+                case .finished(let slot, _, .success(let value)):
+                    group.cancelAll()
+                    if slot > 0 { hedging.recordWon() }
+                    return value
+                case .finished(_, let endpoint, .failure(let error)):
+                    running -= 1
+                    lastError = error
+                    if let endpoint {
+                        inUse.remove(endpoint)
+                        failedHere.insert(endpoint)
+                    }
+                    if running == 0 {
+                        group.cancelAll()
+                        throw error
+                    }
+                case .timerFired:
+                    guard started < maxAttempts, !Task.isCancelled else { continue }
+                    if let deadline, clock.now >= deadline.instant { continue }
+                    if let retryBudget, !retryBudget.tryWithdraw() { continue }
+                    launch(&group)
+                    hedging.recordSent()
+                    if started < maxAttempts, let delay = hedging.currentDelay() {
+                        schedule(&group, after: delay)
+                    }
+                case .timerStopped:
+                    continue
+                }
+            }
+            throw lastError ?? CancellationError()
+        }
     }
 
     /// Breaker → rate limit → bulkhead → attempt timeout → the call.
+    ///
+    /// `callStart` is set just before the call when durations are measured, so a `nil` after a
+    /// failure means the call was never made. With `quietCancellation` (a hedge), a cancellation
+    /// is not logged as a failed attempt: losing a race is not a failure.
     private func guarded<T: Sendable>(
         _ context: CallContext,
         breaker: CircuitBreaker?,
         log: AttemptLog,
-        _ call: @escaping @Sendable (CallContext) async throws -> T
+        _ call: @escaping @Sendable (CallContext) async throws -> T,
+        callStart: inout BatonInstant?,
+        quietCancellation: Bool = false
     ) async throws -> T {
         let permit: CircuitBreaker.Permit?
         do {
@@ -171,6 +365,7 @@ public struct ResiliencePipeline: CallPolicy {
         defer { bulkhead?.release() }
 
         let start = measuresDuration ? clock.now : nil
+        callStart = start
         do {
             let value = try await withAttemptTimeout(timeout, clock: clock) { try await call(context) }
             if let breaker, let permit {
@@ -180,8 +375,21 @@ public struct ResiliencePipeline: CallPolicy {
         } catch {
             let errorClass = classifier.classify(error).errorClass
             if let breaker, let permit { breaker.record(permit, .failure(errorClass)) }
-            log.recordFailure(errorClass)
+            if !(quietCancellation && errorClass == .cancelled && Task.isCancelled) {
+                log.recordFailure(errorClass)
+            }
             throw error
         }
     }
+}
+
+
+/// What a child task of a hedging race reports.
+private enum HedgeEvent<T: Sendable>: Sendable {
+    /// Attempt number `slot` (0 for the first) to `endpoint` ended.
+    case finished(slot: Int, endpoint: Int?, Result<T, any Error>)
+    /// The delay before the next hedge passed.
+    case timerFired
+    /// The delay was cancelled (the race is over).
+    case timerStopped
 }
