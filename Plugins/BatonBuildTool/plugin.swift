@@ -42,9 +42,8 @@ import PackagePlugin
 /// ),
 /// ```
 ///
-/// `baton generate` always writes the sources too; for a test target they go to
-/// `<work directory>/TestedSources/` and are neither declared nor compiled (the tested module
-/// already holds them).
+/// For a test target only the tests are generated (`--tests-output` without `--output`): the
+/// tested module already holds the sources.
 @main struct BatonBuildTool {
     /// A target whose specs the test target's generated tests exercise.
     struct TestedModule {
@@ -85,18 +84,16 @@ import PackagePlugin
         }
 
         let generatedTests = pluginWorkDirectory.appending(component: "GeneratedTests", directoryHint: .isDirectory)
-        let testedSources = pluginWorkDirectory.appending(component: "TestedSources", directoryHint: .isDirectory)
         for tested in testedModules {
             for spec in tested.specs {
                 let stem = BatonSpecFiles.stem(of: spec.lastPathComponent)
                 let testsDirectory = generatedTests.appending(components: tested.moduleName, stem, directoryHint: .isDirectory)
-                let unusedSources = testedSources.appending(components: tested.moduleName, stem, directoryHint: .isDirectory)
                 commands.append(
                     .buildCommand(
                         displayName: "Generating Baton tests from \(spec.lastPathComponent) of \(tested.moduleName) for \(targetName)",
                         executable: baton.url,
                         arguments: [
-                            "generate", spec.filePath, "--output", unusedSources.filePath,
+                            "generate", spec.filePath,
                             "--tests-output", testsDirectory.filePath, "--module", tested.moduleName,
                         ],
                         environment: [:],

@@ -21,8 +21,8 @@ struct GenerateCommand: ParsableCommand {
     @Argument(help: "Spec files, or directories searched for *.baton.yaml and *.baton.yml.")
     var paths: [String]
 
-    @Option(help: "Directory for the generated sources.")
-    var output: String
+    @Option(help: "Directory for the generated sources (may be left out when only tests are wanted).")
+    var output: String?
 
     @Option(help: "Directory for the generated tests and mocks (needs --module).")
     var testsOutput: String?
@@ -40,6 +40,9 @@ struct GenerateCommand: ParsableCommand {
     var check = false
 
     func validate() throws {
+        if output == nil, testsOutput == nil {
+            throw ValidationError("nothing to write: give --output, --tests-output, or both")
+        }
         if testsOutput != nil, module == nil {
             throw ValidationError("--tests-output needs --module, the module the generated tests import")
         }
@@ -61,7 +64,9 @@ struct GenerateCommand: ParsableCommand {
         var plan = OutputPlan()
         for spec in specs {
             let code = generator.generate(spec)
-            try plan.add(code.sources, to: output, from: spec.sourcePath)
+            if let output {
+                try plan.add(code.sources, to: output, from: spec.sourcePath)
+            }
             if let testsOutput {
                 try plan.add(code.tests, to: testsOutput, from: spec.sourcePath)
             }
