@@ -3,8 +3,9 @@ import Synchronization
 /// A service's recent latency distribution: a streaming percentile estimator with fixed memory.
 ///
 /// Samples go into a log-bucketed histogram (eight sub-buckets per power of two of microseconds,
-/// so an estimate is within about 6 % of the true value, from 1 µs to about 38 hours; longer
-/// samples count as the top bucket). Time is cut into two half-windows on the injected clock:
+/// from 1 µs to about 38 hours; longer samples count as the top bucket). A percentile is reported
+/// as the upper end of its bucket, as HdrHistogram does: never below the true value, at most
+/// 12.5 % (or 1 µs) above it — so a hedge delay errs towards fewer hedges. Time is cut into two half-windows on the injected clock:
 /// queries see the samples of the current and the previous half-window, so the estimate follows
 /// the last ``window`` to 1.5 × ``window`` of traffic and old behaviour falls out as time passes.
 /// Memory is two arrays of 288 counters, whatever the traffic.
@@ -159,14 +160,14 @@ public final class LatencyEstimator: Sendable {
         return subBuckets + (exponent - subBucketBits) * subBuckets + sub
     }
 
-    /// The middle of `bucket`'s range.
+    /// The (exclusive) upper end of `bucket`'s range.
     static func value(ofBucket bucket: Int) -> Duration {
-        if bucket < subBuckets { return .microseconds(bucket) }
+        if bucket < subBuckets { return .microseconds(bucket + 1) }
         let exponent = (bucket - subBuckets) / subBuckets + subBucketBits
         let sub = (bucket - subBuckets) % subBuckets
         let width = Int64(1) << Int64(exponent - subBucketBits)
         let lower = Int64(subBuckets + sub) << Int64(exponent - subBucketBits)
-        return .microseconds(lower + width / 2)
+        return .microseconds(lower + width)
     }
 
     private static func quantile(_ quantile: Double, in state: State, minimumSamples: Int) -> Duration? {
