@@ -144,6 +144,8 @@ public final class EndpointRouter: Sendable {
     private let state: Mutex<State>
 
     static let statsBuckets = 10
+    /// The largest latency estimate kept, in nanoseconds (one hour).
+    static let maxEstimate: Double = 3_600e9
 
     private struct EndpointState {
         var estimate: Double  // nanoseconds
@@ -315,7 +317,7 @@ public final class EndpointRouter: Sendable {
                     // A lower bound of the true latency: it may raise the peak, never lower it.
                     let sample = Double(latency.nanosecondsClamped)
                     if sample > self.decayedEstimate(state.endpoints[index], now: now) {
-                        state.endpoints[index].estimate = sample
+                        state.endpoints[index].estimate = min(sample, Self.maxEstimate)
                         state.endpoints[index].stamp = now
                     }
                     return nil
@@ -529,7 +531,9 @@ public final class EndpointRouter: Sendable {
     }
 
     /// Finagle's update: a slower sample is taken at once (the peak), a faster one blended in.
-    private func observe(sample: Double, at index: Int, in state: inout State, now: BatonInstant) {
+    private func observe(sample rawSample: Double, at index: Int, in state: inout State, now: BatonInstant) {
+        // Repeated failure penalties grow geometrically: keep the estimate to an hour.
+        let sample = min(rawSample, Self.maxEstimate)
         var endpoint = state.endpoints[index]
         if sample > endpoint.estimate {
             endpoint.estimate = sample
