@@ -35,6 +35,12 @@ public final class AttemptLog: Sendable {
         }
     }
 
+    /// Records `endpoint` as the one the step's result came from (hedging: the winner's, which
+    /// need not be the last attempt's).
+    public func recordEndpoint(_ endpoint: Endpoint) {
+        state.withLock { $0.endpoint = endpoint }
+    }
+
     /// Records that an attempt failed with an error of `errorClass`.
     public func recordFailure(_ errorClass: ErrorClass) {
         state.withLock { $0.failures.append(errorClass) }

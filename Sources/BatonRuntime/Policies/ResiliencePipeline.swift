@@ -301,8 +301,9 @@ public struct ResiliencePipeline: CallPolicy {
 
             while let event = try await group.next() {
                 switch event {
-                case .finished(let slot, _, .success(let value)):
+                case .finished(let slot, let endpoint, .success(let value)):
                     group.cancelAll()
+                    if let router, let endpoint { log.recordEndpoint(router.endpoints[endpoint]) }
                     if slot > 0 { hedging.recordWon() }
                     return value
                 case .finished(_, let endpoint, .failure(let error)):

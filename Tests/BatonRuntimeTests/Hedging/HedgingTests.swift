@@ -298,3 +298,22 @@ final class EndpointDownstream: Sendable {
         #expect(clock.sleeperCount == 0)
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct HedgingEndpointReportTests {
+    @Test func theLogReportsTheWinnersEndpointNotTheLastAttempts() async throws {
+        let clock = ManualClock()
+        let hedging = Hedging(HedgePolicy(delay: .fixed(.milliseconds(10))), service: "s", estimator: LatencyEstimator(clock: clock.asAnyClock))
+        let router = EndpointRouter(service: "s", endpoints: [Endpoint(url: "a"), Endpoint(url: "b")], clock: clock.asAnyClock)
+        let pipeline = ResiliencePipeline(router: router, hedging: hedging, clock: clock.asAnyClock)
+        let downstream = EndpointDownstream(clock: clock) { url, _ in url == "a" ? .succeed(1, after: .milliseconds(15)) : .hang }
+        let log = AttemptLog()
+        let task = Task { try await pipeline.run(HedgingTests.context, log: log, downstream.call) }
+        await clock.waitForSleepers(count: 2)
+        clock.advance(to: .ms(10))
+        await clock.waitForSleepers(count: 2)
+        clock.advance(to: .ms(15))
+        #expect(try await task.value == 1)
+        #expect(log.summary == AttemptSummary(attempts: 2, endpoint: Endpoint(url: "a"), failures: []))
+        #expect(hedging.hedgesWon == 0)
+    }
+}
