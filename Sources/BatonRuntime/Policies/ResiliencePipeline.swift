@@ -32,7 +32,9 @@
 /// Build a pipeline once per step (or operation) when the orchestrator is built; the breaker,
 /// limiter, bulkhead and budget are shared objects, typically one per service (the budget) or per
 /// breaker scope, passed to every pipeline that shares them. Running a call takes a few short
-/// locks and allocates nothing of its own beyond the attempt timeout's child tasks.
+/// locks and allocates nothing of its own beyond the attempt timeout's child tasks; routing adds
+/// no allocation, and a hedged call adds a task group with one child task per attempt and per
+/// hedge timer.
 ///
 /// ```swift
 /// let clock = AnyClock.continuous

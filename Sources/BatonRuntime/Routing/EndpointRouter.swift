@@ -48,8 +48,9 @@ import Synchronization
 /// ``CircuitBreaker`` per endpoint (named `service@url`), skips endpoints whose circuit is open,
 /// and hands the endpoint's breaker to the pipeline with the ``Choice``.
 ///
-/// Thread-safe; one short lock per selection and per outcome, no allocation on either path (for
-/// services of up to 64 endpoints), no task and no timer of its own.
+/// Thread-safe; one short lock per selection and per outcome (plus a read of each per-endpoint
+/// breaker's state when there are such breakers), no allocation on either path (for services of
+/// up to 64 endpoints), no task and no timer of its own.
 public final class EndpointRouter: Sendable {
     /// Passive outlier detection settings (spec-v1 §5 `routing.outlierDetection`).
     public struct OutlierDetection: Sendable, Hashable {
