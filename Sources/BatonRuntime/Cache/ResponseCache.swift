@@ -323,6 +323,13 @@ public final class ResponseCache<Key: Hashable & Sendable, Value: Sendable>: Sen
 
     // MARK: Shutdown
 
+    /// Waits for the background refreshes running now to end (without cancelling them); refreshes
+    /// started meanwhile are not awaited. A barrier for tests and orderly handovers.
+    public func waitForRefreshes() async {
+        let tasks = state.withLock { Array($0.refreshes.values) }
+        for task in tasks { await task.value }
+    }
+
     /// Stops starting background refreshes, cancels the running ones and waits for them to end.
     /// Requests are still served afterwards (loads run in the callers' tasks).
     public func shutdown() async {
