@@ -353,6 +353,27 @@ func loader<Value: Sendable>(_ script: ScriptedCall<Value>) -> @Sendable () asyn
         #expect(script.callCount == 1)
     }
 
+    @Test func aCancelledLeaderHandsTheLoadToAWaiter() async throws {
+        let clock = ManualClock()
+        let cache = makeCache(clock, as: (String, Int).self)
+        let script = ScriptedCall<Int>(clock: clock, [.succeed(1, after: .milliseconds(10)), .succeed(2)])
+        let load = loader(script)
+        let leader = Task { try await cache.value(for: "a", load: load) }
+        await script.waitForCalls(count: 1)
+        let follower = Task {
+            try await Deadline.$current.withValue(Deadline(ms(60_000), clock: clock.asAnyClock)) {
+                try await cache.value(for: "a", load: load)
+            }
+        }
+        await clock.waitForSleepers(count: 2)  // the leader's call and the follower's timer
+        leader.cancel()
+        await #expect(throws: CancellationError.self) { try await leader.value }
+        let response = try await follower.value
+        #expect(response.value == 2 && response.source == .loaded)
+        #expect(script.callCount == 2)
+        #expect(cache.statistics.errors == 1)
+    }
+
     @Test func requestMetricsAreMadeOnceAndCountEachRequest() async throws {
         let metrics = TestMetrics()
         let telemetry = Telemetry(metricsFactory: metrics)
