@@ -69,6 +69,7 @@ import Foundation
 {{/hasAdmission}}
 {{/workflows}}
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
+    private let caches: Caches
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -93,9 +94,11 @@ import Foundation
         let asyncSteps: BatonRuntime.AsyncStepQueue? = nil
 {{/hasAsyncSteps}}
         let policies = Policies(options: options)
+        let caches = Caches(options: options)
+        self.caches = caches
         self.asyncSteps = asyncSteps
 {{#workflows}}
-        self.{{storedName}} = Self.{{makeName}}(services: services, policies: policies, options: options, asyncSteps: asyncSteps)
+        self.{{storedName}} = Self.{{makeName}}(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
 {{#hasAdmission}}
         self.{{storedName}}Admission = {{{admission}}}
 {{/hasAdmission}}
@@ -132,13 +135,39 @@ import Foundation
     }
 {{/workflows}}
 
-    /// Stops taking `mode: async` calls and waits for the queued ones to finish.
+    /// Stops taking `mode: async` calls and waits for the queued ones to finish{{#hasCaches}}, then stops
+    /// the caches' background refreshes{{/hasCaches}}.
     {{access}} func shutdown() async {
         await asyncSteps?.shutdown()
+{{#caches}}
+        await caches.{{member}}.shutdown()
+{{/caches}}
     }
 }
 
 extension {{typeName}} {
+{{#caches}}
+    /// The cache key of `{{operation}}`: the input fields its `cache.key` names.
+    struct {{keyType}}: Swift.Hashable, Swift.Sendable {
+{{#fields}}
+        var {{{identifier}}}: {{{swiftType}}}
+{{/fields}}
+    }
+
+{{/caches}}
+    /// The response caches of cached read operations, shared by every workflow.
+    struct Caches: Swift.Sendable {
+{{#caches}}
+        let {{member}}: BatonRuntime.ResponseCache<{{keyType}}, {{{valueType}}}>
+{{/caches}}
+
+        init(options: BatonRuntime.OrchestratorOptions) {
+{{#caches}}
+            self.{{member}} = {{{construction}}}
+{{/caches}}
+        }
+    }
+
     /// The resilience policies of every call, built once per orchestrator.
     struct Policies: Swift.Sendable {
 {{#policyNames}}
@@ -159,6 +188,7 @@ extension {{typeName}} {
     private static func {{makeName}}(
         services: Services,
         policies: Policies,
+        caches: Caches,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<{{{inputType}}}, {{{outputType}}}> {

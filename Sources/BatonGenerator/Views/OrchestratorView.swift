@@ -25,6 +25,20 @@ struct OrchestratorView {
         var hasAdmission: Bool { admission != nil }
     }
 
+    struct CacheView {
+        struct Field {
+            var identifier: String
+            var swiftType: String
+        }
+
+        var member: String
+        var keyType: String
+        var valueType: String
+        var construction: String
+        var fields: [Field]
+        var operation: String
+    }
+
     var header: String
     var access: String
     var typeName: String
@@ -35,6 +49,8 @@ struct OrchestratorView {
     var servicesArguments: String
     var workflows: [WorkflowView]
     var hasAsyncSteps: Bool
+    var caches: [CacheView]
+    var hasCaches: Bool { !caches.isEmpty }
 
     init(spec: ResolvedSpec, options: GeneratorOptions) {
         header = options.header(for: spec)
@@ -49,7 +65,18 @@ struct OrchestratorView {
             )
         }
         var plan = PolicyPlan()
-        workflows = spec.workflows.map { WorkflowEmitter(spec: spec, workflow: $0).emit(into: &plan) }
+        let cachePlan = CachePlan(spec: spec)
+        caches = cachePlan.caches.map { cache in
+            CacheView(
+                member: cache.member,
+                keyType: cache.keyType,
+                valueType: cache.valueType,
+                construction: cachePlan.construction(cache),
+                fields: cache.keyFields.map { CacheView.Field(identifier: SwiftIdentifier.escaped($0.name), swiftType: SwiftType.name($0.type)) },
+                operation: cache.operation.description
+            )
+        }
+        workflows = spec.workflows.map { WorkflowEmitter(spec: spec, workflow: $0, caches: cachePlan).emit(into: &plan) }
         policyDeclarations = plan.declarations
         policyNames = plan.pipelineNames
         servicesArguments = services.map { "\($0.label): \($0.identifier)" }.joined(separator: ", ")
@@ -61,6 +88,7 @@ struct OrchestratorView {
 private struct WorkflowEmitter {
     var spec: ResolvedSpec
     var workflow: ResolvedWorkflow
+    var caches: CachePlan
 
     /// `cartStep`: the local holding a step's key.
     func key(_ step: String) -> String { SwiftIdentifier.lowerCamel(step) + "Step" }
@@ -132,6 +160,17 @@ private struct WorkflowEmitter {
             arguments.append("idempotencyKey: { (input: \(input), values: BatonRuntime.StepValues) -> Swift.String? in \(idempotencyValue(step: step, field: keyField)) }")
         }
         let request = renderer.render(step.with)
+        let stepInput = SwiftType.name(step.inputType)
+        if step.mode == .await, let cache = caches.cache(for: step.call) {
+            arguments.append(SwiftCall.closure(
+                "cache: BatonRuntime.StepCache(caches.\(cache.member)) { (input: \(input), values: BatonRuntime.StepValues) -> \(cache.keyType) in",
+                body: "let request: \(stepInput) = \(request)\n                return \(caches.keyExpression(cache, request: "request"))"
+            ))
+        }
+        let invalidations = invalidations(for: step, request: request)
+        if !invalidations.isEmpty {
+            arguments.append("invalidates: [\n                " + invalidations.joined(separator: ",\n                ") + "\n            ]")
+        }
         if step.mode == .async {
             arguments.append(SwiftCall.closure(
                 "call: { \(closureParameters) async throws -> Swift.Void in",
@@ -166,6 +205,29 @@ private struct WorkflowEmitter {
             }
         }
         return names
+    }
+
+    /// `invalidates` of a write: for each cached operation it names, drop the entries whose key
+    /// fields equal the request's fields of the same name (all entries when none is shared).
+    private func invalidations(for step: ResolvedStep, request: String) -> [String] {
+        guard let operation = spec.operation(step.call), operation.access == .write else { return [] }
+        let input = SwiftType.name(workflow.input)
+        let requestType = step.inputType
+        let requestFields = requestType.namedCore.flatMap { spec.type(named: $0) }?.fields ?? []
+        return operation.invalidates.compactMap { target in
+            guard let cache = caches.cache(for: target) else { return nil }
+            let shared = cache.keyFields.compactMap { field -> String? in
+                guard field.path.count == 1, let own = requestFields.first(where: { $0.name == field.name }),
+                      own.type.unwrapped == field.type.unwrapped else { return nil }
+                let mine = "request." + SwiftIdentifier.escaped(own.name)
+                return "key.\(SwiftIdentifier.escaped(field.name)) == \(mine)"
+            }
+            guard !shared.isEmpty else { return "BatonRuntime.CacheInvalidation.all(caches.\(cache.member))" }
+            return "BatonRuntime.CacheInvalidation(caches.\(cache.member)) { (input: \(input), values: BatonRuntime.StepValues, key: \(cache.keyType)) -> Swift.Bool in\n"
+                + "                    let request: \(SwiftType.name(requestType)) = \(request)\n"
+                + "                    return \(shared.joined(separator: " && "))\n"
+                + "                }"
+        }
     }
 
     /// Names a pipeline after the narrowest spec element whose settings it has: the service, the
@@ -217,8 +279,7 @@ private struct WorkflowEmitter {
                 body: "try await services.\(SwiftIdentifier.escaped(target.service)).\(SwiftIdentifier.escaped(target.operation))(\(renderer.render(with)), context: context)"
             )
         case .stale:
-            // Serving stale cache entries arrives with the cache (issue: hedging, caching, routing).
-            return nil
+            return ".stale"
         }
     }
 

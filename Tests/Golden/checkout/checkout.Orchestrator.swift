@@ -17,6 +17,7 @@ public struct CheckoutOrchestrator: Swift.Sendable {
 
     private let checkoutWorkflow: BatonRuntime.Workflow<CheckoutRequest, CheckoutSummary>
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
+    private let caches: Caches
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -42,8 +43,10 @@ public struct CheckoutOrchestrator: Swift.Sendable {
         let asyncSteps: BatonRuntime.AsyncStepQueue? = BatonRuntime.AsyncStepQueue(
             capacity: options.asyncQueueCapacity, maxConcurrent: options.asyncQueueConcurrency, telemetry: options.telemetry)
         let policies = Policies(options: options)
+        let caches = Caches(options: options)
+        self.caches = caches
         self.asyncSteps = asyncSteps
-        self.checkoutWorkflow = Self.makeCheckoutWorkflow(services: services, policies: policies, options: options, asyncSteps: asyncSteps)
+        self.checkoutWorkflow = Self.makeCheckoutWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
     }
 
     /// Prices, reserves and charges a cart.
@@ -63,10 +66,33 @@ public struct CheckoutOrchestrator: Swift.Sendable {
     /// Stops taking `mode: async` calls and waits for the queued ones to finish.
     public func shutdown() async {
         await asyncSteps?.shutdown()
+        await caches.cartGetCart.shutdown()
+        await caches.pricingQuote.shutdown()
     }
 }
 
 extension CheckoutOrchestrator {
+    /// The cache key of `cart.getCart`: the input fields its `cache.key` names.
+    struct CartGetCartCacheKey: Swift.Hashable, Swift.Sendable {
+        var cartId: Swift.String
+    }
+
+    /// The cache key of `pricing.quote`: the input fields its `cache.key` names.
+    struct PricingQuoteCacheKey: Swift.Hashable, Swift.Sendable {
+        var items: [CartItem]
+    }
+
+    /// The response caches of cached read operations, shared by every workflow.
+    struct Caches: Swift.Sendable {
+        let cartGetCart: BatonRuntime.ResponseCache<CartGetCartCacheKey, Cart>
+        let pricingQuote: BatonRuntime.ResponseCache<PricingQuoteCacheKey, Quote>
+
+        init(options: BatonRuntime.OrchestratorOptions) {
+            self.cartGetCart = BatonRuntime.ResponseCache<CartGetCartCacheKey, Cart>(service: "cart", operation: "getCart", policy: BatonRuntime.CachePolicy(ttl: Swift.Duration.seconds(30), staleWhileRevalidate: Swift.Duration.seconds(120), maxEntries: 10000), clock: options.clock, telemetry: options.telemetry)
+            self.pricingQuote = BatonRuntime.ResponseCache<PricingQuoteCacheKey, Quote>(service: "pricing", operation: "quote", policy: BatonRuntime.CachePolicy(ttl: Swift.Duration.seconds(10), staleWhileRevalidate: Swift.Duration.seconds(60), maxEntries: 10000), clock: options.clock, telemetry: options.telemetry)
+        }
+    }
+
     /// The resilience policies of every call, built once per orchestrator.
     struct Policies: Swift.Sendable {
         let cartPolicy: BatonRuntime.ResiliencePipeline
@@ -171,6 +197,7 @@ extension CheckoutOrchestrator {
     private static func makeCheckoutWorkflow(
         services: Services,
         policies: Policies,
+        caches: Caches,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<CheckoutRequest, CheckoutSummary> {
@@ -179,6 +206,10 @@ extension CheckoutOrchestrator {
             "cart",
             service: "cart",
             policy: policies.cartPolicy,
+            cache: BatonRuntime.StepCache(caches.cartGetCart) { (input: CheckoutRequest, values: BatonRuntime.StepValues) -> CartGetCartCacheKey in
+                let request: CartGetCartInput = CartGetCartInput(cartId: input.cartId)
+                return CartGetCartCacheKey(cartId: request.cartId)
+            },
             call: { (input: CheckoutRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Cart in
                 try await services.cart.getCart(CartGetCartInput(cartId: input.cartId), context: context)
             }
@@ -188,6 +219,10 @@ extension CheckoutOrchestrator {
             service: "pricing",
             dependsOn: [cartStep.id],
             policy: policies.pricingPolicy,
+            cache: BatonRuntime.StepCache(caches.pricingQuote) { (input: CheckoutRequest, values: BatonRuntime.StepValues) -> PricingQuoteCacheKey in
+                let request: QuoteRequest = QuoteRequest(items: values[cartStep].items, coupon: values[cartStep].coupon)
+                return PricingQuoteCacheKey(items: request.items)
+            },
             fallback: .call(policy: policies.pricingPolicy) { (input: CheckoutRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Quote in
                 try await services.pricing.listPrice(PricingListPriceInput(skus: values[cartStep].items.map { $0.sku }), context: context)
             },

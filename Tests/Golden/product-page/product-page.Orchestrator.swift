@@ -17,6 +17,7 @@ public struct ProductPageOrchestrator: Swift.Sendable {
 
     private let productPageWorkflow: BatonRuntime.Workflow<PageRequest, ProductPage>
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
+    private let caches: Caches
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -41,8 +42,10 @@ public struct ProductPageOrchestrator: Swift.Sendable {
         let services = Services(catalogue: catalogue, pricing: pricing, inventory: inventory, reviews: reviews, recommender: recommender, offers: offers)
         let asyncSteps: BatonRuntime.AsyncStepQueue? = nil
         let policies = Policies(options: options)
+        let caches = Caches(options: options)
+        self.caches = caches
         self.asyncSteps = asyncSteps
-        self.productPageWorkflow = Self.makeProductPageWorkflow(services: services, policies: policies, options: options, asyncSteps: asyncSteps)
+        self.productPageWorkflow = Self.makeProductPageWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
     }
 
     /// Everything the product page shows, within 300ms.
@@ -62,10 +65,42 @@ public struct ProductPageOrchestrator: Swift.Sendable {
     /// Stops taking `mode: async` calls and waits for the queued ones to finish.
     public func shutdown() async {
         await asyncSteps?.shutdown()
+        await caches.catalogueProduct.shutdown()
+        await caches.pricingPrice.shutdown()
+        await caches.reviewsSummary.shutdown()
     }
 }
 
 extension ProductPageOrchestrator {
+    /// The cache key of `catalogue.product`: the input fields its `cache.key` names.
+    struct CatalogueProductCacheKey: Swift.Hashable, Swift.Sendable {
+        var sku: Swift.String
+    }
+
+    /// The cache key of `pricing.price`: the input fields its `cache.key` names.
+    struct PricingPriceCacheKey: Swift.Hashable, Swift.Sendable {
+        var sku: Swift.String
+        var region: Swift.String
+    }
+
+    /// The cache key of `reviews.summary`: the input fields its `cache.key` names.
+    struct ReviewsSummaryCacheKey: Swift.Hashable, Swift.Sendable {
+        var sku: Swift.String
+    }
+
+    /// The response caches of cached read operations, shared by every workflow.
+    struct Caches: Swift.Sendable {
+        let catalogueProduct: BatonRuntime.ResponseCache<CatalogueProductCacheKey, Product>
+        let pricingPrice: BatonRuntime.ResponseCache<PricingPriceCacheKey, Price>
+        let reviewsSummary: BatonRuntime.ResponseCache<ReviewsSummaryCacheKey, ReviewSummary>
+
+        init(options: BatonRuntime.OrchestratorOptions) {
+            self.catalogueProduct = BatonRuntime.ResponseCache<CatalogueProductCacheKey, Product>(service: "catalogue", operation: "product", policy: BatonRuntime.CachePolicy(ttl: Swift.Duration.seconds(300), staleWhileRevalidate: Swift.Duration.seconds(600), staleIfError: Swift.Duration.seconds(3600), maxEntries: 50000), clock: options.clock, telemetry: options.telemetry)
+            self.pricingPrice = BatonRuntime.ResponseCache<PricingPriceCacheKey, Price>(service: "pricing", operation: "price", policy: BatonRuntime.CachePolicy(ttl: Swift.Duration.seconds(10), staleIfError: Swift.Duration.seconds(120), maxEntries: 10000), clock: options.clock, telemetry: options.telemetry)
+            self.reviewsSummary = BatonRuntime.ResponseCache<ReviewsSummaryCacheKey, ReviewSummary>(service: "reviews", operation: "summary", policy: BatonRuntime.CachePolicy(ttl: Swift.Duration.seconds(60), maxEntries: 10000), clock: options.clock, telemetry: options.telemetry)
+        }
+    }
+
     /// The resilience policies of every call, built once per orchestrator.
     struct Policies: Swift.Sendable {
         let cataloguePolicy: BatonRuntime.ResiliencePipeline
@@ -148,6 +183,7 @@ extension ProductPageOrchestrator {
     private static func makeProductPageWorkflow(
         services: Services,
         policies: Policies,
+        caches: Caches,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<PageRequest, ProductPage> {
@@ -156,6 +192,11 @@ extension ProductPageOrchestrator {
             "product",
             service: "catalogue",
             policy: policies.cataloguePolicy,
+            cache: BatonRuntime.StepCache(caches.catalogueProduct) { (input: PageRequest, values: BatonRuntime.StepValues) -> CatalogueProductCacheKey in
+                let request: CatalogueProductInput = CatalogueProductInput(sku: input.sku)
+                return CatalogueProductCacheKey(sku: request.sku)
+            },
+            fallback: .stale,
             call: { (input: PageRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Product in
                 try await services.catalogue.product(CatalogueProductInput(sku: input.sku), context: context)
             }
@@ -165,6 +206,10 @@ extension ProductPageOrchestrator {
             service: "pricing",
             optional: true,
             policy: policies.pricingPolicy,
+            cache: BatonRuntime.StepCache(caches.pricingPrice) { (input: PageRequest, values: BatonRuntime.StepValues) -> PricingPriceCacheKey in
+                let request: PricingPriceInput = PricingPriceInput(sku: input.sku, region: input.region)
+                return PricingPriceCacheKey(sku: request.sku, region: request.region)
+            },
             call: { (input: PageRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Price in
                 try await services.pricing.price(PricingPriceInput(sku: input.sku, region: input.region), context: context)
             }
@@ -184,6 +229,10 @@ extension ProductPageOrchestrator {
             service: "reviews",
             optional: true,
             policy: policies.reviewsPolicy,
+            cache: BatonRuntime.StepCache(caches.reviewsSummary) { (input: PageRequest, values: BatonRuntime.StepValues) -> ReviewsSummaryCacheKey in
+                let request: ReviewsSummaryInput = ReviewsSummaryInput(sku: input.sku, limit: 3)
+                return ReviewsSummaryCacheKey(sku: request.sku)
+            },
             call: { (input: PageRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> ReviewSummary in
                 try await services.reviews.summary(ReviewsSummaryInput(sku: input.sku, limit: 3), context: context)
             }

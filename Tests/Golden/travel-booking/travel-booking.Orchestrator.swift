@@ -16,6 +16,7 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
 
     private let bookTripWorkflow: BatonRuntime.Workflow<TripRequest, Itinerary>
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
+    private let caches: Caches
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -39,8 +40,10 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
         let asyncSteps: BatonRuntime.AsyncStepQueue? = BatonRuntime.AsyncStepQueue(
             capacity: options.asyncQueueCapacity, maxConcurrent: options.asyncQueueConcurrency, telemetry: options.telemetry)
         let policies = Policies(options: options)
+        let caches = Caches(options: options)
+        self.caches = caches
         self.asyncSteps = asyncSteps
-        self.bookTripWorkflow = Self.makeBookTripWorkflow(services: services, policies: policies, options: options, asyncSteps: asyncSteps)
+        self.bookTripWorkflow = Self.makeBookTripWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
     }
 
     /// Flight, hotel and optional car are booked in parallel, then paid for.
@@ -64,6 +67,13 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
 }
 
 extension TravelBookingOrchestrator {
+    /// The response caches of cached read operations, shared by every workflow.
+    struct Caches: Swift.Sendable {
+
+        init(options: BatonRuntime.OrchestratorOptions) {
+        }
+    }
+
     /// The resilience policies of every call, built once per orchestrator.
     struct Policies: Swift.Sendable {
         let flightsBookPolicy: BatonRuntime.ResiliencePipeline
@@ -168,6 +178,7 @@ extension TravelBookingOrchestrator {
     private static func makeBookTripWorkflow(
         services: Services,
         policies: Policies,
+        caches: Caches,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<TripRequest, Itinerary> {
