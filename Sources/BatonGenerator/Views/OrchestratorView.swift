@@ -143,7 +143,7 @@ private struct WorkflowEmitter {
         let service = "services.\(SwiftIdentifier.escaped(step.call.service))"
         let method = SwiftIdentifier.escaped(step.call.operation)
         let policy = plan.pipeline(
-            service: step.call.service, policies: step.policies,
+            service: step.call.service, in: spec, policies: step.policies, access: access(step.call),
             preferredName: pipelineName(for: step.call, policies: step.policies, fallback: workflow.name + SwiftIdentifier.upperCamel(step.name))
         )
         let closureParameters = "(input: \(input), values: BatonRuntime.StepValues, context: BatonRuntime.CallContext)"
@@ -249,6 +249,10 @@ private struct WorkflowEmitter {
         return fallback
     }
 
+    private func access(_ call: OperationRef) -> Access {
+        spec.operation(call)?.access ?? .read
+    }
+
     /// Async steps have no key, only an id.
     private func dependencyID(_ step: String) -> String {
         workflow.step(step)?.mode == .async ? key(step) : "\(key(step)).id"
@@ -271,7 +275,7 @@ private struct WorkflowEmitter {
             return ".value(\(renderer.render(value)))"
         case .call(let target, let with, let policies):
             let policy = plan.pipeline(
-                service: target.service, policies: policies,
+                service: target.service, in: spec, policies: policies, access: access(target),
                 preferredName: pipelineName(for: target, policies: policies, fallback: workflow.name + SwiftIdentifier.upperCamel(step.name) + "Fallback")
             )
             return SwiftCall.closure(
@@ -287,7 +291,7 @@ private struct WorkflowEmitter {
         let input = SwiftType.name(workflow.input)
         let output = SwiftType.name(step.outputType)
         let policy = plan.pipeline(
-            service: compensation.call.service, policies: compensation.policies,
+            service: compensation.call.service, in: spec, policies: compensation.policies, access: access(compensation.call),
             preferredName: pipelineName(
                 for: compensation.call, policies: compensation.policies,
                 fallback: workflow.name + SwiftIdentifier.upperCamel(step.name) + "Compensation"

@@ -24,16 +24,18 @@ struct PolicyPlan {
     private struct PipelineKey: Hashable {
         var service: String
         var policies: PolicySet
+        var access: Access
     }
 
     /// The name of the pipeline for calls of `service` under `policies`, declaring it (and its
     /// shared components) on first use. `preferredName` names it after what first uses it.
-    mutating func pipeline(service: String, policies: PolicySet, preferredName: String) -> String {
-        var key = PipelineKey(service: service, policies: policies)
+    mutating func pipeline(service: String, in spec: ResolvedSpec, policies: PolicySet, access: Access, preferredName: String) -> String {
+        var key = PipelineKey(service: service, policies: policies, access: access)
         key.policies.cache = nil
-        key.policies.hedge = nil
         if let name = pipelines[key] { return name }
         var arguments: [String] = []
+        var router: String?
+        if let resolved = spec.service(named: service) { router = self.router(for: resolved) }
         if let timeout = policies.timeout { arguments.append("timeout: \(Self.duration(timeout))") }
         if let retry = policies.retry, retry.maxAttempts > 1 {
             arguments.append("retry: \(Self.retry(retry))")
@@ -44,7 +46,7 @@ struct PolicyPlan {
                 arguments.append("retryBudget: \(name)")
             }
         }
-        if let breaker = policies.circuitBreaker {
+        if let breaker = policies.circuitBreaker, router == nil || breaker.scope == .service {
             let name = component(service: service, kind: "Breaker", setting: breaker) {
                 let label = SwiftLiteral.string(breaker.name.map { "\(service).\($0)" } ?? service)
                 let recorder = "options.telemetry.circuitStateRecorder(breaker: \(label), service: \(SwiftLiteral.string(service)))"
@@ -69,6 +71,17 @@ struct PolicyPlan {
             }
             arguments.append("bulkhead: \(name)")
         }
+        if let router {
+            arguments.append("router: \(router)")
+            if access == .write { arguments.append("access: .write") }
+        }
+        if let hedge = policies.hedge {
+            let estimator = latencyEstimator(for: service)
+            let name = component(service: service, kind: "Hedging", setting: hedge) {
+                "BatonRuntime.Hedging(\(Self.hedge(hedge)), service: \(SwiftLiteral.string(service)), estimator: \(estimator), telemetry: options.telemetry)"
+            }
+            arguments.append("hedging: \(name)")
+        }
         arguments += ["classifier: options.classifier", "clock: options.clock", "random: options.random"]
         let name = uniqueName(preferredName + "Policy")
         declarations.append("let \(name) = " + SwiftCall.multiline("BatonRuntime.ResiliencePipeline", arguments, indent: "            "))
@@ -84,6 +97,50 @@ struct PolicyPlan {
         declarations.append("let \(name) = \(make())")
         components[key] = name
         return name
+    }
+
+    /// The service's endpoint router (one per service with endpoints), with per-endpoint breakers
+    /// when the service's breaker scope is `endpoint`.
+    private mutating func router(for service: ResolvedService) -> String? {
+        guard !service.endpoints.isEmpty else { return nil }
+        let routing = service.routing
+        let estimator = latencyEstimator(for: service.name)
+        return component(service: service.name, kind: "Router", setting: service.endpoints) {
+            var arguments = [
+                "service: \(SwiftLiteral.string(service.name))",
+                "endpoints: [\n" + service.endpoints.map { "                    " + Self.endpoint($0) }.joined(separator: ",\n") + "\n                ]",
+                "strategy: .\(Self.strategy(routing?.strategy ?? .roundRobin))",
+            ]
+            if let region = routing?.localRegion { arguments.append("localRegion: \(SwiftLiteral.string(region))") }
+            if let outliers = routing?.outlierDetection {
+                arguments.append("outlierDetection: BatonRuntime.EndpointRouter.OutlierDetection(consecutiveFailures: \(outliers.consecutiveFailures), "
+                    + "ejectFor: \(Self.duration(outliers.ejectFor)), maxEjected: \(outliers.maxEjected))")
+            }
+            if let rules = routing?.rules, !rules.isEmpty {
+                let rules = rules.enumerated().map { index, rule in
+                    "                    BatonRuntime.RoutingRule(name: \(SwiftLiteral.string(rule.name ?? "rule \(index + 1)")), "
+                        + "when: \(Self.condition(rule.condition)), \(Self.action(rule.action)))"
+                }
+                arguments.append("rules: [\n" + rules.joined(separator: ",\n") + "\n                ]")
+            }
+            if let breaker = service.policies.circuitBreaker, breaker.scope == .endpoint {
+                arguments.append("circuitBreaker: \(Self.breakerConfiguration(breaker))")
+            }
+            arguments += [
+                "estimator: \(estimator)",
+                "clock: options.clock",
+                "random: options.random",
+                "telemetry: options.telemetry",
+            ]
+            return SwiftCall.multiline("BatonRuntime.EndpointRouter", arguments, indent: "            ")
+        }
+    }
+
+    /// The service's recent-latency estimator, shared by its router and its hedges.
+    private mutating func latencyEstimator(for service: String) -> String {
+        component(service: service, kind: "Latency", setting: service) {
+            "BatonRuntime.LatencyEstimator(clock: options.clock)"
+        }
     }
 
     private mutating func uniqueName(_ base: String) -> String {
@@ -103,6 +160,64 @@ struct PolicyPlan {
         if nanos % 1_000_000 == 0 { return "Swift.Duration.milliseconds(\(nanos / 1_000_000))" }
         if nanos % 1_000 == 0 { return "Swift.Duration.microseconds(\(nanos / 1_000))" }
         return "Swift.Duration.nanoseconds(\(nanos))"
+    }
+
+    static func endpoint(_ endpoint: Endpoint) -> String {
+        var arguments = ["url: \(SwiftLiteral.string(endpoint.url))"]
+        if let region = endpoint.region { arguments.append("region: \(SwiftLiteral.string(region))") }
+        if endpoint.weight != 1 { arguments.append("weight: \(endpoint.weight)") }
+        if let role = endpoint.role { arguments.append("role: .\(role.rawValue)") }
+        if let variant = endpoint.variant { arguments.append("variant: \(SwiftLiteral.string(variant))") }
+        return "BatonRuntime.Endpoint(\(arguments.joined(separator: ", ")))"
+    }
+
+    static func strategy(_ strategy: RoutingStrategy) -> String {
+        switch strategy {
+        case .roundRobin: "roundRobin"
+        case .random: "random"
+        case .leastLatency: "leastLatency"
+        case .regionFirst: "regionFirst"
+        }
+    }
+
+    static func condition(_ condition: RoutingCondition) -> String {
+        switch condition {
+        case .and(let lhs, let rhs): return "BatonRuntime.RoutingCondition.and(\(self.condition(lhs)), \(self.condition(rhs)))"
+        case .or(let lhs, let rhs): return "BatonRuntime.RoutingCondition.or(\(self.condition(lhs)), \(self.condition(rhs)))"
+        case .compare(let metric, let comparison, let value):
+            let op: String = switch comparison {
+            case .lessThan: ".lessThan"
+            case .lessOrEqual: ".lessThanOrEqual"
+            case .greaterThan: ".greaterThan"
+            case .greaterOrEqual: ".greaterThanOrEqual"
+            case .equal: ".equal"
+            case .notEqual: ".notEqual"
+            }
+            switch value {
+            case .duration(let duration):
+                return "BatonRuntime.RoutingCondition.latency(.\(metric.rawValue), \(op), \(self.duration(duration)))"
+            case .ratio(let share):
+                return "BatonRuntime.RoutingCondition.compare(.\(metric.rawValue), \(op), \(share))"
+            case .count(let count):
+                return "BatonRuntime.RoutingCondition.compare(.\(metric.rawValue), \(op), \(count))"
+            }
+        }
+    }
+
+    static func action(_ action: RoutingAction) -> String {
+        let target: String = switch action.target {
+        case .variant(let variant): ".variant(\(SwiftLiteral.string(variant)))"
+        case .region(let region): ".region(\(SwiftLiteral.string(region)))"
+        }
+        return ".\(action.kind.rawValue)(\(target))"
+    }
+
+    static func hedge(_ hedge: HedgePolicy) -> String {
+        let delay: String = switch hedge.delay {
+        case .fixed(let duration): ".fixed(\(self.duration(duration)))"
+        case .percentile(let percent): ".percentile(\(percent / 100))"
+        }
+        return "BatonRuntime.HedgePolicy(delay: \(delay), maxAttempts: \(hedge.maxAttempts))"
     }
 
     static func rate(_ rate: Rate) -> String {

@@ -97,7 +97,9 @@ extension CheckoutOrchestrator {
     struct Policies: Swift.Sendable {
         let cartPolicy: BatonRuntime.ResiliencePipeline
         let pricingPolicy: BatonRuntime.ResiliencePipeline
+        let pricingPolicy2: BatonRuntime.ResiliencePipeline
         let inventoryCheckPolicy: BatonRuntime.ResiliencePipeline
+        let inventoryReservePolicy: BatonRuntime.ResiliencePipeline
         let inventoryReleasePolicy: BatonRuntime.ResiliencePipeline
         let paymentsChargePolicy: BatonRuntime.ResiliencePipeline
         let paymentsRefundPolicy: BatonRuntime.ResiliencePipeline
@@ -114,24 +116,56 @@ extension CheckoutOrchestrator {
                 clock: options.clock,
                 random: options.random
             )
-            let pricingRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
-            let pricingBreaker = BatonRuntime.CircuitBreaker(
-                name: "pricing.standard",
-                configuration: BatonRuntime.CircuitBreaker.Configuration(mode: .rate, failureRate: 0.5, window: 20, minCalls: 10, consecutiveFailures: 5, openFor: Swift.Duration.seconds(5), halfOpenProbes: 1),
+            let pricingLatency = BatonRuntime.LatencyEstimator(clock: options.clock)
+            let pricingRouter = BatonRuntime.EndpointRouter(
+                service: "pricing",
+                endpoints: [
+                    BatonRuntime.Endpoint(url: "http://pricing-eu:8080", region: "eu-west"),
+                    BatonRuntime.Endpoint(url: "http://pricing-us:8080", region: "us-east", weight: 2),
+                    BatonRuntime.Endpoint(url: "http://pricing-lite:8080", variant: "lite")
+                ],
+                strategy: .leastLatency,
+                outlierDetection: BatonRuntime.EndpointRouter.OutlierDetection(consecutiveFailures: 5, ejectFor: Swift.Duration.seconds(30), maxEjected: 0.5),
+                rules: [
+                    BatonRuntime.RoutingRule(name: "shed-to-lite", when: BatonRuntime.RoutingCondition.or(BatonRuntime.RoutingCondition.latency(.p99, .greaterThan, Swift.Duration.milliseconds(300)), BatonRuntime.RoutingCondition.compare(.errorRate, .greaterThan, 0.05)), .use(.variant("lite")))
+                ],
+                circuitBreaker: BatonRuntime.CircuitBreaker.Configuration(mode: .rate, failureRate: 0.5, window: 20, minCalls: 10, consecutiveFailures: 5, openFor: Swift.Duration.seconds(5), halfOpenProbes: 1),
+                estimator: pricingLatency,
                 clock: options.clock,
-                observer: options.telemetry.circuitStateRecorder(breaker: "pricing.standard", service: "pricing").observe
+                random: options.random,
+                telemetry: options.telemetry
             )
+            let pricingRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
+            let pricingHedging = BatonRuntime.Hedging(BatonRuntime.HedgePolicy(delay: .percentile(0.95), maxAttempts: 2), service: "pricing", estimator: pricingLatency, telemetry: options.telemetry)
             let pricingPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(100),
                 retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(10), max: Swift.Duration.milliseconds(50), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
                 retryBudget: pricingRetryBudget,
-                circuitBreaker: pricingBreaker,
+                router: pricingRouter,
+                hedging: pricingHedging,
+                classifier: options.classifier,
+                clock: options.clock,
+                random: options.random
+            )
+            let pricingPolicy2 = BatonRuntime.ResiliencePipeline(
+                timeout: Swift.Duration.milliseconds(100),
+                retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(10), max: Swift.Duration.milliseconds(50), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retryBudget: pricingRetryBudget,
+                router: pricingRouter,
                 classifier: options.classifier,
                 clock: options.clock,
                 random: options.random
             )
             let inventoryRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
             let inventoryCheckPolicy = BatonRuntime.ResiliencePipeline(
+                timeout: Swift.Duration.milliseconds(80),
+                retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(10), max: Swift.Duration.milliseconds(50), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retryBudget: inventoryRetryBudget,
+                classifier: options.classifier,
+                clock: options.clock,
+                random: options.random
+            )
+            let inventoryReservePolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(80),
                 retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(10), max: Swift.Duration.milliseconds(50), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
                 retryBudget: inventoryRetryBudget,
@@ -185,7 +219,9 @@ extension CheckoutOrchestrator {
             )
             self.cartPolicy = cartPolicy
             self.pricingPolicy = pricingPolicy
+            self.pricingPolicy2 = pricingPolicy2
             self.inventoryCheckPolicy = inventoryCheckPolicy
+            self.inventoryReservePolicy = inventoryReservePolicy
             self.inventoryReleasePolicy = inventoryReleasePolicy
             self.paymentsChargePolicy = paymentsChargePolicy
             self.paymentsRefundPolicy = paymentsRefundPolicy
@@ -223,7 +259,7 @@ extension CheckoutOrchestrator {
                 let request: QuoteRequest = QuoteRequest(items: values[cartStep].items, coupon: values[cartStep].coupon)
                 return PricingQuoteCacheKey(items: request.items)
             },
-            fallback: .call(policy: policies.pricingPolicy) { (input: CheckoutRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Quote in
+            fallback: .call(policy: policies.pricingPolicy2) { (input: CheckoutRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Quote in
                 try await services.pricing.listPrice(PricingListPriceInput(skus: values[cartStep].items.map { $0.sku }), context: context)
             },
             call: { (input: CheckoutRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Quote in
@@ -244,7 +280,7 @@ extension CheckoutOrchestrator {
             "reserve",
             service: "inventory",
             dependsOn: [cartStep.id, quoteStep.id],
-            policy: policies.inventoryCheckPolicy,
+            policy: policies.inventoryReservePolicy,
             idempotencyKey: { (input: CheckoutRequest, values: BatonRuntime.StepValues) -> Swift.String? in "\(input.orderId)" },
             compensation: BatonRuntime.StepCompensation(policy: policies.inventoryReleasePolicy) { (input: CheckoutRequest, output: Reservation, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in
                 _ = try await services.inventory.release(InventoryReleaseInput(reservationId: output.id), context: context)

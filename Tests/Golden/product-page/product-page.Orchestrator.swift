@@ -111,18 +111,34 @@ extension ProductPageOrchestrator {
         let offersPolicy: BatonRuntime.ResiliencePipeline
 
         init(options: BatonRuntime.OrchestratorOptions) {
-            let catalogueRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
-            let catalogueBreaker = BatonRuntime.CircuitBreaker(
-                name: "catalogue.standard",
-                configuration: BatonRuntime.CircuitBreaker.Configuration(mode: .rate, failureRate: 0.5, window: 50, minCalls: 20, consecutiveFailures: 5, openFor: Swift.Duration.seconds(10), halfOpenProbes: 1),
+            let catalogueLatency = BatonRuntime.LatencyEstimator(clock: options.clock)
+            let catalogueRouter = BatonRuntime.EndpointRouter(
+                service: "catalogue",
+                endpoints: [
+                    BatonRuntime.Endpoint(url: "http://catalogue-eu-1:8080", region: "eu-west", role: .primary),
+                    BatonRuntime.Endpoint(url: "http://catalogue-eu-2:8080", region: "eu-west", role: .replica),
+                    BatonRuntime.Endpoint(url: "http://catalogue-us:8080", region: "us-east", role: .replica)
+                ],
+                strategy: .regionFirst,
+                localRegion: "eu-west",
+                outlierDetection: BatonRuntime.EndpointRouter.OutlierDetection(consecutiveFailures: 3, ejectFor: Swift.Duration.seconds(15), maxEjected: 0.1),
+                rules: [
+                    BatonRuntime.RoutingRule(name: "avoid-slow-region", when: BatonRuntime.RoutingCondition.or(BatonRuntime.RoutingCondition.and(BatonRuntime.RoutingCondition.latency(.p99, .greaterThan, Swift.Duration.milliseconds(250)), BatonRuntime.RoutingCondition.compare(.inflight, .greaterThanOrEqual, 100)), BatonRuntime.RoutingCondition.compare(.healthy, .lessThan, 0.5)), .avoid(.region("eu-west")))
+                ],
+                circuitBreaker: BatonRuntime.CircuitBreaker.Configuration(mode: .rate, failureRate: 0.5, window: 50, minCalls: 20, consecutiveFailures: 5, openFor: Swift.Duration.seconds(10), halfOpenProbes: 1),
+                estimator: catalogueLatency,
                 clock: options.clock,
-                observer: options.telemetry.circuitStateRecorder(breaker: "catalogue.standard", service: "catalogue").observe
+                random: options.random,
+                telemetry: options.telemetry
             )
+            let catalogueRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
+            let catalogueHedging = BatonRuntime.Hedging(BatonRuntime.HedgePolicy(delay: .percentile(0.9), maxAttempts: 2), service: "catalogue", estimator: catalogueLatency, telemetry: options.telemetry)
             let cataloguePolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(60),
                 retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(10), max: Swift.Duration.milliseconds(40), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
                 retryBudget: catalogueRetryBudget,
-                circuitBreaker: catalogueBreaker,
+                router: catalogueRouter,
+                hedging: catalogueHedging,
                 classifier: options.classifier,
                 clock: options.clock,
                 random: options.random
@@ -143,8 +159,11 @@ extension ProductPageOrchestrator {
                 clock: options.clock,
                 random: options.random
             )
+            let inventoryLatency = BatonRuntime.LatencyEstimator(clock: options.clock)
+            let inventoryHedging = BatonRuntime.Hedging(BatonRuntime.HedgePolicy(delay: .fixed(Swift.Duration.milliseconds(20)), maxAttempts: 2), service: "inventory", estimator: inventoryLatency, telemetry: options.telemetry)
             let inventoryPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(50),
+                hedging: inventoryHedging,
                 classifier: options.classifier,
                 clock: options.clock,
                 random: options.random
@@ -157,10 +176,27 @@ extension ProductPageOrchestrator {
                 clock: options.clock,
                 random: options.random
             )
+            let recommenderLatency = BatonRuntime.LatencyEstimator(clock: options.clock)
+            let recommenderRouter = BatonRuntime.EndpointRouter(
+                service: "recommender",
+                endpoints: [
+                    BatonRuntime.Endpoint(url: "http://reco:8080"),
+                    BatonRuntime.Endpoint(url: "http://reco-lite:8080", variant: "lite")
+                ],
+                strategy: .leastLatency,
+                rules: [
+                    BatonRuntime.RoutingRule(name: "shed-load", when: BatonRuntime.RoutingCondition.or(BatonRuntime.RoutingCondition.latency(.p50, .greaterThan, Swift.Duration.milliseconds(40)), BatonRuntime.RoutingCondition.compare(.errorRate, .greaterThanOrEqual, 0.025)), .use(.variant("lite")))
+                ],
+                estimator: recommenderLatency,
+                clock: options.clock,
+                random: options.random,
+                telemetry: options.telemetry
+            )
             let recommenderBulkhead = BatonRuntime.Bulkhead(name: "recommender", maxConcurrent: 32, maxQueue: 64, queueTimeout: Swift.Duration.milliseconds(20), clock: options.clock)
             let productPageRecommendationsPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(50),
                 bulkhead: recommenderBulkhead,
+                router: recommenderRouter,
                 classifier: options.classifier,
                 clock: options.clock,
                 random: options.random
