@@ -70,6 +70,9 @@ public enum MockScript: Sendable {
     case failFirst(any Error)
     /// Every call waits until cancelled.
     case hang
+    /// The first call takes this long, later calls the operation's usual latency (a slow first
+    /// attempt that a hedge or a retry can overtake).
+    case slowFirst(Duration)
 
     /// The behaviours of an operation that returns `value` after `latency`, bent by `script`.
     public static func behaviours<Output: Sendable>(
@@ -82,6 +85,7 @@ public enum MockScript: Sendable {
         case .fail(let error): [.fail(error, after: latency)]
         case .failFirst(let error): [.fail(error, after: latency), .succeed(value, after: latency)]
         case .hang: [.hang]
+        case .slowFirst(let slow): [.succeed(value, after: slow), .succeed(value, after: latency)]
         }
     }
 }

@@ -113,6 +113,15 @@ private struct WorkflowTestWriter {
         if let step = workflow.steps.first(where: { isolated($0) && !$0.optional && $0.fallback == nil && $0.dependencies.isEmpty }) {
             tests.append(hangingStep(step))
         }
+        if let step = workflow.steps.first(where: { isolated($0) && spec.operation($0.call)?.cache != nil }) {
+            tests.append(cacheHit(step))
+            if let cache = spec.operation(step.call)?.cache, cache.staleWhileRevalidate > .zero {
+                tests.append(staleWhileRevalidate(step, cache: cache))
+            }
+        }
+        if let step = workflow.steps.first(where: { isolated($0) && fixedHedgeDelay($0) != nil }), let delay = fixedHedgeDelay(step) {
+            tests.append(hedgeWins(step, delay: delay))
+        }
         return tests
     }
 
@@ -213,6 +222,15 @@ private struct WorkflowTestWriter {
 
     private func finish(_ lines: [String]) -> String {
         (lines + ["        await world.orchestrator.shutdown()", "    }"]).joined(separator: "\n")
+    }
+
+    private func fixedHedgeDelay(_ step: ResolvedStep) -> Duration? {
+        guard case .fixed(let delay)? = step.policies.hedge?.delay, delay > .zero else { return nil }
+        return delay
+    }
+
+    private func hasSeveralEndpoints(_ step: ResolvedStep) -> Bool {
+        (spec.service(named: step.call.service)?.endpoints.count ?? 0) >= 2
     }
 
     // MARK: Tests
@@ -369,6 +387,11 @@ private struct WorkflowTestWriter {
         lines.append("        let result = try await world.orchestrator.\(method)(\(inputFixture))")
         lines.append("        #expect(\(mock(step.call)).callCount == 2)")
         lines.append("        #expect(\(mock(step.call)).calls.map(\\.context.attempt) == [1, 2])")
+        if hasSeveralEndpoints(step) {
+            lines.append("        let endpoints = \(mock(step.call)).calls.map(\\.context.endpoint)")
+            lines.append("        #expect(endpoints.allSatisfy { $0 != nil }, \"every attempt is routed\")")
+            lines.append("        #expect(endpoints[0] != endpoints[1], \"the retry goes to another endpoint\")")
+        }
         lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .succeeded)")
         lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.attempts == 2)")
         return finish(lines)
@@ -386,6 +409,51 @@ private struct WorkflowTestWriter {
             lines.append("        #expect(error.failedStep == \(SwiftLiteral.string(step.name)))")
         }
         lines.append("        #expect(\(mock(step.call)).callCount == 1)")
+        return finish(lines)
+    }
+
+    private func cacheHit(_ step: ResolvedStep) -> String {
+        var lines = header("Caches\(SwiftIdentifier.upperCamel(step.name))", "A second run within the ttl serves `\(step.name)` from the cache without calling it.")
+        lines += start
+        lines.append(worldLine(timed: false))
+        lines.append("        let first = try await world.orchestrator.\(method)(\(inputFixture))")
+        lines.append("        let second = try await world.orchestrator.\(method)(\(inputFixture))")
+        lines.append("        #expect(second.output == first.output)")
+        lines.append("        #expect(second.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .cached(.fresh))")
+        lines.append("        #expect(\(mock(step.call)).callCount == 1)")
+        return finish(lines)
+    }
+
+    private func staleWhileRevalidate(_ step: ResolvedStep, cache: CachePolicy) -> String {
+        let pastTTL = cache.ttl + cache.staleWhileRevalidate / 2
+        var lines = header("Revalidates\(SwiftIdentifier.upperCamel(step.name))", "Past its ttl, `\(step.name)` is served stale while one background refresh runs.")
+        lines += start
+        lines.append(worldLine(timed: false))
+        lines.append("        let first = try await world.orchestrator.\(method)(\(inputFixture))")
+        lines.append("        clock.advance(by: \(PolicyPlan.duration(pastTTL)))")
+        lines.append("        let second = try await world.orchestrator.\(method)(\(inputFixture))")
+        lines.append("        #expect(second.output == first.output)")
+        lines.append("        #expect(second.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .cached(.stale))")
+        return finish(lines)
+    }
+
+    private func hedgeWins(_ step: ResolvedStep, delay: Duration) -> String {
+        let slow = delay * 10
+        var lines = header("Hedges\(SwiftIdentifier.upperCamel(step.name))", "A slow first call of `\(step.name)` is overtaken by a hedge sent after \(delay.specText).", timed: true)
+        lines += start
+        lines.append(worldLine(timed: false, scripts: [(step.call, ".slowFirst(\(PolicyPlan.duration(slow)))")]))
+        lines.append(run)
+        lines.append("        await \(mock(step.call)).waitForCalls(count: 1)")
+        lines.append("        clock.advance(by: \(PolicyPlan.duration(delay)))")
+        lines.append("        let result = try await run.value")
+        lines.append("        #expect(\(mock(step.call)).callCount == 2)")
+        lines.append("        #expect(\(mock(step.call)).calls.map(\\.startedAt) == [BatonRuntime.BatonInstant.zero, \(instant(delay))])")
+        lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .succeeded)")
+        lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.attempts == 2)")
+        if hasSeveralEndpoints(step) {
+            lines.append("        let endpoints = \(mock(step.call)).calls.map(\\.context.endpoint)")
+            lines.append("        #expect(endpoints[0] != endpoints[1], \"the hedge goes to another endpoint\")")
+        }
         return finish(lines)
     }
 

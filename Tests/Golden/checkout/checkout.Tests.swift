@@ -291,4 +291,28 @@ struct CheckoutTestWorld {
         await world.orchestrator.shutdown()
     }
 
+    /// A second run within the ttl serves `cart` from the cache without calling it.
+    @Test func checkoutCachesCart() async throws {
+        let clock = BatonTesting.ManualClock()
+        let world = CheckoutTestWorld(clock: clock)
+        let first = try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
+        let second = try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
+        #expect(second.output == first.output)
+        #expect(second.report[step: "cart"]?.outcome == .cached(.fresh))
+        #expect(world.mocks.cart.getCart.callCount == 1)
+        await world.orchestrator.shutdown()
+    }
+
+    /// Past its ttl, `cart` is served stale while one background refresh runs.
+    @Test func checkoutRevalidatesCart() async throws {
+        let clock = BatonTesting.ManualClock()
+        let world = CheckoutTestWorld(clock: clock)
+        let first = try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
+        clock.advance(by: Swift.Duration.seconds(90))
+        let second = try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
+        #expect(second.output == first.output)
+        #expect(second.report[step: "cart"]?.outcome == .cached(.stale))
+        await world.orchestrator.shutdown()
+    }
+
 }

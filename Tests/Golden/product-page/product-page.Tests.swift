@@ -191,8 +191,50 @@ struct ProductPageTestWorld {
         let result = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
         #expect(world.mocks.catalogue.product.callCount == 2)
         #expect(world.mocks.catalogue.product.calls.map(\.context.attempt) == [1, 2])
+        let endpoints = world.mocks.catalogue.product.calls.map(\.context.endpoint)
+        #expect(endpoints.allSatisfy { $0 != nil }, "every attempt is routed")
+        #expect(endpoints[0] != endpoints[1], "the retry goes to another endpoint")
         #expect(result.report[step: "product"]?.outcome == .succeeded)
         #expect(result.report[step: "product"]?.attempts == 2)
+        await world.orchestrator.shutdown()
+    }
+
+    /// A second run within the ttl serves `product` from the cache without calling it.
+    @Test func productPageCachesProduct() async throws {
+        let clock = BatonTesting.ManualClock()
+        let world = ProductPageTestWorld(clock: clock)
+        let first = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
+        let second = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
+        #expect(second.output == first.output)
+        #expect(second.report[step: "product"]?.outcome == .cached(.fresh))
+        #expect(world.mocks.catalogue.product.callCount == 1)
+        await world.orchestrator.shutdown()
+    }
+
+    /// Past its ttl, `product` is served stale while one background refresh runs.
+    @Test func productPageRevalidatesProduct() async throws {
+        let clock = BatonTesting.ManualClock()
+        let world = ProductPageTestWorld(clock: clock)
+        let first = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
+        clock.advance(by: Swift.Duration.seconds(600))
+        let second = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
+        #expect(second.output == first.output)
+        #expect(second.report[step: "product"]?.outcome == .cached(.stale))
+        await world.orchestrator.shutdown()
+    }
+
+    /// A slow first call of `availability` is overtaken by a hedge sent after 20ms.
+    @Test(.timeLimit(.minutes(1))) func productPageHedgesAvailability() async throws {
+        let clock = BatonTesting.ManualClock()
+        let world = ProductPageTestWorld(clock: clock, scripts: ["inventory.availability": .slowFirst(Swift.Duration.milliseconds(200))])
+        let run = Task { try await world.orchestrator.productPage(ProductPageFixtures.pageRequest, correlationID: "generated-test") }
+        await world.mocks.inventory.availability.waitForCalls(count: 1)
+        clock.advance(by: Swift.Duration.milliseconds(20))
+        let result = try await run.value
+        #expect(world.mocks.inventory.availability.callCount == 2)
+        #expect(world.mocks.inventory.availability.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero, BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.milliseconds(20))])
+        #expect(result.report[step: "availability"]?.outcome == .succeeded)
+        #expect(result.report[step: "availability"]?.attempts == 2)
         await world.orchestrator.shutdown()
     }
 
