@@ -70,6 +70,7 @@ import Foundation
 {{/workflows}}
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
+    private let policies: Policies
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -96,6 +97,7 @@ import Foundation
         let policies = Policies(options: options)
         let caches = Caches(options: options)
         self.caches = caches
+        self.policies = policies
         self.asyncSteps = asyncSteps
 {{#workflows}}
         self.{{storedName}} = Self.{{makeName}}(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
@@ -135,6 +137,12 @@ import Foundation
     }
 {{/workflows}}
 
+    /// The routing state of every service that declares endpoints, by service name: endpoints,
+    /// ejections, latency estimates and the active rule.
+    {{access}} var routingSnapshots: [Swift.String: BatonRuntime.RoutingSnapshot] {
+        policies.routers.mapValues { $0.snapshot }
+    }
+
     /// Stops taking `mode: async` calls and waits for the queued ones to finish{{#hasCaches}}, then stops
     /// the caches' background refreshes{{/hasCaches}}.
     {{access}} func shutdown() async {
@@ -173,6 +181,8 @@ extension {{typeName}} {
 {{#policyNames}}
         let {{.}}: BatonRuntime.ResiliencePipeline
 {{/policyNames}}
+        /// The endpoint router of each service that declares endpoints.
+        let routers: [Swift.String: BatonRuntime.EndpointRouter]
 
         init(options: BatonRuntime.OrchestratorOptions) {
 {{#policyDeclarations}}
@@ -181,6 +191,7 @@ extension {{typeName}} {
 {{#policyNames}}
             self.{{.}} = {{.}}
 {{/policyNames}}
+            self.routers = [{{{routerEntries}}}{{^hasRouters}}:{{/hasRouters}}]
         }
     }
 {{#workflows}}

@@ -46,6 +46,9 @@ struct OrchestratorView {
     var services: [ServiceParameter]
     var policyDeclarations: [String]
     var policyNames: [String]
+    /// `"pricing": pricingRouter` entries.
+    var routerEntries: String
+    var hasRouters: Bool
     var servicesArguments: String
     var workflows: [WorkflowView]
     var hasAsyncSteps: Bool
@@ -79,6 +82,8 @@ struct OrchestratorView {
         workflows = spec.workflows.map { WorkflowEmitter(spec: spec, workflow: $0, caches: cachePlan).emit(into: &plan) }
         policyDeclarations = plan.declarations
         policyNames = plan.pipelineNames
+        routerEntries = plan.routers.map { "\(SwiftLiteral.string($0.service)): \($0.name)" }.joined(separator: ", ")
+        hasRouters = !plan.routers.isEmpty
         servicesArguments = services.map { "\($0.label): \($0.identifier)" }.joined(separator: ", ")
         hasAsyncSteps = spec.workflows.contains { $0.steps.contains { $0.mode == .async } }
     }

@@ -11,6 +11,8 @@ struct PolicyPlan {
     private(set) var declarations: [String] = []
     /// The pipelines, which the orchestrator keeps; the components are captured by them.
     private(set) var pipelineNames: [String] = []
+    /// Each routed service's router, by service name, in order of first use.
+    private(set) var routers: [(service: String, name: String)] = []
     private var names: Set<String> = []
     private var components: [ComponentKey: String] = [:]
     private var pipelines: [PipelineKey: String] = [:]
@@ -105,7 +107,7 @@ struct PolicyPlan {
         guard !service.endpoints.isEmpty else { return nil }
         let routing = service.routing
         let estimator = latencyEstimator(for: service.name)
-        return component(service: service.name, kind: "Router", setting: service.endpoints) {
+        let name = component(service: service.name, kind: "Router", setting: service.endpoints) {
             var arguments = [
                 "service: \(SwiftLiteral.string(service.name))",
                 "endpoints: [\n" + service.endpoints.map { "                    " + Self.endpoint($0) }.joined(separator: ",\n") + "\n                ]",
@@ -134,6 +136,8 @@ struct PolicyPlan {
             ]
             return SwiftCall.multiline("BatonRuntime.EndpointRouter", arguments, indent: "            ")
         }
+        if !routers.contains(where: { $0.service == service.name }) { routers.append((service.name, name)) }
+        return name
     }
 
     /// The service's recent-latency estimator, shared by its router and its hedges.

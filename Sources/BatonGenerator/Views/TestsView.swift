@@ -119,6 +119,9 @@ private struct WorkflowTestWriter {
                 tests.append(staleWhileRevalidate(step, cache: cache))
             }
         }
+        if let (step, rule) = workflow.steps.lazy.compactMap({ step in isolated(step) ? errorDrivenRule(step).map { (step, $0) } : nil }).first {
+            tests.append(ruleSwitches(step, rule: rule))
+        }
         if let step = workflow.steps.first(where: { isolated($0) && fixedHedgeDelay($0) != nil }), let delay = fixedHedgeDelay(step) {
             tests.append(hedgeWins(step, delay: delay))
         }
@@ -231,6 +234,46 @@ private struct WorkflowTestWriter {
 
     private func hasSeveralEndpoints(_ step: ResolvedStep) -> Bool {
         (spec.service(named: step.call.service)?.endpoints.count ?? 0) >= 2
+    }
+
+    /// The service's first routing rule, when failing calls alone make it hold (error rate 100%,
+    /// whatever the share of healthy endpoints, no latency samples) and a failure class that the
+    /// step does not retry still counts against the endpoint.
+    private func errorDrivenRule(_ step: ResolvedStep) -> (rule: BatonSpec.RoutingRule, index: Int, errorClass: String)? {
+        guard let service = spec.service(named: step.call.service), service.endpoints.count >= 2,
+              let rule = service.routing?.rules.first else { return nil }
+        let retried = Set(step.policies.retry?.retryOn.map(\.rawValue) ?? [])
+        guard let errorClass = ["unknown", "unavailable", "transient"].first(where: { !retried.contains($0) }) else { return nil }
+        guard holdsWhenEverythingFails(rule.condition, healthy: 0), holdsWhenEverythingFails(rule.condition, healthy: 1) else { return nil }
+        return (rule, 0, errorClass)
+    }
+
+    private func holdsWhenEverythingFails(_ condition: RoutingCondition, healthy: Double) -> Bool {
+        switch condition {
+        case .and(let lhs, let rhs): return holdsWhenEverythingFails(lhs, healthy: healthy) && holdsWhenEverythingFails(rhs, healthy: healthy)
+        case .or(let lhs, let rhs): return holdsWhenEverythingFails(lhs, healthy: healthy) || holdsWhenEverythingFails(rhs, healthy: healthy)
+        case .compare(let metric, let comparison, let value):
+            let actual: Double
+            switch (metric, value) {
+            case (.errorRate, .ratio): actual = 1
+            case (.healthy, .ratio): actual = healthy
+            case (.inflight, .count): actual = 0
+            default: return false  // latency percentiles have no samples: the runtime reads them as false
+            }
+            let limit: Double = switch value {
+            case .ratio(let share): share
+            case .count(let count): Double(count)
+            case .duration: 0
+            }
+            return switch comparison {
+            case .lessThan: actual < limit
+            case .lessOrEqual: actual <= limit
+            case .greaterThan: actual > limit
+            case .greaterOrEqual: actual >= limit
+            case .equal: actual == limit
+            case .notEqual: actual != limit
+            }
+        }
     }
 
     // MARK: Tests
@@ -434,6 +477,28 @@ private struct WorkflowTestWriter {
         lines.append("        let second = try await world.orchestrator.\(method)(\(inputFixture))")
         lines.append("        #expect(second.output == first.output)")
         lines.append("        #expect(second.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .cached(.stale))")
+        return finish(lines)
+    }
+
+    private func ruleSwitches(_ step: ResolvedStep, rule: (rule: BatonSpec.RoutingRule, index: Int, errorClass: String)) -> String {
+        let service = step.call.service
+        let name = rule.rule.name ?? "rule 1"
+        var lines = header("Routes\(SwiftIdentifier.upperCamel(step.name))ByRule", "Once `\(service)` fails every call, its rule `\(name)` takes over routing at the next evaluation.")
+        lines += start
+        lines.append(worldLine(timed: false, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(rule.errorClass)))")]))
+        lines.append("        _ = try? await world.orchestrator.\(method)(\(inputFixture))")
+        lines.append("        #expect(world.orchestrator.routingSnapshots[\(SwiftLiteral.string(service))]?.activeRule == nil)")
+        lines.append("        clock.advance(by: Swift.Duration.seconds(1))")
+        lines.append("        _ = try? await world.orchestrator.\(method)(\(inputFixture))")
+        lines.append("        #expect(world.orchestrator.routingSnapshots[\(SwiftLiteral.string(service))]?.activeRule == \(SwiftLiteral.string(name)))")
+        if rule.rule.action.kind == .use {
+            let check: String = switch rule.rule.action.target {
+            case .variant(let variant): "last.context.endpoint?.variant == \(SwiftLiteral.string(variant))"
+            case .region(let region): "last.context.endpoint?.region == \(SwiftLiteral.string(region))"
+            }
+            lines.append("        let last = try #require(\(mock(step.call)).calls.last)")
+            lines.append("        #expect(\(check), \"calls go where the rule sends them\")")
+        }
         return finish(lines)
     }
 

@@ -18,6 +18,7 @@ public struct CheckoutOrchestrator: Swift.Sendable {
     private let checkoutWorkflow: BatonRuntime.Workflow<CheckoutRequest, CheckoutSummary>
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
+    private let policies: Policies
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -45,6 +46,7 @@ public struct CheckoutOrchestrator: Swift.Sendable {
         let policies = Policies(options: options)
         let caches = Caches(options: options)
         self.caches = caches
+        self.policies = policies
         self.asyncSteps = asyncSteps
         self.checkoutWorkflow = Self.makeCheckoutWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
     }
@@ -61,6 +63,12 @@ public struct CheckoutOrchestrator: Swift.Sendable {
         correlationID: Swift.String? = nil
     ) async throws -> BatonRuntime.WorkflowResult<CheckoutSummary> {
         try await checkoutWorkflow.run(input, correlationID: correlationID)
+    }
+
+    /// The routing state of every service that declares endpoints, by service name: endpoints,
+    /// ejections, latency estimates and the active rule.
+    public var routingSnapshots: [Swift.String: BatonRuntime.RoutingSnapshot] {
+        policies.routers.mapValues { $0.snapshot }
     }
 
     /// Stops taking `mode: async` calls and waits for the queued ones to finish.
@@ -105,6 +113,8 @@ extension CheckoutOrchestrator {
         let paymentsRefundPolicy: BatonRuntime.ResiliencePipeline
         let mailPolicy: BatonRuntime.ResiliencePipeline
         let wrappingPolicy: BatonRuntime.ResiliencePipeline
+        /// The endpoint router of each service that declares endpoints.
+        let routers: [Swift.String: BatonRuntime.EndpointRouter]
 
         init(options: BatonRuntime.OrchestratorOptions) {
             let cartRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
@@ -227,6 +237,7 @@ extension CheckoutOrchestrator {
             self.paymentsRefundPolicy = paymentsRefundPolicy
             self.mailPolicy = mailPolicy
             self.wrappingPolicy = wrappingPolicy
+            self.routers = ["pricing": pricingRouter]
         }
     }
 

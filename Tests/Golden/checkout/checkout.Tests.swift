@@ -315,4 +315,18 @@ struct CheckoutTestWorld {
         await world.orchestrator.shutdown()
     }
 
+    /// Once `pricing` fails every call, its rule `shed-to-lite` takes over routing at the next evaluation.
+    @Test func checkoutRoutesQuoteByRule() async throws {
+        let clock = BatonTesting.ManualClock()
+        let world = CheckoutTestWorld(clock: clock, scripts: ["pricing.quote": .fail(BatonTesting.ScriptedError(.unknown))])
+        _ = try? await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
+        #expect(world.orchestrator.routingSnapshots["pricing"]?.activeRule == nil)
+        clock.advance(by: Swift.Duration.seconds(1))
+        _ = try? await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
+        #expect(world.orchestrator.routingSnapshots["pricing"]?.activeRule == "shed-to-lite")
+        let last = try #require(world.mocks.pricing.quote.calls.last)
+        #expect(last.context.endpoint?.variant == "lite", "calls go where the rule sends them")
+        await world.orchestrator.shutdown()
+    }
+
 }

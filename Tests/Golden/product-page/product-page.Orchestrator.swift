@@ -18,6 +18,7 @@ public struct ProductPageOrchestrator: Swift.Sendable {
     private let productPageWorkflow: BatonRuntime.Workflow<PageRequest, ProductPage>
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
+    private let policies: Policies
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -44,6 +45,7 @@ public struct ProductPageOrchestrator: Swift.Sendable {
         let policies = Policies(options: options)
         let caches = Caches(options: options)
         self.caches = caches
+        self.policies = policies
         self.asyncSteps = asyncSteps
         self.productPageWorkflow = Self.makeProductPageWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
     }
@@ -60,6 +62,12 @@ public struct ProductPageOrchestrator: Swift.Sendable {
         correlationID: Swift.String? = nil
     ) async throws -> BatonRuntime.WorkflowResult<ProductPage> {
         try await productPageWorkflow.run(input, correlationID: correlationID)
+    }
+
+    /// The routing state of every service that declares endpoints, by service name: endpoints,
+    /// ejections, latency estimates and the active rule.
+    public var routingSnapshots: [Swift.String: BatonRuntime.RoutingSnapshot] {
+        policies.routers.mapValues { $0.snapshot }
     }
 
     /// Stops taking `mode: async` calls and waits for the queued ones to finish.
@@ -109,6 +117,8 @@ extension ProductPageOrchestrator {
         let reviewsPolicy: BatonRuntime.ResiliencePipeline
         let productPageRecommendationsPolicy: BatonRuntime.ResiliencePipeline
         let offersPolicy: BatonRuntime.ResiliencePipeline
+        /// The endpoint router of each service that declares endpoints.
+        let routers: [Swift.String: BatonRuntime.EndpointRouter]
 
         init(options: BatonRuntime.OrchestratorOptions) {
             let catalogueLatency = BatonRuntime.LatencyEstimator(clock: options.clock)
@@ -213,6 +223,7 @@ extension ProductPageOrchestrator {
             self.reviewsPolicy = reviewsPolicy
             self.productPageRecommendationsPolicy = productPageRecommendationsPolicy
             self.offersPolicy = offersPolicy
+            self.routers = ["catalogue": catalogueRouter, "recommender": recommenderRouter]
         }
     }
 

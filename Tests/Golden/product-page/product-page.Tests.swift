@@ -223,6 +223,20 @@ struct ProductPageTestWorld {
         await world.orchestrator.shutdown()
     }
 
+    /// Once `recommender` fails every call, its rule `shed-load` takes over routing at the next evaluation.
+    @Test func productPageRoutesRecommendationsByRule() async throws {
+        let clock = BatonTesting.ManualClock()
+        let world = ProductPageTestWorld(clock: clock, scripts: ["recommender.similar": .fail(BatonTesting.ScriptedError(.unknown))])
+        _ = try? await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
+        #expect(world.orchestrator.routingSnapshots["recommender"]?.activeRule == nil)
+        clock.advance(by: Swift.Duration.seconds(1))
+        _ = try? await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
+        #expect(world.orchestrator.routingSnapshots["recommender"]?.activeRule == "shed-load")
+        let last = try #require(world.mocks.recommender.similar.calls.last)
+        #expect(last.context.endpoint?.variant == "lite", "calls go where the rule sends them")
+        await world.orchestrator.shutdown()
+    }
+
     /// A slow first call of `availability` is overtaken by a hedge sent after 20ms.
     @Test(.timeLimit(.minutes(1))) func productPageHedgesAvailability() async throws {
         let clock = BatonTesting.ManualClock()

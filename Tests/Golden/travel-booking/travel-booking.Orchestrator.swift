@@ -17,6 +17,7 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
     private let bookTripWorkflow: BatonRuntime.Workflow<TripRequest, Itinerary>
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
+    private let policies: Policies
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -42,6 +43,7 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
         let policies = Policies(options: options)
         let caches = Caches(options: options)
         self.caches = caches
+        self.policies = policies
         self.asyncSteps = asyncSteps
         self.bookTripWorkflow = Self.makeBookTripWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
     }
@@ -58,6 +60,12 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
         correlationID: Swift.String? = nil
     ) async throws -> BatonRuntime.WorkflowResult<Itinerary> {
         try await bookTripWorkflow.run(input, correlationID: correlationID)
+    }
+
+    /// The routing state of every service that declares endpoints, by service name: endpoints,
+    /// ejections, latency estimates and the active rule.
+    public var routingSnapshots: [Swift.String: BatonRuntime.RoutingSnapshot] {
+        policies.routers.mapValues { $0.snapshot }
     }
 
     /// Stops taking `mode: async` calls and waits for the queued ones to finish.
@@ -84,6 +92,8 @@ extension TravelBookingOrchestrator {
         let carsCancelPolicy: BatonRuntime.ResiliencePipeline
         let paymentsChargePolicy: BatonRuntime.ResiliencePipeline
         let notificationsPolicy: BatonRuntime.ResiliencePipeline
+        /// The endpoint router of each service that declares endpoints.
+        let routers: [Swift.String: BatonRuntime.EndpointRouter]
 
         init(options: BatonRuntime.OrchestratorOptions) {
             let flightsRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5), clock: options.clock)
@@ -172,6 +182,7 @@ extension TravelBookingOrchestrator {
             self.carsCancelPolicy = carsCancelPolicy
             self.paymentsChargePolicy = paymentsChargePolicy
             self.notificationsPolicy = notificationsPolicy
+            self.routers = [:]
         }
     }
 
