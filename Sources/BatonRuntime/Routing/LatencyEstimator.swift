@@ -2,13 +2,15 @@ import Synchronization
 
 /// A service's recent latency distribution: a streaming percentile estimator with fixed memory.
 ///
-/// Samples go into a log-bucketed histogram (eight sub-buckets per power of two of microseconds,
+/// Samples go into a log-bucketed histogram (32 sub-buckets per power of two of microseconds,
 /// from 1 µs to about 38 hours; longer samples count as the top bucket). A percentile is reported
 /// as the upper end of its bucket, as HdrHistogram does: never below the true value, at most
-/// 12.5 % (or 1 µs) above it — so a hedge delay errs towards fewer hedges. Time is cut into two half-windows on the injected clock:
+/// 3.2 % (or 1 µs) above it — so a hedge delay errs towards fewer hedges, but only slightly (a
+/// coarser histogram delays p95 hedges enough to push p99 past twice the median). Time is cut
+/// into two half-windows on the injected clock:
 /// queries see the samples of the current and the previous half-window, so the estimate follows
 /// the last ``window`` to 1.5 × ``window`` of traffic and old behaviour falls out as time passes.
-/// Memory is two arrays of 288 counters, whatever the traffic.
+/// Memory is two arrays of 1,088 counters, whatever the traffic.
 ///
 /// One estimator per service is shared by its hedging delay (`p95`…) and by its routing rules
 /// (`p50`/`p90`/`p99`). Recording and querying take a short lock and never allocate; a query
@@ -37,10 +39,10 @@ public final class LatencyEstimator: Sendable {
         }
     }
 
-    static let subBucketBits = 3
-    static let subBuckets = 1 << subBucketBits  // 8
+    static let subBucketBits = 5
+    static let subBuckets = 1 << subBucketBits  // 32
     static let maxExponent = 37  // 2^37 µs ≈ 38 h
-    static let bucketCount = subBuckets + (maxExponent - subBucketBits + 1) * subBuckets  // 288
+    static let bucketCount = subBuckets + (maxExponent - subBucketBits + 1) * subBuckets  // 1,088
 
     private struct State {
         var current: [UInt32]

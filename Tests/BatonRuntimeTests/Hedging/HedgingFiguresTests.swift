@@ -3,8 +3,8 @@ import BatonTesting
 import Testing
 
 /// The issue's figure for hedging: a service whose calls take 8–12 ms, except 1 % that take
-/// 200 ms. Hedging at p95 (with the service's own estimator) cuts the tail to about twice the
-/// median, for about 1 % extra calls. Sequential calls on the manual clock; every step of the
+/// 200 ms. Hedging at p95 (with the service's own estimator) brings p99 within twice the median
+/// (measured: 1.2×) and p99.9 from 200 ms to about 23 ms, for about 1.3 % extra calls. Sequential calls on the manual clock; every step of the
 /// clock waits on a sleeper barrier.
 @Suite(.timeLimit(.minutes(1))) struct HedgingFiguresTests {
     static func percentile(_ sorted: [Duration], _ quantile: Double) -> Duration {
@@ -68,7 +68,7 @@ import Testing
             p99.9 \(p999) ms (unhedged p99.9 \(unhedgedP999) ms); hedges \(hedging.hedgesSent) (\(extra * 100)% extra calls), \
             won \(hedging.hedgesWon)
             """)
-        #expect(p99 <= 2.5 * median)
+        #expect(p99 <= 2 * median, "the issue's figure: p99 within twice the median")
         #expect(p999 < unhedgedP999 / 4)
         #expect(extra <= 0.05)
         #expect(clock.sleeperCount == 0)
