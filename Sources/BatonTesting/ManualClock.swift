@@ -43,7 +43,7 @@ public final class ManualClock: Clock, Sendable {
         var waiters: [Waiter] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     public init() {}
 

@@ -19,7 +19,7 @@ import Synchronization
 public final class MockOperation<Input: Sendable, Output: Sendable>: Sendable {
     /// The scripted behaviour and the call log (contexts and start times).
     public let script: ScriptedCall<Output>
-    private let recordedInputs = Mutex<[Input]>([])
+    private let recordedInputs = Lock<[Input]>([])
 
     /// - Parameters:
     ///   - clock: The clock latencies sleep on.

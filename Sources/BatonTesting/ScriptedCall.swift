@@ -43,7 +43,7 @@ public final class ScriptedCall<Output: Sendable>: Sendable {
 
     private let clock: AnyClock
     private let script: [Behaviour]
-    private let log = Mutex<Log>(Log())
+    private let log = Lock<Log>(Log())
 
     private struct Log {
         var calls: [Call] = []

@@ -57,7 +57,7 @@ import Testing
 
 /// Collects values from concurrent tasks.
 final class WakeLog: Sendable {
-    private let storage = Mutex<[Int]>([])
+    private let storage = Lock<[Int]>([])
     func append(_ value: Int) { storage.withLock { $0.append(value) } }
     var values: [Int] { storage.withLock { $0 } }
 }

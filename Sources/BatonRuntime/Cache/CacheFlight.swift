@@ -24,7 +24,7 @@ final class CacheFlight<Value: Sendable>: Sendable {
         var invalidated = false
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     init(id: UInt64, leaderDeadline: BatonInstant?) {
         self.id = id

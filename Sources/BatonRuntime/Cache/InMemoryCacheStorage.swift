@@ -14,7 +14,7 @@ import Synchronization
 /// With ``Eviction/lru`` the storage is a plain LRU of `maxEntries` (no admission), useful as a
 /// baseline.
 ///
-/// Every operation takes one `Mutex`; nothing suspends. Memory is bounded by `maxEntries` entries
+/// Every operation takes one lock; nothing suspends. Memory is bounded by `maxEntries` entries
 /// plus a sketch of `4 × nextPowerOfTwo(maxEntries)` bytes. Entries are never dropped for their
 /// age (stale fallback serves any age); evictions and refused admissions are counted in
 /// ``statistics``.
@@ -42,7 +42,7 @@ public final class InMemoryCacheStorage<Key: Hashable & Sendable, Value: Sendabl
     /// The bound on entries.
     public let maxEntries: Int
     public let eviction: Eviction
-    private let state: Mutex<State>
+    private let state: Lock<State>
 
     /// - Parameters:
     ///   - maxEntries: The bound on entries; at least 1.
@@ -51,7 +51,7 @@ public final class InMemoryCacheStorage<Key: Hashable & Sendable, Value: Sendabl
         precondition(maxEntries >= 1, "maxEntries must be at least 1")
         self.maxEntries = maxEntries
         self.eviction = eviction
-        self.state = Mutex(State(maxEntries: maxEntries, eviction: eviction))
+        self.state = Lock(State(maxEntries: maxEntries, eviction: eviction))
     }
 
     /// Entries held now.

@@ -114,7 +114,7 @@ public final class ResponseCache<Key: Hashable & Sendable, Value: Sendable>: Sen
     private let clock: AnyClock
     private let logger: Logger
     private let metrics: CacheRequestCounters
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     private enum FlightRole {
         case lead(CacheFlight<Value>)

@@ -21,7 +21,7 @@ public struct AttemptSummary: Sendable, Hashable {
 /// The graph executor makes one per step and reads it for the report; policies (retry, hedging,
 /// routing) write to it. Safe to use from concurrent attempts.
 public final class AttemptLog: Sendable {
-    private let state = Mutex(AttemptSummary())
+    private let state = Lock(AttemptSummary())
 
     public init() {}
 

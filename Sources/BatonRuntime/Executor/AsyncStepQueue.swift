@@ -35,7 +35,7 @@ public final class AsyncStepQueue: Sendable {
     /// How many calls run at the same time.
     public let maxConcurrent: Int
     private let logger: Logger
-    private let state: Mutex<State>
+    private let state: Lock<State>
 
     private struct State: ~Copyable {
         var jobs: Ring
@@ -60,7 +60,7 @@ public final class AsyncStepQueue: Sendable {
         self.capacity = capacity
         self.maxConcurrent = maxConcurrent
         self.logger = telemetry.logger
-        self.state = Mutex(State(jobs: Ring(capacity: capacity)))
+        self.state = Lock(State(jobs: Ring(capacity: capacity)))
     }
 
     /// Calls dropped so far because the queue was full or shut down.

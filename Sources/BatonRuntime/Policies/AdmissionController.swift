@@ -69,7 +69,7 @@ public final class AdmissionController: Sendable {
     private let buckets: [Bucket]
     private let classIndex: [String: Int]
     private let clock: AnyClock
-    private let storage: Mutex<State>
+    private let storage: Lock<State>
 
     /// Per-class rates (the spec's `{ maxConcurrent, classes }` form).
     ///
@@ -96,7 +96,7 @@ public final class AdmissionController: Sendable {
         }
         self.classIndex = index
         let now = clock.now
-        self.storage = Mutex(State(tats: Array(repeating: now, count: classes.count)))
+        self.storage = Lock(State(tats: Array(repeating: now, count: classes.count)))
     }
 
     /// One rate for every caller (the spec's `{ rate, burst, maxConcurrent }` form).

@@ -33,7 +33,7 @@ public final class Bulkhead: Sendable {
     /// forever outside a run).
     public let queueTimeout: Duration?
     private let clock: AnyClock
-    private let storage = Mutex(State())
+    private let storage = Lock(State())
 
     /// An empty bulkhead.
     ///

@@ -193,7 +193,7 @@ public final class CircuitBreaker: Sendable {
     private let clock: AnyClock
     private let observer: (@Sendable (CircuitBreakerTransition) -> Void)?
     private let logger: Logger?
-    private let storage: Mutex<State>
+    private let storage: Lock<State>
 
     /// A closed breaker.
     ///
@@ -217,7 +217,7 @@ public final class CircuitBreaker: Sendable {
         self.clock = clock
         self.logger = logger
         self.observer = observer
-        self.storage = Mutex(State(ring: Array(repeating: .success, count: configuration.window)))
+        self.storage = Lock(State(ring: Array(repeating: .success, count: configuration.window)))
     }
 
     /// The current state (moving from open to half-open first when `openFor` has passed).

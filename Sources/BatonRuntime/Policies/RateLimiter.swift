@@ -36,7 +36,7 @@ public final class RateLimiter: Sendable {
     private let interval: Duration
     /// How far ahead of the theoretical arrival time a call may come: `(burst - 1) × interval`.
     private let tolerance: Duration
-    private let storage: Mutex<State>
+    private let storage: Lock<State>
 
     /// A full bucket.
     ///
@@ -57,7 +57,7 @@ public final class RateLimiter: Sendable {
         self.interval = rate.emissionInterval
         self.tolerance = interval * (burst - 1)
         let now = clock.now
-        self.storage = Mutex(State(tat: now, lastPromise: now))
+        self.storage = Lock(State(tat: now, lastPromise: now))
     }
 
     /// Takes a token, waiting for one up to ``maxWait`` (and never past the run's deadline).

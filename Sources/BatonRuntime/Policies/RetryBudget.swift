@@ -68,7 +68,7 @@ public final class RetryBudget: Sendable {
     private let clock: AnyClock
     private let bucketWidth: Duration
     private let floor: Double
-    private let state: Mutex<State>
+    private let state: Lock<State>
 
     /// A budget with `configuration`, measuring time on `clock`.
     public init(_ configuration: Configuration = Configuration(), clock: AnyClock) {
@@ -76,7 +76,7 @@ public final class RetryBudget: Sendable {
         self.clock = clock
         self.bucketWidth = Swift.max(configuration.window / Self.bucketCount, .nanoseconds(1))
         self.floor = configuration.minPerSecond * configuration.window.seconds
-        self.state = Mutex(State(buckets: Array(repeating: Bucket(), count: Self.bucketCount)))
+        self.state = Lock(State(buckets: Array(repeating: Bucket(), count: Self.bucketCount)))
     }
 
     /// A budget allowing `ratio` of recent calls plus `minPerSecond`, measured on `clock`.

@@ -142,7 +142,7 @@ public final class EndpointRouter: Sendable {
     private let ruleMatches: [EndpointSet]
     private let weights: [Int]
     private let bucketWidth: Duration
-    private let state: Mutex<State>
+    private let state: Lock<State>
 
     static let statsBuckets = 10
     /// The largest latency estimate kept, in nanoseconds (one hour).
@@ -261,7 +261,7 @@ public final class EndpointRouter: Sendable {
         }
         let now = clock.now
         let initial = Double(peakEWMA.initialEstimate.nanosecondsClamped)
-        self.state = Mutex(State(
+        self.state = Lock(State(
             endpoints: Array(repeating: EndpointState(estimate: initial, stamp: now), count: endpoints.count),
             buckets: Array(repeating: StatsBucket(), count: Self.statsBuckets)))
     }

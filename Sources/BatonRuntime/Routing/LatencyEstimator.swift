@@ -49,6 +49,10 @@ public final class LatencyEstimator: Sendable {
         var previous: [UInt32]
         var currentCount = 0
         var previousCount = 0
+        /// One past the highest occupied bucket of each half-window: scans and clears stop there,
+        /// so a quantile costs what the samples span, not the whole 38-hour range.
+        var currentTop = 0
+        var previousTop = 0
         var epoch: Int64 = .min
     }
 
@@ -56,7 +60,7 @@ public final class LatencyEstimator: Sendable {
     public let window: Duration
     private let half: Duration
     private let clock: AnyClock
-    private let state: Mutex<State>
+    private let state: Lock<State>
 
     /// An empty estimator.
     ///
@@ -68,7 +72,7 @@ public final class LatencyEstimator: Sendable {
         self.window = window
         self.half = max(window / 2, .nanoseconds(1))
         self.clock = clock
-        self.state = Mutex(State(
+        self.state = Lock(State(
             current: Array(repeating: 0, count: Self.bucketCount),
             previous: Array(repeating: 0, count: Self.bucketCount)))
     }
@@ -82,6 +86,7 @@ public final class LatencyEstimator: Sendable {
             if state.current[bucket] < .max {
                 state.current[bucket] += 1
                 state.currentCount += 1
+                state.currentTop = max(state.currentTop, bucket + 1)
             }
         }
     }
@@ -128,6 +133,8 @@ public final class LatencyEstimator: Sendable {
             }
             state.currentCount = 0
             state.previousCount = 0
+            state.currentTop = 0
+            state.previousTop = 0
         }
     }
 
@@ -141,13 +148,17 @@ public final class LatencyEstimator: Sendable {
         guard epoch != state.epoch else { return }
         if epoch == state.epoch &+ 1 {
             swap(&state.current, &state.previous)
+            swap(&state.currentTop, &state.previousTop)
             state.previousCount = state.currentCount
         } else {
-            for index in 0..<bucketCount { state.previous[index] = 0 }
+            for index in 0..<state.previousTop { state.previous[index] = 0 }
             state.previousCount = 0
+            state.previousTop = 0
         }
-        for index in 0..<bucketCount { state.current[index] = 0 }
+        // `current` now holds the oldest half-window's samples (or nothing): clear what it used.
+        for index in 0..<state.currentTop { state.current[index] = 0 }
         state.currentCount = 0
+        state.currentTop = 0
         state.epoch = epoch
     }
 
@@ -178,9 +189,10 @@ public final class LatencyEstimator: Sendable {
         let q = min(max(quantile, 0), 1)
         // The smallest value with at least `rank` samples at or below it.
         let rank = max(1, Int((q * Double(total)).rounded(.up)))
+        let top = max(state.currentTop, state.previousTop)
         if rank * 2 <= total {
             var seen = 0
-            for index in 0..<bucketCount {
+            for index in 0..<top {
                 seen += Int(state.current[index]) + Int(state.previous[index])
                 if seen >= rank { return value(ofBucket: index) }
             }
@@ -188,7 +200,9 @@ public final class LatencyEstimator: Sendable {
             // High quantiles: walk down from the top, where few samples are.
             let above = total - rank  // samples allowed strictly above the answer
             var seen = 0
-            for index in stride(from: bucketCount - 1, through: 0, by: -1) {
+            var index = top - 1
+            while index >= 0 {
+                defer { index -= 1 }
                 seen += Int(state.current[index]) + Int(state.previous[index])
                 if seen > above { return value(ofBucket: index) }
             }

@@ -19,7 +19,7 @@ public struct RandomSource: Sendable {
 
     /// A reproducible source (SplitMix64), safe to share between tasks.
     public static func seeded(_ seed: UInt64) -> RandomSource {
-        let state = Mutex(seed)
+        let state = Lock(seed)
         return RandomSource {
             state.withLock { state in
                 state &+= 0x9E37_79B9_7F4A_7C15

@@ -14,7 +14,7 @@ struct Boom: ClassifiedError, Equatable {
 
 /// Counts and orders events from concurrent tasks.
 final class EventLog: Sendable {
-    private let storage = Mutex<[String]>([])
+    private let storage = Lock<[String]>([])
     func append(_ event: String) { storage.withLock { $0.append(event) } }
     var events: [String] { storage.withLock { $0 } }
     func count(of event: String) -> Int { events.filter { $0 == event }.count }

@@ -17,7 +17,7 @@ final class EndpointDownstream: Sendable {
     let behaviour: @Sendable (_ url: String?, _ callIndex: Int) -> Behaviour
     let calls = Recorder<CallContext>()
     let cancelled = Recorder<String>()
-    private let counter = Mutex(0)
+    private let counter = Lock(0)
 
     init(clock: ManualClock, _ behaviour: @escaping @Sendable (_ url: String?, _ callIndex: Int) -> Behaviour) {
         self.clock = clock

@@ -181,7 +181,7 @@ import Testing
         try Self.fail(breaker)
         clock.advance(by: .seconds(1))
         final class Counts: Sendable {
-            let state = Mutex((running: 0, peak: 0, admitted: 0))
+            let state = Lock((running: 0, peak: 0, admitted: 0))
         }
         let counts = Counts()
         await withTaskGroup(of: Void.self) { group in

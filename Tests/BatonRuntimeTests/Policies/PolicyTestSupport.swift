@@ -17,7 +17,7 @@ struct PolicyTestError: ClassifiedError, Equatable {
 
 /// A thread-safe list the tasks of a test append to.
 final class Recorder<Element: Sendable>: Sendable {
-    private let items = Mutex<[Element]>([])
+    private let items = Lock<[Element]>([])
 
     func append(_ element: Element) { items.withLock { $0.append(element) } }
     var all: [Element] { items.withLock { $0 } }
