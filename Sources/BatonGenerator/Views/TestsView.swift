@@ -151,6 +151,9 @@ private struct WorkflowTestWriter {
         return ["permanent", "unknown", "unavailable", "transient"].first { !retried.contains($0) } ?? "permanent"
     }
 
+    /// The step's name as a Swift string literal, for `report[step:]`.
+    private func stepName(_ step: ResolvedStep) -> String { SwiftLiteral.string(step.name) }
+
     private func mock(_ call: OperationRef) -> String {
         "world.mocks.\(SwiftIdentifier.escaped(call.service)).\(SwiftIdentifier.escaped(call.operation))"
     }
@@ -196,8 +199,9 @@ private struct WorkflowTestWriter {
         return "        let world = \(world)(\(arguments.joined(separator: ", ")))"
     }
 
-    private var start: [String] {
-        ["        let clock = BatonTesting.ManualClock()"]
+    /// The doc comment, signature, clock and world every generated test starts with.
+    private func opening(_ name: String, _ summary: String, timed: Bool = false, world: String) -> [String] {
+        header(name, summary, timed: timed) + ["        let clock = BatonTesting.ManualClock()", world]
     }
 
     /// Moves the clock through the timeline up to `end`, waiting before each move for every step
@@ -239,13 +243,13 @@ private struct WorkflowTestWriter {
     /// The service's first routing rule, when failing calls alone make it hold (error rate 100%,
     /// whatever the share of healthy endpoints, no latency samples) and a failure class that the
     /// step does not retry still counts against the endpoint.
-    private func errorDrivenRule(_ step: ResolvedStep) -> (rule: BatonSpec.RoutingRule, index: Int, errorClass: String)? {
+    private func errorDrivenRule(_ step: ResolvedStep) -> (rule: BatonSpec.RoutingRule, errorClass: String)? {
         guard let service = spec.service(named: step.call.service), service.endpoints.count >= 2,
               let rule = service.routing?.rules.first else { return nil }
         let retried = Set(step.policies.retry?.retryOn.map(\.rawValue) ?? [])
         guard let errorClass = ["unknown", "unavailable", "transient"].first(where: { !retried.contains($0) }) else { return nil }
         guard holdsWhenEverythingFails(rule.condition, healthy: 0), holdsWhenEverythingFails(rule.condition, healthy: 1) else { return nil }
-        return (rule, 0, errorClass)
+        return (rule, errorClass)
     }
 
     private func holdsWhenEverythingFails(_ condition: RoutingCondition, healthy: Double) -> Bool {
@@ -280,9 +284,7 @@ private struct WorkflowTestWriter {
 
     private func happyPath() -> String {
         let timed = plan.isTimed
-        var lines = header("HappyPath", "Every step succeeds: the output is what `result` maps, each step got what its `with` maps\(timed ? ", and each step started exactly when its last dependency finished" : "").", timed: timed)
-        lines += start
-        lines.append(worldLine(timed: timed))
+        var lines = opening("HappyPath", "Every step succeeds: the output is what `result` maps, each step got what its `with` maps\(timed ? ", and each step started exactly when its last dependency finished" : "").", timed: timed, world: worldLine(timed: timed))
         lines.append(run)
         if timed { lines += drive(until: plan.timing.values.map(\.finish).max() ?? .zero) }
         lines.append("        let result = try await run.value")
@@ -307,15 +309,13 @@ private struct WorkflowTestWriter {
 
     private func optionalFailure(_ step: ResolvedStep) -> String {
         let errorClass = stickyClass(step)
-        var lines = header("Without\(SwiftIdentifier.upperCamel(step.name))", "The optional step `\(step.name)` fails: the run completes without its value and says so.")
-        lines += start
-        lines.append(worldLine(timed: false, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(errorClass)))")]))
+        var lines = opening("Without\(SwiftIdentifier.upperCamel(step.name))", "The optional step `\(step.name)` fails: the run completes without its value and says so.", world: worldLine(timed: false, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(errorClass)))")]))
         lines.append("        let result = try await world.orchestrator.\(method)(\(inputFixture))")
         lines += expectedValues(for: [workflow.result], absent: [step.name]).map { "        " + $0 }
         lines.append("        #expect(result.output == \(expectedOutput))")
         lines.append("        #expect(!result.report.isComplete)")
         lines.append("        #expect(result.report.missing.map(\\.step) == [\(SwiftLiteral.string(step.name))])")
-        lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.errorClass == .\(errorClass))")
+        lines.append("        #expect(result.report[step: \(stepName(step))]?.errorClass == .\(errorClass))")
         return finish(lines)
     }
 
@@ -332,13 +332,11 @@ private struct WorkflowTestWriter {
         case .stale:
             return nil
         }
-        var lines = header("\(SwiftIdentifier.upperCamel(step.name))FallsBack", "`\(step.name)` fails: its fallback provides the value and the report marks it degraded.")
-        lines += start
-        lines.append(worldLine(timed: false, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(errorClass)))")]))
+        var lines = opening("\(SwiftIdentifier.upperCamel(step.name))FallsBack", "`\(step.name)` fails: its fallback provides the value and the report marks it degraded.", world: worldLine(timed: false, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(errorClass)))")]))
         lines.append("        let result = try await world.orchestrator.\(method)(\(inputFixture))")
         lines += expectedValues(for: [workflow.result], replaced: replaced).map { "        " + $0 }
         lines.append("        #expect(result.output == \(expectedOutput))")
-        lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .fallback)")
+        lines.append("        #expect(result.report[step: \(stepName(step))]?.outcome == .fallback)")
         lines.append("        #expect(result.report.degraded.map(\\.step).contains(\(SwiftLiteral.string(step.name))))")
         lines += checks
         return finish(lines)
@@ -352,9 +350,7 @@ private struct WorkflowTestWriter {
         let neverStarted = workflow.steps.filter { other in
             other.mode == .await && plan.useCount(of: other.call) == 1 && (plan.timing[other.name]?.start ?? .zero) > failAt
         }
-        var lines = header("Fails\(SwiftIdentifier.upperCamel(step.name))", "The required step `\(step.name)` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.", timed: true)
-        lines += start
-        lines.append(worldLine(timed: true, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(errorClass)))")]))
+        var lines = opening("Fails\(SwiftIdentifier.upperCamel(step.name))", "The required step `\(step.name)` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.", timed: true, world: worldLine(timed: true, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(errorClass)))")]))
         lines.append(run)
         lines += drive(until: failAt)
         lines.append("        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })")
@@ -382,14 +378,12 @@ private struct WorkflowTestWriter {
     private func conditionFalse(_ step: ResolvedStep) -> String? {
         guard let condition = step.when, case .input = condition.reference.root,
               let assignment = falsifying(condition) else { return nil }
-        var lines = header("Skips\(SwiftIdentifier.upperCamel(step.name))", "The condition of `\(step.name)` is false: the step is skipped and never called.")
-        lines += start
-        lines.append(worldLine(timed: false))
+        var lines = opening("Skips\(SwiftIdentifier.upperCamel(step.name))", "The condition of `\(step.name)` is false: the step is skipped and never called.", world: worldLine(timed: false))
         lines.append("        var input = \(inputFixture)")
         lines.append("        \(assignment)")
         lines.append("        let result = try await world.orchestrator.\(method)(input)")
         lines.append("        #expect(\(mock(step.call)).callCount == 0)")
-        lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .skipped)")
+        lines.append("        #expect(result.report[step: \(stepName(step))]?.outcome == .skipped)")
         return finish(lines)
     }
 
@@ -424,9 +418,7 @@ private struct WorkflowTestWriter {
     }
 
     private func transientRetried(_ step: ResolvedStep) -> String {
-        var lines = header("Retries\(SwiftIdentifier.upperCamel(step.name))", "A transient failure of `\(step.name)` is retried, as its retry policy allows.")
-        lines += start
-        lines.append(worldLine(timed: false, scripts: [(step.call, ".failFirst(BatonTesting.ScriptedError(.transient))")]))
+        var lines = opening("Retries\(SwiftIdentifier.upperCamel(step.name))", "A transient failure of `\(step.name)` is retried, as its retry policy allows.", world: worldLine(timed: false, scripts: [(step.call, ".failFirst(BatonTesting.ScriptedError(.transient))")]))
         lines.append("        let result = try await world.orchestrator.\(method)(\(inputFixture))")
         lines.append("        #expect(\(mock(step.call)).callCount == 2)")
         lines.append("        #expect(\(mock(step.call)).calls.map(\\.context.attempt) == [1, 2])")
@@ -435,18 +427,16 @@ private struct WorkflowTestWriter {
             lines.append("        #expect(endpoints.allSatisfy { $0 != nil }, \"every attempt is routed\")")
             lines.append("        #expect(endpoints[0] != endpoints[1], \"the retry goes to another endpoint\")")
         }
-        lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .succeeded)")
-        lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.attempts == 2)")
+        lines.append("        #expect(result.report[step: \(stepName(step))]?.outcome == .succeeded)")
+        lines.append("        #expect(result.report[step: \(stepName(step))]?.attempts == 2)")
         return finish(lines)
     }
 
     private func writeNotRetried(_ step: ResolvedStep) -> String {
-        var lines = header("DoesNotRetry\(SwiftIdentifier.upperCamel(step.name))", "`\(step.name)` is a write without an idempotency key: a transient failure is not retried.")
-        lines += start
-        lines.append(worldLine(timed: false, scripts: [(step.call, ".failFirst(BatonTesting.ScriptedError(.transient))")]))
+        var lines = opening("DoesNotRetry\(SwiftIdentifier.upperCamel(step.name))", "`\(step.name)` is a write without an idempotency key: a transient failure is not retried.", world: worldLine(timed: false, scripts: [(step.call, ".failFirst(BatonTesting.ScriptedError(.transient))")]))
         if step.optional {
             lines.append("        let result = try await world.orchestrator.\(method)(\(inputFixture))")
-            lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .failed)")
+            lines.append("        #expect(result.report[step: \(stepName(step))]?.outcome == .failed)")
         } else {
             lines.append("        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await world.orchestrator.\(method)(\(inputFixture)) })")
             lines.append("        #expect(error.failedStep == \(SwiftLiteral.string(step.name)))")
@@ -456,36 +446,30 @@ private struct WorkflowTestWriter {
     }
 
     private func cacheHit(_ step: ResolvedStep) -> String {
-        var lines = header("Caches\(SwiftIdentifier.upperCamel(step.name))", "A second run within the ttl serves `\(step.name)` from the cache without calling it.")
-        lines += start
-        lines.append(worldLine(timed: false))
+        var lines = opening("Caches\(SwiftIdentifier.upperCamel(step.name))", "A second run within the ttl serves `\(step.name)` from the cache without calling it.", world: worldLine(timed: false))
         lines.append("        let first = try await world.orchestrator.\(method)(\(inputFixture))")
         lines.append("        let second = try await world.orchestrator.\(method)(\(inputFixture))")
         lines.append("        #expect(second.output == first.output)")
-        lines.append("        #expect(second.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .cached(.fresh))")
+        lines.append("        #expect(second.report[step: \(stepName(step))]?.outcome == .cached(.fresh))")
         lines.append("        #expect(\(mock(step.call)).callCount == 1)")
         return finish(lines)
     }
 
     private func staleWhileRevalidate(_ step: ResolvedStep, cache: CachePolicy) -> String {
         let pastTTL = cache.ttl + cache.staleWhileRevalidate / 2
-        var lines = header("Revalidates\(SwiftIdentifier.upperCamel(step.name))", "Past its ttl, `\(step.name)` is served stale while one background refresh runs.")
-        lines += start
-        lines.append(worldLine(timed: false))
+        var lines = opening("Revalidates\(SwiftIdentifier.upperCamel(step.name))", "Past its ttl, `\(step.name)` is served stale while one background refresh runs.", world: worldLine(timed: false))
         lines.append("        let first = try await world.orchestrator.\(method)(\(inputFixture))")
         lines.append("        clock.advance(by: \(PolicyPlan.duration(pastTTL)))")
         lines.append("        let second = try await world.orchestrator.\(method)(\(inputFixture))")
         lines.append("        #expect(second.output == first.output)")
-        lines.append("        #expect(second.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .cached(.stale))")
+        lines.append("        #expect(second.report[step: \(stepName(step))]?.outcome == .cached(.stale))")
         return finish(lines)
     }
 
-    private func ruleSwitches(_ step: ResolvedStep, rule: (rule: BatonSpec.RoutingRule, index: Int, errorClass: String)) -> String {
+    private func ruleSwitches(_ step: ResolvedStep, rule: (rule: BatonSpec.RoutingRule, errorClass: String)) -> String {
         let service = step.call.service
         let name = rule.rule.name ?? "rule 1"
-        var lines = header("Routes\(SwiftIdentifier.upperCamel(step.name))ByRule", "Once `\(service)` fails every call, its rule `\(name)` takes over routing at the next evaluation.")
-        lines += start
-        lines.append(worldLine(timed: false, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(rule.errorClass)))")]))
+        var lines = opening("Routes\(SwiftIdentifier.upperCamel(step.name))ByRule", "Once `\(service)` fails every call, its rule `\(name)` takes over routing at the next evaluation.", world: worldLine(timed: false, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(rule.errorClass)))")]))
         lines.append("        _ = try? await world.orchestrator.\(method)(\(inputFixture))")
         lines.append("        #expect(world.orchestrator.routingSnapshots[\(SwiftLiteral.string(service))]?.activeRule == nil)")
         lines.append("        clock.advance(by: Swift.Duration.seconds(1))")
@@ -504,17 +488,15 @@ private struct WorkflowTestWriter {
 
     private func hedgeWins(_ step: ResolvedStep, delay: Duration) -> String {
         let slow = delay * 10
-        var lines = header("Hedges\(SwiftIdentifier.upperCamel(step.name))", "A slow first call of `\(step.name)` is overtaken by a hedge sent after \(delay.specText).", timed: true)
-        lines += start
-        lines.append(worldLine(timed: false, scripts: [(step.call, ".slowFirst(\(PolicyPlan.duration(slow)))")]))
+        var lines = opening("Hedges\(SwiftIdentifier.upperCamel(step.name))", "A slow first call of `\(step.name)` is overtaken by a hedge sent after \(delay.specText).", timed: true, world: worldLine(timed: false, scripts: [(step.call, ".slowFirst(\(PolicyPlan.duration(slow)))")]))
         lines.append(run)
         lines.append("        await \(mock(step.call)).waitForCalls(count: 1)")
         lines.append("        clock.advance(by: \(PolicyPlan.duration(delay)))")
         lines.append("        let result = try await run.value")
         lines.append("        #expect(\(mock(step.call)).callCount == 2)")
         lines.append("        #expect(\(mock(step.call)).calls.map(\\.startedAt) == [BatonRuntime.BatonInstant.zero, \(instant(delay))])")
-        lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.outcome == .succeeded)")
-        lines.append("        #expect(result.report[step: \(SwiftLiteral.string(step.name))]?.attempts == 2)")
+        lines.append("        #expect(result.report[step: \(stepName(step))]?.outcome == .succeeded)")
+        lines.append("        #expect(result.report[step: \(stepName(step))]?.attempts == 2)")
         if hasSeveralEndpoints(step) {
             lines.append("        let endpoints = \(mock(step.call)).calls.map(\\.context.endpoint)")
             lines.append("        #expect(endpoints[0] != endpoints[1], \"the hedge goes to another endpoint\")")
@@ -524,9 +506,7 @@ private struct WorkflowTestWriter {
 
     private func hangingStep(_ step: ResolvedStep) -> String {
         let deadline = instant(workflow.deadline)
-        var lines = header("Hanging\(SwiftIdentifier.upperCamel(step.name))MeetsTheDeadline", "`\(step.name)` hangs: the run ends by its \(workflow.deadline.specText) deadline with a timeout.", timed: true)
-        lines += start
-        lines.append(worldLine(timed: false, scripts: [(step.call, ".hang")]))
+        var lines = opening("Hanging\(SwiftIdentifier.upperCamel(step.name))MeetsTheDeadline", "`\(step.name)` hangs: the run ends by its \(workflow.deadline.specText) deadline with a timeout.", timed: true, world: worldLine(timed: false, scripts: [(step.call, ".hang")]))
         lines.append(run)
         lines.append("        await \(mock(step.call)).waitForCalls(count: 1)")
         lines.append("        clock.advance(to: \(deadline))")
