@@ -50,16 +50,21 @@ public final class MockOperation<Input: Sendable, Output: Sendable>: Sendable {
 }
 
 /// An error of a chosen class, for scripting failures.
+///
+/// `tag` tells otherwise equal errors apart, e.g. to see which attempt's failure a retry loop
+/// finally reported.
 public struct ScriptedError: ClassifiedError, Equatable, CustomStringConvertible {
     public var errorClass: ErrorClass
     public var retryAfter: Duration?
+    public var tag: Int
 
-    public init(_ errorClass: ErrorClass, retryAfter: Duration? = nil) {
+    public init(_ errorClass: ErrorClass, retryAfter: Duration? = nil, tag: Int = 0) {
         self.errorClass = errorClass
         self.retryAfter = retryAfter
+        self.tag = tag
     }
 
-    public var description: String { "scripted \(errorClass) failure" }
+    public var description: String { tag == 0 ? "scripted \(errorClass) failure" : "scripted \(errorClass) failure #\(tag)" }
 }
 
 /// How a test bends one operation of a generated mock away from "succeed with the fixture".

@@ -97,7 +97,7 @@ func loader<Value: Sendable>(_ script: ScriptedCall<Value>) -> @Sendable () asyn
     @Test func coalescedFailureIsSharedAndNotCached() async throws {
         let clock = ManualClock()
         let cache = makeCache(clock, as: (String, Int).self)
-        let script = ScriptedCall<Int>(clock: clock, [.fail(Boom(), after: .milliseconds(10)), .succeed(7)])
+        let script = ScriptedCall<Int>(clock: clock, [.fail(ScriptedError(.unavailable), after: .milliseconds(10)), .succeed(7)])
         let load = loader(script)
 
         let failures = await withTaskGroup(of: Bool.self) { group in
@@ -179,17 +179,17 @@ func loader<Value: Sendable>(_ script: ScriptedCall<Value>) -> @Sendable () asyn
     @Test func staleIfErrorServesStaleWithinItsWindowOnly() async throws {
         let clock = ManualClock()
         let cache = makeCache(clock, staleIfError: .seconds(60), as: (String, Int).self)
-        let script = ScriptedCall<Int>(clock: clock, [.succeed(1), .fail(Boom(errorClass: .unavailable))])
+        let script = ScriptedCall<Int>(clock: clock, [.succeed(1), .fail(ScriptedError(.unavailable))])
         let load = loader(script)
         _ = try await cache.value(for: "a", load: load)
 
         clock.advance(by: .seconds(30))  // ttl 10s + 20s: within staleIfError
         let stale = try await cache.value(for: "a", load: load)
         #expect(stale.value == 1 && stale.source == .staleIfError)
-        #expect((stale.error as? Boom)?.errorClass == .unavailable)
+        #expect((stale.error as? ScriptedError)?.errorClass == .unavailable)
 
         clock.advance(by: .seconds(40))  // 70s past ttl: beyond
-        await #expect(throws: Boom.self) { try await cache.value(for: "a", load: load) }
+        await #expect(throws: ScriptedError.self) { try await cache.value(for: "a", load: load) }
         let stats = cache.statistics
         #expect(stats.staleIfError == 1 && stats.errors == 1)
         // Any age still serves the fallback.
@@ -234,7 +234,7 @@ func loader<Value: Sendable>(_ script: ScriptedCall<Value>) -> @Sendable () asyn
         #expect(script.callCount == 0)
 
         let failures = await cache.prewarm(keys: (0..<20).map { "k\($0)" } + ["x"], maxConcurrent: 3) { key in
-            if key == "k13" { throw Boom() }
+            if key == "k13" { throw ScriptedError(.unavailable) }
             return key.count
         }
         #expect(failures == 1)

@@ -65,7 +65,7 @@ import Testing
         let clock = ManualClock()
         let queue = AsyncStepQueue(capacity: 8, telemetry: .disabled)
         let receipt = ScriptedCall<Void>(clock: clock, [
-            .fail(Boom(errorClass: .transient), after: .milliseconds(10)),
+            .fail(ScriptedError(.transient), after: .milliseconds(10)),
             .succeed((), after: .milliseconds(10)),
         ])
         var builder = WorkflowBuilder<String>.test(clock: clock, queue: queue)

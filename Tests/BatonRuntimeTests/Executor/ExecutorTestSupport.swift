@@ -7,11 +7,6 @@ func ms(_ milliseconds: Int) -> BatonInstant {
     .zero.advanced(by: .milliseconds(milliseconds))
 }
 
-/// A classified test failure.
-struct Boom: ClassifiedError, Equatable {
-    var errorClass: ErrorClass = .unavailable
-}
-
 /// Counts and orders events from concurrent tasks.
 final class EventLog: Sendable {
     private let storage = Lock<[String]>([])

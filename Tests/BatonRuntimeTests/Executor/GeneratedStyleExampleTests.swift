@@ -247,18 +247,18 @@ struct MockMailService: MailService {
             let clock = self.clock
             cart = MockCartService(getCart: ScriptedCall(clock: clock, returning: Cart(id: "c1", skus: ["a", "b"])))
             pricing = MockPricingService(
-                quote: quoteFails ? ScriptedCall(clock: clock, [.fail(Boom(errorClass: .permanent))]) : ScriptedCall(clock: clock, returning: Quote(total: 30)),
+                quote: quoteFails ? ScriptedCall(clock: clock, [.fail(ScriptedError(.permanent))]) : ScriptedCall(clock: clock, returning: Quote(total: 30)),
                 listPrice: ScriptedCall(clock: clock, returning: Quote(total: 35))
             )
             inventory = MockInventoryService(
                 check: stockFails
-                    ? ScriptedCall(clock: clock, [.fail(Boom(errorClass: .overloaded))])
+                    ? ScriptedCall(clock: clock, [.fail(ScriptedError(.overloaded))])
                     : ScriptedCall(clock: clock, returning: StockReport(level: .low)),
                 reserve: ScriptedCall(clock: clock, returning: Reservation(id: "r1")),
                 release: ScriptedCall(clock: clock, returning: ())
             )
             payments = MockPaymentsService(
-                charge: chargeFails ? ScriptedCall(clock: clock, [.fail(Boom(errorClass: .permanent))]) : ScriptedCall(clock: clock, returning: Charge(id: "ch1")),
+                charge: chargeFails ? ScriptedCall(clock: clock, [.fail(ScriptedError(.permanent))]) : ScriptedCall(clock: clock, returning: Charge(id: "ch1")),
                 refund: ScriptedCall(clock: clock, returning: ())
             )
             mail = MockMailService(sendReceipt: ScriptedCall(clock: clock, returning: ()))

@@ -121,7 +121,7 @@ import Testing
         var builder = WorkflowBuilder<Void>.test(clock: clock)
         let cart: StepKey<Int> = builder.step("cart", service: "cart", policy: DirectCall()) { _, _, _ in 3 }
         let stock: StepKey<String> = builder.step("stock", service: "inventory", dependsOn: [cart.id], optional: true, policy: DirectCall()) { _, _, _ in
-            throw Boom(errorClass: .overloaded)
+            throw ScriptedError(.overloaded)
         }
         let total: StepKey<Int> = builder.step("total", service: "pricing", dependsOn: [cart.id], policy: DirectCall()) { _, values, _ in
             values[cart] * 10
@@ -146,7 +146,7 @@ import Testing
             service: "pricing",
             policy: DirectCall(),
             fallback: .value(99)
-        ) { _, _, _ in throw Boom() }
+        ) { _, _, _ in throw ScriptedError(.unavailable) }
         let workflow = builder.build { _, values in values[quote] }
 
         let result = try await workflow.run(())
@@ -159,7 +159,7 @@ import Testing
 
     @Test func fallbackCallRunsWithTheStepsContext() async throws {
         let clock = ManualClock()
-        let primary = ScriptedCall<Int>(clock: clock, [.fail(Boom(), after: .milliseconds(5))])
+        let primary = ScriptedCall<Int>(clock: clock, [.fail(ScriptedError(.unavailable), after: .milliseconds(5))])
         let listPrice = ScriptedCall(clock: clock, returning: 50, after: .milliseconds(3))
         var builder = WorkflowBuilder<Void>.test(clock: clock)
         let quote: StepKey<Int> = builder.step(
@@ -189,14 +189,14 @@ import Testing
         let clock = ManualClock()
         let later = ScriptedCall(clock: clock, returning: 1)
         var builder = WorkflowBuilder<Void>.test(clock: clock)
-        let first: StepKey<Int> = builder.step("first", service: "s", policy: DirectCall()) { _, _, _ in throw Boom(errorClass: .permanent) }
+        let first: StepKey<Int> = builder.step("first", service: "s", policy: DirectCall()) { _, _, _ in throw ScriptedError(.permanent) }
         builder.step("second", service: "s", dependsOn: [first.id], policy: DirectCall()) { _, _, context in try await later.call(context) }
         let workflow = builder.build { _, _ in () }
 
         let error = await #expect(throws: WorkflowError.self) { try await workflow.run(()) }
         #expect(error?.failedStep == "first")
         #expect(error?.errorClass == .permanent)
-        #expect(error?.underlying is Boom)
+        #expect(error?.underlying is ScriptedError)
         #expect(error?.report[step: "second"]?.outcome == .notStarted)
         #expect(later.callCount == 0)
     }

@@ -57,7 +57,7 @@ struct RetryImmediately: CallPolicy {
         // Two required steps fail at the same instant.
         for name in ["f1", "f2"] {
             builder.step(name, service: "s", policy: DirectCall()) { _, _, context -> Int in
-                try await ScriptedCall<Int>(clock: clock, [.fail(Boom(), after: .milliseconds(40))]).call(context)
+                try await ScriptedCall<Int>(clock: clock, [.fail(ScriptedError(.unavailable), after: .milliseconds(40))]).call(context)
             }
         }
         let workflow = builder.build { _, _ in () }
@@ -102,7 +102,7 @@ struct RetryImmediately: CallPolicy {
         }
         // Starts when `early` completes (the barrier below), fails 10 ms later.
         builder.step("fails", service: "s", dependsOn: [early.id], policy: DirectCall()) { _, _, context -> Int in
-            try await ScriptedCall<Int>(clock: clock, [.fail(Boom(errorClass: .permanent), after: .milliseconds(10))]).call(context)
+            try await ScriptedCall<Int>(clock: clock, [.fail(ScriptedError(.permanent), after: .milliseconds(10))]).call(context)
         }
         let workflow = builder.build { _, _ in () }
 
@@ -122,7 +122,7 @@ struct RetryImmediately: CallPolicy {
 
     @Test func compensationRetriesWithItsOwnPolicyAndAStableIdempotencyKey() async throws {
         let clock = ManualClock()
-        let release = ScriptedCall<Void>(clock: clock, [.fail(Boom(errorClass: .transient)), .succeed(())])
+        let release = ScriptedCall<Void>(clock: clock, [.fail(ScriptedError(.transient)), .succeed(())])
         var builder = WorkflowBuilder<Void>.test(clock: clock)
         let reserve: StepKey<String> = builder.step(
             "reserve",
@@ -134,7 +134,7 @@ struct RetryImmediately: CallPolicy {
             }
         ) { _, _, _ in "res-1" }
         builder.step("charge", service: "payments", dependsOn: [reserve.id], policy: DirectCall()) { _, _, _ -> Int in
-            throw Boom(errorClass: .permanent)
+            throw ScriptedError(.permanent)
         }
         let workflow = builder.build { _, _ in () }
 

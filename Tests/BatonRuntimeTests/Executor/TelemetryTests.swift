@@ -43,7 +43,7 @@ import Tracing
             dependsOn: [cart.id],
             optional: true,
             policy: RetryImmediately(maxAttempts: 2)
-        ) { _, _, _ in throw Boom(errorClass: .overloaded) }
+        ) { _, _, _ in throw ScriptedError(.overloaded) }
         let workflow = builder.build { _, values in (values[cart], values[ifPresent: stock]) }
 
         let run = Task { try await workflow.run((), correlationID: "corr-1") }
@@ -100,7 +100,7 @@ import Tracing
             compensation: StepCompensation(policy: DirectCall()) { _, _, _, _ in }
         ) { _, _, _ in 1 }
         builder.step("charge", service: "payments", dependsOn: [reserve.id], policy: DirectCall()) { _, _, _ -> Int in
-            throw Boom(errorClass: .permanent)
+            throw ScriptedError(.permanent)
         }
         let workflow = builder.build { _, _ in () }
         await #expect(throws: WorkflowError.self) { try await workflow.run((), correlationID: "corr-2") }

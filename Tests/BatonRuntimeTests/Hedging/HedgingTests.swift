@@ -38,7 +38,7 @@ final class EndpointDownstream: Sendable {
                 return value
             case .fail(let errorClass, let after):
                 try await clock.sleep(until: start.advanced(by: after))
-                throw PolicyTestError(errorClass)
+                throw ScriptedError(errorClass)
             case .hang:
                 try await clock.sleep(until: start.advanced(by: .seconds(3600)))
                 return -1

@@ -79,7 +79,7 @@ import Testing
 
     @Test func aFailingCallReleasesItsSlot() async throws {
         let admission = AdmissionController(name: "w", rate: nil, maxConcurrent: 1, clock: ManualClock().asAnyClock)
-        await #expect(throws: PolicyTestError(.permanent)) { try await admission.admit { throw PolicyTestError(.permanent) } }
+        await #expect(throws: ScriptedError(.permanent)) { try await admission.admit { throw ScriptedError(.permanent) } }
         #expect(admission.inFlight == 0)
     }
 

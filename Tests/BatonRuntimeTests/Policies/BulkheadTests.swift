@@ -130,8 +130,8 @@ import Testing
     @Test func permitsAreReleasedOnError() async throws {
         let bulkhead = Bulkhead(name: "x", maxConcurrent: 1, clock: ManualClock().asAnyClock)
         for _ in 0..<3 {
-            await #expect(throws: PolicyTestError(.transient)) {
-                try await bulkhead.run { throw PolicyTestError(.transient) }
+            await #expect(throws: ScriptedError(.transient)) {
+                try await bulkhead.run { throw ScriptedError(.transient) }
             }
         }
         #expect(bulkhead.inFlight == 0)

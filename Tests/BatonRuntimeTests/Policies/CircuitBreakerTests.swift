@@ -152,7 +152,7 @@ import Testing
         let clock = ManualClock()
         let slow = CircuitBreaker.SlowCall(threshold: .milliseconds(100), rate: 1)
         let breaker = Self.breaker(Config(mode: .consecutive, slowCall: slow, consecutiveFailures: 2), clock: clock)
-        await #expect(throws: PolicyTestError(.timeout)) { try await breaker.run { throw PolicyTestError(.timeout) } }
+        await #expect(throws: ScriptedError(.timeout)) { try await breaker.run { throw ScriptedError(.timeout) } }
         let task = Task { try await breaker.run { try await clock.sleep(for: .milliseconds(150)); return 1 } }
         await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(150))

@@ -1,4 +1,5 @@
 import BatonRuntime
+import BatonTesting
 import Testing
 
 /// Mimics Foundation's bridged errors without importing Foundation: the runtime recognises them
@@ -16,7 +17,7 @@ private struct LibraryError: Error {
 
 @Suite(.timeLimit(.minutes(1))) struct ErrorClassifierTests {
     @Test func declaredClassAndRetryAfterWin() {
-        let verdict = ErrorClassifier.standard.classify(PolicyTestError(.overloaded, retryAfter: .seconds(2)))
+        let verdict = ErrorClassifier.standard.classify(ScriptedError(.overloaded, retryAfter: .seconds(2)))
         #expect(verdict == ErrorClassification(.overloaded, retryAfter: .seconds(2)))
         #expect(ErrorClass.classify(TimeoutError(limit: .seconds(1))) == .timeout)
         #expect(ErrorClass.classify(CircuitOpenError(breaker: "b", retryAfter: nil)) == .unavailable)
@@ -71,13 +72,13 @@ private struct LibraryError: Error {
             }
             .adding { error in
                 // Overrides a declared class: rules run before ClassifiedError.
-                (error as? PolicyTestError)?.tag == 7 ? ErrorClassification(.permanent) : nil
+                (error as? ScriptedError)?.tag == 7 ? ErrorClassification(.permanent) : nil
             }
         #expect(classifier.classify(LibraryError(status: 429)) == ErrorClassification(.overloaded, retryAfter: .seconds(1)))
         #expect(classifier.classify(LibraryError(status: 503)).errorClass == .transient)
         #expect(classifier.classify(LibraryError(status: 404)).errorClass == .unknown, "falls through to built-in rules")
-        #expect(classifier.classify(PolicyTestError(.transient, tag: 7)).errorClass == .permanent)
-        #expect(classifier.classify(PolicyTestError(.transient)).errorClass == .transient)
+        #expect(classifier.classify(ScriptedError(.transient, tag: 7)).errorClass == .permanent)
+        #expect(classifier.classify(ScriptedError(.transient)).errorClass == .transient)
         #expect(classifier.classify(CancellationError()).errorClass == .cancelled)
     }
 }

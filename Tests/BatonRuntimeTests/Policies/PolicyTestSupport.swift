@@ -2,19 +2,6 @@ import BatonRuntime
 import BatonTesting
 import Synchronization
 
-/// An error of a chosen class, optionally with a retry-after, for policy tests.
-struct PolicyTestError: ClassifiedError, Equatable {
-    var errorClass: ErrorClass
-    var retryAfter: Duration?
-    var tag: Int = 0
-
-    init(_ errorClass: ErrorClass, retryAfter: Duration? = nil, tag: Int = 0) {
-        self.errorClass = errorClass
-        self.retryAfter = retryAfter
-        self.tag = tag
-    }
-}
-
 /// A thread-safe list the tasks of a test append to.
 final class Recorder<Element: Sendable>: Sendable {
     private let items = Lock<[Element]>([])

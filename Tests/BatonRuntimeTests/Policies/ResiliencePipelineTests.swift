@@ -35,7 +35,7 @@ import Testing
         let clock = ManualClock()
         let pipeline = ResiliencePipeline(retry: RetryPolicy(backoff: Self.noJitter), clock: clock.asAnyClock)
         let downstream = Downstream { attempt in
-            if attempt == 1 { throw PolicyTestError(.transient) }
+            if attempt == 1 { throw ScriptedError(.transient) }
             return attempt
         }
         let log = AttemptLog()
@@ -52,7 +52,7 @@ import Testing
         let breaker = CircuitBreaker(name: "pricing", configuration: .init(mode: .consecutive, consecutiveFailures: 1, openFor: .seconds(1)), clock: clock.asAnyClock)
         let pipeline = ResiliencePipeline(
             retry: RetryPolicy(backoff: Self.noJitter, retryOn: [.transient]), circuitBreaker: breaker, clock: clock.asAnyClock)
-        let downstream = Downstream { _ in throw PolicyTestError(.transient) }
+        let downstream = Downstream { _ in throw ScriptedError(.transient) }
         let log = AttemptLog()
         let task = Task { try await pipeline.run(Self.context, log: log, downstream.call) }
         await clock.waitForSleepers(count: 1)
@@ -67,7 +67,7 @@ import Testing
         let breaker = CircuitBreaker(name: "pricing", configuration: .init(mode: .consecutive, consecutiveFailures: 1, openFor: .seconds(1)), clock: clock.asAnyClock)
         let pipeline = ResiliencePipeline(retry: RetryPolicy(backoff: Self.noJitter), circuitBreaker: breaker, clock: clock.asAnyClock)
         let downstream = Downstream { attempt in
-            if attempt == 1 { throw PolicyTestError(.transient) }
+            if attempt == 1 { throw ScriptedError(.transient) }
             return attempt
         }
         let log = AttemptLog()
@@ -148,8 +148,8 @@ import Testing
         let clock = ManualClock()
         let bulkhead = Bulkhead(name: "x", maxConcurrent: 1, clock: clock.asAnyClock)
         let pipeline = ResiliencePipeline(timeout: .milliseconds(10), bulkhead: bulkhead, clock: clock.asAnyClock)
-        await #expect(throws: PolicyTestError(.permanent)) {
-            try await pipeline.run(Self.context, log: AttemptLog()) { _ in throw PolicyTestError(.permanent) }
+        await #expect(throws: ScriptedError(.permanent)) {
+            try await pipeline.run(Self.context, log: AttemptLog()) { _ in throw ScriptedError(.permanent) }
         }
         let slow = Task { try await pipeline.run(Self.context, log: AttemptLog()) { _ in try await clock.sleep(for: .seconds(1)) } }
         await clock.waitForSleepers(count: 2)
@@ -181,11 +181,11 @@ import Testing
         let clock = ManualClock()
         let budget = RetryBudget(ratio: 0, minPerSecond: 0.1, window: .seconds(10), clock: clock.asAnyClock)  // one retry
         let pipeline = ResiliencePipeline(retry: RetryPolicy(maxAttempts: 5, backoff: Self.noJitter), retryBudget: budget, clock: clock.asAnyClock)
-        let downstream = Downstream { _ in throw PolicyTestError(.unavailable) }
+        let downstream = Downstream { _ in throw ScriptedError(.unavailable) }
         let task = Task { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
         await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(25))
-        await #expect(throws: PolicyTestError(.unavailable)) { try await task.value }
+        await #expect(throws: ScriptedError(.unavailable)) { try await task.value }
         #expect(downstream.seen.all == [1, 2])
         #expect(budget.snapshot == RetryBudget.Snapshot(calls: 1, withdrawals: 1, available: 0))
         // Without a shared budget, the retry policy's budget configuration makes a private one.
@@ -196,8 +196,8 @@ import Testing
 
     @Test func singleAttemptRecordsItsFailureClass() async throws {
         let log = AttemptLog()
-        await #expect(throws: PolicyTestError(.overloaded)) {
-            try await SingleAttempt(clock: ManualClock().asAnyClock).run(Self.context, log: log) { _ in throw PolicyTestError(.overloaded) }
+        await #expect(throws: ScriptedError(.overloaded)) {
+            try await SingleAttempt(clock: ManualClock().asAnyClock).run(Self.context, log: log) { _ in throw ScriptedError(.overloaded) }
         }
         #expect(log.summary == AttemptSummary(attempts: 1, failures: [.overloaded]))
     }

@@ -27,7 +27,7 @@ import Testing
 
     @Test func retriesRetryableFailuresWithBackoff() async throws {
         let clock = ManualClock()
-        let script = Script(clock: clock, failures: [PolicyTestError(.transient), PolicyTestError(.timeout)])
+        let script = Script(clock: clock, failures: [ScriptedError(.transient), ScriptedError(.timeout)])
         let policy = RetryPolicy(maxAttempts: 3, backoff: Self.noJitter)
         let task = Task {
             try await policy.execute(budget: nil, clock: clock.asAnyClock, random: .seeded(1)) { try script.attempt($0) }
@@ -44,13 +44,13 @@ import Testing
 
     @Test func doesNotRetryClassesOutsideRetryOn() async throws {
         let clock = ManualClock()
-        let script = Script(clock: clock, failures: [PolicyTestError(.permanent)])
-        await #expect(throws: PolicyTestError(.permanent)) {
+        let script = Script(clock: clock, failures: [ScriptedError(.permanent)])
+        await #expect(throws: ScriptedError(.permanent)) {
             try await RetryPolicy().execute(budget: nil, clock: clock.asAnyClock, random: .seeded(1)) { try script.attempt($0) }
         }
         #expect(script.attempts.count == 1)
 
-        let unknown = Script(clock: clock, failures: [PolicyTestError(.unknown)])
+        let unknown = Script(clock: clock, failures: [ScriptedError(.unknown)])
         let task = Task {
             try await RetryPolicy(backoff: Self.noJitter, retryOn: [.unknown]).execute(budget: nil, clock: clock.asAnyClock, random: .seeded(1)) {
                 try unknown.attempt($0)
@@ -63,7 +63,7 @@ import Testing
 
     @Test func givesUpAfterMaxAttemptsWithTheLastError() async throws {
         let clock = ManualClock()
-        let script = Script(clock: clock, failures: (1...5).map { PolicyTestError(.transient, tag: $0) })
+        let script = Script(clock: clock, failures: (1...5).map { ScriptedError(.transient, tag: $0) })
         let task = Task {
             try await RetryPolicy(maxAttempts: 2, backoff: Self.noJitter).execute(budget: nil, clock: clock.asAnyClock, random: .seeded(1)) {
                 try script.attempt($0)
@@ -71,14 +71,14 @@ import Testing
         }
         await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(25))
-        await #expect(throws: PolicyTestError(.transient, tag: 2)) { try await task.value }
+        await #expect(throws: ScriptedError(.transient, tag: 2)) { try await task.value }
         #expect(script.attempts.count == 2)
         #expect(clock.sleeperCount == 0)
     }
 
     @Test func retryAfterLengthensTheWait() async throws {
         let clock = ManualClock()
-        let script = Script(clock: clock, failures: [PolicyTestError(.overloaded, retryAfter: .milliseconds(300))])
+        let script = Script(clock: clock, failures: [ScriptedError(.overloaded, retryAfter: .milliseconds(300))])
         let task = Task {
             try await RetryPolicy(backoff: Self.noJitter).execute(budget: nil, clock: clock.asAnyClock, random: .seeded(1)) { try script.attempt($0) }
         }
@@ -91,7 +91,7 @@ import Testing
     @Test func neverSleepsPastTheDeadline() async throws {
         let clock = ManualClock()
         let any = clock.asAnyClock
-        let script = Script(clock: clock, failures: [PolicyTestError(.transient, tag: 1), PolicyTestError(.transient, tag: 2), PolicyTestError(.transient, tag: 3)])
+        let script = Script(clock: clock, failures: [ScriptedError(.transient, tag: 1), ScriptedError(.transient, tag: 2), ScriptedError(.transient, tag: 3)])
         let backoff = Backoff(initial: .milliseconds(60), max: .seconds(1), jitter: .none)
         let task = Task {
             try await Deadline.$current.withValue(.after(.milliseconds(100), clock: any)) {
@@ -103,7 +103,7 @@ import Testing
         clock.advance(by: .milliseconds(60))
         // The next backoff (120 ms) would end at 180 ms, past the 100 ms deadline: the last
         // error comes back at once, at 60 ms.
-        await #expect(throws: PolicyTestError(.transient, tag: 2)) { try await task.value }
+        await #expect(throws: ScriptedError(.transient, tag: 2)) { try await task.value }
         #expect(clock.now == .ms(60))
         #expect(script.attempts.count == 2)
     }
@@ -111,8 +111,8 @@ import Testing
     @Test func retryAfterBeyondTheDeadlineStopsAtOnce() async throws {
         let clock = ManualClock()
         let any = clock.asAnyClock
-        let script = Script(clock: clock, failures: [PolicyTestError(.overloaded, retryAfter: .seconds(5))])
-        await #expect(throws: PolicyTestError(.overloaded, retryAfter: .seconds(5))) {
+        let script = Script(clock: clock, failures: [ScriptedError(.overloaded, retryAfter: .seconds(5))])
+        await #expect(throws: ScriptedError(.overloaded, retryAfter: .seconds(5))) {
             try await Deadline.$current.withValue(.after(.seconds(1), clock: any)) {
                 try await RetryPolicy().execute(budget: nil, clock: any, random: .seeded(1)) { try script.attempt($0) }
             }
@@ -124,7 +124,7 @@ import Testing
     @Test func stopsWhenTheBudgetIsSpent() async throws {
         let clock = ManualClock()
         let budget = RetryBudget(ratio: 0, minPerSecond: 0.2, window: .seconds(10), clock: clock.asAnyClock)  // 2 retries
-        let script = Script(clock: clock, failures: (1...10).map { PolicyTestError(.unavailable, tag: $0) })
+        let script = Script(clock: clock, failures: (1...10).map { ScriptedError(.unavailable, tag: $0) })
         let task = Task {
             try await RetryPolicy(maxAttempts: 10, backoff: Self.noJitter).execute(budget: budget, clock: clock.asAnyClock, random: .seeded(1)) {
                 try script.attempt($0)
@@ -134,14 +134,14 @@ import Testing
         clock.advance(by: .milliseconds(25))
         await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(50))
-        await #expect(throws: PolicyTestError(.unavailable, tag: 3)) { try await task.value }
+        await #expect(throws: ScriptedError(.unavailable, tag: 3)) { try await task.value }
         #expect(script.attempts.count == 3)
         #expect(budget.snapshot.withdrawals == 2)
     }
 
     @Test func cancellationDuringBackoffStopsAtOnce() async throws {
         let clock = ManualClock()
-        let script = Script(clock: clock, failures: (1...10).map { PolicyTestError(.transient, tag: $0) })
+        let script = Script(clock: clock, failures: (1...10).map { ScriptedError(.transient, tag: $0) })
         let task = Task {
             try await RetryPolicy(maxAttempts: 10, backoff: Self.noJitter).execute(budget: nil, clock: clock.asAnyClock, random: .seeded(1)) {
                 try script.attempt($0)

@@ -70,7 +70,7 @@ import Testing
             url == "a" ? .fail(.unavailable, after: .zero) : .succeed(2, after: .zero)
         }
         #expect(router.breakers.map(\.name) == ["pricing@a", "pricing@b"])
-        await #expect(throws: PolicyTestError(.unavailable)) { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
+        await #expect(throws: ScriptedError(.unavailable)) { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
         #expect(router.breakers[0].state == .open)
         #expect(serviceBreaker.state == .closed, "the endpoint's breaker was used, not the service's")
         #expect(router.snapshot.endpoints.map(\.circuit) == [.open, .closed])
@@ -93,7 +93,7 @@ import Testing
             clock: clock.asAnyClock)
         let pipeline = ResiliencePipeline(router: router, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { _, _ in .fail(.unavailable, after: .zero) }
-        await #expect(throws: PolicyTestError.self) { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
+        await #expect(throws: ScriptedError.self) { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
         await #expect(throws: CircuitOpenError.self) { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
         #expect(downstream.calls.count == 1)
         #expect(router.snapshot.endpoints[0].inflight == 0)
