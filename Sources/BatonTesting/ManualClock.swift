@@ -45,6 +45,7 @@ public final class ManualClock: Clock, Sendable {
 
     private let state = Lock(State())
 
+    /// A clock at ``BatonInstant/zero`` with no sleepers. Pass ``asAnyClock`` to the runtime.
     public init() {}
 
     /// This clock wrapped for the runtime (keeps the same origin).

@@ -122,6 +122,7 @@ public final class ScriptedCall<Output: Sendable>: Sendable {
 /// deadline still applies): keeps manual-clock tests' sleeper counts simple (one per running
 /// step, plus one for the run's deadline).
 public struct DirectCall: CallPolicy {
+    /// The policy; it has no settings.
     public init() {}
 
     public func run<T: Sendable>(

@@ -49,6 +49,14 @@ public struct StepCompensation<Input: Sendable, Output: Sendable>: Sendable {
     let policy: any CallPolicy
     let call: @Sendable (Input, Output, StepValues, CallContext) async throws -> Void
 
+    /// Creates a compensation.
+    ///
+    /// - Parameters:
+    ///   - policy: The compensating call's own policy (retries, timeout). It runs under a fresh
+    ///     deadline of the workflow's compensation timeout, not the run's, and is not cancelled
+    ///     with the caller.
+    ///   - call: Undoes the step: receives the run's input, the step's own output, the values of
+    ///     the other steps and a context carrying the compensation's idempotency key.
     public init(
         policy: any CallPolicy,
         _ call: @escaping @Sendable (Input, Output, StepValues, CallContext) async throws -> Void

@@ -21,6 +21,19 @@ public struct OrchestratorOptions: Sendable {
     /// How many `mode: async` calls run at once.
     public var asyncQueueConcurrency: Int
 
+    /// Creates options; every default is the production one.
+    ///
+    /// - Parameters:
+    ///   - clock: Every deadline, timeout, backoff and latency is measured on it. Default
+    ///     ``AnyClock/continuous``; tests pass `ManualClock().asAnyClock`.
+    ///   - random: Jitter, random routing and generated correlation ids. Default
+    ///     ``RandomSource/system``; tests pass a seeded source for reproducible runs.
+    ///   - telemetry: Where spans, metrics and logs go. Default: the process-wide bootstrapped
+    ///     backends; ``Telemetry/disabled`` turns everything off.
+    ///   - classifier: Classifies failures. Default ``ErrorClassifier/standard``.
+    ///   - asyncQueueCapacity: `mode: async` calls that may wait in the background queue; more are
+    ///     dropped and counted. 0 or more; default 1 000.
+    ///   - asyncQueueConcurrency: `mode: async` calls run at once. Default 4.
     public init(
         clock: AnyClock = .continuous,
         random: RandomSource = .system,

@@ -32,6 +32,13 @@ public final class AdmissionController: Sendable {
         /// Calls admitted at once after a quiet period; default one second of `rate`.
         public var burst: Int?
 
+        /// Creates a caller class (spec `classes: { name: { rate, burst } }`).
+        ///
+        /// - Parameters:
+        ///   - name: The name callers pass to ``AdmissionController/admit(class:isolation:_:)``.
+        ///   - rate: Calls per unit of time for this class.
+        ///   - burst: Calls admitted at once after a quiet period; `nil` (default) for one second
+        ///     of `rate`, at least 1.
         public init(_ name: String, rate: Rate, burst: Int? = nil) {
             self.name = name
             self.rate = rate

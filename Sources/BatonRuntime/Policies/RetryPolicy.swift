@@ -22,6 +22,17 @@ public struct RetryPolicy: Sendable, Hashable {
     /// service (and later to its hedges).
     public var budget: RetryBudget.Configuration?
 
+    /// Creates a retry policy; every default is spec-v1's.
+    ///
+    /// - Parameters:
+    ///   - maxAttempts: Attempts including the first; at least 1 (traps otherwise), 1...10 in a
+    ///     spec. 1 means no retries. Default 3.
+    ///   - backoff: The delay between attempts. Default ``Backoff/init(initial:max:multiplier:jitter:)``'s
+    ///     defaults: 25 ms doubling to at most 1 s, full jitter.
+    ///   - retryOn: Error classes worth another attempt. Default
+    ///     ``ErrorClass/retryableByDefault``.
+    ///   - budget: The service's retry budget parameters; `nil` disables the budget. Default 20% of
+    ///     calls plus 10 per second.
     public init(
         maxAttempts: Int = 3,
         backoff: Backoff = Backoff(),

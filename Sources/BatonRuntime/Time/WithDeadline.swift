@@ -3,6 +3,7 @@ public struct TimeoutError: ClassifiedError, Equatable, CustomStringConvertible 
     /// The time the operation was allowed.
     public var limit: Duration
 
+    /// A timeout of an operation that was allowed `limit` (its timeout clipped to the deadline).
     public init(limit: Duration) {
         self.limit = limit
     }
