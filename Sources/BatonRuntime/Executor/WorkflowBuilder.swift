@@ -211,6 +211,18 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
     /// call is handed to the background ``AsyncStepQueue`` and the run moves on without waiting.
     /// Its output cannot be referenced; steps may still order themselves after it (`after:`),
     /// which waits only for it to be queued.
+    ///
+    /// - Parameters:
+    ///   - name: The step's name in the spec.
+    ///   - service: The service it calls (a metric label).
+    ///   - dependsOn: Steps that must finish before the call is queued; declared already.
+    ///   - when: Evaluated once the dependencies are done; `false` skips the step.
+    ///   - policy: Retries and timeouts of the background call. The call carries no run deadline
+    ///     (it outlives the run), so give the policy a timeout.
+    ///   - idempotencyKey: The operation's idempotency key value, computed when the step is
+    ///     queued.
+    ///   - call: Makes one attempt, in the background queue's worker.
+    /// - Returns: The step's id, for `after:` dependencies of later steps.
     @discardableResult
     public mutating func asyncStep(
         _ name: String,

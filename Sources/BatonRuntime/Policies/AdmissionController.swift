@@ -107,6 +107,14 @@ public final class AdmissionController: Sendable {
     }
 
     /// One rate for every caller (the spec's `{ rate, burst, maxConcurrent }` form).
+    ///
+    /// - Parameters:
+    ///   - name: Names the controller in errors.
+    ///   - rate: Calls per unit of time for everyone; `nil` for no rate limit.
+    ///   - burst: Calls admitted at once after a quiet period; `nil` (default) for one second of
+    ///     `rate`, at least 1.
+    ///   - maxConcurrent: Calls allowed to run at once; `nil` for no limit.
+    ///   - clock: The bucket refills on it.
     public convenience init(name: String, rate: Rate?, burst: Int? = nil, maxConcurrent: Int?, clock: AnyClock) {
         let classes = rate.map { [CallerClass("default", rate: $0, burst: burst)] } ?? []
         self.init(name: name, maxConcurrent: maxConcurrent, classes: classes, clock: clock)

@@ -88,6 +88,12 @@ public final class RetryBudget: Sendable {
     }
 
     /// A budget allowing `ratio` of recent calls plus `minPerSecond`, measured on `clock`.
+    ///
+    /// - Parameters:
+    ///   - ratio: Share of recent calls that may be retried (0.2 is 20%). Default 0.2.
+    ///   - minPerSecond: Retries per second allowed regardless of traffic. Default 10.
+    ///   - window: How far back calls and retries count. Default 10 s.
+    ///   - clock: The window slides on it.
     public convenience init(ratio: Double = 0.2, minPerSecond: Double = 10, window: Duration = .seconds(10), clock: AnyClock) {
         self.init(Configuration(ratio: ratio, minPerSecond: minPerSecond, window: window), clock: clock)
     }

@@ -63,6 +63,13 @@ public func withDeadline<T: Sendable>(
 /// Runs `operation` with at most `timeout`, clipped to the current run's ``Deadline``.
 ///
 /// With neither a timeout nor a deadline the operation runs directly, at no extra cost.
+///
+/// - Parameters:
+///   - timeout: The attempt's own limit; `nil` for the run's deadline only.
+///   - clock: The clock the timeout and the deadline's instant are both measured on: the run's.
+///   - operation: The attempt; cancelled when the limit passes.
+/// - Throws: ``TimeoutError`` (its ``TimeoutError/limit`` is the clipped time) when the limit
+///   passed first, or `operation`'s error.
 public func withAttemptTimeout<T: Sendable>(
     _ timeout: Duration?,
     clock: AnyClock,
