@@ -19,7 +19,7 @@ public struct RetryPolicy: Sendable, Hashable {
     ///
     /// This is configuration only: the budget's counters live in a ``RetryBudget`` object that the
     /// orchestrator builds once per service and passes to every ``ResiliencePipeline`` of that
-    /// service (and later to its hedges).
+    /// service; the pipeline's retries and hedges both withdraw from it.
     public var budget: RetryBudget.Configuration?
 
     /// Creates a retry policy; every default is spec-v1's.
