@@ -3,7 +3,7 @@ import Synchronization
 
 /// A clock that moves only when a test tells it to.
 ///
-/// Time starts at ``BatonInstant/zero``. A task that sleeps on this clock is parked until
+/// Time starts at `BatonInstant.zero`. A task that sleeps on this clock is parked until
 /// ``advance(by:)`` or ``advance(to:)`` moves time to or past its deadline. Advancing wakes the
 /// due sleepers one at a time in deadline order (ties in the order they went to sleep), and sets
 /// ``now`` to each sleeper's deadline before waking it.
@@ -45,7 +45,7 @@ public final class ManualClock: Clock, Sendable {
 
     private let state = Lock(State())
 
-    /// A clock at ``BatonInstant/zero`` with no sleepers. Pass ``asAnyClock`` to the runtime.
+    /// A clock at `BatonInstant.zero` with no sleepers. Pass ``asAnyClock`` to the runtime.
     public init() {}
 
     /// This clock wrapped for the runtime (keeps the same origin).

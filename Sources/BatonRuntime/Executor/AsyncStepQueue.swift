@@ -74,7 +74,9 @@ public final class AsyncStepQueue: Sendable {
 
     /// Queues `job`. Returns `false` (and counts a drop) when the queue is full or shut down.
     ///
-    /// - Parameter label: Names the call in the drop log line (e.g. `checkout.receipt`).
+    /// - Parameters:
+    ///   - label: Names the call in the drop log line (e.g. `checkout.receipt`).
+    ///   - job: The call, run later by one of the queue's workers.
     @discardableResult
     public func submit(label: String, _ job: @escaping Job) -> Bool {
         enum Decision { case startWorker, queued, dropped(Int, shutDown: Bool) }

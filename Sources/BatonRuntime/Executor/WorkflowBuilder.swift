@@ -132,12 +132,13 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
     /// - Parameters:
     ///   - name: The step's name in the spec.
     ///   - service: The service it calls (a metric label).
-    ///   - dependsOn: Steps that must finish first (data references, `when` references and
+    ///   - dependencies: Steps that must finish first (data references, `when` references and
     ///     `after`). They must have been declared already. A dependency that ends without a value
     ///     (skipped, failed optional) still counts as finished.
     ///   - optional: When `true` a failure leaves the value absent and the run incomplete instead
     ///     of failing the workflow.
-    ///   - when: Evaluated once the dependencies are done; `false` skips the step (never called).
+    ///   - condition: Evaluated once the dependencies are done; `false` skips the step (never
+    ///     called).
     ///   - policy: Retries, timeouts, breakers... for the call (``SingleAttempt`` for none).
     ///   - idempotencyKey: The operation's idempotency key value, computed once per step run and
     ///     carried by every attempt's ``CallContext``.
@@ -215,8 +216,8 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
     /// - Parameters:
     ///   - name: The step's name in the spec.
     ///   - service: The service it calls (a metric label).
-    ///   - dependsOn: Steps that must finish before the call is queued; declared already.
-    ///   - when: Evaluated once the dependencies are done; `false` skips the step.
+    ///   - dependencies: Steps that must finish before the call is queued; declared already.
+    ///   - condition: Evaluated once the dependencies are done; `false` skips the step.
     ///   - policy: Retries and timeouts of the background call. The call carries no run deadline
     ///     (it outlives the run), so give the policy a timeout.
     ///   - idempotencyKey: The operation's idempotency key value, computed when the step is

@@ -126,7 +126,10 @@ public final class AdmissionController: Sendable {
     /// Runs `body` if the call is admitted, holding its concurrency slot until `body` returns or
     /// throws.
     ///
-    /// - Parameter callerClass: the caller's class; `nil` or an unknown name uses the first.
+    /// - Parameters:
+    ///   - callerClass: the caller's class; `nil` or an unknown name uses the first.
+    ///   - isolation: the actor `body` runs on; the caller's by default.
+    ///   - body: the admitted call.
     /// - Throws: ``OverloadedError`` without running `body`, or `body`'s error.
     public func admit<T>(
         class callerClass: String? = nil,

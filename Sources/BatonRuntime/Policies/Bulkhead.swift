@@ -8,7 +8,7 @@ import Synchronization
 /// queue full fails at once with ``OverloadedError`` (``OverloadedError/Reason/bulkheadFull``);
 /// one that waits its whole `queueTimeout` fails with ``OverloadedError/Reason/queueTimeout``;
 /// one whose run deadline passes while queued fails with ``TimeoutError``. A cancelled waiter
-/// leaves the queue at once. Every permit is released exactly once — use ``run(_:)``, which does
+/// leaves the queue at once. Every permit is released exactly once — use ``run(isolation:_:)``, which does
 /// it on success, error and cancellation alike.
 public final class Bulkhead: Sendable {
     private struct Waiter {
@@ -70,7 +70,7 @@ public final class Bulkhead: Sendable {
     }
 
     /// Takes a slot, queueing for one if need be. Balance every successful call with exactly one
-    /// ``release()``; prefer ``run(_:)``.
+    /// ``release()``; prefer ``run(isolation:_:)``.
     ///
     /// - Throws: ``OverloadedError`` when the queue is full or the queue timeout passes,
     ///   ``TimeoutError`` when the run's deadline passes while queued, `CancellationError`.

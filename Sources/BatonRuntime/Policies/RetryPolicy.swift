@@ -54,6 +54,7 @@ public struct RetryPolicy: Sendable, Hashable {
     ///   - classifier: decides each failure's class and retry-after.
     ///   - clock: backoff sleeps on it.
     ///   - random: jitter comes from it.
+    ///   - isolation: the actor the attempts run on; the caller's by default.
     ///   - attempt: receives the attempt number, 1 for the first.
     /// - Returns: the first successful result.
     /// - Throws: the last attempt's error, or `CancellationError` when cancelled during a backoff.

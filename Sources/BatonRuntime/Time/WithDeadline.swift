@@ -23,7 +23,11 @@ public struct TimeoutError: ClassifiedError, Equatable, CustomStringConvertible 
 /// - Parameters:
 ///   - instant: When to give up. An instant that has already passed throws without starting the
 ///     operation.
+///   - clock: The clock `instant` belongs to.
 ///   - limit: The duration reported in the ``TimeoutError``.
+///   - isolation: The actor this function runs on; the caller's by default.
+///   - operation: The work; cancelled when `instant` passes first.
+/// - Throws: ``TimeoutError`` when `instant` passed first, or `operation`'s error.
 public func withDeadline<T: Sendable>(
     _ instant: BatonInstant,
     clock: AnyClock,
@@ -67,6 +71,7 @@ public func withDeadline<T: Sendable>(
 /// - Parameters:
 ///   - timeout: The attempt's own limit; `nil` for the run's deadline only.
 ///   - clock: The clock the timeout and the deadline's instant are both measured on: the run's.
+///   - isolation: The actor this function runs on; the caller's by default.
 ///   - operation: The attempt; cancelled when the limit passes.
 /// - Throws: ``TimeoutError`` (its ``TimeoutError/limit`` is the clipped time) when the limit
 ///   passed first, or `operation`'s error.
