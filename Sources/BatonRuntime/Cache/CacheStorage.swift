@@ -36,8 +36,9 @@ public struct CacheEntry<Value: Sendable>: Sendable {
 /// - A shared store whose entries cross processes must translate ``CacheEntry/storedAt`` (an
 ///   instant on this process's clock) to and from wall-clock time.
 public protocol CacheStorage<Key, Value>: Sendable {
-    /// The cache key: the input fields that form the key (spec-v1 §4 `cache.key`), usually the
-    /// operation's input itself.
+    /// The cache key: the values of the input fields that form the key (spec-v1 §4 `cache.key`,
+    /// all input fields by default); generated code makes a small `…CacheKey` struct per cached
+    /// operation.
     associatedtype Key: Hashable & Sendable
     /// The cached response: the operation's output.
     associatedtype Value: Sendable

@@ -75,7 +75,7 @@ public struct CacheStatistics: Sendable, Hashable {
     /// meanwhile).
     public var refreshesSucceeded = 0
     /// Background refreshes whose call threw or was cancelled (by ``ResponseCache/shutdown()``);
-    /// the stale entry stays. The first failures and then every power of two are logged.
+    /// the stale entry stays. The 1st, 2nd, 4th, 8th… failures are logged as warnings.
     public var refreshesFailed = 0
     /// Refreshes not started because ``CachePolicy/maxBackgroundRefreshes`` were running or the
     /// cache was shut down.

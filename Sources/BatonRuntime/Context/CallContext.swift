@@ -19,8 +19,8 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     /// (``EndpointMatch/region(_:)``).
     public var region: String?
     /// The endpoint's share of traffic relative to the others, at least 1; default 1. Weighted
-    /// round robin sends it `weight` calls in every `Σ weights`; least-latency divides its cost by
-    /// it.
+    /// round robin sends it `weight` calls in every `Σ weights`, weighted random picks it in
+    /// proportion, and least-latency divides its cost by it.
     public var weight: Int
     /// Whether the endpoint takes writes; `nil` when the spec gives no role (then any endpoint
     /// takes writes).
@@ -53,6 +53,17 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 /// Generated orchestrators pass one to every service method. Forward ``correlationID`` and
 /// ``idempotencyKey`` to the downstream (e.g. as headers), and bound your own I/O by
 /// ``deadline``.
+///
+/// ```swift
+/// struct HTTPPricing: PricingService {
+///     func quote(_ input: QuoteRequest, context: CallContext) async throws -> Quote {
+///         var headers = ["X-Correlation-ID": context.correlationID]
+///         headers["Idempotency-Key"] = context.idempotencyKey
+///         let base = context.endpoint?.url ?? "http://pricing:8080"
+///         return try await http.post(base + "/quote", body: input, headers: headers, timeout: context.deadline?.remaining)
+///     }
+/// }
+/// ```
 public struct CallContext: Sendable {
     /// The workflow being run, e.g. `checkout`.
     public var workflow: String

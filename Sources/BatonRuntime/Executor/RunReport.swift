@@ -223,8 +223,9 @@ public struct RunReport: Sendable, Hashable, CustomStringConvertible {
 
 /// A workflow's output together with the report of the run that produced it (spec-v1 §9).
 public struct WorkflowResult<Output: Sendable>: Sendable {
-    /// The workflow's output, built by its `result` from the steps' values (absent optional
-    /// steps leave their fields `nil`).
+    /// The workflow's output, as the `result` closure given to ``WorkflowBuilder/build(result:)``
+    /// made it from the input and the steps' values (generated code: the spec's `result`, with
+    /// the fields of missing optional steps `nil`).
     public var output: Output
     /// How the run went: each step's outcome, attempts, endpoint and latency, and whether the
     /// result is complete.

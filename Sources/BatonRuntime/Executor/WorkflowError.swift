@@ -53,6 +53,16 @@ public struct CompensationReport: Sendable, CustomStringConvertible {
 /// It names the failed step, its error class and the underlying error, and lists every
 /// compensation in the order they ran (reverse order of completion). Its own ``errorClass`` is the
 /// failed step's, so a server can map it to a status code (`overloaded` → 429, and so on).
+///
+/// ```swift
+/// do {
+///     let result = try await orchestrator.checkout(request)
+///     return .ok(result.output)
+/// } catch let error as WorkflowError {
+///     logger.error("\(error)")   // names the step, its class and every compensation
+///     return error.errorClass == .overloaded ? .tooManyRequests(retryAfter: error.retryAfter) : .badGateway
+/// }
+/// ```
 public struct WorkflowError: ClassifiedError, CustomStringConvertible {
     /// The workflow that failed.
     public var workflow: String

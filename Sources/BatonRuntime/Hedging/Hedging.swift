@@ -72,6 +72,13 @@ public struct HedgePolicy: Sendable, Hashable, CustomStringConvertible {
 ///
 /// **Counters**: `baton_hedges_total{service, outcome="sent"}` for every hedge sent and
 /// `{outcome="won"}` for every race a hedge (not the first attempt) won — created once, here.
+///
+/// ```swift
+/// // hedge: { delay: p95, maxAttempts: 2 }, on a service with endpoints: share the router's estimator
+/// let hedging = Hedging(HedgePolicy(delay: .percentile(0.95)), service: "pricing",
+///                       estimator: router.estimator, telemetry: telemetry)
+/// let quotes = ResiliencePipeline(timeout: .milliseconds(150), router: router, hedging: hedging, clock: clock)
+/// ```
 public final class Hedging: Sendable {
     /// The policy.
     public let policy: HedgePolicy

@@ -8,8 +8,14 @@ import Synchronization
 /// queue full fails at once with ``OverloadedError`` (``OverloadedError/Reason/bulkheadFull``);
 /// one that waits its whole `queueTimeout` fails with ``OverloadedError/Reason/queueTimeout``;
 /// one whose run deadline passes while queued fails with ``TimeoutError``. A cancelled waiter
-/// leaves the queue at once. Every permit is released exactly once — use ``run(isolation:_:)``, which does
-/// it on success, error and cancellation alike.
+/// leaves the queue at once. Every permit is released exactly once — use
+/// ``run(isolation:_:)``, which does it on success, error and cancellation alike.
+///
+/// ```swift
+/// // bulkhead: { maxConcurrent: 16, maxQueue: 32, queueTimeout: 20ms }
+/// let bulkhead = Bulkhead(name: "pricing", maxConcurrent: 16, maxQueue: 32, queueTimeout: .milliseconds(20), clock: clock)
+/// let quote = try await bulkhead.run { try await pricing.quote(request, context: context) }
+/// ```
 public final class Bulkhead: Sendable {
     private struct Waiter {
         var id: UInt64

@@ -83,6 +83,14 @@ public struct CircuitBreakerTransition: Sendable, Hashable, CustomStringConverti
 /// call in that scope. It is thread-safe, holds its lock only for bookkeeping (never across an
 /// await), and reports every state change to its observer — the telemetry layer turns those into
 /// the `baton_circuit_state` gauge and log lines.
+///
+/// ```swift
+/// // circuitBreaker: { failureRate: 50%, window: 20, minCalls: 10, openFor: 5s }
+/// let recorder = telemetry.circuitStateRecorder(breaker: "pricing", service: "pricing")
+/// let breaker = CircuitBreaker(name: "pricing", configuration: CircuitBreaker.Configuration(openFor: .seconds(5)),
+///                              clock: clock, observer: recorder.observe)
+/// let quote = try await breaker.run { try await pricing.quote(request, context: context) }   // or CircuitOpenError
+/// ```
 public final class CircuitBreaker: Sendable {
     /// How the breaker decides to open.
     public enum Mode: String, Sendable, Hashable {

@@ -8,6 +8,13 @@
 /// ``Deadline/current``, the last error is rethrown at once instead of sleeping. A retry-after
 /// carried by the error (``ClassifiedError/retryAfter``) lengthens the wait to at least that long,
 /// under the same deadline rule. Cancellation ends the loop immediately.
+///
+/// ```swift
+/// // retry: { maxAttempts: 4, backoff: { initial: 50ms, max: 2s, jitter: equal }, retryOn: [timeout, unavailable] }
+/// let retry = RetryPolicy(maxAttempts: 4, backoff: Backoff(initial: .milliseconds(50), max: .seconds(2), jitter: .equal),
+///                         retryOn: [.timeout, .unavailable])
+/// let quotes = ResiliencePipeline(timeout: .milliseconds(150), retry: retry, retryBudget: pricingBudget, clock: clock)
+/// ```
 public struct RetryPolicy: Sendable, Hashable {
     /// Attempts including the first, 1...10. Default 3.
     public var maxAttempts: Int
@@ -27,8 +34,8 @@ public struct RetryPolicy: Sendable, Hashable {
     /// - Parameters:
     ///   - maxAttempts: Attempts including the first; at least 1 (traps otherwise), 1...10 in a
     ///     spec. 1 means no retries. Default 3.
-    ///   - backoff: The delay between attempts. Default ``Backoff/init(initial:max:multiplier:jitter:)``'s
-    ///     defaults: 25 ms doubling to at most 1 s, full jitter.
+    ///   - backoff: The delay between attempts. Default: 25 ms doubling to at most 1 s, full
+    ///     jitter (``Backoff/init(initial:max:multiplier:jitter:)``'s defaults).
     ///   - retryOn: Error classes worth another attempt. Default
     ///     ``ErrorClass/retryableByDefault``.
     ///   - budget: The service's retry budget parameters; `nil` disables the budget. Default 20% of

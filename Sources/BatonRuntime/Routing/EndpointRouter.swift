@@ -51,6 +51,22 @@ import Synchronization
 /// Thread-safe; one short lock per selection and per outcome (plus a read of each per-endpoint
 /// breaker's state when there are such breakers), no allocation on either path (for services of
 /// up to 64 endpoints), no task and no timer of its own.
+///
+/// ```swift
+/// let router = EndpointRouter(
+///     service: "pricing",
+///     endpoints: [
+///         Endpoint(url: "http://pricing-eu:8080", region: "eu-west"),
+///         Endpoint(url: "http://pricing-us:8080", region: "us-east", weight: 2),
+///         Endpoint(url: "http://pricing-lite:8080", variant: "lite"),
+///     ],
+///     strategy: .leastLatency,
+///     outlierDetection: EndpointRouter.OutlierDetection(),
+///     rules: [RoutingRule(name: "shed-to-lite", when: .latency(.p99, .greaterThan, .milliseconds(300)), .use(.variant("lite")))],
+///     clock: clock, telemetry: telemetry)
+/// // Every attempt of the pipeline's calls gets its endpoint in `CallContext.endpoint`.
+/// let quotes = ResiliencePipeline(timeout: .milliseconds(150), retry: RetryPolicy(), router: router, clock: clock)
+/// ```
 public final class EndpointRouter: Sendable {
     /// Passive outlier detection settings (spec-v1 §5 `routing.outlierDetection`).
     public struct OutlierDetection: Sendable, Hashable {

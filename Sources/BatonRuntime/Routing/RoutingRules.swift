@@ -175,7 +175,11 @@ public struct RoutingRule: Sendable, Hashable, CustomStringConvertible {
     /// Creates a rule (spec `{ name, when, use | prefer | avoid }`).
     ///
     /// ```swift
-    /// RoutingRule(name: "shed-to-lite", when: .latency(.p99, .greaterThan, .milliseconds(300)), .use(.variant("lite")))
+    /// // - name: shed-to-lite
+    /// //   when: "p99 > 300ms"
+    /// //   use: { variant: lite }
+    /// let shed = RoutingRule(
+    ///     name: "shed-to-lite", when: .latency(.p99, .greaterThan, .milliseconds(300)), .use(.variant("lite")))
     /// ```
     ///
     /// - Parameters:

@@ -20,6 +20,13 @@ import Tracing
 /// `baton_circuit_state`, `baton_cache_requests_total`, `baton_workflow_duration_seconds`,
 /// labelled by `workflow`, `step`, `service`, `outcome`. Log lines carry the run's correlation id
 /// under the metadata key ``correlationIDMetadataKey``.
+///
+/// ```swift
+/// LoggingSystem.bootstrap(StreamLogHandler.standardOutput)   // once, at startup
+/// MetricsSystem.bootstrap(prometheus)
+/// let orchestrator = CheckoutOrchestrator(/* services */, options: OrchestratorOptions(telemetry: Telemetry()))
+/// let quiet = OrchestratorOptions(telemetry: .disabled)        // benchmarks: nothing recorded
+/// ```
 public struct Telemetry: Sendable {
     /// Receives the runtime's log lines (step failures, compensations, drops, breaker changes).
     public var logger: Logger
@@ -37,7 +44,8 @@ public struct Telemetry: Sendable {
     /// bootstrapped one, read now.
     ///
     /// ```swift
-    /// let telemetry = Telemetry(logger: Logger(label: "checkout"))   // bootstrapped metrics and tracer
+    /// // The bootstrapped metrics factory and tracer, and a logger of your own:
+    /// let telemetry = Telemetry(logger: Logger(label: "checkout"))
     /// ```
     ///
     /// - Parameters:
@@ -102,14 +110,15 @@ public enum TelemetryNames {
     public static let compensationAttribute = "baton.compensation"
 
     /// `baton_step_duration_seconds`: timer of each step's latency (from its start to its
-    /// outcome: retries, backoff and fallback included), labelled `workflow`, `step`, `service` and `outcome`.
+    /// outcome: retries, backoff and fallback included), labelled `workflow`, `step`, `service`
+    /// and `outcome`.
     public static let stepDuration = "baton_step_duration_seconds"
     /// `baton_step_outcomes_total`: counter of step outcomes, labelled `workflow`, `step`,
     /// `service` and `outcome` (a ``StepOutcome/label``, or `compensated` /
     /// `compensation_failed` for compensations).
     public static let stepOutcomes = "baton_step_outcomes_total"
-    /// `baton_retries_total`: counter of attempts beyond the first (retries and hedges, of steps
-    /// and compensations), labelled `workflow`, `step` and `service`.
+    /// `baton_retries_total`: counter of a step's attempts beyond its first (retries, hedges and
+    /// a fallback call), and of its compensation's, labelled `workflow`, `step` and `service`.
     public static let retries = "baton_retries_total"
     /// `baton_circuit_state`: gauge of each breaker's state (0 closed, 1 open, 2 half-open),
     /// labelled `breaker` and `service`.
