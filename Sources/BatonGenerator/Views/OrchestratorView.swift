@@ -22,7 +22,9 @@ struct OrchestratorView {
         var builderDeclaration: String
         var resultExpression: String
         var admission: String?
-        var hasAdmission: Bool { admission != nil }
+        // Stored, not computed: the template engine reads views by reflection, which sees only
+        // stored properties (a computed `hasAdmission` was always false).
+        var hasAdmission: Bool
     }
 
     struct CacheView {
@@ -53,7 +55,8 @@ struct OrchestratorView {
     var workflows: [WorkflowView]
     var hasAsyncSteps: Bool
     var caches: [CacheView]
-    var hasCaches: Bool { !caches.isEmpty }
+    /// Stored for the template engine, which sees only stored properties.
+    var hasCaches: Bool
 
     init(spec: ResolvedSpec, options: GeneratorOptions) {
         header = options.header(for: spec)
@@ -79,6 +82,7 @@ struct OrchestratorView {
                 operation: cache.operation.description
             )
         }
+        hasCaches = !caches.isEmpty
         workflows = spec.workflows.map { WorkflowEmitter(spec: spec, workflow: $0, caches: cachePlan).emit(into: &plan) }
         policyDeclarations = plan.declarations
         policyNames = plan.pipelineNames
@@ -113,6 +117,7 @@ private struct WorkflowEmitter {
         let builder = "var builder = BatonRuntime.WorkflowBuilder<\(input)>(workflow: \(SwiftLiteral.string(workflow.name)), "
             + "deadline: \(PolicyPlan.duration(workflow.deadline)), clock: options.clock, random: options.random, "
             + "telemetry: options.telemetry, asyncQueue: asyncSteps, classifier: options.classifier)"
+        let admission = admission()
         return OrchestratorView.WorkflowView(
             methodName: SwiftIdentifier.escaped(workflow.name),
             storedName: SwiftIdentifier.lowerCamel(workflow.name) + "Workflow",
@@ -123,7 +128,8 @@ private struct WorkflowEmitter {
             steps: steps,
             builderDeclaration: builder,
             resultExpression: renderer.render(workflow.result),
-            admission: admission()
+            admission: admission,
+            hasAdmission: admission != nil
         )
     }
 
