@@ -110,6 +110,19 @@ import Testing
         }
     }
 
+    @Test func githubAnnotationExampleIsCurrent() throws {
+        // "Running baton lint" quotes the `--format github` line of the missing-compensation example.
+        let example = try #require(Self.examples.first {
+            ($0.expected ?? []).contains { $0.hasSuffix("[\(Rule.missingCompensation.id)]") }
+        })
+        let directory = try SpecDirectory([example.file: example.yaml])
+        let run = try runBaton(["lint", "--format", "github", example.file], in: directory.path)
+        let line = run.stdout.split(separator: "\n").map(String.init).first ?? ""
+        #expect(line.hasPrefix("::warning "))
+        let quoted = Self.article.split(separator: "\n").contains { $0 == line }
+        #expect(quoted, "the article should quote: \(line)")
+    }
+
     /// Every key the checker accepts in some mapping: the `allowed:` lists of its shape checks
     /// (read from the checker's sources) and its key tables.
     static func checkerKeys() throws -> Set<String> {
