@@ -38,6 +38,8 @@ import Testing
         #expect(r.diagnostics.filter { $0.severity == .error }.map { "\($0.rule.id)@\($0.location.line):\($0.location.column)" }
                 == ["unknown-type@9:25", "unknown-type@13:25"])
         #expect(!r.diagnostics.contains { $0.message.contains("'?'") })
+        // `Owner` is what `Ownr` meant: not reported as unused.
+        #expect(!r.diagnostics.contains { $0.rule == .unusedType })
     }
 
     @Test func pathsThroughAResolvedTypeAreStillChecked() {

@@ -311,7 +311,9 @@ extension Checker {
             guard used.insert(n).inserted else { continue }
             for f in resolvedTypes[n]?.fields ?? [] { if let c = f.type.namedCore { stack.append(c) } }
         }
-        for d in typeDecls where d.origin == .declared && !used.contains(d.name) {
+        // A misspelt reference (`unknown-type`) would make its intended type look unused.
+        let typesResolved = !diagnostics.contains { $0.rule == .unknownType }
+        for d in typeDecls where typesResolved && d.origin == .declared && !used.contains(d.name) {
             report(.unusedType, "type '\(d.name)' is declared but never used", at: d.location)
         }
         for s in services {
