@@ -22,9 +22,23 @@ struct OrchestratorView {
         var builderDeclaration: String
         var resultExpression: String
         var admission: String?
+        /// The typed caller classes, when admission control declares `classes`.
+        var admissionClasses: AdmissionClassesView?
         // Stored, not computed: the template engine reads views by reflection, which sees only
         // stored properties (a computed `hasAdmission` was always false).
         var hasAdmission: Bool
+    }
+
+    /// `public enum CheckoutAdmissionClass: String` with one case per admission class.
+    struct AdmissionClassesView {
+        struct Case {
+            var identifier: String
+        }
+
+        var enumName: String
+        var workflowName: String
+        var cases: [Case]
+        var defaultCase: String
     }
 
     struct CacheView {
@@ -129,7 +143,18 @@ private struct WorkflowEmitter {
             builderDeclaration: builder,
             resultExpression: renderer.render(workflow.result),
             admission: admission,
+            admissionClasses: admissionClasses(),
             hasAdmission: admission != nil
+        )
+    }
+
+    private func admissionClasses() -> OrchestratorView.AdmissionClassesView? {
+        guard let classes = workflow.admission?.classes, let first = classes.first else { return nil }
+        return OrchestratorView.AdmissionClassesView(
+            enumName: Naming.admissionClass(workflow.name),
+            workflowName: workflow.name,
+            cases: classes.map { OrchestratorView.AdmissionClassesView.Case(identifier: SwiftIdentifier.escaped($0.name)) },
+            defaultCase: SwiftIdentifier.escaped(first.name)
         )
     }
 

@@ -58,16 +58,17 @@ public struct CheckoutOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
-    ///   - admissionClass: The caller's admission class; the spec's first class when nil.
+    ///   - admissionClass: The caller's class; each class has its own rate, so one cannot starve
+    ///     another.
     /// - Throws: `BatonRuntime.OverloadedError` when admission control rejects the call (answer 429
     ///   with its retry-after), or `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func checkout(
         _ input: CheckoutRequest,
         correlationID: Swift.String? = nil,
-        admissionClass: Swift.String? = nil
+        admissionClass: CheckoutAdmissionClass = .interactive
     ) async throws -> BatonRuntime.WorkflowResult<CheckoutSummary> {
-        try await checkoutWorkflowAdmission.admit(class: admissionClass) {
+        try await checkoutWorkflowAdmission.admit(class: admissionClass.rawValue) {
             try await checkoutWorkflow.run(input, correlationID: correlationID)
         }
     }
@@ -88,6 +89,12 @@ public struct CheckoutOrchestrator: Swift.Sendable {
 }
 
 extension CheckoutOrchestrator {
+    /// The caller classes of `checkout`'s admission control, each with its own rate.
+    public enum CheckoutAdmissionClass: Swift.String, Swift.Sendable, Swift.CaseIterable {
+        case interactive
+        case batch
+    }
+
     /// The cache key of `cart.getCart`: the input fields its `cache.key` names.
     struct CartGetCartCacheKey: Swift.Hashable, Swift.Sendable {
         var cartId: Swift.String

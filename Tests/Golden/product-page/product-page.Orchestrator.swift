@@ -57,16 +57,14 @@ public struct ProductPageOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
-    ///   - admissionClass: The caller's admission class; the spec's first class when nil.
     /// - Throws: `BatonRuntime.OverloadedError` when admission control rejects the call (answer 429
     ///   with its retry-after), or `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func productPage(
         _ input: PageRequest,
-        correlationID: Swift.String? = nil,
-        admissionClass: Swift.String? = nil
+        correlationID: Swift.String? = nil
     ) async throws -> BatonRuntime.WorkflowResult<ProductPage> {
-        try await productPageWorkflowAdmission.admit(class: admissionClass) {
+        try await productPageWorkflowAdmission.admit(class: nil) {
             try await productPageWorkflow.run(input, correlationID: correlationID)
         }
     }

@@ -55,16 +55,14 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
-    ///   - admissionClass: The caller's admission class; the spec's first class when nil.
     /// - Throws: `BatonRuntime.OverloadedError` when admission control rejects the call (answer 429
     ///   with its retry-after), or `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func bookTrip(
         _ input: TripRequest,
-        correlationID: Swift.String? = nil,
-        admissionClass: Swift.String? = nil
+        correlationID: Swift.String? = nil
     ) async throws -> BatonRuntime.WorkflowResult<Itinerary> {
-        try await bookTripWorkflowAdmission.admit(class: admissionClass) {
+        try await bookTripWorkflowAdmission.admit(class: nil) {
             try await bookTripWorkflow.run(input, correlationID: correlationID)
         }
     }
