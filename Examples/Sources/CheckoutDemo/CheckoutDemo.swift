@@ -104,6 +104,23 @@ struct CheckoutDemo: AsyncParsableCommand {
             routing: orchestrator.routingSnapshots
         )
         print(summary.render())
+
+        // The generated orchestrator throws only `WorkflowError` and `OverloadedError`; anything
+        // else is a bug worth a non-zero exit status (CI runs this demo).
+        if let error = statistics.snapshot.firstUnexpectedError {
+            throw DemoError.unexpected(error)
+        }
+    }
+
+    /// A failure of the demo itself.
+    enum DemoError: Error, CustomStringConvertible {
+        case unexpected(String)
+
+        var description: String {
+            switch self {
+            case .unexpected(let error): "a run ended with an error the orchestrator should not throw: \(error)"
+            }
+        }
     }
 
     /// Fails with a usage error when a `--fail` or `--slow` names no service, operation or endpoint.

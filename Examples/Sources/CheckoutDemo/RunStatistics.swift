@@ -36,8 +36,12 @@ final class RunStatistics: Sendable {
         var failed = 0
         var rejected = 0
         var unexpected = 0
-        /// Latency of every run that got to start (succeeded or failed), in the order they ended.
-        var latencies: [Duration] = []
+        /// The first error that was neither a `WorkflowError` nor an `OverloadedError`.
+        var firstUnexpectedError: String?
+        /// Latency of every successful run, in the order they ended.
+        var succeededLatencies: [Duration] = []
+        /// Latency of every failed run, in the order they ended.
+        var failedLatencies: [Duration] = []
         /// When each run ended (time since the load started) with its latency, for the progress
         /// line's recent percentile; trimmed as it goes.
         var recent: [(endedAt: Duration, latency: Duration)] = []
@@ -68,6 +72,7 @@ final class RunStatistics: Sendable {
                 state.succeeded += 1
                 if !report.isComplete { state.partial += 1 }
                 if !report.degraded.isEmpty { state.degraded += 1 }
+                state.succeededLatencies.append(latency)
                 Self.count(report, into: &state)
             case .failed(let error):
                 state.failed += 1
@@ -79,15 +84,16 @@ final class RunStatistics: Sendable {
                         state.compensations[compensation.step, default: CompensationTally()].failed += 1
                     }
                 }
+                state.failedLatencies.append(latency)
                 Self.count(error.report, into: &state)
             case .rejected:
                 state.rejected += 1
                 return
-            case .unexpected:
+            case .unexpected(let error):
                 state.unexpected += 1
+                if state.firstUnexpectedError == nil { state.firstUnexpectedError = "\(error)" }
                 return
             }
-            state.latencies.append(latency)
             state.recent.append((endedAt, latency))
         }
     }
@@ -96,7 +102,8 @@ final class RunStatistics: Sendable {
         if state.steps.isEmpty { state.steps = report.steps.map(\.step) }
         for step in report.steps {
             state.outcomes[step.step, default: [:]][step.outcome.label, default: 0] += 1
-            if step.startedAt != nil && step.outcome != .enqueued {
+            let called = step.startedAt != nil && ![.skipped, .enqueued, .notStarted].contains(step.outcome)
+            if called {
                 state.stepLatencies[step.step, default: []].append(step.latency)
             }
         }

@@ -112,6 +112,8 @@ final class SimulatedService: Sendable {
         var abandoned = 0
         var callsByOperation: [String: Int] = [:]
         var callsByEndpoint: [String: Int] = [:]
+        /// How long each call took or, if abandoned, would have taken.
+        var latencies: [Duration] = []
     }
 
     let name: String
@@ -163,6 +165,7 @@ final class SimulatedService: Sendable {
             stats.callsByOperation[operation, default: 0] += 1
             if let endpoint { stats.callsByEndpoint[endpoint, default: 0] += 1 }
             if slowed { stats.slowed += 1 }
+            stats.latencies.append(latency)
         }
         do {
             try await clock.sleep(for: latency)

@@ -31,19 +31,21 @@ struct Summary {
             }
             lines.append("Faults: " + (failures + slowdowns).joined(separator: "; "))
         }
+        lines.append("Progress: time, runs ended, how they ended, p99 latency of the last second, runs in flight.")
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// One line of at most about 80 characters, so that a terminal can redraw it in place.
     static func progressLine(_ progress: RunStatistics.Progress, elapsed: Duration, of duration: Duration) -> String {
         // Clamped: after the load stops, the line only waits for the runs still in flight.
-        var line = "\(formatDuration(min(elapsed, duration))) of \(formatDuration(duration))  "
-        line += "\(formatCount(progress.ended)) runs  "
-        line += "ok \(formatShare(progress.succeeded, of: progress.ended))  "
-        line += "partial \(formatShare(progress.partial, of: progress.ended))  "
-        line += "failed \(formatShare(progress.failed, of: progress.ended))  "
-        if progress.rejected > 0 { line += "rejected \(formatShare(progress.rejected, of: progress.ended))  " }
-        line += "p99 (last 1s) \(progress.recentP99.map(formatDuration) ?? "-")  "
-        line += "in flight \(progress.inFlight)"
+        var line = pad(formatDuration(min(elapsed, duration)), 6, alignRight: true)
+        line += "  \(formatCount(progress.ended)) runs"
+        line += "  ok \(formatShare(progress.succeeded, of: progress.ended))"
+        line += "  partial \(formatShare(progress.partial, of: progress.ended))"
+        line += "  failed \(formatShare(progress.failed, of: progress.ended))"
+        if progress.rejected > 0 { line += "  rejected \(formatShare(progress.rejected, of: progress.ended))" }
+        line += "  p99 \(progress.recentP99.map(formatDuration) ?? "-")"
+        line += "  in flight \(progress.inFlight)"
         return line
     }
 
@@ -56,35 +58,36 @@ struct Summary {
 
     private func runsSection() -> String {
         let ended = runs.succeeded + runs.failed + runs.rejected + runs.unexpected
-        var lines = ["Runs"]
-        var figures = [
-            "\(formatCount(ended)) ended",
-            "succeeded \(formatCount(runs.succeeded)) (\(formatShare(runs.succeeded, of: ended)))",
-            "failed \(formatCount(runs.failed)) (\(formatShare(runs.failed, of: ended)))",
-            "rejected \(formatCount(runs.rejected))",
-        ]
-        if runs.unexpected > 0 { figures.append("unexpected errors \(runs.unexpected)") }
-        lines.append("  " + figures.joined(separator: "   "))
-        lines.append(
-            "  of the successes: partial \(formatCount(runs.partial)) (\(formatShare(runs.partial, of: ended))) "
-                + "without an optional step's value, degraded \(formatCount(runs.degraded)) (\(formatShare(runs.degraded, of: ended))) "
-                + "with a fallback, a stale value or a dropped receipt")
-        if !runs.failures.isEmpty {
-            let failures = runs.failures.sorted { $0.value > $1.value }.map { "\($0.key) \(formatCount($0.value))" }
-            lines.append("  failed at: " + failures.joined(separator: ", "))
+        func row(_ name: String, _ count: Int, _ note: String = "") -> String {
+            "  " + pad(name, 12) + pad(formatCount(count), 8, alignRight: true)
+                + pad(formatShare(count, of: ended), 8, alignRight: true) + (note.isEmpty ? "" : "   " + note)
         }
+        var lines = ["Runs: \(formatCount(ended)) ended"]
+        lines.append(row("succeeded", runs.succeeded))
+        lines.append(row("  partial", runs.partial, "without an optional step's value (stock)"))
+        lines.append(row("  degraded", runs.degraded, "with a fallback or stale value, or a dropped receipt"))
+        let failures = runs.failures.sorted { $0.value > $1.value }.map { "\($0.key) \(formatCount($0.value))" }
+        lines.append(row("failed", runs.failed, failures.isEmpty ? "" : "at " + failures.joined(separator: ", ")))
+        if runs.rejected > 0 { lines.append(row("rejected", runs.rejected, "by admission control")) }
+        if runs.unexpected > 0 { lines.append(row("other errors", runs.unexpected)) }
         return lines.joined(separator: "\n") + "\n"
     }
 
     private func latencySection() -> String {
-        let sorted = runs.latencies.sorted()
+        var lines = ["Latency (end to end; the workflow's deadline is \(Self.deadline))"]
+        lines.append("  succeeded  " + Self.latencyFigures(runs.succeededLatencies))
+        if !runs.failedLatencies.isEmpty {
+            lines.append("  failed     " + Self.latencyFigures(runs.failedLatencies))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `p50 …   p90 …   p99 …   p99.9 …   max …` of `latencies`.
+    private static func latencyFigures(_ latencies: [Duration]) -> String {
+        let sorted = latencies.sorted()
         let quantiles: [(String, Double)] = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p99.9", 0.999), ("max", 1)]
         let figures = quantiles.map { name, q in "\(name) \(percentile(q, of: sorted).map(formatDuration) ?? "-")" }
-        return """
-            Latency (end to end, runs that started; the workflow's deadline is \(Self.deadline))
-              \(figures.joined(separator: "   "))
-
-            """
+        return figures.joined(separator: "   ")
     }
 
     /// Every step's outcomes, one column per outcome that occurred, and its retries.
@@ -185,7 +188,8 @@ struct Summary {
         var lines = [
             "Downstream calls (as the simulated services saw them)",
             "  " + pad("service", 11) + pad("calls", 9, alignRight: true) + pad("per run", 9, alignRight: true)
-                + pad("failed", 9, alignRight: true) + pad("slowed", 9, alignRight: true) + pad("abandoned", 11, alignRight: true),
+                + pad("failed", 9, alignRight: true) + pad("slowed", 9, alignRight: true) + pad("abandoned", 11, alignRight: true)
+                + pad("p50", 8, alignRight: true) + pad("p99", 8, alignRight: true),
         ]
         for service in services {
             let stats = service.snapshot
@@ -193,9 +197,12 @@ struct Summary {
             lines.append(
                 "  " + pad(service.name, 11) + pad(formatCount(stats.calls), 9, alignRight: true) + pad(perRun, 9, alignRight: true)
                     + pad(formatCount(stats.injectedFailures), 9, alignRight: true) + pad(formatCount(stats.slowed), 9, alignRight: true)
-                    + pad(formatCount(stats.abandoned), 11, alignRight: true))
+                    + pad(formatCount(stats.abandoned), 11, alignRight: true)
+                    + pad(percentile(0.5, of: stats.latencies.sorted()).map(formatDuration) ?? "-", 8, alignRight: true)
+                    + pad(percentile(0.99, of: stats.latencies.sorted()).map(formatDuration) ?? "-", 8, alignRight: true))
         }
-        lines.append("  (failed and slowed: injected with --fail and --slow; abandoned: Baton stopped waiting — a timeout, a lost hedge, a cancelled step)")
+        lines.append("  failed, slowed: injected by --fail and --slow. abandoned: Baton stopped waiting (a timeout, a lost")
+        lines.append("  hedge, a cancelled step). p50, p99: how long the service took, or would have taken when abandoned.")
         return lines.joined(separator: "\n")
     }
 }

@@ -152,7 +152,7 @@ struct EventLogHandler: LogHandler {
         let metadata = event.metadata ?? [:]
         guard metadata[Telemetry.correlationIDMetadataKey] == nil else { return }
         let elapsed = start.duration(to: ContinuousClock.now)
-        let time = String(format: "%6.2fs", elapsed.seconds)
+        let time = pad(formatDuration(elapsed), 6, alignRight: true)
         console.event("\(time)  \(Self.describe(event.message.description, metadata: metadata))")
     }
 
