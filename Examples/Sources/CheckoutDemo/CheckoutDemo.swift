@@ -15,11 +15,12 @@ struct CheckoutDemo: AsyncParsableCommand {
             failures unless you inject some. TARGET is a service (pricing), an operation \
             (pricing.quote) or an endpoint (pricing-eu, pricing-us, pricing-lite).
 
-            Examples:
-              checkout-demo --fail payments=30%          retries, breaker, sagas undoing reservations
-              checkout-demo --slow inventory=300ms       timeouts: partial results and failed runs
-              checkout-demo --slow pricing=150ms@4%      a slow tail that hedging hides
-              checkout-demo --fail pricing-eu=100%       outlier detection and routing around an endpoint
+            Examples (Examples/README.md explains what each one shows):
+              checkout-demo --fail payments=5%        retries absorb the failures
+              checkout-demo --fail payments=30%       the circuit breaker opens
+              checkout-demo --slow inventory=300ms    timeouts; sagas refund the charges
+              checkout-demo --slow pricing=150ms@4%   a slow tail that hedging hides
+              checkout-demo --fail pricing=10%        routing sheds to the lite endpoint
             """
     )
 

@@ -47,6 +47,8 @@ final class RunStatistics: Sendable {
         var recent: [(endedAt: Duration, latency: Duration)] = []
         /// The steps in the spec's order (taken from the first report).
         var steps: [String] = []
+        /// In partial results: how often each (optional) step was missing.
+        var missing: [String: Int] = [:]
         /// Count of each outcome (`StepOutcome.label`) of each step.
         var outcomes: [String: [String: Int]] = [:]
         /// The latency of each step that was called (cache hits included), by step.
@@ -70,7 +72,10 @@ final class RunStatistics: Sendable {
             switch ending {
             case .succeeded(let report):
                 state.succeeded += 1
-                if !report.isComplete { state.partial += 1 }
+                if !report.isComplete {
+                    state.partial += 1
+                    for step in report.missing { state.missing[step.step, default: 0] += 1 }
+                }
                 if !report.degraded.isEmpty { state.degraded += 1 }
                 state.succeededLatencies.append(latency)
                 Self.count(report, into: &state)

@@ -64,7 +64,8 @@ struct Summary {
         }
         var lines = ["Runs: \(formatCount(ended)) ended"]
         lines.append(row("succeeded", runs.succeeded))
-        lines.append(row("  partial", runs.partial, "without an optional step's value (stock)"))
+        let missing = runs.missing.sorted { $0.key < $1.key }.map { "\($0.key) \(formatCount($0.value))" }
+        lines.append(row("  partial", runs.partial, "without an optional step's value" + (missing.isEmpty ? "" : ": " + missing.joined(separator: ", "))))
         lines.append(row("  degraded", runs.degraded, "with a fallback or stale value, or a dropped receipt"))
         let failures = runs.failures.sorted { $0.value > $1.value }.map { "\($0.key) \(formatCount($0.value))" }
         lines.append(row("failed", runs.failed, failures.isEmpty ? "" : "at " + failures.joined(separator: ", ")))
@@ -135,10 +136,12 @@ struct Summary {
             lines.append("  compensations: " + undone.joined(separator: "; "))
         }
 
-        // Hedging, from baton_hedges_total.
-        let sent = metrics.total(TelemetryNames.hedges, matching: [TelemetryNames.outcomeLabel: "sent"])
-        let won = metrics.total(TelemetryNames.hedges, matching: [TelemetryNames.outcomeLabel: "won"])
-        lines.append("  hedges (pricing.quote, after its p95 latency): \(formatCount(sent)) sent, \(formatCount(won)) won")
+        // Hedging, from baton_hedges_total (one pair of counters per service with hedged reads).
+        for service in metrics.values(of: TelemetryNames.serviceLabel, in: TelemetryNames.hedges) {
+            let sent = metrics.total(TelemetryNames.hedges, matching: [TelemetryNames.serviceLabel: service, TelemetryNames.outcomeLabel: "sent"])
+            let won = metrics.total(TelemetryNames.hedges, matching: [TelemetryNames.serviceLabel: service, TelemetryNames.outcomeLabel: "won"])
+            lines.append("  hedges (\(service)): \(formatCount(sent)) sent, \(formatCount(won)) won")
+        }
 
         // Circuit breakers, from the baton_circuit_state gauge.
         let transitions = metrics.breakerTransitions
@@ -167,16 +170,18 @@ struct Summary {
             lines.append("    routing rule active at the end: \(snapshot.activeRule.map { "'\($0)'" } ?? "none")")
         }
 
-        // Response caches, from baton_cache_requests_total.
-        for (service, operation) in [("cart", "getCart"), ("pricing", "quote")] {
-            let results = ["hit", "stale", "miss", "coalesced", "stale_if_error", "stale_fallback", "error"]
-            let counts = results.compactMap { result -> String? in
-                let count = metrics.total(
-                    TelemetryNames.cacheRequests,
-                    matching: [TelemetryNames.serviceLabel: service, "operation": operation, "result": result])
-                return count > 0 ? "\(result.replacingOccurrences(of: "_", with: " ")) \(formatCount(count))" : nil
+        // Response caches, from baton_cache_requests_total (labelled service, operation, result).
+        let label = TelemetryNames.cacheRequests
+        for service in metrics.values(of: TelemetryNames.serviceLabel, in: label) {
+            for operation in metrics.values(of: "operation", in: label) {
+                let results = ["hit", "stale", "miss", "coalesced", "stale_if_error", "stale_fallback", "error"]
+                let counts = results.compactMap { result -> String? in
+                    let count = metrics.total(
+                        label, matching: [TelemetryNames.serviceLabel: service, "operation": operation, "result": result])
+                    return count > 0 ? "\(result.replacingOccurrences(of: "_", with: " ")) \(formatCount(count))" : nil
+                }
+                if !counts.isEmpty { lines.append("  cache \(service).\(operation): " + counts.joined(separator: ", ")) }
             }
-            lines.append("  cache \(service).\(operation): " + (counts.isEmpty ? "not used" : counts.joined(separator: ", ")))
         }
         return lines.joined(separator: "\n") + "\n"
     }

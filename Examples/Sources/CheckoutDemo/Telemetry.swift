@@ -50,6 +50,14 @@ final class DemoMetrics: MetricsFactory {
         }
     }
 
+    /// The distinct values of dimension `name` among the counters called `label`, sorted; e.g. the
+    /// services that have `baton_hedges_total` counters.
+    func values(of name: String, in label: String) -> [String] {
+        counters.withLock { counters in
+            Set(counters.keys.filter { $0.label == label }.compactMap { $0.dimensions[name] }).sorted()
+        }
+    }
+
     /// Every breaker transition so far, in order.
     var breakerTransitions: [BreakerTransition] { transitions.withLock { $0 } }
 
