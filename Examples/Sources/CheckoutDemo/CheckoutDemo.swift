@@ -94,7 +94,9 @@ struct CheckoutDemo: AsyncParsableCommand {
         console.progress(Summary.progressLine(statistics.progress(at: elapsed), elapsed: elapsed, of: load.duration))
         console.endProgress()
 
-        // Let the background receipts (`mode: async`) finish before reading the counters.
+        // Let the background receipts (`mode: async`) finish before reading the counters. At high
+        // rates the queue holds many: the mail service works through them four at a time.
+        console.event("Waiting for the queued receipts (mode: async) to be sent…")
         await orchestrator.shutdown()
 
         let summary = Summary(

@@ -107,7 +107,7 @@ final class RunStatistics: Sendable {
         if state.steps.isEmpty { state.steps = report.steps.map(\.step) }
         for step in report.steps {
             state.outcomes[step.step, default: [:]][step.outcome.label, default: 0] += 1
-            let called = step.startedAt != nil && ![.skipped, .enqueued, .notStarted].contains(step.outcome)
+            let called = step.startedAt != nil && ![.skipped, .enqueued, .dropped, .notStarted].contains(step.outcome)
             if called {
                 state.stepLatencies[step.step, default: []].append(step.latency)
             }
