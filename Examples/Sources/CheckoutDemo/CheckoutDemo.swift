@@ -60,8 +60,8 @@ struct CheckoutDemo: AsyncParsableCommand {
         let faults = FaultPlan(failures: failures, slowdowns: slowdowns)
         let services = SimulatedCheckoutServices(faults: faults)
         let console = Console()
-        let metrics = DemoMetrics()
         let start = ContinuousClock.now
+        let metrics = DemoMetrics(start: start)
 
         // Telemetry goes to the demo's own backends; everything else keeps its production default
         // (the real clock, system randomness, the standard error classifier).
@@ -76,7 +76,7 @@ struct CheckoutDemo: AsyncParsableCommand {
         let load = LoadGenerator(
             rate: rate, duration: duration.duration, carts: carts, giftWrapShare: giftWrap.fraction)
         let statistics = RunStatistics()
-        console.event(Summary.header(load: load, faults: faults))
+        console.line(Summary.header(load: load, faults: faults))
 
         // The progress line, redrawn until the load is done.
         let progress = Task {
@@ -96,7 +96,7 @@ struct CheckoutDemo: AsyncParsableCommand {
 
         // Let the background receipts (`mode: async`) finish before reading the counters. At high
         // rates the queue holds many: the mail service works through them four at a time.
-        console.event("Waiting for the queued receipts (mode: async) to be sent…")
+        console.line("Waiting for the queued receipts (mode: async) to be sent…")
         await orchestrator.shutdown()
 
         let summary = Summary(

@@ -22,7 +22,7 @@ final class DemoMetrics: MetricsFactory {
         var breaker: String
         var from: CircuitState
         var to: CircuitState
-        /// Time since the metrics were created (just before the load started).
+        /// Time since the start given to the metrics.
         var at: Duration
     }
 
@@ -33,11 +33,11 @@ final class DemoMetrics: MetricsFactory {
 
     private let counters = Mutex<[Key: DemoCounter]>([:])
     private let transitions = Mutex<[BreakerTransition]>([])
-    private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
 
-    init() {
-        start = clock.now
+    /// - Parameter start: time zero for the transitions' timestamps.
+    init(start: ContinuousClock.Instant) {
+        self.start = start
     }
 
     /// The sum of the counters called `label` whose dimensions include all of `matching`.
@@ -62,7 +62,7 @@ final class DemoMetrics: MetricsFactory {
     var breakerTransitions: [BreakerTransition] { transitions.withLock { $0 } }
 
     fileprivate func record(breaker: String, from: CircuitState, to: CircuitState) {
-        let transition = BreakerTransition(breaker: breaker, from: from, to: to, at: start.duration(to: clock.now))
+        let transition = BreakerTransition(breaker: breaker, from: from, to: to, at: start.duration(to: .now))
         transitions.withLock { $0.append(transition) }
     }
 
@@ -161,7 +161,7 @@ struct EventLogHandler: LogHandler {
         guard metadata[Telemetry.correlationIDMetadataKey] == nil else { return }
         let elapsed = start.duration(to: ContinuousClock.now)
         let time = pad(formatDuration(elapsed), 6, alignRight: true)
-        console.event("\(time)  \(Self.describe(event.message.description, metadata: metadata))")
+        console.line("\(time)  \(Self.describe(event.message.description, metadata: metadata))")
     }
 
     /// A short description of an event, from its metadata where Baton provides it.
@@ -178,55 +178,5 @@ struct EventLogHandler: LogHandler {
             return "routing rule of \(service): \(rule == "none" ? "none active" : "'\(rule)' active") (\(stats))"
         }
         return message
-    }
-}
-
-/// Standard output, shared by the progress line and the event lines.
-///
-/// On a terminal the progress line is redrawn in place (`\r`) and event lines are printed above
-/// it; otherwise (CI logs, `| tee`) progress comes as ordinary lines.
-final class Console: Sendable {
-    let isTerminal: Bool
-    /// The progress line on screen, to redraw after an event line.
-    private let progressLine = Mutex<String?>(nil)
-
-    init() {
-        isTerminal = isatty(STDOUT_FILENO) == 1
-    }
-
-    /// Prints a line of its own.
-    func event(_ line: String) {
-        progressLine.withLock { progress in
-            if isTerminal, let progress {
-                write("\r\u{1B}[2K" + line + "\n" + progress)
-            } else {
-                write(line + "\n")
-            }
-        }
-    }
-
-    /// Shows the progress line: in place on a terminal, as a new line otherwise.
-    func progress(_ line: String) {
-        progressLine.withLock { progress in
-            if isTerminal {
-                progress = line
-                write("\r\u{1B}[2K" + line)
-            } else {
-                write(line + "\n")
-            }
-        }
-    }
-
-    /// Leaves the last progress line on screen and moves below it.
-    func endProgress() {
-        progressLine.withLock { progress in
-            if progress != nil { write("\n") }
-            progress = nil
-        }
-    }
-
-    private func write(_ text: String) {
-        print(text, terminator: "")
-        fflush(nil)
     }
 }
