@@ -100,7 +100,6 @@ struct CheckoutDemo: AsyncParsableCommand {
         await orchestrator.shutdown()
 
         let summary = Summary(
-            load: load,
             runs: statistics.snapshot,
             metrics: metrics,
             services: services.all,

@@ -2,7 +2,6 @@ import BatonRuntime
 
 /// The text the demo prints: the header, the progress line and the final summary.
 struct Summary {
-    var load: LoadGenerator
     var runs: RunStatistics.State
     var metrics: DemoMetrics
     var services: [SimulatedService]
@@ -17,7 +16,7 @@ struct Summary {
         var lines = [
             "Baton checkout demo: the orchestrator BatonBuildTool generated from specs/checkout.baton.yaml,",
             "calling six simulated services in this process.",
-            "Load:   \(formatCount(Int(load.rate))) runs/s for \(formatDuration(load.duration)), "
+            "Load:   \(load.rate.formatted()) runs/s for \(formatDuration(load.duration)), "
                 + "carts drawn from \(formatCount(load.carts)), \(formatPercent(load.giftWrapShare)) with gift wrapping",
         ]
         if faults.isEmpty {
@@ -31,7 +30,7 @@ struct Summary {
             }
             lines.append("Faults: " + (failures + slowdowns).joined(separator: "; "))
         }
-        lines.append("Progress: time, runs ended, how they ended, p99 latency of the last second, runs in flight.")
+        lines.append("Progress: time, runs ended and how, p99 latency of the last second, runs in flight.")
         return lines.joined(separator: "\n") + "\n"
     }
 

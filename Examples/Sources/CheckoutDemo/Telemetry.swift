@@ -177,6 +177,10 @@ struct EventLogHandler: LogHandler {
             let stats = [errorRate, p99].compactMap { $0 }.joined(separator: ", ")
             return "routing rule of \(service): \(rule == "none" ? "none active" : "'\(rule)' active") (\(stats))"
         }
+        if let dropped = metadata["baton.dropped_total"] {
+            // Logged for the 1st, 2nd, 4th, 8th… drop, so a flood stays readable.
+            return "\(message) (\(dropped) dropped so far)"
+        }
         return message
     }
 }
