@@ -7,7 +7,8 @@ import Synchronization
 /// it; otherwise (CI logs, `| tee`) progress comes as ordinary lines.
 final class Console: Sendable {
     let isTerminal: Bool
-    /// The progress line on screen, to redraw after an event line.
+    /// The last progress line: on a terminal, redrawn after a line of its own; otherwise not
+    /// printed twice in a row.
     private let progressLine = Mutex<String?>(nil)
 
     init() {
@@ -29,18 +30,18 @@ final class Console: Sendable {
     func progress(_ line: String) {
         progressLine.withLock { progress in
             if isTerminal {
-                progress = line
                 write("\r\u{1B}[2K" + line)
-            } else {
+            } else if line != progress {
                 write(line + "\n")
             }
+            progress = line
         }
     }
 
     /// Leaves the last progress line on screen and moves below it.
     func endProgress() {
         progressLine.withLock { progress in
-            if progress != nil { write("\n") }
+            if isTerminal && progress != nil { write("\n") }
             progress = nil
         }
     }
