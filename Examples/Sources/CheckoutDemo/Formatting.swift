@@ -11,9 +11,13 @@ func formatDuration(_ duration: Duration) -> String {
     return String(format: "%.2fs", milliseconds / 1_000)
 }
 
-/// `0%`, `0.4%`, `12.5%`, `100%`.
+/// `0%`, `<0.1%`, `0.4%`, `12.5%`, `>99.9%`, `100%`: never rounds a share to 0% or 100% that is
+/// not exactly that.
 func formatPercent(_ fraction: Double) -> String {
     let percent = fraction * 100
+    if percent == 0 || percent == 100 { return String(format: "%.0f%%", percent) }
+    if percent < 0.1 { return "<0.1%" }
+    if percent > 99.9 { return ">99.9%" }
     if percent == percent.rounded() { return String(format: "%.0f%%", percent) }
     return String(format: "%.1f%%", percent)
 }

@@ -1,4 +1,5 @@
 import BatonRuntime
+import Logging
 import Testing
 
 @testable import CheckoutDemo
@@ -132,8 +133,32 @@ import Testing
         #expect(formatCount(999) == "999")
         #expect(formatPercent(0.125) == "12.5%")
         #expect(formatPercent(1) == "100%")
+        #expect(formatPercent(0) == "0%")
+        #expect(formatPercent(5_999.0 / 6_000) == ">99.9%")
+        #expect(formatPercent(1.0 / 6_000) == "<0.1%")
         #expect(formatShare(1, of: 0) == "-")
         #expect(formatDuration(.milliseconds(1_500)) == "1.50s")
         #expect(formatDuration(.milliseconds(42)) == "42ms")
+    }
+}
+
+@Suite struct EventTests {
+    @Test func breakerEventsKeepTheReason() {
+        let transition = CircuitBreakerTransition(
+            breaker: "payments", from: .closed, to: .open, at: BatonInstant(offset: .milliseconds(1_250)),
+            reason: "3 consecutive failures")
+        let text = EventLogHandler.describe(
+            "\(transition)", metadata: ["baton.breaker": "payments", "baton.circuit_state": "open"])
+        #expect(text == "circuit payments is now open (3 consecutive failures)")
+    }
+
+    @Test func routingEventsShowTheRuleAndItsStatistics() {
+        let text = EventLogHandler.describe(
+            "routing rule of 'pricing' none -> 'shed-to-lite' …",
+            metadata: [
+                "baton.service": "pricing", "baton.routing_rule": "shed-to-lite",
+                "baton.stats.error_rate": "12.3%", "baton.stats.p99": "62.5ms",
+            ])
+        #expect(text == "routing rule of pricing: 'shed-to-lite' active (error rate 12.3%, p99 62.5ms)")
     }
 }
