@@ -82,8 +82,9 @@ struct Summary {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// `p50 …   p90 …   p99 …   p99.9 …   max …` of `latencies`.
+    /// `p50 …   p90 …   p99 …   p99.9 …   max …` of `latencies`, or `none`.
     private static func latencyFigures(_ latencies: [Duration]) -> String {
+        guard !latencies.isEmpty else { return "none" }
         let sorted = latencies.sorted()
         let quantiles: [(String, Double)] = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p99.9", 0.999), ("max", 1)]
         let figures = quantiles.map { name, q in "\(name) \(percentile(q, of: sorted).map(formatDuration) ?? "-")" }
