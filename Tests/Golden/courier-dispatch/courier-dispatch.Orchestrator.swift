@@ -417,7 +417,7 @@ extension CourierDispatchOrchestrator {
             when: { (input: SetZoneStatusInput, values: BatonRuntime.StepValues) -> Swift.Bool in input.announce },
             policy: policies.notificationsPolicy,
             call: { (input: SetZoneStatusInput, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Swift.Void in
-                _ = try await services.notifications.broadcast(NotificationsBroadcastInput(zoneId: values[updateStep].zoneId, audiences: [Audience.couriers, Audience.merchants], template: "Zone $${zone} is now $${status}"), context: context)
+                _ = try await services.notifications.broadcast(NotificationsBroadcastInput(zoneId: values[updateStep].zoneId, audiences: [Audience.couriers, Audience.merchants], template: "Zone ${zone} is now ${status}"), context: context)
             }
         )
         return builder.build { (input: SetZoneStatusInput, values: BatonRuntime.StepValues) -> SetZoneStatusOutput in
