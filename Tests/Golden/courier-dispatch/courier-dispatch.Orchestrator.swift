@@ -231,6 +231,7 @@ extension CourierDispatchOrchestrator {
                 random: options.random,
                 telemetry: options.telemetry
             )
+            let mapsEndpointBreakers = mapsRouter.makeEndpointBreakers(name: "maps.provider", configuration: BatonRuntime.CircuitBreaker.Configuration(mode: .consecutive, failureRate: 0.5, window: 20, minCalls: 10, consecutiveFailures: 3, openFor: Swift.Duration.seconds(20), halfOpenProbes: 3), telemetry: options.telemetry)
             let mapsRateLimiter = BatonRuntime.RateLimiter(name: "maps", rate: BatonRuntime.Rate(3000.0, per: Swift.Duration.seconds(60)), burst: 100, maxWait: Swift.Duration.milliseconds(10), clock: options.clock)
             let mapsBulkhead = BatonRuntime.Bulkhead(name: "maps", maxConcurrent: 64, maxQueue: 128, queueTimeout: Swift.Duration.milliseconds(15), clock: options.clock)
             let dispatchEtaPolicy = BatonRuntime.ResiliencePipeline(
@@ -238,6 +239,7 @@ extension CourierDispatchOrchestrator {
                 rateLimiter: mapsRateLimiter,
                 bulkhead: mapsBulkhead,
                 router: mapsRouter,
+                endpointBreakers: mapsEndpointBreakers,
                 classifier: options.classifier,
                 clock: options.clock,
                 random: options.random
@@ -285,6 +287,7 @@ extension CourierDispatchOrchestrator {
                 retry: BatonRuntime.RetryPolicy(maxAttempts: 3, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(20), max: Swift.Duration.milliseconds(60), multiplier: 1.5, jitter: .equal), retryOn: [.timeout, .unavailable, .overloaded], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
                 retryBudget: zonesRetryBudget,
                 router: zonesRouter,
+                endpointBreakers: [],
                 access: .write,
                 classifier: options.classifier,
                 clock: options.clock,
