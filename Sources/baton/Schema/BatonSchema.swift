@@ -13,7 +13,6 @@ enum BatonSchema {
     static var document: JSONValue {
         object([
             ("$schema", .string(draft)),
-            ("$id", "urn:baton:spec:1"),
             ("title", "Baton orchestration spec (format 1)"),
             ("description", """
                 A Baton spec: the downstream services you call, their typed operations, and workflows \
