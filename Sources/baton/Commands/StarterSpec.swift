@@ -11,8 +11,9 @@ enum StarterSpec {
         # of every key on hover. `baton lint` checks everything else, `baton generate` writes Swift.
         #
         # Every mapping is closed: a misspelt key is an error, with a "did you mean". Durations are
-        # written 250ms, 1.5s or 1m30s; rates 100/s; ratios 50%. More: the README and the example
-        # specs in the specs/ folder of the Baton repository.
+        # written 250ms, 1.5s or 1m30s; rates 100/s; ratios 50%. Every key, its default and every
+        # lint rule: Sources/BatonSpec/BatonSpec.docc/SpecReference.md in the Baton repository;
+        # complete examples: its specs/ folder.
 
         baton: 1                # the format version
         name: \(name)${NAME_PAD}# UpperCamelCase; the generated orchestrator is \(name)Orchestrator

@@ -15,7 +15,9 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
     }
 
     private let dispatchWorkflow: BatonRuntime.Workflow<DispatchRequest, Dispatched>
+    private let dispatchWorkflowAdmission: BatonRuntime.AdmissionController
     private let setZoneStatusWorkflow: BatonRuntime.Workflow<SetZoneStatusInput, SetZoneStatusOutput>
+    private let setZoneStatusWorkflowAdmission: BatonRuntime.AdmissionController
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
     private let policies: Policies
@@ -47,7 +49,9 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
         self.policies = policies
         self.asyncSteps = asyncSteps
         self.dispatchWorkflow = Self.makeDispatchWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.dispatchWorkflowAdmission = BatonRuntime.AdmissionController(name: "dispatch", maxConcurrent: 400, classes: [BatonRuntime.AdmissionController.CallerClass("merchant", rate: BatonRuntime.Rate(300.0, per: Swift.Duration.seconds(1)), burst: 60), BatonRuntime.AdmissionController.CallerClass("reassignment", rate: BatonRuntime.Rate(50.0, per: Swift.Duration.seconds(1)), burst: 10)], clock: options.clock)
         self.setZoneStatusWorkflow = Self.makeSetZoneStatusWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.setZoneStatusWorkflowAdmission = BatonRuntime.AdmissionController(name: "setZoneStatus", maxConcurrent: 4, classes: [BatonRuntime.AdmissionController.CallerClass("default", rate: BatonRuntime.Rate(5.0, per: Swift.Duration.seconds(1)), burst: 5)], clock: options.clock)
     }
 
     /// Finds, prices and reserves a courier for a delivery.
@@ -55,13 +59,19 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
-    /// - Throws: `BatonRuntime.WorkflowError` when a required step fails.
+    ///   - admissionClass: The caller's class; each class has its own rate, so one cannot starve
+    ///     another.
+    /// - Throws: `BatonRuntime.OverloadedError` when admission control rejects the call (answer 429
+    ///   with its retry-after), or `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func dispatch(
         _ input: DispatchRequest,
-        correlationID: Swift.String? = nil
+        correlationID: Swift.String? = nil,
+        admissionClass: DispatchAdmissionClass = .merchant
     ) async throws -> BatonRuntime.WorkflowResult<Dispatched> {
-        try await dispatchWorkflow.run(input, correlationID: correlationID)
+        try await dispatchWorkflowAdmission.admit(class: admissionClass.rawValue) {
+            try await dispatchWorkflow.run(input, correlationID: correlationID)
+        }
     }
 
     /// For the operations console; opens or closes a zone, or changes its surge multiplier.
@@ -69,13 +79,16 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
-    /// - Throws: `BatonRuntime.WorkflowError` when a required step fails.
+    /// - Throws: `BatonRuntime.OverloadedError` when admission control rejects the call (answer 429
+    ///   with its retry-after), or `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func setZoneStatus(
         _ input: SetZoneStatusInput,
         correlationID: Swift.String? = nil
     ) async throws -> BatonRuntime.WorkflowResult<SetZoneStatusOutput> {
-        try await setZoneStatusWorkflow.run(input, correlationID: correlationID)
+        try await setZoneStatusWorkflowAdmission.admit(class: nil) {
+            try await setZoneStatusWorkflow.run(input, correlationID: correlationID)
+        }
     }
 
     /// The routing state of every service that declares endpoints, by service name: endpoints,
@@ -84,7 +97,8 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
         policies.routers.mapValues { $0.snapshot }
     }
 
-    /// Stops taking `mode: async` calls and waits for the queued ones to finish.
+    /// Stops taking `mode: async` calls and waits for the queued ones to finish, then stops
+    /// the caches' background refreshes.
     public func shutdown() async {
         await asyncSteps?.shutdown()
         await caches.zonesZoneOf.shutdown()
@@ -92,6 +106,12 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
 }
 
 extension CourierDispatchOrchestrator {
+    /// The caller classes of `dispatch`'s admission control, each with its own rate.
+    public enum DispatchAdmissionClass: Swift.String, Swift.Sendable, Swift.CaseIterable {
+        case merchant
+        case reassignment
+    }
+
     /// The cache key of `zones.zoneOf`: the input fields its `cache.key` names.
     struct ZonesZoneOfCacheKey: Swift.Hashable, Swift.Sendable {
         var merchantId: Swift.String

@@ -231,6 +231,20 @@ struct CourierDispatchTestWorld {
         await world.orchestrator.shutdown()
     }
 
+    /// Admission control admits a burst of 60 calls at one instant and refuses the next with a retry-after; the `reassignment` class has its own rate.
+    @Test func dispatchAdmissionRefusesBeyondTheBurst() async throws {
+        let clock = BatonTesting.ManualClock()
+        let world = CourierDispatchTestWorld(clock: clock)
+        for _ in 0..<60 {
+            _ = try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest)
+        }
+        let error = try #require(await #expect(throws: BatonRuntime.OverloadedError.self) { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest) })
+        #expect(error.reason == .admissionRate)
+        #expect((error.retryAfter ?? .zero) > .zero)
+        _ = try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, admissionClass: .reassignment)
+        await world.orchestrator.shutdown()
+    }
+
     /// Mock latencies that make every step of `setZoneStatus` finish at a distinct instant.
     static let setZoneStatusLatency: [Swift.String: Swift.Duration] = ["zones.setStatus": Swift.Duration.microseconds(100)]
 
@@ -276,6 +290,19 @@ struct CourierDispatchTestWorld {
         let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
         #expect(error.errorClass == .timeout)
         #expect(clock.now == BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(2)))
+        await world.orchestrator.shutdown()
+    }
+
+    /// Admission control admits a burst of 5 calls at one instant and refuses the next with a retry-after.
+    @Test func setZoneStatusAdmissionRefusesBeyondTheBurst() async throws {
+        let clock = BatonTesting.ManualClock()
+        let world = CourierDispatchTestWorld(clock: clock)
+        for _ in 0..<5 {
+            _ = try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput)
+        }
+        let error = try #require(await #expect(throws: BatonRuntime.OverloadedError.self) { try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput) })
+        #expect(error.reason == .admissionRate)
+        #expect((error.retryAfter ?? .zero) > .zero)
         await world.orchestrator.shutdown()
     }
 
