@@ -1,4 +1,5 @@
 @testable import baton
+import BatonSpec
 import Foundation
 import Testing
 
@@ -72,6 +73,18 @@ import Testing
         let plan = try InitCommand.parse(["--name", name, "--output", "out"]).makePlan()
         #expect(plan.files.map(\.path) == ["out/\(InitCommand.kebabCase(name)).baton.yaml", "out/baton.schema.json"])
         #expect(plan.nextSteps.contains("\(name)Orchestrator(orders: …, shipping: …)"))
+    }
+
+    @Test func withoutACheckoutTheDependencyIsAClearlyMarkedURL() throws {
+        var plan = try InitCommand.parse([]).makePlan()
+        #expect(plan.nextSteps.contains("This baton was built from \(packageRoot)"))
+        let spec = try #require(BatonSpec.SpecChecker.check(BatonSpec.SpecSource(path: "orders.baton.yaml", text: plan.files[0].contents)).spec)
+        plan.nextSteps = NextSteps(spec: spec, stem: "orders", specPath: "orders.baton.yaml", schemaWritten: true,
+                                   output: ".", checkout: nil).text
+        #expect(plan.nextSteps.contains("Baton has no published release yet"))
+        #expect(plan.nextSteps.contains(#".package(url: "https://github.com/YOUR-ORG/baton.git", branch: "main"),"#))
+        // A URL dependency's package identity is its last path component.
+        #expect(plan.nextSteps.contains(#"plugins: [.plugin(name: "BatonBuildTool", package: "baton")]"#))
     }
 
     @Test func fileNamesAreTheNameInKebabCase() {
