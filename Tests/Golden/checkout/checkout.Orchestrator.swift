@@ -302,7 +302,7 @@ extension CheckoutOrchestrator {
                 try await services.inventory.check(InventoryCheckInput(skus: values[cartStep].items.map { $0.sku }), context: context)
             }
         )
-        builder.step(
+        let reserveStep: BatonRuntime.StepKey<Reservation> = builder.step(
             "reserve",
             service: "inventory",
             dependsOn: [cartStep.id, quoteStep.id],
@@ -331,6 +331,7 @@ extension CheckoutOrchestrator {
         builder.asyncStep(
             "receipt",
             service: "mail",
+            dependsOn: [reserveStep.id, chargeStep.id],
             policy: policies.mailPolicy,
             call: { (input: CheckoutRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Swift.Void in
                 _ = try await services.mail.sendReceipt(MailSendReceiptInput(orderId: input.orderId), context: context)
