@@ -101,9 +101,15 @@ public final class ManualClock: Clock, Sendable {
     }
 
     /// Moves time to `instant` (never backwards), waking every sleeper due by then, in order.
+    ///
+    /// Sleepers due at the same instant are taken off the clock together and then woken in order,
+    /// so a woken task cannot cancel another sleeper of that instant before it fires: which of
+    /// them "wins" does not depend on thread timing.
     public func advance(to instant: BatonInstant) {
-        while let due = popNextSleeper(dueBy: instant) {
-            due.continuation.resume()
+        while true {
+            let due = popSleepers(dueBy: instant)
+            if due.isEmpty { break }
+            for sleeper in due { sleeper.continuation.resume() }
         }
         state.withLock { state in
             if state.now < instant { state.now = instant }
@@ -134,12 +140,15 @@ public final class ManualClock: Clock, Sendable {
         }
     }
 
-    private func popNextSleeper(dueBy instant: BatonInstant) -> Sleeper? {
+    /// Takes the sleepers due at the earliest deadline (if it is by `instant`) and moves time there.
+    private func popSleepers(dueBy instant: BatonInstant) -> [Sleeper] {
         state.withLock { state in
-            guard let first = state.sleepers.first, first.deadline <= instant else { return nil }
-            state.sleepers.removeFirst()
+            guard let first = state.sleepers.first, first.deadline <= instant else { return [] }
+            let count = state.sleepers.prefix { $0.deadline == first.deadline }.count
+            let due = Array(state.sleepers.prefix(count))
+            state.sleepers.removeFirst(count)
             if state.now < first.deadline { state.now = first.deadline }
-            return first
+            return due
         }
     }
 

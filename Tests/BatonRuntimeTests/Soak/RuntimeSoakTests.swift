@@ -115,9 +115,10 @@ struct SoakRun {
         let cancelAt = plan.cancelAfter.map { start.advanced(by: .milliseconds($0)) }
         let finished = Atomic<Bool>(false)
         let clock = self.clock
-        let input = SoakInput(token: SoakToken())
-        weak let token = input.token
+        let token = WeakToken()
         let runTask = Task<RunEnd, Never>(executorPreference: executor) {
+            let input = SoakInput(token: SoakToken())
+            token.set(input.token)
             let result: Result<WorkflowResult<Void>, any Error>
             do {
                 result = .success(try await workflow.run(input, correlationID: "run"))
@@ -142,19 +143,19 @@ struct SoakRun {
                 continue
             }
             if !cancelled, let cancelAt, cancelAt <= next {
-                clock.advance(to: cancelAt)
+                executor.whilePaused { clock.advance(to: cancelAt) }
                 await executor.waitUntilIdle()
-                runTask.cancel()
+                executor.whilePaused { runTask.cancel() }
                 cancelled = true
                 continue
             }
-            clock.advance(to: next)
+            executor.whilePaused { clock.advance(to: next) }
         }
         let end = await runTask.value
         await executor.waitUntilIdle()
         await queue.drain()
         var problems = check(end.result, start: start, deadline: deadline, returnedAt: end.returnedAt)
-        if token != nil { problems.insert("the run's input is still alive after the run returned and the queue drained", at: 0) }
+        if token.isAlive { problems.insert("the run's input is still alive after the run returned and the queue drained", at: 0) }
         return problems
     }
 
@@ -352,6 +353,10 @@ struct SoakRun {
                 problems.append("\(step.name) has a false condition but is \(stepReport.outcome)")
             }
         }
+        if RuntimeSoakTests.environment["BATON_SOAK_TRACE"] != nil {
+            print("TRACE \(seed) failed=\(failedStep ?? "-") comps=\(compensations.map(\.step)) \(report.steps.map { "\($0.outcome)/\($0.attempts)" })")
+            if RuntimeSoakTests.environment["BATON_SOAK_TRACE"] == "plan" { print("\(plan)\n\(describe)") }
+        }
         tally.record(failed: failedStep != nil, compensations: compensations.count, calls: calls, cancelled: plan.cancelAfter != nil, incomplete: !report.isComplete)
         return problems.isEmpty ? [] : problems + [describe]
     }
@@ -383,3 +388,16 @@ final class SoakTally: Sendable, CustomStringConvertible {
             + "\(counts.compensations) compensations, \(counts.calls) calls (\(counts.stubborn) ignoring cancellation)"
     }
 }
+
+/// A weak reference to a run's input token.
+final class WeakToken: Sendable {
+    private let reference = Lock<Reference>(Reference())
+
+    private struct Reference {
+        weak var token: SoakToken?
+    }
+
+    func set(_ token: SoakToken) { reference.withLock { $0.token = token } }
+    var isAlive: Bool { reference.withLock { $0.token != nil } }
+}
+

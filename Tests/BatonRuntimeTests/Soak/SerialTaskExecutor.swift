@@ -15,6 +15,7 @@ final class SerialTaskExecutor: TaskExecutor, @unchecked Sendable {
     private var head = 0
     private var running = false
     private var stopped = false
+    private var paused = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     private var thread: Thread?
 
@@ -29,7 +30,7 @@ final class SerialTaskExecutor: TaskExecutor, @unchecked Sendable {
         let job = UnownedJob(job)
         condition.lock()
         jobs.append(job)
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -47,11 +48,25 @@ final class SerialTaskExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 
+    /// Runs `body` (which may enqueue jobs, e.g. by moving the clock or cancelling a task) while no
+    /// job runs, so the jobs it enqueues run in the order it enqueued them rather than racing it.
+    func whilePaused(_ body: () -> Void) {
+        condition.lock()
+        paused = true
+        while running { condition.wait() }
+        condition.unlock()
+        body()
+        condition.lock()
+        paused = false
+        condition.broadcast()
+        condition.unlock()
+    }
+
     /// Ends the thread once the queue is empty.
     func stop() {
         condition.lock()
         stopped = true
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -59,7 +74,7 @@ final class SerialTaskExecutor: TaskExecutor, @unchecked Sendable {
         let executor = asUnownedTaskExecutor()
         while true {
             condition.lock()
-            while head == jobs.count, !stopped { condition.wait() }
+            while (head == jobs.count || paused), !stopped { condition.wait() }
             if head == jobs.count {
                 condition.unlock()
                 return
@@ -77,6 +92,7 @@ final class SerialTaskExecutor: TaskExecutor, @unchecked Sendable {
 
             condition.lock()
             running = false
+            condition.broadcast()
             var waiters: [CheckedContinuation<Void, Never>] = []
             if head == jobs.count {
                 waiters = idleWaiters

@@ -58,9 +58,9 @@ enum SoakBehaviour: Sendable, CustomStringConvertible {
     static func random(_ random: inout SoakRandom, allowStubborn: Bool) -> SoakBehaviour {
         let roll = random.int(0...99)
         switch roll {
-        case 0..<50: return .succeed(random.chance(0.15) ? 0 : random.int(1...40))
-        case 50..<82: return .fail(random.pick(ErrorClass.allCases), random.int(0...30))
-        case 82..<93: return .hang
+        case 0..<62: return .succeed(random.chance(0.15) ? 0 : random.int(1...40))
+        case 62..<86: return .fail(random.pick(ErrorClass.allCases), random.int(0...30))
+        case 86..<94: return .hang
         default: return allowStubborn ? .stubborn(random.int(1...80)) : .hang
         }
     }
