@@ -163,6 +163,8 @@ private struct WorkflowEmitter {
         arguments.append("policy: policies.\(policy)")
         if let keyField = operation?.idempotencyKey {
             arguments.append("idempotencyKey: { (input: \(input), values: BatonRuntime.StepValues) -> Swift.String? in \(idempotencyValue(step: step, field: keyField)) }")
+            // Duplicates (same key) run the call, with its retries, at most once while remembered.
+            arguments.append("idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: \(SwiftLiteral.string(step.call.description)), ttl: options.idempotencyTTL)")
         }
         let request = renderer.render(step.with)
         let stepInput = SwiftType.name(step.inputType)

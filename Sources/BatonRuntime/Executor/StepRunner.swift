@@ -126,7 +126,8 @@ enum StepRunner {
         )
     }
 
-    /// Undoes a succeeded step under the compensation's own policy and a fresh time budget.
+    /// Undoes a succeeded step under the compensation's own policy and a fresh time budget, then
+    /// forgets the step's remembered idempotent outcome.
     static func compensate<Input: Sendable, Output: Sendable>(
         _ spec: StepSpec<Input>,
         _ compensation: StepCompensation<Input, Output>,
@@ -176,6 +177,11 @@ enum StepRunner {
                 correlationID: run.correlationID,
                 step: spec.step
             )
+        }
+        // The step's effect was undone: a duplicate of its call must execute again, not be
+        // answered with the remembered outcome.
+        if let idempotency = spec.idempotency {
+            await idempotency.forget(key: spec.idempotencyKey?(input, values))
         }
         let attempts = log.summary.attempts
         spec.instruments.recordCompensation(succeeded: outcome.isCompensated, attempts: attempts)

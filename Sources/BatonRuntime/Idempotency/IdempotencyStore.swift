@@ -41,7 +41,8 @@ public struct IdempotencyKey: Sendable, Hashable, CustomStringConvertible {
 ///   outcome (bounded by their own deadline and cancellation).
 /// - A successful outcome is remembered for `ttl`; duplicates within it get the remembered value
 ///   without executing.
-/// - Failures are not remembered, so a later duplicate (a client retrying) executes again.
+/// - Failures are not remembered, so a later duplicate (a client retrying) executes again; nor
+///   are compensated successes (``forget(_:)``).
 ///   Duplicates waiting on a failed execution receive its error, unless the execution was given up
 ///   by its caller (cancelled, or out of time): then they contend again and one of them executes.
 public protocol IdempotencyStore: Sendable {
@@ -61,6 +62,13 @@ public protocol IdempotencyStore: Sendable {
         ttl: Duration,
         operation: () async throws -> T
     ) async throws -> T
+
+    /// Drops the remembered outcome of `key`, if any, so the next execution runs again.
+    ///
+    /// The executor calls it when it compensates a step: the step's effect was undone, so a
+    /// duplicate (the client retrying the whole workflow) must not be answered with the outcome
+    /// of a write that no longer stands. A running execution is not affected.
+    func forget(_ key: IdempotencyKey) async
 }
 
 /// How a step deduplicates its call: the store, the operation's scope and how long successes are
@@ -81,6 +89,12 @@ public struct StepIdempotency: Sendable {
         self.store = store
         self.scope = scope
         self.ttl = ttl
+    }
+
+    /// Forgets the outcome remembered under `key`, when set.
+    func forget(key: String?) async {
+        guard let key else { return }
+        await store.forget(IdempotencyKey(scope: scope, value: key))
     }
 
     /// Runs `body` through the store when `key` is set, else directly.

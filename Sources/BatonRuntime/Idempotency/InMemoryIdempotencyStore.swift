@@ -158,6 +158,14 @@ public final class InMemoryIdempotencyStore: IdempotencyStore {
         }
     }
 
+    public func forget(_ key: IdempotencyKey) async {
+        state.withLock { state in
+            guard case .completed? = state.entries[key] else { return }
+            state.entries[key] = nil
+            state.completed -= 1
+        }
+    }
+
     private func lead<T: Sendable>(key: IdempotencyKey, flight: UInt64, ttl: Duration, _ operation: () async throws -> T) async throws -> T {
         let outcome: Outcome
         let result: Result<T, any Error>
