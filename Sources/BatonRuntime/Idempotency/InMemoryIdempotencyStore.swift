@@ -41,7 +41,9 @@ public final class InMemoryIdempotencyStore: IdempotencyStore {
     }
 
     private enum Entry {
-        case running(flight: UInt64, waiters: [UInt64: CheckedContinuation<Outcome, any Error>])
+        /// Waiters are resumed with a `Result`: a checked continuation resumed by
+        /// `resume(throwing:)` leaks in Swift 6.3.
+        case running(flight: UInt64, waiters: [UInt64: CheckedContinuation<Result<Outcome, any Error>, Never>])
         case completed(any Sendable, expires: BatonInstant, generation: UInt64)
     }
 
@@ -180,7 +182,7 @@ public final class InMemoryIdempotencyStore: IdempotencyStore {
         }
         let now = clock.now
         let maxEntries = self.maxEntries
-        let waiters = state.withLock { state -> [CheckedContinuation<Outcome, any Error>] in
+        let waiters = state.withLock { state -> [CheckedContinuation<Result<Outcome, any Error>, Never>] in
             guard case .running(let current, let waiters)? = state.entries[key], current == flight else { return [] }
             if case .value(let value) = outcome, ttl > .zero {
                 let generation = state.makeID()
@@ -198,7 +200,7 @@ public final class InMemoryIdempotencyStore: IdempotencyStore {
             }
             return Array(waiters.values)
         }
-        for waiter in waiters { waiter.resume(returning: outcome) }
+        for waiter in waiters { waiter.resume(returning: .success(outcome)) }
         return try result.get()
     }
 
@@ -206,7 +208,7 @@ public final class InMemoryIdempotencyStore: IdempotencyStore {
     private func wait(for key: IdempotencyKey) async throws -> Outcome {
         let id = state.withLock { $0.makeID() }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Outcome, any Error>) in
+            try await withCheckedContinuation { (continuation: CheckedContinuation<Result<Outcome, any Error>, Never>) in
                 enum Registration { case registered, gone, cancelled }
                 let registration: Registration = state.withLock { state in
                     guard case .running(let flight, var waiters)? = state.entries[key] else { return .gone }
@@ -217,17 +219,17 @@ public final class InMemoryIdempotencyStore: IdempotencyStore {
                 }
                 switch registration {
                 case .registered: break
-                case .gone: continuation.resume(returning: .abandoned)
-                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .gone: continuation.resume(returning: .success(.abandoned))
+                case .cancelled: continuation.resume(returning: .failure(CancellationError()))
                 }
-            }
+            }.get()
         } onCancel: {
-            let waiter = state.withLock { state -> CheckedContinuation<Outcome, any Error>? in
+            let waiter = state.withLock { state -> CheckedContinuation<Result<Outcome, any Error>, Never>? in
                 guard case .running(let flight, var waiters)? = state.entries[key], let waiter = waiters.removeValue(forKey: id) else { return nil }
                 state.entries[key] = .running(flight: flight, waiters: waiters)
                 return waiter
             }
-            waiter?.resume(throwing: CancellationError())
+            waiter?.resume(returning: .failure(CancellationError()))
         }
     }
 }

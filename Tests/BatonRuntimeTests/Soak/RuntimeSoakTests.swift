@@ -29,8 +29,12 @@ import Testing
 /// - **report**: outcomes agree with the calls made (no call for skipped or not-started steps, a
 ///   succeeded step had a successful call, attempts ≥ calls).
 ///
-/// Memory must stay flat: besides the exact token check per run, the resident memory after the
-/// warm-up and at the end of the soak must not differ by more than 32 MiB.
+/// Memory must stay flat: besides the exact per-run check that the run released its input (and
+/// with it the run's context, values and closures), the heap in use (glibc's `malloc_info`) after
+/// the warm-up and at the end of the soak must not differ by more than 4 MiB — asserted when
+/// `BATON_MEMORY_CHECKS` is set (the soak then runs in a process of its own: other suites move the
+/// process-wide heap), printed otherwise, and not measured under Thread Sanitizer (which replaces
+/// the allocator).
 ///
 /// `BATON_SOAK_RUNS` (default 10,000), `BATON_SOAK_SEED` (default: random, printed with any
 /// failure) and `BATON_SOAK_FIRST` (index of the first run) reproduce a failure: run
@@ -51,7 +55,7 @@ import Testing
         let tally = SoakTally()
 
         for index in first..<(first + runs) {
-            if index - first == warmUp { heapAfterWarmUp = Self.residentBytes() }
+            if index - first == warmUp { heapAfterWarmUp = Self.heapInUse() }
             let runSeed = SoakRandom.runSeed(seed, index: index)
             let plan = SoakRunPlan(seed: runSeed)
             let problems = await SoakRun(plan: plan, seed: runSeed, executor: executor, queue: queue, tally: tally).execute()
@@ -69,26 +73,62 @@ import Testing
         await queue.shutdown()
         #expect(SoakToken.live.load(ordering: .relaxed) == 0, "seed \(seed): inputs still alive after the soak")
         let elapsed = started.duration(to: .now)
-        if let before = heapAfterWarmUp, let after = Self.residentBytes() {
-            // A leak of a run's state (a run context, its tasks: ≥ 4 KB) over 8,000 runs would
-            // exceed this; other suites run concurrently in the same process, hence the slack.
+        // Under Thread Sanitizer (CI builds that run with BATON_TSAN_VISIBLE_LOCKS) resident memory
+        // is dominated by the sanitizer's shadow memory and access history, which grow with the
+        // work done: only the exact per-run checks apply there.
+        // The heap is process-wide: other suites running beside the soak move it by tens of MiB,
+        // so the bound is asserted only in a process of its own (`BATON_MEMORY_CHECKS`, a step of
+        // `.ci/run`); otherwise the figures are printed.
+        #if BATON_TSAN_VISIBLE_LOCKS
+        let measuresMemory = false
+        #else
+        let measuresMemory = true
+        #endif
+        let assertsMemory = Self.environment["BATON_MEMORY_CHECKS"] != nil
+        if measuresMemory, let before = heapAfterWarmUp, let after = Self.heapInUse() {
+            // A leak of 500 bytes per run (one continuation, a task's error) over 8,000 runs
+            // exceeds this.
             let growth = after - before
-            print("soak: \(runs) runs, seed \(seed), \(elapsed), resident memory \(before >> 20) → \(after >> 20) MiB; \(tally)")
-            #expect(growth < 32 << 20, "seed \(seed): resident memory grew by \(growth) bytes over the soak")
+            print("soak: \(runs) runs, seed \(seed), \(elapsed), heap in use \(before >> 10) → \(after >> 10) KiB; \(tally)")
+            if assertsMemory {
+                #expect(growth < 4 << 20, "seed \(seed): the heap in use grew by \(growth) bytes over the soak")
+            }
         } else {
             print("soak: \(runs) runs, seed \(seed), \(elapsed); \(tally)")
         }
     }
 
-    /// The process's resident set in bytes (Linux), or `nil`.
+    /// Bytes allocated on the heap and not freed, process-wide, from glibc's `malloc_info` (the
+    /// totals after the last arena: arena size minus free chunks, plus mmapped chunks); `nil`
+    /// where it is not available.
     ///
-    /// Resident memory does not shrink when the allocator keeps freed pages, so it measures
-    /// growth, which is what a leak shows as.
-    static func residentBytes() -> Int? {
-        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
-        let fields = statm.split(separator: " ")
-        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
-        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    /// Unlike resident memory, this falls back when other suites running in the same process
+    /// free what they allocated, so growth over the soak points at the soak's own leaks.
+    static func heapInUse() -> Int? {
+        typealias MallocInfo = @convention(c) (Int32, UnsafeMutablePointer<FILE>?) -> Int32
+        guard let symbol = dlsym(nil, "malloc_info") else { return nil }
+        let mallocInfo = unsafeBitCast(symbol, to: MallocInfo.self)
+        var buffer: UnsafeMutablePointer<CChar>?
+        var size = 0
+        guard let stream = open_memstream(&buffer, &size) else { return nil }
+        let status = mallocInfo(0, stream)
+        fclose(stream)
+        defer { free(buffer) }
+        guard status == 0, let buffer else { return nil }
+        let xml = String(cString: buffer)
+        guard let lastHeap = xml.range(of: "</heap>", options: .backwards) else { return nil }
+        let totals = xml[lastHeap.upperBound...]
+        func value(_ tag: String) -> Int? {
+            guard let start = totals.range(of: tag) else { return nil }
+            let rest = totals[start.upperBound...]
+            guard let open = rest.range(of: "size=\""), let close = rest[open.upperBound...].firstIndex(of: "\"") else { return nil }
+            return Int(rest[open.upperBound..<close])
+        }
+        guard let system = value("<system type=\"current\""),
+              let fast = value("<total type=\"fast\""),
+              let free = value("<total type=\"rest\""),
+              let mmap = value("<total type=\"mmap\"") else { return nil }
+        return system - fast - free + mmap
     }
 }
 
@@ -130,18 +170,26 @@ struct SoakRun {
         }
         var cancelled = false
         var steps = 0
+        var spinningSince: ContinuousClock.Instant?
         while !finished.load(ordering: .sequentiallyConsistent) {
             await executor.waitUntilIdle()
             if finished.load(ordering: .sequentiallyConsistent) { break }
-            steps += 1
-            if steps > 100_000 { return ["no progress after 100,000 clock steps"] }
+            if steps > 100_000 { return ["no progress after 100,000 clock steps (now \(clock.now), \(clock.sleeperCount) sleepers, next \(clock.nextDeadline.map { "\($0)" } ?? "-"))", "calls: " + ledger.calls.map { "s\($0.step) \($0.role) #\($0.attempt) \($0.startedAt)–\($0.endedAt.map { "\($0)" } ?? "running")" }.suffix(12).joined(separator: "; ")] }
             guard let next = clock.nextDeadline else {
                 // Nothing sleeps and the executor is idle: the compensations are running on the
                 // global pool (they are shielded from cancellation in an unstructured task).
-                // They sleep on the clock or end the run; wait for either.
+                // They sleep on the clock or end the run; wait for either. (The wall clock only
+                // turns a run that is stuck for good into a failure instead of a hang.)
+                let now = ContinuousClock.now
+                if let since = spinningSince, since.duration(to: now) > .seconds(30) {
+                    return ["stuck: the run neither ends nor sleeps on the clock (now \(clock.now))"]
+                }
+                if spinningSince == nil { spinningSince = now }
                 await Task.yield()
                 continue
             }
+            spinningSince = nil
+            steps += 1
             if !cancelled, let cancelAt, cancelAt <= next {
                 executor.whilePaused { clock.advance(to: cancelAt) }
                 await executor.waitUntilIdle()
@@ -352,10 +400,6 @@ struct SoakRun {
             if step.condition == false, stepReport.outcome != .skipped, stepReport.outcome != .notStarted, !stepReport.isMissing {
                 problems.append("\(step.name) has a false condition but is \(stepReport.outcome)")
             }
-        }
-        if RuntimeSoakTests.environment["BATON_SOAK_TRACE"] != nil {
-            print("TRACE \(seed) failed=\(failedStep ?? "-") comps=\(compensations.map(\.step)) \(report.steps.map { "\($0.outcome)/\($0.attempts)" })")
-            if RuntimeSoakTests.environment["BATON_SOAK_TRACE"] == "plan" { print("\(plan)\n\(describe)") }
         }
         tally.record(failed: failedStep != nil, compensations: compensations.count, calls: calls, cancelled: plan.cancelAfter != nil, incomplete: !report.isComplete)
         return problems.isEmpty ? [] : problems + [describe]
