@@ -115,6 +115,10 @@ public final class InMemoryIdempotencyStore: IdempotencyStore {
         case wait
     }
 
+    /// Executes `operation` for `key` at most once while it runs and, after a success, for `ttl`
+    /// (see ``IdempotencyStore/execute(key:ttl:operation:)`` for the contract). A duplicate waits
+    /// for the running execution no longer than its ``Deadline/current`` (then ``TimeoutError``)
+    /// or until cancelled (`CancellationError`).
     public func execute<T: Sendable>(
         key: IdempotencyKey,
         ttl: Duration,
@@ -160,6 +164,7 @@ public final class InMemoryIdempotencyStore: IdempotencyStore {
         }
     }
 
+    /// Drops the remembered success of `key`, if any (see ``IdempotencyStore/forget(_:)``).
     public func forget(_ key: IdempotencyKey) async {
         state.withLock { state in
             guard case .completed? = state.entries[key] else { return }

@@ -427,7 +427,7 @@ extension CourierDispatchOrchestrator {
             "update",
             service: "zones",
             policy: policies.setZoneStatusUpdatePolicy,
-            idempotencyKey: { (input: SetZoneStatusInput, values: BatonRuntime.StepValues) -> Swift.String? in nil },
+            idempotencyKey: { (input: SetZoneStatusInput, values: BatonRuntime.StepValues) -> Swift.String? in "\((input.change).changeId)" },
             idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "zones.setStatus", ttl: options.idempotencyTTL),
             invalidates: [
                 BatonRuntime.CacheInvalidation.all(caches.zonesZoneOf)
