@@ -26,7 +26,8 @@ import Testing
         #expect(run.stdout.contains("swift package --allow-writing-to-package-directory baton generate --target Orders"))
         #expect(run.stdout.contains("       OrdersService     orders.getOrder\n       ShippingService   shipping.track\n"))
         #expect(run.stdout.contains("OrdersOrchestrator(orders: …, shipping: …)"))
-        #expect(run.stdout.contains("baton lint \(target)/orders.baton.yaml"))
+        #expect(run.stdout.contains("swift run baton lint \(target)/orders.baton.yaml"))
+        #expect(run.stdout.contains("exclude: [\"baton.schema.json\"],"))
     }
 
     @Test func refusesToOverwriteAnExistingSpecUnlessForced() throws {

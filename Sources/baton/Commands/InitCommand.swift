@@ -200,6 +200,8 @@ struct NextSteps {
         let schemaNote = schemaWritten
             ? "The spec's first line points editors at baton.schema.json next to it (completion, checks\n   and a description of every key on hover in VS Code's YAML extension)."
             : "The spec's first line points editors at ./baton.schema.json; create it with\n   baton schema > \(InitCommand.join(output, "baton.schema.json"))"
+        // The schema file is for editors, not SwiftPM: unexcluded, every build warns about it.
+        let schemaExclude = schemaWritten ? "\n           exclude: [\"baton.schema.json\"]," : ""
         return """
             Next steps
 
@@ -211,7 +213,7 @@ struct NextSteps {
 
                    .target(
                        name: "\(target)",
-                       dependencies: [.product(name: "BatonRuntime", package: "\(package)")],
+                       dependencies: [.product(name: "BatonRuntime", package: "\(package)")],\(schemaExclude)
                        plugins: [.plugin(name: "BatonBuildTool", package: "\(package)")]
                    ),
                    .testTarget(
@@ -243,9 +245,9 @@ struct NextSteps {
 
             3. Edit the spec, then check it and see the code it generates:
 
-                   baton lint \(specPath)
-                   baton explain \(specPath)
-                   baton generate \(specPath) --output Generated
+                   swift run baton lint \(specPath)
+                   swift run baton explain \(specPath)
+                   swift run baton graph \(specPath)
 
                \(schemaNote)
 
