@@ -20,14 +20,24 @@ public struct OrchestratorOptions: Sendable {
     public var asyncQueueCapacity: Int
     /// How many `mode: async` calls run at once.
     public var asyncQueueConcurrency: Int
+    /// Deduplicates the calls of operations that declare `idempotencyKey` (spec-v1 §7.8): a
+    /// duplicate of a running call waits for it, a success is remembered for ``idempotencyTTL``.
+    /// Default: an ``InMemoryIdempotencyStore`` on ``clock`` (process-local, 10,000 entries);
+    /// pass a shared store to deduplicate across replicas.
+    public var idempotencyStore: any IdempotencyStore
+    /// How long a successful idempotent call is remembered. Default 24 hours.
+    public var idempotencyTTL: Duration
 
+    /// - Parameter idempotencyStore: `nil` makes an ``InMemoryIdempotencyStore`` on `clock`.
     public init(
         clock: AnyClock = .continuous,
         random: RandomSource = .system,
         telemetry: Telemetry = Telemetry(),
         classifier: ErrorClassifier = .standard,
         asyncQueueCapacity: Int = 1_000,
-        asyncQueueConcurrency: Int = 4
+        asyncQueueConcurrency: Int = 4,
+        idempotencyStore: (any IdempotencyStore)? = nil,
+        idempotencyTTL: Duration = .seconds(86_400)
     ) {
         self.clock = clock
         self.random = random
@@ -35,5 +45,7 @@ public struct OrchestratorOptions: Sendable {
         self.classifier = classifier
         self.asyncQueueCapacity = asyncQueueCapacity
         self.asyncQueueConcurrency = asyncQueueConcurrency
+        self.idempotencyStore = idempotencyStore ?? InMemoryIdempotencyStore(clock: clock)
+        self.idempotencyTTL = idempotencyTTL
     }
 }
