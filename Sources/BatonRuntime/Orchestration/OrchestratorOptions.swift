@@ -20,6 +20,13 @@ public struct OrchestratorOptions: Sendable {
     public var asyncQueueCapacity: Int
     /// How many `mode: async` calls run at once.
     public var asyncQueueConcurrency: Int
+    /// Deduplicates the calls of operations that declare `idempotencyKey` (spec-v1 §7.8): a
+    /// duplicate of a running call waits for it, a success is remembered for ``idempotencyTTL``.
+    /// Default: an ``InMemoryIdempotencyStore`` on ``clock`` (process-local, 10,000 entries);
+    /// pass a shared store to deduplicate across replicas.
+    public var idempotencyStore: any IdempotencyStore
+    /// How long a successful idempotent call is remembered. Default 24 hours.
+    public var idempotencyTTL: Duration
 
     /// Creates options; every default is the production one.
     ///
@@ -34,13 +41,18 @@ public struct OrchestratorOptions: Sendable {
     ///   - asyncQueueCapacity: `mode: async` calls that may wait in the background queue; more are
     ///     dropped and counted. 0 or more; default 1 000.
     ///   - asyncQueueConcurrency: `mode: async` calls run at once. Default 4.
+    ///   - idempotencyStore: Deduplicates the calls of `idempotencyKey` operations; `nil`
+    ///     (default) makes an ``InMemoryIdempotencyStore`` on `clock`.
+    ///   - idempotencyTTL: How long a successful idempotent call is remembered. Default 24 hours.
     public init(
         clock: AnyClock = .continuous,
         random: RandomSource = .system,
         telemetry: Telemetry = Telemetry(),
         classifier: ErrorClassifier = .standard,
         asyncQueueCapacity: Int = 1_000,
-        asyncQueueConcurrency: Int = 4
+        asyncQueueConcurrency: Int = 4,
+        idempotencyStore: (any IdempotencyStore)? = nil,
+        idempotencyTTL: Duration = .seconds(86_400)
     ) {
         self.clock = clock
         self.random = random
@@ -48,5 +60,7 @@ public struct OrchestratorOptions: Sendable {
         self.classifier = classifier
         self.asyncQueueCapacity = asyncQueueCapacity
         self.asyncQueueConcurrency = asyncQueueConcurrency
+        self.idempotencyStore = idempotencyStore ?? InMemoryIdempotencyStore(clock: clock)
+        self.idempotencyTTL = idempotencyTTL
     }
 }

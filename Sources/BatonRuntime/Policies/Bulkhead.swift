@@ -19,7 +19,9 @@ import Synchronization
 public final class Bulkhead: Sendable {
     private struct Waiter {
         var id: UInt64
-        var continuation: CheckedContinuation<Void, any Error>
+        /// Resumed with a `Result` rather than by `resume(throwing:)`: in Swift 6.3 a checked
+        /// continuation resumed with an error leaks about 100 bytes each time (found by the soak).
+        var continuation: CheckedContinuation<Result<Void, any Error>, Never>
     }
 
     private struct State {
@@ -110,7 +112,7 @@ public final class Bulkhead: Sendable {
             return nil
         }
         // The slot passes straight to the waiter: `inFlight` does not change.
-        next?.continuation.resume()
+        next?.continuation.resume(returning: .success(()))
     }
 
     private enum QueueRace: Sendable {
@@ -175,7 +177,7 @@ public final class Bulkhead: Sendable {
     private func waitInQueue(id: UInt64) async throws {
         enum Enqueue { case granted, full, cancelled, queued }
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            try await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>, Never>) in
                 let outcome = storage.withLock { state -> Enqueue in
                     if Task.isCancelled { return .cancelled }
                     if state.inFlight < maxConcurrent && state.waiters.isEmpty {
@@ -187,18 +189,18 @@ public final class Bulkhead: Sendable {
                     return .queued
                 }
                 switch outcome {
-                case .granted: continuation.resume()
-                case .full: continuation.resume(throwing: OverloadedError(reason: .bulkheadFull, name: name))
-                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .granted: continuation.resume(returning: .success(()))
+                case .full: continuation.resume(returning: .failure(OverloadedError(reason: .bulkheadFull, name: name)))
+                case .cancelled: continuation.resume(returning: .failure(CancellationError()))
                 case .queued: break
                 }
-            }
+            }.get()
         } onCancel: {
             let removed = storage.withLock { state -> Waiter? in
                 guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                 return state.waiters.remove(at: index)
             }
-            removed?.continuation.resume(throwing: CancellationError())
+            removed?.continuation.resume(returning: .failure(CancellationError()))
         }
     }
 }
