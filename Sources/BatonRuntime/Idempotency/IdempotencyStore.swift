@@ -9,6 +9,7 @@ public struct IdempotencyKey: Sendable, Hashable, CustomStringConvertible {
     /// The value of the operation's `idempotencyKey` field for this call.
     public var value: String
 
+    /// The key `value` of the operation `scope` (`service.operation`, e.g. `payments.charge`).
     public init(scope: String, value: String) {
         self.scope = scope
         self.value = value
