@@ -34,7 +34,7 @@ if os.path.exists(overhead):
             elif "malloc" in metric:
                 figures.setdefault(current, {})["mallocs"] = value
     bare = figures.get("bare call", {})
-    order = ["bare call", "timeout only", "retry only", "breaker only", "full stack without timeout", "full stack",
+    order = ["bare call", "hand-rolled timeout (reference)", "timeout only", "retry only", "breaker only", "full stack without timeout", "full stack",
              "full stack, telemetry bootstrapped to no-op", "1-step workflow, full stack",
              "1-step workflow, full stack, telemetry bootstrapped to no-op"]
     for name in order + sorted(set(figures) - set(order)):

@@ -63,6 +63,21 @@ var configuration: Benchmark.Configuration { Benchmark.Configuration(
     maxIterations: 1_000
 ) }
 
+/// What code without Baton typically writes for a timeout: the operation raced against a
+/// sleeping child in a task group. The reference for what a timeout costs.
+func handRolledTimeout<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else { throw TimeoutError(limit: timeout) }
+        return value
+    }
+}
+
 let benchmarks: @Sendable () -> Void = {
     let clock = AnyClock.continuous
     let log = AttemptLog()
@@ -70,6 +85,12 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("bare call", configuration: configuration) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try await call(context))
+        }
+    }
+
+    Benchmark("hand-rolled timeout (reference)", configuration: configuration) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try await handRolledTimeout(.seconds(1)) { try await call(context) })
         }
     }
 

@@ -370,7 +370,7 @@ public struct ResiliencePipeline: CallPolicy {
         let start = measuresDuration ? clock.now : nil
         callStart = start
         do {
-            let value = try await withAttemptTimeout(timeout, clock: clock) { try await call(context) }
+            let value = try await withAttemptTimeout(timeout, clock: clock, context: context, call)
             if let breaker, let permit {
                 breaker.record(permit, .success(duration: start.map { $0.duration(to: clock.now) } ?? .zero))
             }
