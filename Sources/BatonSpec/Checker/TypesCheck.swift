@@ -252,14 +252,19 @@ extension Checker {
         }
     }
 
-    /// Types whose names clash with generated names (`<Service>Service`, `Mock…`, `<Name>Orchestrator`).
-    func checkGeneratedNameClashes(specName: String) {
+    /// Types whose names clash with generated names (`<Service>Service`, `Mock…`,
+    /// `<Name>Orchestrator`, and `<Workflow>AdmissionClass` for admission with caller classes).
+    func checkGeneratedNameClashes(specName: String, workflows: YAMLMapping.Entry?) {
         var generated: [String: String] = [:]
         if !specName.isEmpty { generated[specName + "Orchestrator"] = "the orchestrator of spec '\(specName)'" }
         for s in services {
             let p = ScalarSyntax.upperCamel(s.name) + "Service"
             generated[p] = "the protocol of service '\(s.name)'"
             generated["Mock" + p] = "the mock of service '\(s.name)'"
+        }
+        // Read from the syntax tree: the workflows are checked after the types they refer to.
+        for w in workflows?.value.mapping?.entries ?? [] where w.value.mapping?["admission"]?.value.mapping?["classes"] != nil {
+            generated[ScalarSyntax.upperCamel(w.key.value) + "AdmissionClass"] = "the admission classes of workflow '\(w.key.value)'"
         }
         for decl in typeDecls {
             if let what = generated[decl.name] {
