@@ -124,15 +124,15 @@ import Testing
     }
 
     @Test func timesOutOnTheContinuousClock() async throws {
+        // No bound on the wall time (a loaded CI machine may run the timer late): the operation
+        // can only end through the watcher's cancellation.
         let clock = AnyClock.continuous
-        let started = ContinuousClock.now
         await #expect(throws: TimeoutError(limit: .milliseconds(20))) {
             try await withAttemptTimeout(.milliseconds(20), clock: clock) {
-                try await Task.sleep(for: .seconds(30))
+                try await Task.sleep(for: .seconds(3600))
                 return 1
             }
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
         #expect(try await withAttemptTimeout(.seconds(10), clock: clock) { 3 } == 3)
         #expect(clock.deadlineWatcher?.watchedCount == 0)
     }
