@@ -30,8 +30,9 @@ let package = Package(
             path: "Benchmarks/Overhead",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        // The checkout example's orchestrator, generated at build time from a symlink to
-        // specs/checkout.baton.yaml (no copy to drift).
+        // The checkout example's orchestrator, generated at build time from a copy of
+        // specs/checkout.baton.yaml without its admission block (derive-checkout-spec.py; `run`
+        // rewrites it, so it cannot drift).
         .target(
             name: "Checkout",
             dependencies: [.product(name: "BatonRuntime", package: "Baton")],
