@@ -24,7 +24,7 @@ import Testing
                 "RuntimeGuide.md must show the test of GuideExampleTests.swift verbatim")
     }
 
-    @Test(arguments: ["README.md", "Plugins/README.md"])
+    @Test(arguments: ["README.md", "Plugins/README.md", "Examples/README.md"])
     func relativeLinksPointAtFiles(document: String) throws {
         let path = (packageRoot as NSString).appendingPathComponent(document)
         guard FileManager.default.fileExists(atPath: path) else {
