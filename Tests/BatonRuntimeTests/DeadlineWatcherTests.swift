@@ -48,6 +48,22 @@ import Testing
         #expect(clock.sleeperCount == 0, "the operation's sleep was cancelled and the watcher ended")
     }
 
+    @Test func anOperationThatFinishesAsItIsCancelledKeepsItsValue() async throws {
+        // A write that completed as its timeout fired is not reported as a timeout.
+        let clock = ManualClock()
+        let watcher = Self.watcher(on: clock)
+        let task = Task {
+            try await withWatchedDeadline(Self.at(100), watcher: watcher, limit: .milliseconds(100)) {
+                try? await clock.sleep(until: .zero.advanced(by: .seconds(10)))
+                return 7
+            }
+        }
+        await clock.waitForSleepers(count: 2)
+        clock.advance(by: .milliseconds(100))
+        #expect(try await task.value == 7)
+        #expect(watcher.watchedCount == 0)
+    }
+
     @Test func oneTimerForManyAttempts() async throws {
         let clock = ManualClock()
         let watcher = Self.watcher(on: clock)

@@ -21,7 +21,7 @@ public struct TimeoutError: ClassifiedError, Equatable, CustomStringConvertible 
 ///
 /// On a real clock (``AnyClock/continuous`` or any clock not in ``BatonInstant``s) the operation
 /// runs in one task and the clock's shared deadline watcher cancels it at the instant — no timer
-/// task per call. On a virtual clock (`BatonTesting.ManualClock`) the operation races a child task
+/// task per call. An operation that returns a value despite the cancellation keeps it. On a virtual clock (`BatonTesting.ManualClock`) the operation races a child task
 /// sleeping until the instant, so tests see one sleeper per timed operation.
 ///
 /// - Parameters:
@@ -83,10 +83,17 @@ func withWatchedDeadline<T: Sendable>(
     } onCancel: {
         task.cancel()
     }
-    // The instant passed before the operation ended: a timeout, whatever the operation made of
-    // its cancellation (as when the watch wins the race on a virtual clock).
-    if watcher.finish(ticket) { throw TimeoutError(limit: limit) }
-    return try result.get()
+    return try outcome(result, expired: watcher.finish(ticket), limit: limit)
+}
+
+/// What a watched operation amounts to: its value whenever it produced one (a write that
+/// completed as its timeout fired stays known), else ``TimeoutError`` when the instant passed
+/// first, else its own error.
+private func outcome<T>(_ result: Result<T, any Error>, expired: Bool, limit: Duration) throws -> T {
+    switch result {
+    case .success(let value): return value
+    case .failure(let error): throw expired ? TimeoutError(limit: limit) : error
+    }
 }
 
 /// Runs `operation` with at most `timeout`, clipped to the current run's ``Deadline``.
@@ -125,8 +132,7 @@ func withAttemptTimeout<T: Sendable>(
     } onCancel: {
         task.cancel()
     }
-    if watcher.finish(attempt) { throw TimeoutError(limit: limit) }
-    return try result.get()
+    return try outcome(result, expired: watcher.finish(attempt), limit: limit)
 }
 
 /// When an attempt that wants `timeout` must end, and the limit to report: `timeout` from now,
