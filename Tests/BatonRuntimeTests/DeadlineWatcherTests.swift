@@ -1,5 +1,6 @@
 @testable import BatonRuntime
 import BatonTesting
+import Synchronization
 import Testing
 
 /// The shared timer behind attempt timeouts on real clocks, driven here by a manual clock: one
@@ -67,9 +68,11 @@ import Testing
     @Test func oneTimerForManyAttempts() async throws {
         let clock = ManualClock()
         let watcher = Self.watcher(on: clock)
+        let finished = FinishedCount()
         let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
             for index in 1...10 {
                 group.addTask {
+                    defer { finished.value.add(1, ordering: .sequentiallyConsistent) }
                     do {
                         _ = try await withWatchedDeadline(Self.at(100 * index), watcher: watcher, limit: .milliseconds(100 * index)) {
                             try await clock.sleep(until: Self.at(550))
@@ -83,6 +86,10 @@ import Testing
                 }
             }
             await clock.waitForSleepers(count: 11)  // ten operations, one watcher
+            // The watcher wakes once and expires the five attempts whose instants have passed.
+            clock.advance(to: Self.at(500))
+            while finished.value.load(ordering: .sequentiallyConsistent) < 5 { await Task.yield() }
+            await clock.waitForSleepers(count: 6)  // five operations, the watcher re-armed for 600 ms
             clock.advance(to: Self.at(550))
             var outcomes: [Int: Bool] = [:]
             for await (index, succeeded) in group { outcomes[index] = succeeded }
@@ -152,4 +159,8 @@ import Testing
         #expect(try await withAttemptTimeout(.seconds(10), clock: clock) { 3 } == 3)
         #expect(clock.deadlineWatcher?.watchedCount == 0)
     }
+}
+
+private final class FinishedCount: Sendable {
+    let value = Atomic<Int>(0)
 }
