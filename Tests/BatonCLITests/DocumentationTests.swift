@@ -32,7 +32,7 @@ import Testing
                 "BatonTesting.md must show the test of TestingCatalogExampleTests.swift verbatim")
     }
 
-    @Test(arguments: ["README.md", "Plugins/README.md", "Examples/README.md"])
+    @Test(arguments: ["README.md", "Plugins/README.md", "Examples/README.md", "Benchmarks/README.md"])
     func relativeLinksPointAtFiles(document: String) throws {
         let path = (packageRoot as NSString).appendingPathComponent(document)
         guard FileManager.default.fileExists(atPath: path) else {

@@ -131,7 +131,7 @@ public struct SingleAttempt: CallPolicy {
         context.attempt = log.beginAttempt()
         let attemptContext = context
         do {
-            return try await withAttemptTimeout(timeout, clock: clock) { try await call(attemptContext) }
+            return try await withAttemptTimeout(timeout, clock: clock, context: attemptContext, call)
         } catch {
             log.recordFailure(classifier.classify(error).errorClass)
             throw error

@@ -61,21 +61,33 @@ public struct AnyClock: Clock, Sendable {
     public func sleep(until deadline: BatonInstant, tolerance: Duration? = nil) async throws {
         try await box.sleep(until: deadline, tolerance: tolerance)
     }
+
+    /// The shared timer that enforces attempt timeouts on this clock, or `nil` for a clock in
+    /// virtual time (whose tests count one sleeper per timed attempt). See ``withDeadline(_:clock:limit:isolation:_:)``.
+    var deadlineWatcher: DeadlineWatcher? { box.deadlineWatcher }
 }
 
 private protocol ClockBox: Sendable {
     var now: BatonInstant { get }
     var minimumResolution: Duration { get }
     func sleep(until deadline: BatonInstant, tolerance: Duration?) async throws
+    var deadlineWatcher: DeadlineWatcher? { get }
 }
 
 private final class OriginBox<C: Clock>: ClockBox where C.Duration == Duration {
     let clock: C
     let origin: C.Instant
+    let deadlineWatcher: DeadlineWatcher?
 
     init(clock: C) {
+        let origin = clock.now
         self.clock = clock
-        self.origin = clock.now
+        self.origin = origin
+        // The watcher captures the clock and origin, not this box: no reference cycle.
+        deadlineWatcher = DeadlineWatcher(
+            now: { BatonInstant(offset: origin.duration(to: clock.now)) },
+            sleep: { instant in try await clock.sleep(until: origin.advanced(by: instant.offset), tolerance: nil) }
+        )
     }
 
     var now: BatonInstant { BatonInstant(offset: origin.duration(to: clock.now)) }
@@ -92,6 +104,8 @@ private final class IdentityBox<C: Clock>: ClockBox where C.Duration == Duration
     init(clock: C) {
         self.clock = clock
     }
+
+    var deadlineWatcher: DeadlineWatcher? { nil }
 
     var now: BatonInstant { unsafeBitCast(clock.now, to: BatonInstant.self) }
     var minimumResolution: Duration { clock.minimumResolution }

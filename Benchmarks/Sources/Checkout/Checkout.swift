@@ -1,0 +1,1 @@
+// The orchestrator is generated at build time from checkout.baton.yaml (a symlink to the example spec).

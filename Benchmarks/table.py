@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Merges the results of every suite (results/*.json, the overhead benchmark's export) into one
+markdown table of ratios, printed and written as results/results.md and results/results.json.
+Part of Benchmarks/run."""
+import json, os, re, sys
+
+out = sys.argv[1]
+rows = []
+
+# Suite 1: ordo-one/benchmark's markdown export, one table per benchmark with p0..p100 columns.
+overhead = os.path.join(out, "overhead.md")
+if os.path.exists(overhead):
+    text = open(overhead).read()
+    figures = {}
+    current = None
+    for line in text.splitlines():
+        heading = re.match(r"^###\s+(.*?)\s+metrics\s*$", line) or re.match(r"^###\s+(.*)$", line)
+        if heading:
+            current = heading.group(1).strip()
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if current and len(cells) > 4 and re.match(r"^-?[\d.]+$", cells[3] or "x"):
+            # | Metric | p0 | p25 | p50 | ... : the p50 column.
+            metric = cells[0].lower()
+            value = float(cells[3])
+            if "wall" in metric:
+                scale = 1.0
+                unit = re.search(r"\((\w+)\)", cells[0])
+                if unit and unit.group(1) in ("μs", "us"):
+                    scale = 1000.0
+                elif unit and unit.group(1) == "ms":
+                    scale = 1e6
+                figures.setdefault(current, {})["ns"] = value * scale
+            elif "malloc" in metric:
+                figures.setdefault(current, {})["mallocs"] = value
+    bare = figures.get("bare call", {})
+    order = ["bare call", "hand-rolled timeout (reference)", "timeout only", "retry only", "breaker only", "full stack without timeout", "full stack",
+             "full stack, telemetry bootstrapped to no-op", "1-step workflow, full stack",
+             "1-step workflow, full stack, telemetry bootstrapped to no-op"]
+    for name in order + sorted(set(figures) - set(order)):
+        if name not in figures:
+            continue
+        f = figures[name]
+        row = {"suite": "1 per-call overhead", "name": name, "value": f.get("ns", float("nan")), "unit": "ns/call",
+               "detail": f"{f.get('mallocs', float('nan')):g} mallocs/call"}
+        if name != "bare call" and "ns" in bare:
+            row["ratio"] = f["ns"] / bare["ns"]
+            row["baseline"] = "bare call"
+            added = f["ns"] - bare["ns"]
+            extra_mallocs = f.get("mallocs", 0) - bare.get("mallocs", 0)
+            row["detail"] += f"; adds {added:.0f} ns, {extra_mallocs:g} mallocs"
+            if name == "full stack":
+                row["target"] = "adds < 1 µs, ≤ 2 mallocs"
+                row["met"] = added < 1000 and extra_mallocs <= 2
+        if name.endswith("telemetry bootstrapped to no-op"):
+            plain = figures.get(name.replace(", telemetry bootstrapped to no-op", ""), {})
+            if "ns" in plain:
+                delta = f["ns"] / plain["ns"]
+                row["detail"] += f"; {delta:.2f}× the same without telemetry"
+                row["target"] = "telemetry adds nothing measurable"
+                row["met"] = delta <= 1.05 and f.get("mallocs", 0) <= plain.get("mallocs", 0)
+        rows.append(row)
+
+for part in ["scenarios.json", "generator.json"]:
+    path = os.path.join(out, part)
+    if os.path.exists(path):
+        rows += json.load(open(path))
+
+def fmt(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:
+        return "n/a"
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 100:
+        return f"{value:.1f}"
+    if magnitude >= 10:
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+lines = ["| suite | measurement | value | ratio | against | target | met | notes |", "|---|---|---:|---:|---|---|---|---|"]
+for row in rows:
+    met = row.get("met")
+    lines.append("| {} | {} | {} {} | {} | {} | {} | {} | {} |".format(
+        row["suite"], row["name"], fmt(row["value"]), row["unit"],
+        (fmt(row["ratio"]) + "×") if row.get("ratio") is not None else "", row.get("baseline") or "",
+        row.get("target") or "", "" if met is None else ("yes" if met else "**no**"), row.get("detail") or ""))
+table = "\n".join(lines)
+print(table)
+open(os.path.join(out, "results.md"), "w").write(table + "\n")
+json.dump(rows, open(os.path.join(out, "results.json"), "w"), indent=2, ensure_ascii=False)

@@ -1,0 +1,166 @@
+@testable import BatonRuntime
+import BatonTesting
+import Synchronization
+import Testing
+
+/// The shared timer behind attempt timeouts on real clocks, driven here by a manual clock: one
+/// sleeper (the watcher's) however many attempts are timed.
+@Suite struct DeadlineWatcherTests {
+    static func watcher(on clock: ManualClock) -> DeadlineWatcher {
+        DeadlineWatcher(now: { clock.now }, sleep: { instant in try await clock.sleep(until: instant) })
+    }
+
+    static func at(_ milliseconds: Int) -> BatonInstant { .zero.advanced(by: .milliseconds(milliseconds)) }
+
+    @Test func returnsTheValueAndStopsWatching() async throws {
+        let clock = ManualClock()
+        let watcher = Self.watcher(on: clock)
+        let task = Task {
+            try await withWatchedDeadline(Self.at(100), watcher: watcher, limit: .milliseconds(100)) {
+                try await clock.sleep(until: Self.at(40))
+                return 7
+            }
+        }
+        await clock.waitForSleepers(count: 2)  // the operation and the watcher
+        clock.advance(by: .milliseconds(40))
+        #expect(try await task.value == 7)
+        #expect(watcher.watchedCount == 0)
+        // The watcher wakes at its instant, finds nothing to watch and ends.
+        clock.advance(by: .milliseconds(60))
+        while watcher.isArmed { await Task.yield() }
+        #expect(clock.sleeperCount == 0)
+    }
+
+    @Test func cancelsTheOperationAtTheInstant() async throws {
+        let clock = ManualClock()
+        let watcher = Self.watcher(on: clock)
+        let task = Task {
+            try await withWatchedDeadline(Self.at(100), watcher: watcher, limit: .milliseconds(100)) {
+                try await clock.sleep(until: .zero.advanced(by: .seconds(10)))
+                return 7
+            }
+        }
+        await clock.waitForSleepers(count: 2)
+        clock.advance(by: .milliseconds(100))
+        await #expect(throws: TimeoutError(limit: .milliseconds(100))) { try await task.value }
+        #expect(clock.now == Self.at(100))
+        #expect(watcher.watchedCount == 0)
+        while watcher.isArmed { await Task.yield() }
+        #expect(clock.sleeperCount == 0, "the operation's sleep was cancelled and the watcher ended")
+    }
+
+    @Test func anOperationThatFinishesAsItIsCancelledKeepsItsValue() async throws {
+        // A write that completed as its timeout fired is not reported as a timeout.
+        let clock = ManualClock()
+        let watcher = Self.watcher(on: clock)
+        let task = Task {
+            try await withWatchedDeadline(Self.at(100), watcher: watcher, limit: .milliseconds(100)) {
+                try? await clock.sleep(until: .zero.advanced(by: .seconds(10)))
+                return 7
+            }
+        }
+        await clock.waitForSleepers(count: 2)
+        clock.advance(by: .milliseconds(100))
+        #expect(try await task.value == 7)
+        #expect(watcher.watchedCount == 0)
+    }
+
+    @Test func oneTimerForManyAttempts() async throws {
+        let clock = ManualClock()
+        let watcher = Self.watcher(on: clock)
+        let finished = FinishedCount()
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for index in 1...10 {
+                group.addTask {
+                    defer { finished.value.add(1, ordering: .sequentiallyConsistent) }
+                    do {
+                        _ = try await withWatchedDeadline(Self.at(100 * index), watcher: watcher, limit: .milliseconds(100 * index)) {
+                            try await clock.sleep(until: Self.at(550))
+                            return index
+                        }
+                        return (index, true)
+                    } catch {
+                        #expect(error is TimeoutError)
+                        return (index, false)
+                    }
+                }
+            }
+            await clock.waitForSleepers(count: 11)  // ten operations, one watcher
+            // The watcher wakes once and expires the five attempts whose instants have passed.
+            clock.advance(to: Self.at(500))
+            while finished.value.load(ordering: .sequentiallyConsistent) < 5 { await Task.yield() }
+            await clock.waitForSleepers(count: 6)  // five operations, the watcher re-armed for 600 ms
+            clock.advance(to: Self.at(550))
+            var outcomes: [Int: Bool] = [:]
+            for await (index, succeeded) in group { outcomes[index] = succeeded }
+            return outcomes
+        }
+        // Deadlines at 100…500 ms passed before the operations' 550 ms; the others finished.
+        for index in 1...10 { #expect(outcomes[index] == (index > 5), "attempt \(index)") }
+        #expect(watcher.watchedCount == 0)
+    }
+
+    @Test func anEarlierInstantRearmsTheTimer() async throws {
+        let clock = ManualClock()
+        let watcher = Self.watcher(on: clock)
+        let late = Task {
+            try await withWatchedDeadline(Self.at(1000), watcher: watcher, limit: .seconds(1)) {
+                try await clock.sleep(until: Self.at(500))
+                return 1
+            }
+        }
+        await clock.waitForSleepers(count: 2)
+        let early = Task {
+            try await withWatchedDeadline(Self.at(100), watcher: watcher, limit: .milliseconds(100)) {
+                try await clock.sleep(until: Self.at(500))
+                return 2
+            }
+        }
+        // The timer sleeping until 1 s is retired for one sleeping until 100 ms.
+        await clock.waitForSleepers(count: 3)
+        while clock.nextDeadline != Self.at(100) || clock.sleeperCount != 3 { await Task.yield() }
+        clock.advance(to: Self.at(100))
+        await #expect(throws: TimeoutError.self) { try await early.value }
+        await clock.waitForSleepers(count: 2)  // the late operation and the re-armed timer
+        clock.advance(to: Self.at(500))
+        #expect(try await late.value == 1)
+    }
+
+    @Test func forwardsTheCallersCancellation() async throws {
+        let clock = ManualClock()
+        let watcher = Self.watcher(on: clock)
+        let task = Task {
+            try await withWatchedDeadline(Self.at(100), watcher: watcher, limit: .milliseconds(100)) {
+                try await clock.sleep(until: .zero.advanced(by: .seconds(10)))
+                return 7
+            }
+        }
+        await clock.waitForSleepers(count: 2)
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(watcher.watchedCount == 0)
+    }
+
+    @Test func realClocksUseTheWatcherAndVirtualOnesDoNot() {
+        #expect(AnyClock.continuous.deadlineWatcher != nil)
+        #expect(ManualClock().asAnyClock.deadlineWatcher == nil)
+    }
+
+    @Test func timesOutOnTheContinuousClock() async throws {
+        // No bound on the wall time (a loaded CI machine may run the timer late): the operation
+        // can only end through the watcher's cancellation.
+        let clock = AnyClock.continuous
+        await #expect(throws: TimeoutError(limit: .milliseconds(20))) {
+            try await withAttemptTimeout(.milliseconds(20), clock: clock) {
+                try await Task.sleep(for: .seconds(3600))
+                return 1
+            }
+        }
+        #expect(try await withAttemptTimeout(.seconds(10), clock: clock) { 3 } == 3)
+        #expect(clock.deadlineWatcher?.watchedCount == 0)
+    }
+}
+
+private final class FinishedCount: Sendable {
+    let value = Atomic<Int>(0)
+}
