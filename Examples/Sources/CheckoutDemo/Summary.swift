@@ -104,7 +104,7 @@ struct Summary {
         let stepWidth = max(8, (runs.steps.map(\.count).max() ?? 0) + 2)
         var header = "  " + pad("step", stepWidth)
         for column in shown { header += pad(column.title, max(column.title.count, 7) + 2, alignRight: true) }
-        header += pad("retries*", 10, alignRight: true) + pad("p50", 8, alignRight: true) + pad("p99", 8, alignRight: true)
+        header += pad("retries", 10, alignRight: true) + pad("p50", 8, alignRight: true) + pad("p99", 8, alignRight: true)
         var lines = ["Steps (how each step ended in the runs that started, and its latency when it was called)", header]
         for step in runs.steps {
             var line = "  " + pad(step, stepWidth)
@@ -119,7 +119,6 @@ struct Summary {
             line += pad(percentile(0.99, of: latencies).map(formatDuration) ?? "-", 8, alignRight: true)
             lines.append(line)
         }
-        lines.append("  * baton_retries_total: attempts after the first, so hedges count too (see hedges below)")
         return lines.joined(separator: "\n") + "\n"
     }
 

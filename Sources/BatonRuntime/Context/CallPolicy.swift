@@ -4,6 +4,9 @@ import Synchronization
 public struct AttemptSummary: Sendable, Hashable {
     /// Attempts started, hedges included.
     public var attempts: Int
+    /// How many of ``attempts`` were hedges (sent while an earlier attempt still ran); the others
+    /// are the first attempt and its retries, which is what `baton_retries_total` counts.
+    public var hedges: Int
     /// The endpoint of the last attempt, when the service declares endpoints.
     public var endpoint: Endpoint?
     /// The class of each failed attempt, in order.
@@ -13,13 +16,18 @@ public struct AttemptSummary: Sendable, Hashable {
     ///
     /// - Parameters:
     ///   - attempts: Attempts started, hedges included. Default 0.
+    ///   - hedges: How many of them were hedges. Default 0.
     ///   - endpoint: The endpoint the result came from. Default `nil`.
     ///   - failures: The class of each failed attempt, in order. Default empty.
-    public init(attempts: Int = 0, endpoint: Endpoint? = nil, failures: [ErrorClass] = []) {
+    public init(attempts: Int = 0, hedges: Int = 0, endpoint: Endpoint? = nil, failures: [ErrorClass] = []) {
         self.attempts = attempts
+        self.hedges = hedges
         self.endpoint = endpoint
         self.failures = failures
     }
+
+    /// The attempts that were not hedges, less the first: the retries.
+    var retries: Int { max(attempts - hedges - 1, 0) }
 }
 
 /// Collects what happens to the attempts of one step while its policies run.
@@ -46,6 +54,11 @@ public final class AttemptLog: Sendable {
     /// need not be the last attempt's).
     public func recordEndpoint(_ endpoint: Endpoint) {
         state.withLock { $0.endpoint = endpoint }
+    }
+
+    /// Records that the attempt just begun (``beginAttempt(endpoint:)``) is a hedge, not a retry.
+    public func recordHedge() {
+        state.withLock { $0.hedges += 1 }
     }
 
     /// Records that an attempt failed with an error of `errorClass`.

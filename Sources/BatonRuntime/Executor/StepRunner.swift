@@ -231,7 +231,7 @@ enum StepRunner {
                     step: spec.step
                 )
             }
-            spec.instruments.record(outcome, latency: startedAt.duration(to: clock.now), attempts: log.summary.attempts)
+            spec.instruments.record(outcome, latency: startedAt.duration(to: clock.now), retries: log.summary.retries)
         }
     }
 
@@ -325,9 +325,9 @@ enum StepRunner {
         let primary = log.summary
         let fallback = fallbackLog?.summary
         let attempts = primary.attempts + (fallback?.attempts ?? 0)
-        let retries = max(primary.attempts - 1, 0) + max((fallback?.attempts ?? 0) - 1, 0)
+        let retries = primary.retries + (fallback?.retries ?? 0)
         let latency = startedAt.duration(to: finishedAt)
-        spec.instruments.record(outcome, latency: latency, attempts: retries + 1)
+        spec.instruments.record(outcome, latency: latency, retries: retries)
         return StepCompletion(
             index: spec.index,
             outcome: outcome,

@@ -359,7 +359,7 @@ struct RunState<Input: Sendable, Output: Sendable> {
             if let condition = node.condition, !condition(run.input, run.values) {
                 let now = run.environment.clock.now
                 completions[index] = StepCompletion(index: index, outcome: .skipped, startedAt: now, finishedAt: now)
-                node.instruments.record(.skipped, latency: .zero, attempts: 0)
+                node.instruments.record(.skipped, latency: .zero, retries: 0)
                 releaseDependents(of: index)
                 continue
             }
@@ -368,7 +368,7 @@ struct RunState<Input: Sendable, Output: Sendable> {
                 let accepted = enqueue(run)
                 let outcome: StepOutcome = accepted ? .enqueued : .dropped
                 completions[index] = StepCompletion(index: index, outcome: outcome, startedAt: now, finishedAt: now)
-                node.instruments.record(outcome, latency: .zero, attempts: 0)
+                node.instruments.record(outcome, latency: .zero, retries: 0)
                 if !accepted {
                     run.environment.log(.warning, "async step dropped: queue full or shut down", correlationID: run.correlationID, step: node.name)
                 }
@@ -444,7 +444,7 @@ struct RunState<Input: Sendable, Output: Sendable> {
                 completion = StepCompletion(index: index, outcome: .notStarted)
             }
             completions[index] = completion
-            node.instruments.record(completion.outcome, latency: .zero, attempts: 0)
+            node.instruments.record(completion.outcome, latency: .zero, retries: 0)
             if failure == nil, !node.isOptional {
                 failure = index
             }

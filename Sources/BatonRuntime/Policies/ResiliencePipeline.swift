@@ -370,6 +370,7 @@ public struct ResiliencePipeline: CallPolicy {
                     if let deadline, clock.now >= deadline.instant { continue }
                     if let retryBudget, !retryBudget.tryWithdraw() { continue }
                     launch(&group)
+                    log.recordHedge()
                     hedging.recordSent()
                     if started < maxAttempts, let delay = hedging.currentDelay() {
                         schedule(&group, after: delay)

@@ -70,12 +70,12 @@ struct StepInstruments: Sendable {
 
     /// Counts a step's outcome, its latency and the retries it took.
     @inline(__always)
-    func record(_ outcome: StepOutcome, latency: Duration, attempts: Int) {
+    func record(_ outcome: StepOutcome, latency: Duration, retries count: Int) {
         guard enabled else { return }
         let ordinal = outcome.ordinal
         outcomes[ordinal].increment()
         durations[ordinal].recordNanoseconds(latency.nanoseconds)
-        if attempts > 1 { retries?.increment(by: attempts - 1) }
+        if count > 0 { retries?.increment(by: count) }
     }
 
     /// Counts a compensation's result.

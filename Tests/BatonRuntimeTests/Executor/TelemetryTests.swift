@@ -89,6 +89,33 @@ import Tracing
         #expect(warning.metadata["baton.step"] == "stock")
     }
 
+    /// A hedge is an extra attempt but not a retry: `baton_retries_total` stays at zero while the
+    /// report counts both attempts (hedges have `baton_hedges_total`).
+    @Test func hedgesAreNotCountedAsRetries() async throws {
+        let clock = ManualClock()
+        let harness = Harness()
+        let hedging = Hedging(HedgePolicy(delay: .fixed(.milliseconds(10))), service: "pricing",
+                              estimator: LatencyEstimator(clock: clock.asAnyClock), telemetry: harness.telemetry)
+        let pricing = ResiliencePipeline(hedging: hedging, clock: clock.asAnyClock)
+        let quote = ScriptedCall<Int>(clock: clock, [.hang, .succeed(7)])
+        var builder = WorkflowBuilder<Void>(workflow: "checkout", deadline: .seconds(1), clock: clock.asAnyClock, telemetry: harness.telemetry)
+        let step: StepKey<Int> = builder.step("quote", service: "pricing", policy: pricing) { _, _, context in
+            try await quote.call(context)
+        }
+        let workflow = builder.build { _, values in values[step] }
+
+        let run = Task { try await workflow.run(()) }
+        await quote.waitForCalls(count: 1)
+        await clock.waitForSleepers(count: 2)   // the hanging first attempt and the hedge timer
+        clock.advance(by: .milliseconds(10))
+        let result = try await run.value
+        #expect(result.output == 7)
+        #expect(result.report[step: "quote"]?.attempts == 2)
+        let retries = try harness.metrics.expectCounter("baton_retries_total", [("workflow", "checkout"), ("step", "quote"), ("service", "pricing")])
+        #expect(retries.totalValue == 0)
+        #expect(try harness.metrics.expectCounter("baton_hedges_total", [("service", "pricing"), ("outcome", "sent")]).totalValue == 1)
+    }
+
     @Test func failedRunSpanAndCompensationSpans() async throws {
         let clock = ManualClock()
         let harness = Harness()

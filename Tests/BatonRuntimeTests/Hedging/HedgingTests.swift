@@ -84,7 +84,7 @@ final class EndpointDownstream: Sendable {
         #expect(clock.sleeperCount == 0)
         #expect(downstream.endpoints == ["a", "b"], "the hedge went to the other endpoint")
         #expect(downstream.calls.all.map(\.attempt) == [1, 2])
-        #expect(log.summary == AttemptSummary(attempts: 2, endpoint: Endpoint(url: "b"), failures: []),
+        #expect(log.summary == AttemptSummary(attempts: 2, hedges: 1, endpoint: Endpoint(url: "b"), failures: []),
                 "losing the race is not a failed attempt")
         #expect(hedging.hedgesSent == 1)
         #expect(hedging.hedgesWon == 1)
@@ -313,7 +313,7 @@ final class EndpointDownstream: Sendable {
         await clock.waitForSleepers(count: 2)
         clock.advance(to: .ms(15))
         #expect(try await task.value == 1)
-        #expect(log.summary == AttemptSummary(attempts: 2, endpoint: Endpoint(url: "a"), failures: []))
+        #expect(log.summary == AttemptSummary(attempts: 2, hedges: 1, endpoint: Endpoint(url: "a"), failures: []))
         #expect(hedging.hedgesWon == 0)
     }
 }
