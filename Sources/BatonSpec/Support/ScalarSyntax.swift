@@ -89,6 +89,56 @@ enum ScalarSyntax {
         return Double(text)
     }
 
+    /// Why `text` (already a YAML number) is not a literal `Foundation.Decimal` holds exactly, or
+    /// nil when it is: decimal notation (no `0x`/`0o`), at most 38 significant digits, and a
+    /// decimal exponent within -128...127 once trailing zeros are folded into it. Stricter than
+    /// Decimal's own limits in corner cases, never looser: `Decimal(string:)` must not fail.
+    static func decimalLiteralProblem(_ text: String) -> String? {
+        var chars = Substring(text).unicodeScalars[...]
+        if chars.first == "+" || chars.first == "-" { chars = chars.dropFirst() }
+        var digits: [UInt8] = []
+        var fractionDigits = 0
+        var seenPoint = false
+        while let c = chars.first, c == "." || ("0"..."9").contains(c) {
+            chars = chars.dropFirst()
+            if c == "." {
+                guard !seenPoint else { return "it is not a decimal number" }
+                seenPoint = true
+                continue
+            }
+            digits.append(UInt8(c.value - 48))
+            if seenPoint { fractionDigits += 1 }
+        }
+        guard !digits.isEmpty else { return "write it in decimal notation, such as 12.5" }
+        var exponent = 0
+        if let e = chars.first, e == "e" || e == "E" {
+            chars = chars.dropFirst()
+            var negative = false
+            if chars.first == "+" || chars.first == "-" {
+                negative = chars.first == "-"
+                chars = chars.dropFirst()
+            }
+            guard !chars.isEmpty, chars.allSatisfy({ ("0"..."9").contains($0) }) else {
+                return "write it in decimal notation, such as 12.5"
+            }
+            // Clamp: any exponent this long is out of range anyway.
+            let text = String(String.UnicodeScalarView(chars.prefix(6)))
+            exponent = (Int(text) ?? 999_999) * (negative ? -1 : 1)
+            chars = chars.dropFirst(chars.count)
+        }
+        guard chars.isEmpty else { return "write it in decimal notation, such as 12.5" }
+        while digits.first == 0 { digits.removeFirst() }
+        if digits.isEmpty { return nil }  // zero
+        exponent -= fractionDigits
+        while digits.last == 0 {
+            digits.removeLast()
+            exponent += 1
+        }
+        if digits.count > 38 { return "it has \(digits.count) significant digits; a decimal holds 38" }
+        if exponent > 127 || exponent < -128 { return "it is out of a decimal's range (exponents -128...127)" }
+        return nil
+    }
+
     /// YAML core-schema booleans.
     static func bool(_ text: String) -> Bool? {
         switch text {
