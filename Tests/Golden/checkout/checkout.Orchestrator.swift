@@ -48,7 +48,7 @@ public struct CheckoutOrchestrator: Swift.Sendable {
         self.caches = caches
         self.policies = policies
         self.asyncSteps = asyncSteps
-        self.checkoutWorkflow = Self.makeCheckoutWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.checkoutWorkflow = CheckoutOrchestrator.makeCheckoutWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
     }
 
     /// Prices, reserves and charges a cart.

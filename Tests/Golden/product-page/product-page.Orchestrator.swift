@@ -47,7 +47,7 @@ public struct ProductPageOrchestrator: Swift.Sendable {
         self.caches = caches
         self.policies = policies
         self.asyncSteps = asyncSteps
-        self.productPageWorkflow = Self.makeProductPageWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.productPageWorkflow = ProductPageOrchestrator.makeProductPageWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
     }
 
     /// Everything the product page shows, within 300ms.

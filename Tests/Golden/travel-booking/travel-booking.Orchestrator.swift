@@ -45,7 +45,7 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
         self.caches = caches
         self.policies = policies
         self.asyncSteps = asyncSteps
-        self.bookTripWorkflow = Self.makeBookTripWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.bookTripWorkflow = TravelBookingOrchestrator.makeBookTripWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
     }
 
     /// Flight, hotel and optional car are booked in parallel, then paid for.
