@@ -8,7 +8,7 @@ import Testing
 /// After an intended change of the generator or templates, regenerate with
 /// `BATON_UPDATE_GOLDEN=1 swift test --filter GoldenTests` and review the diff like any other.
 @Suite struct GoldenTests {
-    static let examples = ["checkout", "product-page", "travel-booking"]
+    static let examples = ["checkout", "courier-dispatch", "product-page", "travel-booking"]
     static let golden = packageRoot.appendingPathComponent("Tests/Golden")
     static let updating = ProcessInfo.processInfo.environment["BATON_UPDATE_GOLDEN"] == "1"
 

@@ -67,3 +67,47 @@ let minimalSpec = """
         result: $load
 
     """
+
+/// swift-mustache reads views by reflection, which sees stored properties only: a name that a
+/// template uses but no view stores renders as missing (an `{{#flag}}` section silently never
+/// shows). This once dropped admission control from every generated orchestrator.
+@Suite struct TemplateViewTests {
+    /// The names a template reads: variables, sections and inverted sections.
+    static func names(in template: String) -> Set<String> {
+        Set(template.matches(of: /\{\{\{?[#^]?\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}?\}\}/).map { String($0.output.1) })
+    }
+
+    /// Every stored property label anywhere in `value` (arrays and optionals included).
+    static func storedLabels(of value: Any) -> Set<String> {
+        var labels = Set<String>()
+        var stack: [Any] = [value]
+        while let next = stack.popLast() {
+            for child in Mirror(reflecting: next).children {
+                if let label = child.label { labels.insert(label) }
+                stack.append(child.value)
+            }
+        }
+        return labels
+    }
+
+    /// Over all example specs together, since an empty list (a spec without caches, say) shows
+    /// no labels of its elements.
+    @Test func everyNameATemplateReadsIsStoredInItsView() throws {
+        let specs = try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("specs").path)
+            .filter { $0.hasSuffix(".baton.yaml") }.sorted().map(exampleSpec)
+        let options = GeneratorOptions(testedModule: "Example")
+        var stored: [String: Set<String>] = [:]
+        for spec in specs {
+            stored["types", default: []].formUnion(Self.storedLabels(of: TypesView(spec: spec, options: options)))
+            stored["services", default: []].formUnion(Self.storedLabels(of: ServicesView(spec: spec, options: options)))
+            stored["orchestrator", default: []].formUnion(Self.storedLabels(of: OrchestratorView(spec: spec, options: options)))
+            stored["mocks", default: []].formUnion(Self.storedLabels(of: MocksView(spec: spec, options: options)))
+            stored["tests", default: []].formUnion(Self.storedLabels(of: TestsView(spec: spec, options: options)))
+        }
+        #expect(Set(stored.keys) == Set(TemplateSet.embedded.keys))
+        for (template, labels) in stored {
+            let missing = Self.names(in: try #require(TemplateSet.embedded[template])).subtracting(labels)
+            #expect(missing.isEmpty, "\(template).mustache reads \(missing.sorted()), which its view does not store")
+        }
+    }
+}

@@ -3,7 +3,7 @@ import Testing
 @testable import BatonSpec
 
 @Suite struct ExampleSpecTests {
-    static let names = ["checkout.baton.yaml", "product-page.baton.yaml", "travel-booking.baton.yaml"]
+    static let names = ["checkout.baton.yaml", "courier-dispatch.baton.yaml", "product-page.baton.yaml", "travel-booking.baton.yaml"]
 
     @Test(arguments: names)
     func exampleLintsClean(_ name: String) throws {

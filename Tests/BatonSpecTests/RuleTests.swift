@@ -101,6 +101,18 @@ import Testing
         expectOne(yaml, .duplicateName, 13, 5)
     }
 
+    @Test func aTypeNamedLikeTheAdmissionClassEnumOfAWorkflowClashes() {
+        // `buy` declares caller classes, so the orchestrator nests `BuyAdmissionClass`.
+        let admission = "    deadline: 1s\n    admission: { classes: { web: { rate: 10/s } } }"
+        let yaml = Self.with(line: 13, admission)
+            .replacingOccurrences(of: "services:", with: "types:\n  BuyAdmissionClass: { id: string }\nservices:")
+        #expect(summary(yaml) == ["duplicate-name@4:3", "unused-type@4:3"])
+        // Without classes there is no such enum, so the name is free (the type is unused, though).
+        let single = Self.with(line: 13, "    deadline: 1s\n    admission: { rate: 10/s }")
+            .replacingOccurrences(of: "services:", with: "types:\n  BuyAdmissionClass: { id: string }\nservices:")
+        expectOne(single, .unusedType, 4, 3)
+    }
+
     @Test func unknownType() {
         let r = check(Self.with(line: 8, "        output: { total: itn }"))
         #expect(r.diagnostics.map { "\($0.rule.id)@\($0.location.line):\($0.location.column)" } == ["unknown-type@8:26"])

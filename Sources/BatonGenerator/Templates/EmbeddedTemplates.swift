@@ -115,8 +115,11 @@ import Foundation
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
+{{#admissionClasses}}
+    ///   - admissionClass: The caller's class; each class has its own rate, so one cannot starve
+    ///     another.
+{{/admissionClasses}}
 {{#hasAdmission}}
-    ///   - admissionClass: The caller's admission class; the spec's first class when nil.
     /// - Throws: `BatonRuntime.OverloadedError` when admission control rejects the call (answer 429
     ///   with its retry-after), or `BatonRuntime.WorkflowError` when a required step fails.
 {{/hasAdmission}}
@@ -126,11 +129,11 @@ import Foundation
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     {{access}} func {{{methodName}}}(
         _ input: {{{inputType}}},
-        correlationID: Swift.String? = nil{{#hasAdmission}},
-        admissionClass: Swift.String? = nil{{/hasAdmission}}
+        correlationID: Swift.String? = nil{{#admissionClasses}},
+        admissionClass: {{enumName}} = .{{{defaultCase}}}{{/admissionClasses}}
     ) async throws -> BatonRuntime.WorkflowResult<{{{outputType}}}> {
 {{#hasAdmission}}
-        try await {{storedName}}Admission.admit(class: admissionClass) {
+        try await {{storedName}}Admission.admit(class: {{#admissionClasses}}admissionClass.rawValue{{/admissionClasses}}{{^admissionClasses}}nil{{/admissionClasses}}) {
             try await {{storedName}}.run(input, correlationID: correlationID)
         }
 {{/hasAdmission}}
@@ -157,6 +160,17 @@ import Foundation
 }
 
 extension {{typeName}} {
+{{#workflows}}
+{{#admissionClasses}}
+    /// The caller classes of `{{workflowName}}`'s admission control, each with its own rate.
+    {{access}} enum {{enumName}}: Swift.String, Swift.Sendable, Swift.CaseIterable {
+{{#cases}}
+        case {{{identifier}}}
+{{/cases}}
+    }
+
+{{/admissionClasses}}
+{{/workflows}}
 {{#caches}}
     /// The cache key of `{{operation}}`: the input fields its `cache.key` names.
     struct {{keyType}}: Swift.Hashable, Swift.Sendable {

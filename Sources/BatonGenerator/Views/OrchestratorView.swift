@@ -26,7 +26,23 @@ struct OrchestratorView {
         var builderDeclaration: String
         var resultExpression: String
         var admission: String?
-        var hasAdmission: Bool { admission != nil }
+        /// The typed caller classes, when admission control declares `classes`.
+        var admissionClasses: AdmissionClassesView?
+        // Stored, not computed: the template engine reads views by reflection, which sees only
+        // stored properties (a computed `hasAdmission` was always false).
+        var hasAdmission: Bool
+    }
+
+    /// `public enum CheckoutAdmissionClass: String` with one case per admission class.
+    struct AdmissionClassesView {
+        struct Case {
+            var identifier: String
+        }
+
+        var enumName: String
+        var workflowName: String
+        var cases: [Case]
+        var defaultCase: String
     }
 
     struct CacheView {
@@ -57,7 +73,8 @@ struct OrchestratorView {
     var workflows: [WorkflowView]
     var hasAsyncSteps: Bool
     var caches: [CacheView]
-    var hasCaches: Bool { !caches.isEmpty }
+    /// Stored for the template engine, which sees only stored properties.
+    var hasCaches: Bool
 
     /// Names the orchestrator's `init` declares or uses besides its service parameters (`options`
     /// is a reserved service name). A trailing `_` cannot occur in a spec name, so it cannot clash.
@@ -91,6 +108,7 @@ struct OrchestratorView {
                 operation: cache.operation.description
             )
         }
+        hasCaches = !caches.isEmpty
         workflows = spec.workflows.map { WorkflowEmitter(spec: spec, workflow: $0, caches: cachePlan).emit(into: &plan) }
         policyDeclarations = plan.declarations
         policyNames = plan.pipelineNames
@@ -125,6 +143,7 @@ private struct WorkflowEmitter {
         let builder = "var builder = BatonRuntime.WorkflowBuilder<\(input)>(workflow: \(SwiftLiteral.string(workflow.name)), "
             + "deadline: \(PolicyPlan.duration(workflow.deadline)), clock: options.clock, random: options.random, "
             + "telemetry: options.telemetry, asyncQueue: asyncSteps, classifier: options.classifier)"
+        let admission = admission()
         return OrchestratorView.WorkflowView(
             methodName: SwiftIdentifier.escaped(workflow.name),
             storedName: SwiftIdentifier.lowerCamel(workflow.name) + "Workflow",
@@ -135,7 +154,19 @@ private struct WorkflowEmitter {
             steps: steps,
             builderDeclaration: builder,
             resultExpression: renderer.render(workflow.result),
-            admission: admission()
+            admission: admission,
+            admissionClasses: admissionClasses(),
+            hasAdmission: admission != nil
+        )
+    }
+
+    private func admissionClasses() -> OrchestratorView.AdmissionClassesView? {
+        guard let classes = workflow.admission?.classes, let first = classes.first else { return nil }
+        return OrchestratorView.AdmissionClassesView(
+            enumName: Naming.admissionClass(workflow.name),
+            workflowName: workflow.name,
+            cases: classes.map { OrchestratorView.AdmissionClassesView.Case(identifier: SwiftIdentifier.escaped($0.name)) },
+            defaultCase: SwiftIdentifier.escaped(first.name)
         )
     }
 

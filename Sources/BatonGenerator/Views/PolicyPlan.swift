@@ -61,6 +61,24 @@ struct PolicyPlan {
             }
             arguments.append("circuitBreaker: \(name)")
         }
+        var endpointBreakers: String?
+        // The router holds per-endpoint breakers of the service's own breaker. An operation or step
+        // with another breaker (or `none`) brings its own per-endpoint breakers, or none.
+        if let router, let resolved = spec.service(named: service) {
+            let routerBreaker = resolved.policies.circuitBreaker.flatMap { $0.scope == .endpoint ? $0 : nil }
+            let wanted = policies.circuitBreaker.flatMap { $0.scope == .endpoint ? $0 : nil }
+            if wanted != routerBreaker {
+                if let wanted {
+                    let label = wanted.name.map { "\(service).\($0)" } ?? "\(service).\(preferredName)"
+                    let name = component(service: service, kind: "EndpointBreakers", setting: wanted) {
+                        "\(router).makeEndpointBreakers(name: \(SwiftLiteral.string(label)), configuration: \(Self.breakerConfiguration(wanted)), telemetry: options.telemetry)"
+                    }
+                    endpointBreakers = "endpointBreakers: \(name)"
+                } else {
+                    endpointBreakers = "endpointBreakers: []"
+                }
+            }
+        }
         if let limit = policies.rateLimit {
             let name = component(service: service, kind: "RateLimiter", setting: limit) {
                 "BatonRuntime.RateLimiter(name: \(SwiftLiteral.string(service)), rate: \(Self.rate(limit.rate)), burst: \(limit.burst), maxWait: \(Self.duration(limit.maxWait)), clock: options.clock)"
@@ -75,7 +93,7 @@ struct PolicyPlan {
         }
         if let router {
             arguments.append("router: \(router)")
-            if access == .write { arguments.append("access: .write") }
+            if let endpointBreakers { arguments.append(endpointBreakers) }
         }
         if let hedge = policies.hedge {
             let estimator = latencyEstimator(for: service)
@@ -84,6 +102,8 @@ struct PolicyPlan {
             }
             arguments.append("hedging: \(name)")
         }
+        // In the initialiser's order: `access` follows `hedging` (a hedged idempotent write has both).
+        if router != nil, access == .write { arguments.append("access: .write") }
         arguments += ["classifier: options.classifier", "clock: options.clock", "random: options.random"]
         let name = uniqueName(preferredName + "Policy")
         declarations.append("let \(name) = " + SwiftCall.multiline("BatonRuntime.ResiliencePipeline", arguments, indent: "            "))

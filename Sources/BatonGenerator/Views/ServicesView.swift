@@ -78,4 +78,10 @@ enum Naming {
     static func orchestrator(_ spec: String) -> String {
         spec + "Orchestrator"
     }
+
+    /// `checkout` → `CheckoutAdmissionClass`: the caller classes of a workflow's admission control,
+    /// nested in the orchestrator.
+    static func admissionClass(_ workflow: String) -> String {
+        SwiftIdentifier.upperCamel(workflow) + "AdmissionClass"
+    }
 }

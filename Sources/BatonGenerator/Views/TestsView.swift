@@ -127,6 +127,9 @@ private struct WorkflowTestWriter {
         if let step = workflow.steps.first(where: { isolated($0) && fixedHedgeDelay($0) != nil }), let delay = fixedHedgeDelay(step) {
             tests.append(hedgeWins(step, delay: delay))
         }
+        if let admission = workflow.admission, let test = admissionRefuses(admission) {
+            tests.append(test)
+        }
         return tests
     }
 
@@ -445,6 +448,27 @@ private struct WorkflowTestWriter {
             lines.append("        #expect(error.failedStep == \(SwiftLiteral.string(step.name)))")
         }
         lines.append("        #expect(\(mock(step.call)).callCount == 1)")
+        return finish(lines)
+    }
+
+    /// With the clock standing still, the default class's bucket admits exactly its burst; the
+    /// next call is refused with a retry-after, while another class (with a bucket of its own)
+    /// still gets in.
+    private func admissionRefuses(_ admission: Admission) -> String? {
+        guard let limit = admission.limit ?? admission.classes.first?.limit else { return nil }
+        let other = admission.classes.dropFirst().first
+        let summary = "Admission control admits a burst of \(limit.burst) calls at one instant and refuses the next with a retry-after"
+            + (other.map { "; the `\($0.name)` class has its own rate" } ?? "") + "."
+        var lines = opening("AdmissionRefusesBeyondTheBurst", summary, world: worldLine(timed: false))
+        lines.append("        for _ in 0..<\(limit.burst) {")
+        lines.append("            _ = try await world.orchestrator.\(method)(\(inputFixture))")
+        lines.append("        }")
+        lines.append("        let error = try #require(await #expect(throws: BatonRuntime.OverloadedError.self) { try await world.orchestrator.\(method)(\(inputFixture)) })")
+        lines.append("        #expect(error.reason == .admissionRate)")
+        lines.append("        #expect((error.retryAfter ?? .zero) > .zero)")
+        if let other {
+            lines.append("        _ = try await world.orchestrator.\(method)(\(inputFixture), admissionClass: .\(SwiftIdentifier.escaped(other.name)))")
+        }
         return finish(lines)
     }
 

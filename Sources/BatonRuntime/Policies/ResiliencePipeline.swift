@@ -71,6 +71,9 @@ public struct ResiliencePipeline: CallPolicy {
     public let random: RandomSource
     /// Chooses each attempt's endpoint and learns from its outcome; `nil` for none.
     public let router: EndpointRouter?
+    /// This pipeline's own per-endpoint breakers, replacing the router's for this
+    /// pipeline's calls; `nil` uses the router's.
+    public let endpointBreakers: [CircuitBreaker]?
     /// Hedged attempts; `nil` for none.
     public let hedging: Hedging?
     /// Reads or writes: writes go to primaries.
@@ -94,6 +97,12 @@ public struct ResiliencePipeline: CallPolicy {
     ///   - bulkhead: the concurrency limit (shared object).
     ///   - router: the service's endpoint router (shared object); `nil` when the service declares
     ///     no endpoints.
+    ///   - endpointBreakers: for an operation or step whose breaker differs from the one the
+    ///     router holds per endpoint (the service's): one breaker per router endpoint
+    ///     (``EndpointRouter/makeEndpointBreakers(name:configuration:telemetry:)``), or `[]` for
+    ///     none, so that `circuitBreaker` (if any) guards every endpoint. Endpoints whose own
+    ///     breaker is open are avoided like those the router's breakers have opened. `nil`: the
+    ///     router's breakers guard the attempts.
     ///   - hedging: the operation's hedging (idempotent operations only). Hedges withdraw from
     ///     the retry budget: when none is given and `retry` does not disable its budget, the
     ///     pipeline makes one (spec defaults) so hedges are bounded.
@@ -109,6 +118,7 @@ public struct ResiliencePipeline: CallPolicy {
         rateLimiter: RateLimiter? = nil,
         bulkhead: Bulkhead? = nil,
         router: EndpointRouter? = nil,
+        endpointBreakers: [CircuitBreaker]? = nil,
         hedging: Hedging? = nil,
         access: OperationAccess = .read,
         classifier: ErrorClassifier = .standard,
@@ -132,10 +142,14 @@ public struct ResiliencePipeline: CallPolicy {
         self.classifier = classifier
         self.clock = clock
         self.random = random
+        precondition(endpointBreakers.map { $0.isEmpty || $0.count == router?.endpoints.count } ?? true,
+                     "endpointBreakers needs one breaker per endpoint of the router")
         self.router = router
+        self.endpointBreakers = endpointBreakers
         self.hedging = hedging
         self.access = access
-        let slowCalls = circuitBreaker?.configuration.slowCall != nil || router?.breakers.first?.configuration.slowCall != nil
+        let endpointSlowCalls = (endpointBreakers ?? router?.breakers)?.first?.configuration.slowCall != nil
+        let slowCalls = circuitBreaker?.configuration.slowCall != nil || endpointSlowCalls
         self.measuresDuration = slowCalls || router != nil || hedging != nil
         if let hedging {
             self.feedsHedgingEstimator = router.map { $0.estimator !== hedging.estimator } ?? true
@@ -203,7 +217,7 @@ public struct ResiliencePipeline: CallPolicy {
         if let hedging, !Task.isCancelled, let delay = hedging.currentDelay() {
             return try await hedged(context, log: log, call, hedging: hedging, delay: delay, failed: &failed)
         }
-        let choice = router?.select(for: access, excluding: failed)
+        let choice = router?.select(for: access, excluding: avoiding(failed))
         do {
             return try await routedSingle(context, log: log, call, choice: choice, isHedge: false)
         } catch {
@@ -228,7 +242,7 @@ public struct ResiliencePipeline: CallPolicy {
         var callStart: BatonInstant?
         do {
             let value = try await guarded(
-                context, breaker: choice?.breaker ?? circuitBreaker, log: log, call, callStart: &callStart, quietCancellation: isHedge)
+                context, breaker: breaker(for: choice), log: log, call, callStart: &callStart, quietCancellation: isHedge)
             if let callStart {
                 let latency = callStart.duration(to: clock.now)
                 if let router, let choice { router.finish(choice, .success(latency: latency)) }
@@ -247,6 +261,24 @@ public struct ResiliencePipeline: CallPolicy {
             }
             throw error
         }
+    }
+
+    /// The breaker guarding an attempt to `choice`: this pipeline's own breaker of the endpoint,
+    /// else the router's, else the breaker of the call's scope.
+    private func breaker(for choice: EndpointRouter.Choice?) -> CircuitBreaker? {
+        guard let choice else { return circuitBreaker }
+        if let endpointBreakers {
+            return endpointBreakers.isEmpty ? circuitBreaker : endpointBreakers[choice.index]
+        }
+        return choice.breaker ?? circuitBreaker
+    }
+
+    /// `excluded` plus the endpoints whose own breaker (``endpointBreakers``) is open.
+    private func avoiding(_ excluded: EndpointSet) -> EndpointSet {
+        guard let endpointBreakers, !endpointBreakers.isEmpty else { return excluded }
+        var set = excluded
+        for (index, breaker) in endpointBreakers.enumerated() where breaker.state == .open { set.insert(index) }
+        return set
     }
 
     /// The hedging race (see ``Hedging``): attempts in a task group, the first success wins.
@@ -269,7 +301,7 @@ public struct ResiliencePipeline: CallPolicy {
             var lastError: (any Error)?
 
             func launch(_ group: inout ThrowingTaskGroup<HedgeEvent<T>, any Error>) {
-                let choice = router?.select(for: access, excluding: failedHere.union(inUse))
+                let choice = router?.select(for: access, excluding: avoiding(failedHere.union(inUse)))
                 if let choice { inUse.insert(choice.index) }
                 let slot = started
                 started += 1

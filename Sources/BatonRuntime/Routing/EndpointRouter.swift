@@ -5,7 +5,7 @@ import Synchronization
 /// `routing`), and learns from every attempt's outcome.
 ///
 /// One router per service, built once with the orchestrator and shared by every pipeline of the
-/// service (``ResiliencePipeline/init(timeout:retry:retryBudget:circuitBreaker:rateLimiter:bulkhead:router:hedging:access:classifier:clock:random:)``).
+/// service (``ResiliencePipeline/init(timeout:retry:retryBudget:circuitBreaker:rateLimiter:bulkhead:router:endpointBreakers:hedging:access:classifier:clock:random:)``).
 /// Each attempt calls ``select(for:excluding:)`` and then, exactly once, ``finish(_:_:)``.
 ///
 /// **How a choice is made**, from all endpoints:
@@ -264,6 +264,17 @@ public final class EndpointRouter: Sendable {
         self.state = Lock(State(
             endpoints: Array(repeating: EndpointState(estimate: initial, stamp: now), count: endpoints.count),
             buckets: Array(repeating: StatsBucket(), count: Self.statsBuckets)))
+    }
+
+    /// One breaker per endpoint (same order), named `<name>@<url>`: for an operation or step whose
+    /// breaker differs from the service's, passed to ``ResiliencePipeline`` as `endpointBreakers`.
+    public func makeEndpointBreakers(name: String, configuration: CircuitBreaker.Configuration,
+                                     telemetry: Telemetry = .disabled) -> [CircuitBreaker] {
+        endpoints.map { endpoint in
+            let breaker = "\(name)@\(endpoint.url)"
+            let recorder = telemetry.circuitStateRecorder(breaker: breaker, service: service)
+            return CircuitBreaker(name: breaker, configuration: configuration, clock: clock, observer: recorder.observe)
+        }
     }
 
     // MARK: - Choosing

@@ -69,7 +69,7 @@ final class Checker {
         resolveTypes()
         if let p = top["policies"] { readPolicies(p.value) }
         if let s = top["services"] { readServices(s) }
-        checkGeneratedNameClashes(specName: name)
+        checkGeneratedNameClashes(specName: name, workflows: top["workflows"])
         resolveInvalidates()
 
         var workflows: [ResolvedWorkflow] = []

@@ -122,7 +122,9 @@ extension Checker {
             }
         }
         for f in r.fields where !f.type.isOptional && m[f.name] == nil {
-            report(.missingField, "missing required field '\(f.name)' of '\(r.name)' (\(f.type))", at: anchor)
+            // A type that failed to resolve was reported where it is written; name no placeholder.
+            let type = f.type.isErrorType ? "" : " (\(f.type))"
+            report(.missingField, "missing required field '\(f.name)' of '\(r.name)'\(type)", at: anchor)
             ok = false
         }
         guard ok else { return nil }

@@ -281,6 +281,8 @@ extension Checker {
         var current = type
         var offset = 0
         for part in path.split(separator: ".", omittingEmptySubsequences: false) {
+            // A type that failed to resolve was reported where it was written; do not cascade.
+            if current.isErrorType { return nil }
             guard let r = record(current) else {
                 report(.unknownField, "'\(path)': type '\(current)' has no fields", at: location)
                 return nil

@@ -276,10 +276,11 @@ extension Checker {
         "Void": "the name the Swift Testing macros in generated tests expand to, unqualified",
     ]
 
-    /// Types whose names clash with generated names (`<Service>Service`, `Mock…`, `<Name>Orchestrator`,
-    /// the fixtures and test types of the generated tests, cache keys) or with names generated code
+    /// Types whose names clash with generated names (`<Service>Service`, `Mock…`,
+    /// `<Name>Orchestrator`, `<Workflow>AdmissionClass` for admission with caller classes, the
+    /// fixtures and test types of the generated tests, cache keys) or with names generated code
     /// relies on (``reservedTypeNames``).
-    func checkGeneratedNameClashes(specName: String) {
+    func checkGeneratedNameClashes(specName: String, workflows: YAMLMapping.Entry?) {
         var generated: [String: String] = [:]
         if !specName.isEmpty {
             generated[specName + "Orchestrator"] = "the orchestrator of spec '\(specName)'"
@@ -300,6 +301,10 @@ extension Checker {
             if let what = Self.reservedTypeNames[decl.name] {
                 report(.invalidName, "type name '\(decl.name)' is reserved: it is \(what); rename the type", at: decl.location)
             }
+        }
+        // Read from the syntax tree: the workflows are checked after the types they refer to.
+        for w in workflows?.value.mapping?.entries ?? [] where w.value.mapping?["admission"]?.value.mapping?["classes"] != nil {
+            generated[ScalarSyntax.upperCamel(w.key.value) + "AdmissionClass"] = "the admission classes of workflow '\(w.key.value)'"
         }
         for decl in typeDecls {
             if let what = generated[decl.name] {

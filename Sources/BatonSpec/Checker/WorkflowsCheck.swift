@@ -141,7 +141,9 @@ extension Checker {
                                 what: "the output of '\(name)'") ?? result
         }
 
-        checkCompensations(steps, graph: graph)
+        // A written `compensate` that failed to check was reported; the step is not "without" one.
+        let written = Set(order.filter { $0.body["compensate"] != nil }.map(\.key.value))
+        checkCompensations(steps.filter { !written.contains($0.name) }, all: steps, graph: graph)
 
         var workflow = ResolvedWorkflow(
             name: name, description: description(m), input: input ?? .named("?"), output: output ?? .named("?"),
@@ -260,9 +262,10 @@ extension Checker {
     }
 
     /// `missing-compensation`: an awaited write step without `compensate` while some required
-    /// step that is not one of its dependencies can still fail after it completes.
-    private func checkCompensations(_ steps: [ResolvedStep], graph: WorkflowGraph) {
-        for s in steps where s.mode == .await && s.compensate == nil {
+    /// step that is not one of its dependencies can still fail after it completes. `candidates`
+    /// are the steps that may lack one; `all` are the workflow's steps.
+    private func checkCompensations(_ candidates: [ResolvedStep], all steps: [ResolvedStep], graph: WorkflowGraph) {
+        for s in candidates where s.mode == .await && s.compensate == nil {
             guard let op = operation(s.call), op.access == .write else { continue }
             let before = graph.transitiveDependencies(of: s.name)
             if let later = steps.first(where: { $0.name != s.name && !$0.optional && $0.mode == .await
@@ -308,7 +311,9 @@ extension Checker {
             guard used.insert(n).inserted else { continue }
             for f in resolvedTypes[n]?.fields ?? [] { if let c = f.type.namedCore { stack.append(c) } }
         }
-        for d in typeDecls where d.origin == .declared && !used.contains(d.name) {
+        // A misspelt reference (`unknown-type`) would make its intended type look unused.
+        let typesResolved = !diagnostics.contains { $0.rule == .unknownType }
+        for d in typeDecls where typesResolved && d.origin == .declared && !used.contains(d.name) {
             report(.unusedType, "type '\(d.name)' is declared but never used", at: d.location)
         }
         for s in services {

@@ -85,6 +85,56 @@ import Testing
         #expect(downstream.endpoints.count == 6)
     }
 
+    @Test func aPipelineWithItsOwnEndpointBreakersUsesThemInsteadOfTheRoutersAndAvoidsOpenOnes() async throws {
+        let clock = ManualClock()
+        let router = EndpointRouter(
+            service: "pricing", endpoints: [Endpoint(url: "a"), Endpoint(url: "b")],
+            circuitBreaker: .init(mode: .consecutive, consecutiveFailures: 1, openFor: .seconds(5)),
+            clock: clock.asAnyClock)
+        let own = router.makeEndpointBreakers(name: "pricing.strict", configuration: .init(mode: .consecutive, consecutiveFailures: 2, openFor: .seconds(5)))
+        #expect(own.map(\.name) == ["pricing.strict@a", "pricing.strict@b"])
+        let pipeline = ResiliencePipeline(router: router, endpointBreakers: own, clock: clock.asAnyClock)
+        let downstream = EndpointDownstream(clock: clock) { url, _ in
+            url == "a" ? .fail(.unavailable, after: .zero) : .succeed(2, after: .zero)
+        }
+        // Round robin: a (fails), b, a (fails: its own breaker opens on the second failure), b.
+        for _ in 0..<2 {
+            await #expect(throws: ScriptedError(.unavailable)) { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
+            #expect(try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) == 2)
+        }
+        #expect(own.map(\.state) == [.open, .closed])
+        #expect(router.breakers.map(\.state) == [.closed, .closed], "the router's breakers saw none of these calls")
+        for _ in 0..<3 {
+            #expect(try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) == 2)
+        }
+        #expect(downstream.endpoints == ["a", "b", "a", "b", "b", "b", "b"], "the endpoint whose own breaker is open is avoided")
+    }
+
+    @Test func noEndpointBreakersMeansNoBreakerOrTheScopesOne() async throws {
+        let clock = ManualClock()
+        let router = EndpointRouter(
+            service: "pricing", endpoints: [Endpoint(url: "a")],
+            circuitBreaker: .init(mode: .consecutive, consecutiveFailures: 1, openFor: .seconds(5)),
+            clock: clock.asAnyClock)
+        let downstream = EndpointDownstream(clock: clock) { _, _ in .fail(.unavailable, after: .zero) }
+        // `circuitBreaker: none` on a step: every attempt reaches the endpoint.
+        let unguarded = ResiliencePipeline(router: router, endpointBreakers: [], clock: clock.asAnyClock)
+        for _ in 0..<3 {
+            await #expect(throws: ScriptedError(.unavailable)) { try await unguarded.run(Self.context, log: AttemptLog(), downstream.call) }
+        }
+        #expect(downstream.calls.count == 3)
+        #expect(router.breakers[0].state == .closed)
+        // A service-scoped breaker of the operation guards every endpoint instead of the router's.
+        let whole = CircuitBreaker(name: "pricing.whole", configuration: .init(mode: .consecutive, consecutiveFailures: 2), clock: clock.asAnyClock)
+        let scoped = ResiliencePipeline(circuitBreaker: whole, router: router, endpointBreakers: [], clock: clock.asAnyClock)
+        for _ in 0..<2 {
+            await #expect(throws: ScriptedError(.unavailable)) { try await scoped.run(Self.context, log: AttemptLog(), downstream.call) }
+        }
+        await #expect(throws: CircuitOpenError.self) { try await scoped.run(Self.context, log: AttemptLog(), downstream.call) }
+        #expect(whole.state == .open)
+        #expect(router.breakers[0].state == .closed)
+    }
+
     @Test func whenEveryEndpointIsOpenTheAttemptFailsFastWithoutReachingOne() async throws {
         let clock = ManualClock()
         let router = EndpointRouter(

@@ -16,6 +16,7 @@ public struct CheckoutOrchestrator: Swift.Sendable {
     }
 
     private let checkoutWorkflow: BatonRuntime.Workflow<CheckoutRequest, CheckoutSummary>
+    private let checkoutWorkflowAdmission: BatonRuntime.AdmissionController
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
     private let policies: Policies
@@ -48,7 +49,8 @@ public struct CheckoutOrchestrator: Swift.Sendable {
         self.caches = caches
         self.policies = policies
         self.asyncSteps = asyncSteps
-        self.checkoutWorkflow = CheckoutOrchestrator.makeCheckoutWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.checkoutWorkflow = Self.makeCheckoutWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.checkoutWorkflowAdmission = BatonRuntime.AdmissionController(name: "checkout", maxConcurrent: 200, classes: [BatonRuntime.AdmissionController.CallerClass("interactive", rate: BatonRuntime.Rate(500.0, per: Swift.Duration.seconds(1)), burst: 100), BatonRuntime.AdmissionController.CallerClass("batch", rate: BatonRuntime.Rate(50.0, per: Swift.Duration.seconds(1)), burst: 10)], clock: options.clock)
     }
 
     /// Prices, reserves and charges a cart.
@@ -56,13 +58,19 @@ public struct CheckoutOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
-    /// - Throws: `BatonRuntime.WorkflowError` when a required step fails.
+    ///   - admissionClass: The caller's class; each class has its own rate, so one cannot starve
+    ///     another.
+    /// - Throws: `BatonRuntime.OverloadedError` when admission control rejects the call (answer 429
+    ///   with its retry-after), or `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func checkout(
         _ input: CheckoutRequest,
-        correlationID: Swift.String? = nil
+        correlationID: Swift.String? = nil,
+        admissionClass: CheckoutAdmissionClass = .interactive
     ) async throws -> BatonRuntime.WorkflowResult<CheckoutSummary> {
-        try await checkoutWorkflow.run(input, correlationID: correlationID)
+        try await checkoutWorkflowAdmission.admit(class: admissionClass.rawValue) {
+            try await checkoutWorkflow.run(input, correlationID: correlationID)
+        }
     }
 
     /// The routing state of every service that declares endpoints, by service name: endpoints,
@@ -71,7 +79,8 @@ public struct CheckoutOrchestrator: Swift.Sendable {
         policies.routers.mapValues { $0.snapshot }
     }
 
-    /// Stops taking `mode: async` calls and waits for the queued ones to finish.
+    /// Stops taking `mode: async` calls and waits for the queued ones to finish, then stops
+    /// the caches' background refreshes.
     public func shutdown() async {
         await asyncSteps?.shutdown()
         await caches.cartGetCart.shutdown()
@@ -80,6 +89,12 @@ public struct CheckoutOrchestrator: Swift.Sendable {
 }
 
 extension CheckoutOrchestrator {
+    /// The caller classes of `checkout`'s admission control, each with its own rate.
+    public enum CheckoutAdmissionClass: Swift.String, Swift.Sendable, Swift.CaseIterable {
+        case interactive
+        case batch
+    }
+
     /// The cache key of `cart.getCart`: the input fields its `cache.key` names.
     struct CartGetCartCacheKey: Swift.Hashable, Swift.Sendable {
         var cartId: Swift.String

@@ -352,4 +352,18 @@ struct CheckoutTestWorld {
         await world.orchestrator.shutdown()
     }
 
+    /// Admission control admits a burst of 100 calls at one instant and refuses the next with a retry-after; the `batch` class has its own rate.
+    @Test func checkoutAdmissionRefusesBeyondTheBurst() async throws {
+        let clock = BatonTesting.ManualClock()
+        let world = CheckoutTestWorld(clock: clock)
+        for _ in 0..<100 {
+            _ = try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
+        }
+        let error = try #require(await #expect(throws: BatonRuntime.OverloadedError.self) { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest) })
+        #expect(error.reason == .admissionRate)
+        #expect((error.retryAfter ?? .zero) > .zero)
+        _ = try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, admissionClass: .batch)
+        await world.orchestrator.shutdown()
+    }
+
 }

@@ -16,6 +16,7 @@ public struct ProductPageOrchestrator: Swift.Sendable {
     }
 
     private let productPageWorkflow: BatonRuntime.Workflow<PageRequest, ProductPage>
+    private let productPageWorkflowAdmission: BatonRuntime.AdmissionController
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
     private let policies: Policies
@@ -47,7 +48,8 @@ public struct ProductPageOrchestrator: Swift.Sendable {
         self.caches = caches
         self.policies = policies
         self.asyncSteps = asyncSteps
-        self.productPageWorkflow = ProductPageOrchestrator.makeProductPageWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.productPageWorkflow = Self.makeProductPageWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.productPageWorkflowAdmission = BatonRuntime.AdmissionController(name: "productPage", maxConcurrent: 500, classes: [BatonRuntime.AdmissionController.CallerClass("default", rate: BatonRuntime.Rate(2000.0, per: Swift.Duration.seconds(1)), burst: 400)], clock: options.clock)
     }
 
     /// Everything the product page shows, within 300ms.
@@ -55,13 +57,16 @@ public struct ProductPageOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
-    /// - Throws: `BatonRuntime.WorkflowError` when a required step fails.
+    /// - Throws: `BatonRuntime.OverloadedError` when admission control rejects the call (answer 429
+    ///   with its retry-after), or `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func productPage(
         _ input: PageRequest,
         correlationID: Swift.String? = nil
     ) async throws -> BatonRuntime.WorkflowResult<ProductPage> {
-        try await productPageWorkflow.run(input, correlationID: correlationID)
+        try await productPageWorkflowAdmission.admit(class: nil) {
+            try await productPageWorkflow.run(input, correlationID: correlationID)
+        }
     }
 
     /// The routing state of every service that declares endpoints, by service name: endpoints,
@@ -70,7 +75,8 @@ public struct ProductPageOrchestrator: Swift.Sendable {
         policies.routers.mapValues { $0.snapshot }
     }
 
-    /// Stops taking `mode: async` calls and waits for the queued ones to finish.
+    /// Stops taking `mode: async` calls and waits for the queued ones to finish, then stops
+    /// the caches' background refreshes.
     public func shutdown() async {
         await asyncSteps?.shutdown()
         await caches.catalogueProduct.shutdown()

@@ -269,4 +269,17 @@ struct ProductPageTestWorld {
         await world.orchestrator.shutdown()
     }
 
+    /// Admission control admits a burst of 400 calls at one instant and refuses the next with a retry-after.
+    @Test func productPageAdmissionRefusesBeyondTheBurst() async throws {
+        let clock = BatonTesting.ManualClock()
+        let world = ProductPageTestWorld(clock: clock)
+        for _ in 0..<400 {
+            _ = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
+        }
+        let error = try #require(await #expect(throws: BatonRuntime.OverloadedError.self) { try await world.orchestrator.productPage(ProductPageFixtures.pageRequest) })
+        #expect(error.reason == .admissionRate)
+        #expect((error.retryAfter ?? .zero) > .zero)
+        await world.orchestrator.shutdown()
+    }
+
 }

@@ -15,6 +15,7 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
     }
 
     private let bookTripWorkflow: BatonRuntime.Workflow<TripRequest, Itinerary>
+    private let bookTripWorkflowAdmission: BatonRuntime.AdmissionController
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
     private let policies: Policies
@@ -45,7 +46,8 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
         self.caches = caches
         self.policies = policies
         self.asyncSteps = asyncSteps
-        self.bookTripWorkflow = TravelBookingOrchestrator.makeBookTripWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.bookTripWorkflow = Self.makeBookTripWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.bookTripWorkflowAdmission = BatonRuntime.AdmissionController(name: "bookTrip", maxConcurrent: 50, classes: [], clock: options.clock)
     }
 
     /// Flight, hotel and optional car are booked in parallel, then paid for.
@@ -53,13 +55,16 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
-    /// - Throws: `BatonRuntime.WorkflowError` when a required step fails.
+    /// - Throws: `BatonRuntime.OverloadedError` when admission control rejects the call (answer 429
+    ///   with its retry-after), or `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func bookTrip(
         _ input: TripRequest,
         correlationID: Swift.String? = nil
     ) async throws -> BatonRuntime.WorkflowResult<Itinerary> {
-        try await bookTripWorkflow.run(input, correlationID: correlationID)
+        try await bookTripWorkflowAdmission.admit(class: nil) {
+            try await bookTripWorkflow.run(input, correlationID: correlationID)
+        }
     }
 
     /// The routing state of every service that declares endpoints, by service name: endpoints,
