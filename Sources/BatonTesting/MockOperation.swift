@@ -56,8 +56,24 @@ public final class MockOperation<Input: Sendable, Output: Sendable>: Sendable {
 public struct ScriptedError: ClassifiedError, Equatable, CustomStringConvertible {
     public var errorClass: ErrorClass
     public var retryAfter: Duration?
+    /// Tells otherwise equal errors apart (compared by `==`, shown as `#tag` in the description);
+    /// 0, the default, for an untagged error.
     public var tag: Int
 
+    /// An error of `errorClass`.
+    ///
+    /// ```swift
+    /// let quote = ScriptedCall<Quote>(clock: clock, [
+    ///     .fail(ScriptedError(.unavailable, tag: 1)),
+    ///     .fail(ScriptedError(.overloaded, retryAfter: .milliseconds(50), tag: 2)),
+    ///     .succeed(Quote(total: 42)),
+    /// ])
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - errorClass: The class the runtime sees (it decides retries, breakers and reports).
+    ///   - retryAfter: The wait the error asks for; `nil` (default) for none.
+    ///   - tag: Tells otherwise equal errors apart. Default 0.
     public init(_ errorClass: ErrorClass, retryAfter: Duration? = nil, tag: Int = 0) {
         self.errorClass = errorClass
         self.retryAfter = retryAfter

@@ -118,10 +118,11 @@ public final class ScriptedCall<Output: Sendable>: Sendable {
     }
 }
 
-/// A ``CallPolicy`` that makes exactly one attempt, with no timeout of its own (the executor's
+/// A `CallPolicy` that makes exactly one attempt, with no timeout of its own (the executor's
 /// deadline still applies): keeps manual-clock tests' sleeper counts simple (one per running
 /// step, plus one for the run's deadline).
 public struct DirectCall: CallPolicy {
+    /// The policy; it has no settings.
     public init() {}
 
     public func run<T: Sendable>(

@@ -24,6 +24,14 @@ import Testing
                 "RuntimeGuide.md must show the test of GuideExampleTests.swift verbatim")
     }
 
+    @Test func batonTestingPageShowsATestThatRuns() throws {
+        let test = try Self.read("Tests/BatonRuntimeTests/TestingCatalogExampleTests.swift")
+        let example = try Self.excerpt(test, marker: "BatonTesting catalog: example")
+        let page = try Self.read("Sources/BatonTesting/BatonTesting.docc/BatonTesting.md")
+        #expect(page.contains("```swift\n" + example + "```"),
+                "BatonTesting.md must show the test of TestingCatalogExampleTests.swift verbatim")
+    }
+
     @Test(arguments: ["README.md", "Plugins/README.md", "Examples/README.md"])
     func relativeLinksPointAtFiles(document: String) throws {
         let path = (packageRoot as NSString).appendingPathComponent(document)

@@ -82,7 +82,8 @@ import Foundation
 {{#services}}
     ///   - {{label}}: The `{{label}}` service.
 {{/services}}
-    ///   - options: Clock, randomness, telemetry and queue sizes; the defaults suit production.
+    ///   - options: Clock, randomness, telemetry, queue sizes and the idempotency store; the defaults
+    ///     suit production.
     {{access}} init(
 {{#services}}
         {{{parameter}}}: any {{protocolName}},

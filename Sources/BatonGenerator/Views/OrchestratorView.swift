@@ -206,6 +206,8 @@ private struct WorkflowEmitter {
         arguments.append("policy: policies.\(policy)")
         if let keyField = operation?.idempotencyKey {
             arguments.append("idempotencyKey: { (input: \(input), values: BatonRuntime.StepValues) -> Swift.String? in \(idempotencyValue(step: step, field: keyField)) }")
+            // Duplicates (same key) run the call, with its retries, at most once while remembered.
+            arguments.append("idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: \(SwiftLiteral.string(step.call.description)), ttl: options.idempotencyTTL)")
         }
         let request = renderer.render(step.with)
         let stepInput = SwiftType.name(step.inputType)
@@ -306,9 +308,22 @@ private struct WorkflowEmitter {
         workflow.step(step)?.mode == .async ? key(step) : "\(key(step)).id"
     }
 
-    /// The idempotency key: the string form of the input field that `with` fills.
+    /// The idempotency key: the string form of the input field that `with` fills, or of that
+    /// field of the value `with` passes whole (`with: $input.change`).
     private func idempotencyValue(step: ResolvedStep, field: String) -> String {
-        guard case .record(_, let fields) = step.with, let value = fields.first(where: { $0.name == field }) else {
+        guard case .record(_, let fields) = step.with else {
+            guard case .reference = step.with,
+                  let declared = step.with.type.unwrapped.namedCore.flatMap({ spec.type(named: $0) })?.fields.first(where: { $0.name == field })
+            else { return "nil" }
+            let member = SwiftIdentifier.escaped(declared.name)
+            let whole = renderer.render(step.with)
+            if step.with.type.isOptional || declared.type.isOptional {
+                let access = step.with.type.isOptional ? "(\(whole))?.\(member)" : "(\(whole)).\(member)"
+                return "\(access).map { \"\\($0)\" }"
+            }
+            return "\"\\((\(whole)).\(member))\""
+        }
+        guard let value = fields.first(where: { $0.name == field }) else {
             return "nil"
         }
         let expression = renderer.render(value.value)

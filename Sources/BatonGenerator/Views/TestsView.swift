@@ -115,6 +115,9 @@ private struct WorkflowTestWriter {
         if let step = workflow.steps.first(where: { isolated($0) && !$0.optional && $0.fallback == nil && $0.dependencies.isEmpty }) {
             tests.append(hangingStep(step))
         }
+        if let step = workflow.steps.first(where: { isolated($0) && spec.operation($0.call)?.idempotencyKey != nil }) {
+            tests.append(idempotentWrite(step))
+        }
         if let step = workflow.steps.first(where: { isolated($0) && spec.operation($0.call)?.cache != nil }) {
             tests.append(cacheHit(step))
             if let cache = spec.operation(step.call)?.cache, cache.staleWhileRevalidate > .zero {
@@ -447,6 +450,20 @@ private struct WorkflowTestWriter {
             lines.append("        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await world.orchestrator.\(method)(\(inputFixture)) })")
             lines.append("        #expect(error.failedStep == \(SwiftLiteral.string(step.name)))")
         }
+        lines.append("        #expect(\(mock(step.call)).callCount == 1)")
+        return finish(lines)
+    }
+
+    private func idempotentWrite(_ step: ResolvedStep) -> String {
+        var lines = opening(
+            "Deduplicates\(SwiftIdentifier.upperCamel(step.name))",
+            "A second run with the same input carries `\(step.name)`'s idempotency key again: the remembered outcome is used and the operation is not called twice.",
+            world: worldLine(timed: false)
+        )
+        lines.append("        _ = try await world.orchestrator.\(method)(\(inputFixture))")
+        lines.append("        let second = try await world.orchestrator.\(method)(\(inputFixture))")
+        lines.append("        #expect(second.report[step: \(stepName(step))]?.outcome == .succeeded)")
+        lines.append("        #expect(second.report[step: \(stepName(step))]?.attempts == 0)")
         lines.append("        #expect(\(mock(step.call)).callCount == 1)")
         return finish(lines)
     }

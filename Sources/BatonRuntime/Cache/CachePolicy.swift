@@ -15,6 +15,14 @@ public struct CachePolicy: Sendable, Hashable {
         /// for the in-memory storage) for which a key counts as hot.
         public var minimumFrequency: Int
 
+        /// Creates refresh-ahead settings; the defaults are ``standard``.
+        ///
+        /// - Parameters:
+        ///   - window: The final share of `ttl` in which a hit on a hot key starts a background
+        ///     refresh; strictly between 0 and 1 (traps otherwise). Default 0.15.
+        ///   - minimumFrequency: The least ``CacheStorage/estimatedFrequency(of:)`` of a hot key;
+        ///     not negative (traps otherwise). Default 4. A storage that does not track popularity
+        ///     reports 0, so with it only a `minimumFrequency` of 0 ever refreshes ahead.
         public init(window: Double = 0.15, minimumFrequency: Int = 4) {
             precondition(window > 0 && window < 1, "refresh-ahead window must be in (0, 1)")
             precondition(minimumFrequency >= 0, "minimumFrequency must not be negative")
@@ -40,6 +48,20 @@ public struct CachePolicy: Sendable, Hashable {
     /// dropped (counted) and the stale value is still served.
     public var maxBackgroundRefreshes: Int
 
+    /// Creates cache settings; the defaults are spec-v1's (no stale windows, 10 000 entries) plus
+    /// the runtime's refresh-ahead and background-refresh limits.
+    ///
+    /// - Parameters:
+    ///   - ttl: How long a value is fresh; must be positive (traps otherwise).
+    ///   - staleWhileRevalidate: How long past `ttl` a stale value is served while one background
+    ///     refresh runs. Default `.zero`: a value past `ttl` is a miss.
+    ///   - staleIfError: How long past `ttl` a stale value is served when the call fails.
+    ///     Default `.zero`: the failure is thrown.
+    ///   - maxEntries: The bound on entries of the default storage; at least 1. Default 10 000.
+    ///   - refreshAhead: Refresh hot keys shortly before they expire; `nil` turns it off.
+    ///     Default ``RefreshAhead/standard``.
+    ///   - maxBackgroundRefreshes: Background refreshes running at once per cache; 0 or more.
+    ///     Default 64.
     public init(
         ttl: Duration,
         staleWhileRevalidate: Duration = .zero,

@@ -5,6 +5,8 @@ public struct CacheEntry<Value: Sendable>: Sendable {
     /// When the value was stored (loaded or prewarmed), on the ``ResponseCache``'s clock.
     public var storedAt: BatonInstant
 
+    /// Creates an entry of `value` stored at `storedAt`, an instant on the cache's clock (use
+    /// `clock.now` of the clock the ``ResponseCache`` was given).
     public init(value: Value, storedAt: BatonInstant) {
         self.value = value
         self.storedAt = storedAt
@@ -34,7 +36,11 @@ public struct CacheEntry<Value: Sendable>: Sendable {
 /// - A shared store whose entries cross processes must translate ``CacheEntry/storedAt`` (an
 ///   instant on this process's clock) to and from wall-clock time.
 public protocol CacheStorage<Key, Value>: Sendable {
+    /// The cache key: the values of the input fields that form the key (spec-v1 §4 `cache.key`,
+    /// all input fields by default); generated code makes a small `…CacheKey` struct per cached
+    /// operation.
     associatedtype Key: Hashable & Sendable
+    /// The cached response: the operation's output.
     associatedtype Value: Sendable
 
     /// The entry for `key`, if any, recording the access (for recency and popularity).
@@ -62,5 +68,7 @@ public protocol CacheStorage<Key, Value>: Sendable {
 }
 
 extension CacheStorage {
+    /// Returns 0: a storage that does not track popularity treats every key as cold, so
+    /// refresh-ahead never fires for it (unless its `minimumFrequency` is 0).
     public func estimatedFrequency(of key: Key) async -> Int { 0 }
 }

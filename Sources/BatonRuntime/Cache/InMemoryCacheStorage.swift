@@ -41,6 +41,7 @@ public final class InMemoryCacheStorage<Key: Hashable & Sendable, Value: Sendabl
 
     /// The bound on entries.
     public let maxEntries: Int
+    /// How the storage chooses what to keep: ``Eviction/tinyLFU`` unless `init` was told otherwise.
     public let eviction: Eviction
     private let state: Lock<State>
 

@@ -28,11 +28,20 @@ public enum CacheSource: String, Sendable, Hashable {
 
 /// A value served by ``ResponseCache``, and how.
 public struct CacheResponse<Value: Sendable>: Sendable {
+    /// The response: the cached value, or the one the operation just returned.
     public var value: Value
+    /// Where `value` came from; ``CacheSource/freshness`` turns it into the step's outcome.
     public var source: CacheSource
     /// For ``CacheSource/staleIfError``: the failure the stale value stands in for.
     public var error: (any Error)?
 
+    /// Creates a response (the cache makes them; tests and custom ``CallPolicy`` code may too).
+    ///
+    /// - Parameters:
+    ///   - value: The value served.
+    ///   - source: Where it came from.
+    ///   - error: For ``CacheSource/staleIfError``, the failure the stale value stands in for;
+    ///     `nil` otherwise.
     public init(value: Value, source: CacheSource, error: (any Error)? = nil) {
         self.value = value
         self.source = source
@@ -43,9 +52,12 @@ public struct CacheResponse<Value: Sendable>: Sendable {
 /// Counters of what a ``ResponseCache`` did (the same events as `baton_cache_requests_total`,
 /// plus background work).
 public struct CacheStatistics: Sendable, Hashable {
+    /// Served fresh: the entry was younger than `ttl` (refresh-ahead may have started a refresh).
     public var hits = 0
     /// Served stale within `staleWhileRevalidate`.
     public var staleHits = 0
+    /// Requests that called the operation themselves (no usable entry, no load of the key to
+    /// join).
     public var misses = 0
     /// Misses that joined another request's load.
     public var coalesced = 0
@@ -59,7 +71,11 @@ public struct CacheStatistics: Sendable, Hashable {
     public var refreshesStarted = 0
     /// Of which refresh-ahead.
     public var refreshAheads = 0
+    /// Background refreshes whose call returned a value (stored unless the key was invalidated
+    /// meanwhile).
     public var refreshesSucceeded = 0
+    /// Background refreshes whose call threw or was cancelled (by ``ResponseCache/shutdown()``);
+    /// the stale entry stays. The 1st, 2nd, 4th, 8th… failures are logged as warnings.
     public var refreshesFailed = 0
     /// Refreshes not started because ``CachePolicy/maxBackgroundRefreshes`` were running or the
     /// cache was shut down.
@@ -67,6 +83,7 @@ public struct CacheStatistics: Sendable, Hashable {
     /// Invalidation calls.
     public var invalidations = 0
 
+    /// All counters at zero.
     public init() {}
 }
 
@@ -108,6 +125,7 @@ public final class ResponseCache<Key: Hashable & Sendable, Value: Sendable>: Sen
     public let service: String
     /// The cached operation (a metric label).
     public let operation: String
+    /// The ttl, stale windows, bound and refresh-ahead settings the cache was built with.
     public let policy: CachePolicy
     /// Where entries are kept.
     public let storage: any CacheStorage<Key, Value>

@@ -9,6 +9,12 @@ public struct AttemptSummary: Sendable, Hashable {
     /// The class of each failed attempt, in order.
     public var failures: [ErrorClass]
 
+    /// Creates a summary; the defaults describe a step that made no attempt.
+    ///
+    /// - Parameters:
+    ///   - attempts: Attempts started, hedges included. Default 0.
+    ///   - endpoint: The endpoint the result came from. Default `nil`.
+    ///   - failures: The class of each failed attempt, in order. Default empty.
     public init(attempts: Int = 0, endpoint: Endpoint? = nil, failures: [ErrorClass] = []) {
         self.attempts = attempts
         self.endpoint = endpoint
@@ -23,6 +29,7 @@ public struct AttemptSummary: Sendable, Hashable {
 public final class AttemptLog: Sendable {
     private let state = Lock(AttemptSummary())
 
+    /// An empty log: no attempts, no failures.
     public init() {}
 
     /// Records the start of an attempt and returns its number (1 for the first).
@@ -56,6 +63,19 @@ public final class AttemptLog: Sendable {
 /// are made, where, and when. Implementations call ``AttemptLog/beginAttempt(endpoint:)`` for each
 /// attempt and pass the attempt's number and endpoint on in the ``CallContext``.
 public protocol CallPolicy: Sendable {
+    /// Makes the step's call under this policy and returns its value.
+    ///
+    /// - Parameters:
+    ///   - context: The step's context; the policy passes a copy to `call` for each attempt, with
+    ///     ``CallContext/attempt`` (and ``CallContext/endpoint`` when it routes) set.
+    ///   - log: Where the policy records each attempt (``AttemptLog/beginAttempt(endpoint:)``),
+    ///     each failure's class and the endpoint of the result, for the run report.
+    ///   - call: One attempt of the call; it may be invoked several times, concurrently when
+    ///     hedging.
+    /// - Returns: The value of the attempt that succeeded.
+    /// - Throws: The error of the last attempt (or the one that ended retrying), a
+    ///   ``TimeoutError`` when an attempt timeout or the run's deadline expired, or a policy's own
+    ///   refusal (``CircuitOpenError``, ``OverloadedError``).
     func run<T: Sendable>(
         _ context: CallContext,
         log: AttemptLog,
@@ -72,17 +92,27 @@ public protocol CallPolicy: Sendable {
 }
 
 extension CallPolicy {
+    /// `false`: a policy bounds its attempts by the run's deadline only when it says so.
     public var boundsAttemptsByRunDeadline: Bool { false }
 }
 
 /// The policy of a step with no resilience settings: one attempt, bounded by `timeout` (if any)
 /// and the run's deadline.
 public struct SingleAttempt: CallPolicy {
+    /// The attempt's timeout (spec `timeout`), clipped to the run's deadline; `nil`: bounded by
+    /// the deadline only.
     public var timeout: Duration?
+    /// The clock the timeout runs on.
     public var clock: AnyClock
     /// Classifies the attempt's failure for the ``AttemptLog``.
     public var classifier: ErrorClassifier
 
+    /// Creates the policy of a step without resilience settings.
+    ///
+    /// - Parameters:
+    ///   - timeout: The attempt's timeout; `nil` (default) for the run's deadline only.
+    ///   - clock: The clock the timeout runs on.
+    ///   - classifier: Classifies a failure for the log. Default ``ErrorClassifier/standard``.
     public init(timeout: Duration? = nil, clock: AnyClock, classifier: ErrorClassifier = .standard) {
         self.timeout = timeout
         self.clock = clock

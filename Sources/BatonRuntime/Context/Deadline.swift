@@ -9,6 +9,7 @@ public struct Deadline: Sendable, CustomStringConvertible {
     /// The clock the instant belongs to.
     public let clock: AnyClock
 
+    /// A deadline at `instant` on `clock` (``after(_:clock:)`` makes one relative to now).
     public init(_ instant: BatonInstant, clock: AnyClock) {
         self.instant = instant
         self.clock = clock

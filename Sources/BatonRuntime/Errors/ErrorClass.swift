@@ -47,5 +47,6 @@ public protocol ClassifiedError: Error {
 }
 
 extension ClassifiedError {
+    /// `nil`: an error that does not say when to try again leaves the wait to backoff.
     public var retryAfter: Duration? { nil }
 }

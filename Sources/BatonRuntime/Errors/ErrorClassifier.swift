@@ -6,6 +6,7 @@ public struct ErrorClassification: Sendable, Hashable, CustomStringConvertible {
     /// The earliest time another attempt makes sense, when the error carried one.
     public var retryAfter: Duration?
 
+    /// A verdict of `errorClass`, with the wait the error asked for (`nil`: none; backoff decides).
     public init(_ errorClass: ErrorClass, retryAfter: Duration? = nil) {
         self.errorClass = errorClass
         self.retryAfter = retryAfter

@@ -33,6 +33,13 @@ public struct OverloadedError: ClassifiedError, Hashable, CustomStringConvertibl
     /// How long until the limit would have let the call through, when that is known.
     public var retryAfter: Duration?
 
+    /// Creates the error a limiter throws (the runtime's limiters make these; your own limiters
+    /// may too).
+    ///
+    /// - Parameters:
+    ///   - reason: Which limit refused the call.
+    ///   - name: The limiter's name, for logs and the message.
+    ///   - retryAfter: How long until the limit would let a call through; `nil` when unknown.
     public init(reason: Reason, name: String, retryAfter: Duration? = nil) {
         self.reason = reason
         self.name = name
@@ -60,6 +67,11 @@ public struct CircuitOpenError: ClassifiedError, Hashable, CustomStringConvertib
     /// slots are taken.
     public var retryAfter: Duration?
 
+    /// Creates the error an open (or busy half-open) breaker throws.
+    ///
+    /// - Parameters:
+    ///   - breaker: The breaker's name.
+    ///   - retryAfter: Time until the breaker goes half-open; `nil` when it is half-open already.
     public init(breaker: String, retryAfter: Duration?) {
         self.breaker = breaker
         self.retryAfter = retryAfter

@@ -40,6 +40,8 @@ public final class AsyncStepQueue: Sendable {
     private struct State: ~Copyable {
         var jobs: Ring
         var workers = 0
+        /// Workers started whose first job still sits in `jobs` (not counted against capacity).
+        var starting = 0
         var accepting = true
         var dropped = 0
         var completed = 0
@@ -66,7 +68,7 @@ public final class AsyncStepQueue: Sendable {
     /// Calls dropped so far because the queue was full or shut down.
     public var droppedCount: Int { state.withLock { $0.dropped } }
     /// Calls waiting to run.
-    public var pendingCount: Int { state.withLock { $0.jobs.count } }
+    public var pendingCount: Int { state.withLock { $0.jobs.count - $0.starting } }
     /// Calls that ran to their end (successfully or not).
     public var completedCount: Int { state.withLock { $0.completed } }
     /// Whether the queue still takes calls.
@@ -74,7 +76,9 @@ public final class AsyncStepQueue: Sendable {
 
     /// Queues `job`. Returns `false` (and counts a drop) when the queue is full or shut down.
     ///
-    /// - Parameter label: Names the call in the drop log line (e.g. `checkout.receipt`).
+    /// - Parameters:
+    ///   - label: Names the call in the drop log line (e.g. `checkout.receipt`).
+    ///   - job: The call, run later by one of the queue's workers.
     @discardableResult
     public func submit(label: String, _ job: @escaping Job) -> Bool {
         enum Decision { case startWorker, queued, dropped(Int, shutDown: Bool) }
@@ -87,9 +91,13 @@ public final class AsyncStepQueue: Sendable {
             // still runs up to `maxConcurrent` calls.
             if state.workers < maxConcurrent {
                 state.workers += 1
+                // The new worker takes it from the queue: its task must not hold the job (and what
+                // the job captured, e.g. a run's input and values) for as long as it lives.
+                state.jobs.push(job)
+                state.starting += 1
                 return .startWorker
             }
-            guard state.jobs.count < capacity else {
+            guard state.jobs.count - state.starting < capacity else {
                 state.dropped += 1
                 return .dropped(state.dropped, shutDown: false)
             }
@@ -100,7 +108,7 @@ public final class AsyncStepQueue: Sendable {
         case .startWorker:
             // Detached: a worker outlives the run that started it and serves later runs' calls,
             // so it must not carry that run's task-locals (deadline, trace context) or priority.
-            Task.detached { await self.work(first: job) }
+            Task.detached { await self.work() }
             return true
         case .queued:
             return true
@@ -163,19 +171,23 @@ public final class AsyncStepQueue: Sendable {
         await shutdown()
     }
 
-    /// A worker: runs `first`, then queued jobs until the queue is empty, then ends.
-    private func work(first: @escaping Job) async {
-        var job: Job? = first
-        while let current = job {
-            await current()
-            job = nextJob()
+    /// A worker: runs queued jobs until the queue is empty, then ends.
+    ///
+    /// Each job is released before it is counted as completed, so once ``drain()`` returns nothing
+    /// a finished job captured is still retained by the queue.
+    private func work() async {
+        var job = nextJob(afterCompleting: false)
+        while job != nil {
+            await job!()
+            job = nil
+            job = nextJob(afterCompleting: true)
         }
     }
 
-    /// Counts the job that just ended and takes the next one, or retires the worker.
-    private func nextJob() -> Job? {
+    /// Counts the job that just ended (if any) and takes the next one, or retires the worker.
+    private func nextJob(afterCompleting completed: Bool) -> Job? {
         let (job, waiters) = state.withLock { state -> (Job?, [CheckedContinuation<Void, Never>]) in
-            state.completed += 1
+            if completed { state.completed += 1 } else { state.starting -= 1 }
             if let job = state.jobs.pop() { return (job, []) }
             state.workers -= 1
             guard state.isIdle else { return (nil, []) }

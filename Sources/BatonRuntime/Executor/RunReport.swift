@@ -2,13 +2,17 @@
 public enum StepOutcome: Sendable, Hashable, CustomStringConvertible {
     /// Whether a cached value was within its `ttl` or served past it.
     public enum CacheFreshness: String, Sendable, Hashable {
+        /// Within `ttl`, or loaded by another request's call the step joined.
         case fresh
+        /// Past `ttl`: served within `staleWhileRevalidate` or `staleIfError`, or by a
+        /// `fallback: { stale: true }`.
         case stale
     }
 
     /// The call returned a value.
     case succeeded
-    /// The value came from the operation's cache (reserved for the cache policy).
+    /// The value came from the operation's response cache instead of a call of this step (a miss
+    /// the step loaded itself is ``succeeded``).
     case cached(CacheFreshness)
     /// The call failed and the step's fallback (a value or an alternate call) provided the value.
     case fallback
@@ -87,6 +91,7 @@ public struct StepReport: Sendable, Hashable, CustomStringConvertible {
     public var service: String
     /// Whether the workflow can complete without this step's value.
     public var isOptional: Bool
+    /// How the step ended.
     public var outcome: StepOutcome
     /// Attempts started, by the primary call and a fallback call together; 0 for a step that was
     /// never called.
@@ -100,6 +105,18 @@ public struct StepReport: Sendable, Hashable, CustomStringConvertible {
     /// When the step finished on the run's clock; `nil` if it never started.
     public var finishedAt: BatonInstant?
 
+    /// Creates a step report (the executor makes them; tests may build expected ones).
+    ///
+    /// - Parameters:
+    ///   - step: The step's spec name.
+    ///   - service: The service the step calls.
+    ///   - isOptional: Whether the workflow completes without the step's value.
+    ///   - outcome: How the step ended.
+    ///   - attempts: Attempts started, fallback call included. Default 0.
+    ///   - endpoint: The endpoint of the last attempt. Default `nil`.
+    ///   - errorClass: The class of the error that decided the outcome. Default `nil`.
+    ///   - startedAt: When the step started on the run's clock; `nil` if it never did.
+    ///   - finishedAt: When it finished; `nil` if it never started.
     public init(
         step: String,
         service: String,
@@ -168,6 +185,13 @@ public struct RunReport: Sendable, Hashable, CustomStringConvertible {
     /// Time from the start of the run to its result (compensations excluded).
     public var latency: Duration
 
+    /// Creates a run report (the executor makes them; tests may build expected ones).
+    ///
+    /// - Parameters:
+    ///   - workflow: The workflow's spec name.
+    ///   - correlationID: The run's correlation id.
+    ///   - steps: Every step's report, in declaration order.
+    ///   - latency: Time from the start of the run to its result.
     public init(workflow: String, correlationID: String, steps: [StepReport], latency: Duration) {
         self.workflow = workflow
         self.correlationID = correlationID
@@ -199,9 +223,15 @@ public struct RunReport: Sendable, Hashable, CustomStringConvertible {
 
 /// A workflow's output together with the report of the run that produced it (spec-v1 §9).
 public struct WorkflowResult<Output: Sendable>: Sendable {
+    /// The workflow's output, as the `result` closure given to ``WorkflowBuilder/build(result:)``
+    /// made it from the input and the steps' values (generated code: the spec's `result`, with
+    /// the fields of missing optional steps `nil`).
     public var output: Output
+    /// How the run went: each step's outcome, attempts, endpoint and latency, and whether the
+    /// result is complete.
     public var report: RunReport
 
+    /// Pairs `output` with the `report` of the run that produced it.
     public init(output: Output, report: RunReport) {
         self.output = output
         self.report = report

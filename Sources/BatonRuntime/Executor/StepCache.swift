@@ -6,7 +6,7 @@
 /// fields the spec's `key` names (all input fields by default). Generated code makes the cache
 /// once in the orchestrator's `init` (one per cached operation, shared by every workflow and step
 /// that calls it) and passes a `StepCache` to
-/// ``WorkflowBuilder/step(_:service:dependsOn:optional:when:policy:idempotencyKey:cache:invalidates:fallback:compensation:call:)``:
+/// ``WorkflowBuilder/step(_:service:dependsOn:optional:when:policy:idempotencyKey:idempotency:cache:invalidates:fallback:compensation:call:)``:
 ///
 /// ```swift
 /// // Generated for `quote: { call: pricing.quote, with: { items: $cart.items } }` where

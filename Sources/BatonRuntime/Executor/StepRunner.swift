@@ -35,7 +35,10 @@ enum StepRunner {
                 let response = try await cache.fetch(
                     run.input,
                     run.values,
-                    { try await policy.run(context, log: log, attemptCall) },
+                    { [idempotency = spec.idempotency] in
+                        guard let idempotency else { return try await policy.run(context, log: log, attemptCall) }
+                        return try await idempotency.run(key: context.idempotencyKey) { try await policy.run(context, log: log, attemptCall) }
+                    },
                     backgroundRefresh(attemptCall, spec: spec, context: context, run: run)
                 )
                 run.values.store(response.value, at: spec.index)
@@ -55,7 +58,13 @@ enum StepRunner {
             }
         } else {
             do {
-                let value = try await spec.policy.run(context, log: log, attempt(call, spec: spec, run: run))
+                let value: Output
+                if let idempotency = spec.idempotency {
+                    let attemptCall = attempt(call, spec: spec, run: run)
+                    value = try await idempotency.run(key: context.idempotencyKey) { try await spec.policy.run(context, log: log, attemptCall) }
+                } else {
+                    value = try await spec.policy.run(context, log: log, attempt(call, spec: spec, run: run))
+                }
                 run.values.store(value, at: spec.index)
                 return await succeeded(spec, cached, startedAt: startedAt, clock: clock, log: log, run: run)
             } catch {
@@ -117,7 +126,8 @@ enum StepRunner {
         )
     }
 
-    /// Undoes a succeeded step under the compensation's own policy and a fresh time budget.
+    /// Undoes a succeeded step under the compensation's own policy and a fresh time budget, then
+    /// forgets the step's remembered idempotent outcome.
     static func compensate<Input: Sendable, Output: Sendable>(
         _ spec: StepSpec<Input>,
         _ compensation: StepCompensation<Input, Output>,
@@ -168,6 +178,11 @@ enum StepRunner {
                 step: spec.step
             )
         }
+        // The step's effect was undone: a duplicate of its call must execute again, not be
+        // answered with the remembered outcome.
+        if let idempotency = spec.idempotency {
+            await idempotency.forget(key: spec.idempotencyKey?(input, values))
+        }
         let attempts = log.summary.attempts
         spec.instruments.recordCompensation(succeeded: outcome.isCompensated, attempts: attempts)
         return CompensationReport(step: spec.step, outcome: outcome, attempts: attempts, idempotencyKey: key)
@@ -199,7 +214,11 @@ enum StepRunner {
             let outcome: StepOutcome
             do {
                 try await ServiceContext.$current.withValue(serviceContext) {
-                    try await spec.policy.run(context, log: log, attemptCall)
+                    if let idempotency = spec.idempotency {
+                        try await idempotency.run(key: context.idempotencyKey) { try await spec.policy.run(context, log: log, attemptCall) }
+                    } else {
+                        try await spec.policy.run(context, log: log, attemptCall)
+                    }
                 }
                 outcome = .succeeded
             } catch {

@@ -1,6 +1,6 @@
 /// A typed handle on a step of a workflow, used to read its value.
 ///
-/// ``WorkflowBuilder/step(_:service:dependsOn:optional:when:policy:idempotencyKey:cache:invalidates:fallback:compensation:call:)``
+/// ``WorkflowBuilder/step(_:service:dependsOn:optional:when:policy:idempotencyKey:idempotency:cache:invalidates:fallback:compensation:call:)``
 /// returns one per step; generated code keeps them and reads dependency values through
 /// ``StepValues`` with them, so values keep their types without casts in user-facing code.
 public struct StepKey<Output: Sendable>: Sendable, Hashable {

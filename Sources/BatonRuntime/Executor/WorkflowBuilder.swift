@@ -49,6 +49,14 @@ public struct StepCompensation<Input: Sendable, Output: Sendable>: Sendable {
     let policy: any CallPolicy
     let call: @Sendable (Input, Output, StepValues, CallContext) async throws -> Void
 
+    /// Creates a compensation.
+    ///
+    /// - Parameters:
+    ///   - policy: The compensating call's own policy (retries, timeout). It runs under a fresh
+    ///     deadline of the workflow's compensation timeout, not the run's, and is not cancelled
+    ///     with the caller.
+    ///   - call: Undoes the step: receives the run's input, the step's own output, the values of
+    ///     the other steps and a context carrying the compensation's idempotency key.
     public init(
         policy: any CallPolicy,
         _ call: @escaping @Sendable (Input, Output, StepValues, CallContext) async throws -> Void
@@ -96,7 +104,7 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
     ///   - random: Source of generated correlation ids.
     ///   - telemetry: Where spans, metrics and logs go; metric objects are made here, once.
     ///   - asyncQueue: The background queue `mode: async` steps go to; required when any step is
-    ///     declared with ``asyncStep(_:service:dependsOn:when:policy:idempotencyKey:call:)``.
+    ///     declared with ``asyncStep(_:service:dependsOn:when:policy:idempotencyKey:idempotency:call:)``.
     ///   - classifier: Classifies a step's final error for its outcome and the report (use the
     ///     same one as the policies).
     public init(
@@ -124,15 +132,19 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
     /// - Parameters:
     ///   - name: The step's name in the spec.
     ///   - service: The service it calls (a metric label).
-    ///   - dependsOn: Steps that must finish first (data references, `when` references and
+    ///   - dependencies: Steps that must finish first (data references, `when` references and
     ///     `after`). They must have been declared already. A dependency that ends without a value
     ///     (skipped, failed optional) still counts as finished.
     ///   - optional: When `true` a failure leaves the value absent and the run incomplete instead
     ///     of failing the workflow.
-    ///   - when: Evaluated once the dependencies are done; `false` skips the step (never called).
+    ///   - condition: Evaluated once the dependencies are done; `false` skips the step (never
+    ///     called).
     ///   - policy: Retries, timeouts, breakers... for the call (``SingleAttempt`` for none).
     ///   - idempotencyKey: The operation's idempotency key value, computed once per step run and
     ///     carried by every attempt's ``CallContext``.
+    ///   - idempotency: Deduplicates the call (with all its retries) on the idempotency key's value
+    ///     through an ``IdempotencyStore``: duplicates of a running call wait for it, a success
+    ///     is remembered for a TTL. Unused when the key is `nil`.
     ///   - cache: Serves the step through its operation's response cache, outside the fallback
     ///     and the policy (see ``StepCache``).
     ///   - invalidates: Cached reads to drop entries of once the step succeeded (a write's
@@ -151,6 +163,7 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
         when condition: (@Sendable (Input, StepValues) -> Bool)? = nil,
         policy: any CallPolicy,
         idempotencyKey: (@Sendable (Input, StepValues) -> String?)? = nil,
+        idempotency: StepIdempotency? = nil,
         cache: StepCache<Input, Output>? = nil,
         invalidates: [CacheInvalidation<Input>] = [],
         fallback: StepFallback<Input, Output>? = nil,
@@ -167,6 +180,7 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
             index: id.index,
             policy: policy,
             idempotencyKey: idempotencyKey,
+            idempotency: idempotency,
             instruments: StepInstruments(
                 workflow: self.name,
                 step: name,
@@ -202,7 +216,22 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
     /// Declares a `mode: async` step: once its dependencies are done (and its `when` holds) the
     /// call is handed to the background ``AsyncStepQueue`` and the run moves on without waiting.
     /// Its output cannot be referenced; steps may still order themselves after it (`after:`),
-    /// which waits only for it to be queued.
+    /// which waits only for it to be queued. With `idempotency`, the background call is
+    /// deduplicated on its key like an awaited step's.
+    ///
+    /// - Parameters:
+    ///   - name: The step's name in the spec.
+    ///   - service: The service it calls (a metric label).
+    ///   - dependencies: Steps that must finish before the call is queued; declared already.
+    ///   - condition: Evaluated once the dependencies are done; `false` skips the step.
+    ///   - policy: Retries and timeouts of the background call. The call carries no run deadline
+    ///     (it outlives the run), so give the policy a timeout.
+    ///   - idempotencyKey: The operation's idempotency key value, computed when the step is
+    ///     queued.
+    ///   - idempotency: Deduplicates the background call (with its retries) on the key's value
+    ///     through an ``IdempotencyStore``; unused when the key is `nil`. Default `nil`: none.
+    ///   - call: Makes one attempt, in the background queue's worker.
+    /// - Returns: The step's id, for `after:` dependencies of later steps.
     @discardableResult
     public mutating func asyncStep(
         _ name: String,
@@ -211,6 +240,7 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
         when condition: (@Sendable (Input, StepValues) -> Bool)? = nil,
         policy: any CallPolicy,
         idempotencyKey: (@Sendable (Input, StepValues) -> String?)? = nil,
+        idempotency: StepIdempotency? = nil,
         call: @escaping @Sendable (Input, StepValues, CallContext) async throws -> Void
     ) -> StepID {
         precondition(asyncQueue != nil, "step \(name) is mode: async but the workflow has no AsyncStepQueue")
@@ -221,6 +251,7 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
             index: id.index,
             policy: policy,
             idempotencyKey: idempotencyKey,
+            idempotency: idempotency,
             instruments: StepInstruments(workflow: self.name, step: name, service: service, compensable: false, telemetry: telemetry)
         )
         nodes.append(
@@ -316,5 +347,8 @@ struct StepSpec<Input: Sendable>: Sendable {
     let index: Int
     let policy: any CallPolicy
     let idempotencyKey: (@Sendable (Input, StepValues) -> String?)?
+    /// Deduplicates the call on the key's value (outside the policy: one execution is the whole
+    /// retried call).
+    let idempotency: StepIdempotency?
     let instruments: StepInstruments
 }

@@ -17,12 +17,20 @@ public struct CompensationReport: Sendable, CustomStringConvertible {
 
     /// The step whose effect was undone.
     public var step: String
+    /// Whether the compensating call succeeded, or how it failed.
     public var outcome: Outcome
     /// Attempts the compensating call took.
     public var attempts: Int
     /// The idempotency key the compensating call carried (derived from the run and the step).
     public var idempotencyKey: String
 
+    /// Creates a compensation report (the executor makes them; tests may build expected ones).
+    ///
+    /// - Parameters:
+    ///   - step: The step whose effect was undone.
+    ///   - outcome: How the compensating call ended.
+    ///   - attempts: Attempts the compensating call took.
+    ///   - idempotencyKey: The key the compensating call carried.
     public init(step: String, outcome: Outcome, attempts: Int, idempotencyKey: String) {
         self.step = step
         self.outcome = outcome
@@ -45,6 +53,16 @@ public struct CompensationReport: Sendable, CustomStringConvertible {
 /// It names the failed step, its error class and the underlying error, and lists every
 /// compensation in the order they ran (reverse order of completion). Its own ``errorClass`` is the
 /// failed step's, so a server can map it to a status code (`overloaded` → 429, and so on).
+///
+/// ```swift
+/// do {
+///     let result = try await orchestrator.checkout(request)
+///     return .ok(result.output)
+/// } catch let error as WorkflowError {
+///     logger.error("\(error)")   // names the step, its class and every compensation
+///     return error.errorClass == .overloaded ? .tooManyRequests(retryAfter: error.retryAfter) : .badGateway
+/// }
+/// ```
 public struct WorkflowError: ClassifiedError, CustomStringConvertible {
     /// The workflow that failed.
     public var workflow: String
@@ -59,6 +77,15 @@ public struct WorkflowError: ClassifiedError, CustomStringConvertible {
     /// The report of the failed run.
     public var report: RunReport
 
+    /// Creates the error of a failed run (the executor makes them; tests may build expected ones).
+    ///
+    /// - Parameters:
+    ///   - workflow: The workflow that failed.
+    ///   - failedStep: The required step whose failure stopped the run.
+    ///   - errorClass: The failed step's error class; also the error's own class.
+    ///   - underlying: The error the failed step's last attempt threw.
+    ///   - compensations: The compensations, in the order they ran.
+    ///   - report: The report of the failed run.
     public init(
         workflow: String,
         failedStep: String,

@@ -23,10 +23,18 @@ public struct HedgePolicy: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// How long to wait for the attempts in flight before starting the next one.
     public var delay: Delay
     /// Attempts running at once at most, the first included, 2...5. Default 2.
     public var maxAttempts: Int
 
+    /// Creates a hedge policy (spec `hedge: { delay, maxAttempts }`).
+    ///
+    /// - Parameters:
+    ///   - delay: A fixed delay (not negative) or a percentile strictly between 0 and 1; traps
+    ///     otherwise.
+    ///   - maxAttempts: Attempts running at once at most, the first included, 2...5 (traps
+    ///     otherwise). Default 2, as in spec-v1.
     public init(delay: Delay, maxAttempts: Int = 2) {
         precondition((2...5).contains(maxAttempts), "hedge maxAttempts must be 2...5")
         if case .percentile(let quantile) = delay {
@@ -64,6 +72,13 @@ public struct HedgePolicy: Sendable, Hashable, CustomStringConvertible {
 ///
 /// **Counters**: `baton_hedges_total{service, outcome="sent"}` for every hedge sent and
 /// `{outcome="won"}` for every race a hedge (not the first attempt) won — created once, here.
+///
+/// ```swift
+/// // hedge: { delay: p95, maxAttempts: 2 }, on a service with endpoints: share the router's estimator
+/// let hedging = Hedging(HedgePolicy(delay: .percentile(0.95)), service: "pricing",
+///                       estimator: router.estimator, telemetry: telemetry)
+/// let quotes = ResiliencePipeline(timeout: .milliseconds(150), router: router, hedging: hedging, clock: clock)
+/// ```
 public final class Hedging: Sendable {
     /// The policy.
     public let policy: HedgePolicy

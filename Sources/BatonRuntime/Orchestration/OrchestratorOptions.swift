@@ -20,14 +20,39 @@ public struct OrchestratorOptions: Sendable {
     public var asyncQueueCapacity: Int
     /// How many `mode: async` calls run at once.
     public var asyncQueueConcurrency: Int
+    /// Deduplicates the calls of operations that declare `idempotencyKey` (spec-v1 §7.8): a
+    /// duplicate of a running call waits for it, a success is remembered for ``idempotencyTTL``.
+    /// Default: an ``InMemoryIdempotencyStore`` on ``clock`` (process-local, 10,000 entries);
+    /// pass a shared store to deduplicate across replicas.
+    public var idempotencyStore: any IdempotencyStore
+    /// How long a successful idempotent call is remembered. Default 24 hours.
+    public var idempotencyTTL: Duration
 
+    /// Creates options; every default is the production one.
+    ///
+    /// - Parameters:
+    ///   - clock: Every deadline, timeout, backoff and latency is measured on it. Default
+    ///     ``AnyClock/continuous``; tests pass `ManualClock().asAnyClock`.
+    ///   - random: Jitter, random routing and generated correlation ids. Default
+    ///     ``RandomSource/system``; tests pass a seeded source for reproducible runs.
+    ///   - telemetry: Where spans, metrics and logs go. Default: the process-wide bootstrapped
+    ///     backends; ``Telemetry/disabled`` turns everything off.
+    ///   - classifier: Classifies failures. Default ``ErrorClassifier/standard``.
+    ///   - asyncQueueCapacity: `mode: async` calls that may wait in the background queue; more are
+    ///     dropped and counted. 0 or more; default 1 000.
+    ///   - asyncQueueConcurrency: `mode: async` calls run at once. Default 4.
+    ///   - idempotencyStore: Deduplicates the calls of `idempotencyKey` operations; `nil`
+    ///     (default) makes an ``InMemoryIdempotencyStore`` on `clock`.
+    ///   - idempotencyTTL: How long a successful idempotent call is remembered. Default 24 hours.
     public init(
         clock: AnyClock = .continuous,
         random: RandomSource = .system,
         telemetry: Telemetry = Telemetry(),
         classifier: ErrorClassifier = .standard,
         asyncQueueCapacity: Int = 1_000,
-        asyncQueueConcurrency: Int = 4
+        asyncQueueConcurrency: Int = 4,
+        idempotencyStore: (any IdempotencyStore)? = nil,
+        idempotencyTTL: Duration = .seconds(86_400)
     ) {
         self.clock = clock
         self.random = random
@@ -35,5 +60,7 @@ public struct OrchestratorOptions: Sendable {
         self.classifier = classifier
         self.asyncQueueCapacity = asyncQueueCapacity
         self.asyncQueueConcurrency = asyncQueueConcurrency
+        self.idempotencyStore = idempotencyStore ?? InMemoryIdempotencyStore(clock: clock)
+        self.idempotencyTTL = idempotencyTTL
     }
 }

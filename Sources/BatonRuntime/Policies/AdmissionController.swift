@@ -32,6 +32,13 @@ public final class AdmissionController: Sendable {
         /// Calls admitted at once after a quiet period; default one second of `rate`.
         public var burst: Int?
 
+        /// Creates a caller class (spec `classes: { name: { rate, burst } }`).
+        ///
+        /// - Parameters:
+        ///   - name: The name callers pass to ``AdmissionController/admit(class:isolation:_:)``.
+        ///   - rate: Calls per unit of time for this class.
+        ///   - burst: Calls admitted at once after a quiet period; `nil` (default) for one second
+        ///     of `rate`, at least 1.
         public init(_ name: String, rate: Rate, burst: Int? = nil) {
             self.name = name
             self.rate = rate
@@ -100,6 +107,14 @@ public final class AdmissionController: Sendable {
     }
 
     /// One rate for every caller (the spec's `{ rate, burst, maxConcurrent }` form).
+    ///
+    /// - Parameters:
+    ///   - name: Names the controller in errors.
+    ///   - rate: Calls per unit of time for everyone; `nil` for no rate limit.
+    ///   - burst: Calls admitted at once after a quiet period; `nil` (default) for one second of
+    ///     `rate`, at least 1.
+    ///   - maxConcurrent: Calls allowed to run at once; `nil` for no limit.
+    ///   - clock: The bucket refills on it.
     public convenience init(name: String, rate: Rate?, burst: Int? = nil, maxConcurrent: Int?, clock: AnyClock) {
         let classes = rate.map { [CallerClass("default", rate: $0, burst: burst)] } ?? []
         self.init(name: name, maxConcurrent: maxConcurrent, classes: classes, clock: clock)
@@ -111,7 +126,10 @@ public final class AdmissionController: Sendable {
     /// Runs `body` if the call is admitted, holding its concurrency slot until `body` returns or
     /// throws.
     ///
-    /// - Parameter callerClass: the caller's class; `nil` or an unknown name uses the first.
+    /// - Parameters:
+    ///   - callerClass: the caller's class; `nil` or an unknown name uses the first.
+    ///   - isolation: the actor `body` runs on; the caller's by default.
+    ///   - body: the admitted call.
     /// - Throws: ``OverloadedError`` without running `body`, or `body`'s error.
     public func admit<T>(
         class callerClass: String? = nil,

@@ -26,6 +26,13 @@ public struct Backoff: Sendable, Hashable {
     /// How the delay is randomised. Default ``Jitter/full``.
     public var jitter: Jitter
 
+    /// Creates a backoff; the defaults are spec-v1's (25 ms doubling to at most 1 s, full jitter).
+    ///
+    /// - Parameters:
+    ///   - initial: The base of the first delay; not negative. Default 25 ms.
+    ///   - max: The cap on any one delay; not negative. Default 1 s.
+    ///   - multiplier: Growth of the base per retry; at least 1 (traps otherwise). Default 2.
+    ///   - jitter: How the delay is randomised. Default ``Jitter/full``.
     public init(
         initial: Duration = .milliseconds(25),
         max: Duration = .seconds(1),

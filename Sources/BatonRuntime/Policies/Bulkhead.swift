@@ -8,12 +8,20 @@ import Synchronization
 /// queue full fails at once with ``OverloadedError`` (``OverloadedError/Reason/bulkheadFull``);
 /// one that waits its whole `queueTimeout` fails with ``OverloadedError/Reason/queueTimeout``;
 /// one whose run deadline passes while queued fails with ``TimeoutError``. A cancelled waiter
-/// leaves the queue at once. Every permit is released exactly once — use ``run(_:)``, which does
-/// it on success, error and cancellation alike.
+/// leaves the queue at once. Every permit is released exactly once — use
+/// ``run(isolation:_:)``, which does it on success, error and cancellation alike.
+///
+/// ```swift
+/// // bulkhead: { maxConcurrent: 16, maxQueue: 32, queueTimeout: 20ms }
+/// let bulkhead = Bulkhead(name: "pricing", maxConcurrent: 16, maxQueue: 32, queueTimeout: .milliseconds(20), clock: clock)
+/// let quote = try await bulkhead.run { try await pricing.quote(request, context: context) }
+/// ```
 public final class Bulkhead: Sendable {
     private struct Waiter {
         var id: UInt64
-        var continuation: CheckedContinuation<Void, any Error>
+        /// Resumed with a `Result` rather than by `resume(throwing:)`: in Swift 6.3 a checked
+        /// continuation resumed with an error leaks about 100 bytes each time (found by the soak).
+        var continuation: CheckedContinuation<Result<Void, any Error>, Never>
     }
 
     private struct State {
@@ -70,7 +78,7 @@ public final class Bulkhead: Sendable {
     }
 
     /// Takes a slot, queueing for one if need be. Balance every successful call with exactly one
-    /// ``release()``; prefer ``run(_:)``.
+    /// ``release()``; prefer ``run(isolation:_:)``.
     ///
     /// - Throws: ``OverloadedError`` when the queue is full or the queue timeout passes,
     ///   ``TimeoutError`` when the run's deadline passes while queued, `CancellationError`.
@@ -104,7 +112,7 @@ public final class Bulkhead: Sendable {
             return nil
         }
         // The slot passes straight to the waiter: `inFlight` does not change.
-        next?.continuation.resume()
+        next?.continuation.resume(returning: .success(()))
     }
 
     private enum QueueRace: Sendable {
@@ -169,7 +177,7 @@ public final class Bulkhead: Sendable {
     private func waitInQueue(id: UInt64) async throws {
         enum Enqueue { case granted, full, cancelled, queued }
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            try await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>, Never>) in
                 let outcome = storage.withLock { state -> Enqueue in
                     if Task.isCancelled { return .cancelled }
                     if state.inFlight < maxConcurrent && state.waiters.isEmpty {
@@ -181,18 +189,18 @@ public final class Bulkhead: Sendable {
                     return .queued
                 }
                 switch outcome {
-                case .granted: continuation.resume()
-                case .full: continuation.resume(throwing: OverloadedError(reason: .bulkheadFull, name: name))
-                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .granted: continuation.resume(returning: .success(()))
+                case .full: continuation.resume(returning: .failure(OverloadedError(reason: .bulkheadFull, name: name)))
+                case .cancelled: continuation.resume(returning: .failure(CancellationError()))
                 case .queued: break
                 }
-            }
+            }.get()
         } onCancel: {
             let removed = storage.withLock { state -> Waiter? in
                 guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                 return state.waiters.remove(at: index)
             }
-            removed?.continuation.resume(throwing: CancellationError())
+            removed?.continuation.resume(returning: .failure(CancellationError()))
         }
     }
 }

@@ -35,6 +35,14 @@ public struct CircuitBreakerTransition: Sendable, Hashable, CustomStringConverti
     /// Why, in words fit for a log line (e.g. "failure rate 60% >= 50% over 20 calls").
     public var reason: String
 
+    /// Creates a transition (breakers make them; tests may build expected ones).
+    ///
+    /// - Parameters:
+    ///   - breaker: The breaker's name.
+    ///   - from: The state before the change.
+    ///   - to: The state after the change.
+    ///   - at: When it happened, on the breaker's clock.
+    ///   - reason: Why, in words fit for a log line.
     public init(breaker: String, from: CircuitState, to: CircuitState, at: BatonInstant, reason: String) {
         self.breaker = breaker
         self.from = from
@@ -75,6 +83,14 @@ public struct CircuitBreakerTransition: Sendable, Hashable, CustomStringConverti
 /// call in that scope. It is thread-safe, holds its lock only for bookkeeping (never across an
 /// await), and reports every state change to its observer — the telemetry layer turns those into
 /// the `baton_circuit_state` gauge and log lines.
+///
+/// ```swift
+/// // circuitBreaker: { failureRate: 50%, window: 20, minCalls: 10, openFor: 5s }
+/// let recorder = telemetry.circuitStateRecorder(breaker: "pricing", service: "pricing")
+/// let breaker = CircuitBreaker(name: "pricing", configuration: CircuitBreaker.Configuration(openFor: .seconds(5)),
+///                              clock: clock, observer: recorder.observe)
+/// let quote = try await breaker.run { try await pricing.quote(request, context: context) }   // or CircuitOpenError
+/// ```
 public final class CircuitBreaker: Sendable {
     /// How the breaker decides to open.
     public enum Mode: String, Sendable, Hashable {
@@ -91,6 +107,12 @@ public final class CircuitBreaker: Sendable {
         /// Rate mode: the breaker opens when at least this share (0...1) of the window is slow.
         public var rate: Double
 
+        /// A slow-call rule (spec `slowCall: { threshold: 300ms, rate: 80% }`).
+        ///
+        /// - Parameters:
+        ///   - threshold: A successful call at least this long is slow.
+        ///   - rate: Rate mode: the slow share of the window (0...1, so 80% is 0.8) at which the
+        ///     breaker opens. Consecutive mode ignores it (a slow call is a failure there).
         public init(threshold: Duration, rate: Double) {
             self.threshold = threshold
             self.rate = rate
@@ -122,6 +144,23 @@ public final class CircuitBreaker: Sendable {
         /// `cancelled`.
         public static let defaultFailureClasses: Set<ErrorClass> = [.timeout, .unavailable, .overloaded, .transient, .unknown]
 
+        /// Creates a configuration; every default is spec-v1's.
+        ///
+        /// - Parameters:
+        ///   - mode: ``Mode/rate`` (default) or ``Mode/consecutive``.
+        ///   - failureRate: Rate mode: the failure share (0...1, so 50% is 0.5) at or above which
+        ///     the breaker opens. Default 0.5.
+        ///   - window: Rate mode: recent calls considered; at least 1. Default 20.
+        ///   - minCalls: Rate mode: calls in the window before any decision; at least 1, capped at
+        ///     `window`. Default 10.
+        ///   - slowCall: Slow calls counted towards opening; `nil` (default) for none.
+        ///   - consecutiveFailures: Consecutive mode: failures in a row that open the breaker; at
+        ///     least 1. Default 5.
+        ///   - openFor: Time open before going half-open. Default 5 s.
+        ///   - halfOpenProbes: Calls let through at a time while half-open, and successes needed
+        ///     to close; at least 1. Default 1.
+        ///   - failureClasses: Error classes that count as failures; others are ignored. Default
+        ///     ``defaultFailureClasses``.
         public init(
             mode: Mode = .rate,
             failureRate: Double = 0.5,

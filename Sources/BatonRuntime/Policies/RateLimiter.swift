@@ -12,9 +12,16 @@ import Synchronization
 /// for the next arrival, who still goes after everybody already waiting. No wait extends past the
 /// run's ``Deadline/current``: a token that would come too late is refused at once.
 ///
-/// Over any interval of length `t` the limiter admits at most `burst + rate × t` calls. Internally it is the generic cell rate algorithm (GCRA), the exact equivalent of a
-/// token bucket that keeps one instant instead of a token count and a timer: the fast path is one
-/// short lock and no allocation.
+/// Over any interval of length `t` the limiter admits at most `burst + rate × t` calls.
+/// Internally it is the generic cell rate algorithm (GCRA), the exact equivalent of a token bucket
+/// that keeps one instant instead of a token count and a timer: the fast path is one short lock
+/// and no allocation.
+///
+/// ```swift
+/// // rateLimit: { rate: 200/s, burst: 50, maxWait: 20ms }
+/// let limiter = RateLimiter(name: "pricing", rate: .perSecond(200), burst: 50, maxWait: .milliseconds(20), clock: clock)
+/// try await limiter.acquire()   // waits for a token, or throws OverloadedError (.rateLimited)
+/// ```
 public final class RateLimiter: Sendable {
     private struct State {
         /// The theoretical arrival time: when the bucket would be full again if no one else came.

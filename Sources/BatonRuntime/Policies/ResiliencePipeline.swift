@@ -158,19 +158,20 @@ public struct ResiliencePipeline: CallPolicy {
         }
     }
 
-    /// Runs `call` under the pipeline's policies.
-    ///
-    /// - Parameters:
-    ///   - context: the call's context; each attempt gets a copy with its ``CallContext/attempt``.
-    ///   - log: receives every attempt and the class of every failure.
-    ///   - call: the downstream call; it runs once per attempt.
-    /// - Returns: the first successful attempt's result.
-    /// - Throws: the last attempt's error (possibly ``CircuitOpenError``, ``OverloadedError`` or
-    ///   ``TimeoutError``), or `CancellationError`.
     /// Every wait the pipeline makes (backoff, rate limit, bulkhead queue) and every attempt
     /// (`withAttemptTimeout`) ends by the run's deadline, so the executor needs no watcher task.
     public var boundsAttemptsByRunDeadline: Bool { true }
 
+    /// Runs `call` under the pipeline's policies.
+    ///
+    /// - Parameters:
+    ///   - context: the call's context; each attempt gets a copy with its ``CallContext/attempt``
+    ///     (and ``CallContext/endpoint`` when the pipeline routes).
+    ///   - log: receives every attempt and the class of every failure.
+    ///   - call: the downstream call; it runs once per attempt (concurrently when hedging).
+    /// - Returns: the first successful attempt's result.
+    /// - Throws: the last attempt's error (possibly ``CircuitOpenError``, ``OverloadedError`` or
+    ///   ``TimeoutError``), or `CancellationError`.
     public func run<T: Sendable>(
         _ context: CallContext,
         log: AttemptLog,

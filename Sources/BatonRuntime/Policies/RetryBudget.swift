@@ -26,6 +26,13 @@ public final class RetryBudget: Sendable {
         /// How far back calls and retries count. Default 10 s (Finagle's default).
         public var window: Duration
 
+        /// Creates budget parameters; the defaults are spec-v1's `{ ratio: 20%, minPerSecond: 10 }`
+        /// over Finagle's 10 s window.
+        ///
+        /// - Parameters:
+        ///   - ratio: Share of recent calls that may be retried (0.2 is 20%); not negative.
+        ///   - minPerSecond: Retries per second allowed regardless of traffic; not negative.
+        ///   - window: How far back calls and retries count; positive.
         public init(ratio: Double = 0.2, minPerSecond: Double = 10, window: Duration = .seconds(10)) {
             precondition(ratio >= 0 && minPerSecond >= 0, "retry budget parameters must not be negative")
             precondition(window > .zero, "the retry budget window must be positive")
@@ -44,6 +51,7 @@ public final class RetryBudget: Sendable {
         /// Withdrawals that would still be granted now.
         public var available: Int
 
+        /// Creates a snapshot (``RetryBudget/snapshot`` makes them; tests may build expected ones).
         public init(calls: Int, withdrawals: Int, available: Int) {
             self.calls = calls
             self.withdrawals = withdrawals
@@ -80,6 +88,12 @@ public final class RetryBudget: Sendable {
     }
 
     /// A budget allowing `ratio` of recent calls plus `minPerSecond`, measured on `clock`.
+    ///
+    /// - Parameters:
+    ///   - ratio: Share of recent calls that may be retried (0.2 is 20%). Default 0.2.
+    ///   - minPerSecond: Retries per second allowed regardless of traffic. Default 10.
+    ///   - window: How far back calls and retries count. Default 10 s.
+    ///   - clock: The window slides on it.
     public convenience init(ratio: Double = 0.2, minPerSecond: Double = 10, window: Duration = .seconds(10), clock: AnyClock) {
         self.init(Configuration(ratio: ratio, minPerSecond: minPerSecond, window: window), clock: clock)
     }

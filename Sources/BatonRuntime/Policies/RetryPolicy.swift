@@ -8,6 +8,13 @@
 /// ``Deadline/current``, the last error is rethrown at once instead of sleeping. A retry-after
 /// carried by the error (``ClassifiedError/retryAfter``) lengthens the wait to at least that long,
 /// under the same deadline rule. Cancellation ends the loop immediately.
+///
+/// ```swift
+/// // retry: { maxAttempts: 4, backoff: { initial: 50ms, max: 2s, jitter: equal }, retryOn: [timeout, unavailable] }
+/// let retry = RetryPolicy(maxAttempts: 4, backoff: Backoff(initial: .milliseconds(50), max: .seconds(2), jitter: .equal),
+///                         retryOn: [.timeout, .unavailable])
+/// let quotes = ResiliencePipeline(timeout: .milliseconds(150), retry: retry, retryBudget: pricingBudget, clock: clock)
+/// ```
 public struct RetryPolicy: Sendable, Hashable {
     /// Attempts including the first, 1...10. Default 3.
     public var maxAttempts: Int
@@ -19,9 +26,20 @@ public struct RetryPolicy: Sendable, Hashable {
     ///
     /// This is configuration only: the budget's counters live in a ``RetryBudget`` object that the
     /// orchestrator builds once per service and passes to every ``ResiliencePipeline`` of that
-    /// service (and later to its hedges).
+    /// service; the pipeline's retries and hedges both withdraw from it.
     public var budget: RetryBudget.Configuration?
 
+    /// Creates a retry policy; every default is spec-v1's.
+    ///
+    /// - Parameters:
+    ///   - maxAttempts: Attempts including the first; at least 1 (traps otherwise), 1...10 in a
+    ///     spec. 1 means no retries. Default 3.
+    ///   - backoff: The delay between attempts. Default: 25 ms doubling to at most 1 s, full
+    ///     jitter (``Backoff/init(initial:max:multiplier:jitter:)``'s defaults).
+    ///   - retryOn: Error classes worth another attempt. Default
+    ///     ``ErrorClass/retryableByDefault``.
+    ///   - budget: The service's retry budget parameters; `nil` disables the budget. Default 20% of
+    ///     calls plus 10 per second.
     public init(
         maxAttempts: Int = 3,
         backoff: Backoff = Backoff(),
@@ -43,6 +61,7 @@ public struct RetryPolicy: Sendable, Hashable {
     ///   - classifier: decides each failure's class and retry-after.
     ///   - clock: backoff sleeps on it.
     ///   - random: jitter comes from it.
+    ///   - isolation: the actor the attempts run on; the caller's by default.
     ///   - attempt: receives the attempt number, 1 for the first.
     /// - Returns: the first successful result.
     /// - Throws: the last attempt's error, or `CancellationError` when cancelled during a backoff.

@@ -51,6 +51,22 @@ import Synchronization
 /// Thread-safe; one short lock per selection and per outcome (plus a read of each per-endpoint
 /// breaker's state when there are such breakers), no allocation on either path (for services of
 /// up to 64 endpoints), no task and no timer of its own.
+///
+/// ```swift
+/// let router = EndpointRouter(
+///     service: "pricing",
+///     endpoints: [
+///         Endpoint(url: "http://pricing-eu:8080", region: "eu-west"),
+///         Endpoint(url: "http://pricing-us:8080", region: "us-east", weight: 2),
+///         Endpoint(url: "http://pricing-lite:8080", variant: "lite"),
+///     ],
+///     strategy: .leastLatency,
+///     outlierDetection: EndpointRouter.OutlierDetection(),
+///     rules: [RoutingRule(name: "shed-to-lite", when: .latency(.p99, .greaterThan, .milliseconds(300)), .use(.variant("lite")))],
+///     clock: clock, telemetry: telemetry)
+/// // Every attempt of the pipeline's calls gets its endpoint in `CallContext.endpoint`.
+/// let quotes = ResiliencePipeline(timeout: .milliseconds(150), retry: RetryPolicy(), router: router, clock: clock)
+/// ```
 public final class EndpointRouter: Sendable {
     /// Passive outlier detection settings (spec-v1 §5 `routing.outlierDetection`).
     public struct OutlierDetection: Sendable, Hashable {
@@ -63,6 +79,16 @@ public final class EndpointRouter: Sendable {
         /// Cap on one ejection. Default 300 s (Envoy's `max_ejection_time`).
         public var maxEjectFor: Duration
 
+        /// Creates outlier detection settings; the defaults are spec-v1's
+        /// `{ consecutiveFailures: 5, ejectFor: 30s, maxEjected: 50% }` and Envoy's 300 s cap.
+        ///
+        /// - Parameters:
+        ///   - consecutiveFailures: Failures in a row that eject an endpoint; at least 1.
+        ///   - ejectFor: Base ejection time, multiplied by the endpoint's number of ejections;
+        ///     positive.
+        ///   - maxEjected: The largest share of endpoints ejected at once (0.5 is 50%); clamped to
+        ///     0...1.
+        ///   - maxEjectFor: Cap on one ejection; at least `ejectFor`.
         public init(consecutiveFailures: Int = 5, ejectFor: Duration = .seconds(30), maxEjected: Double = 0.5, maxEjectFor: Duration = .seconds(300)) {
             precondition(consecutiveFailures >= 1, "consecutiveFailures must be at least 1")
             precondition(ejectFor > .zero && maxEjectFor >= ejectFor, "ejection times must be positive")
@@ -83,6 +109,13 @@ public final class EndpointRouter: Sendable {
         /// A failed call counts as this many times the endpoint's current estimate. Default 5.
         public var failurePenalty: Double
 
+        /// Creates peak-EWMA settings; the defaults are Finagle's and Linkerd's.
+        ///
+        /// - Parameters:
+        ///   - decayTime: How fast old samples lose weight; positive. Default 10 s.
+        ///   - initialEstimate: The estimate before an endpoint's first sample. Default 30 ms.
+        ///   - failurePenalty: A failure counts as this many times the current estimate; values
+        ///     below 1 become 1. Default 5.
         public init(decayTime: Duration = .seconds(10), initialEstimate: Duration = .milliseconds(30), failurePenalty: Double = 5) {
             precondition(decayTime > .zero, "decayTime must be positive")
             self.decayTime = decayTime
@@ -95,6 +128,7 @@ public final class EndpointRouter: Sendable {
     public struct Choice: Sendable {
         /// The endpoint's position in ``EndpointRouter/endpoints``.
         public let index: Int
+        /// The endpoint to send the attempt to; the pipeline puts it in ``CallContext/endpoint``.
         public let endpoint: Endpoint
         /// The endpoint's own breaker, when the router has per-endpoint breakers.
         public let breaker: CircuitBreaker?
@@ -114,11 +148,14 @@ public final class EndpointRouter: Sendable {
     public let service: String
     /// The endpoints, in spec order.
     public let endpoints: [Endpoint]
+    /// How the router picks among the remaining candidates (spec `routing.strategy`).
     public let strategy: RoutingStrategy
     /// The region ``RoutingStrategy/regionFirst`` prefers.
     public let localRegion: String?
     /// `nil`: no ejection.
     public let outlierDetection: OutlierDetection?
+    /// The latency tracking settings (used by ``RoutingStrategy/leastLatency``; the estimates are
+    /// kept and shown in snapshots whatever the strategy).
     public let peakEWMA: PeakEWMA
     /// In order; the first whose condition holds is active.
     public let rules: [RoutingRule]
@@ -619,6 +656,7 @@ public final class EndpointRouter: Sendable {
 public struct RoutingSnapshot: Sendable, Hashable, CustomStringConvertible {
     /// One endpoint's state.
     public struct EndpointState: Sendable, Hashable {
+        /// The endpoint described.
         public var endpoint: Endpoint
         /// Neither ejected nor behind an open circuit.
         public var healthy: Bool
@@ -626,18 +664,24 @@ public struct RoutingSnapshot: Sendable, Hashable, CustomStringConvertible {
         public var ejectedUntil: BatonInstant?
         /// Ejections counted towards the next ejection's length.
         public var ejections: Int
+        /// Failures in a row; any answer (a `permanent` error included) and every ejection reset
+        /// it. Outlier detection ejects at ``EndpointRouter/OutlierDetection/consecutiveFailures``.
         public var consecutiveFailures: Int
         /// The peak-EWMA latency estimate, decayed to now.
         public var latencyEstimate: Duration
+        /// Attempts sent to the endpoint and not yet finished.
         public var inflight: Int
         /// The endpoint's breaker state, with per-endpoint breakers.
         public var circuit: CircuitState?
     }
 
+    /// The service the router routes.
     public var service: String
     /// When the snapshot was taken.
     public var at: BatonInstant
+    /// The router's strategy.
     public var strategy: RoutingStrategy
+    /// Every endpoint's state, in spec order.
     public var endpoints: [EndpointState]
     /// The active rule's name, or `nil` for default routing.
     public var activeRule: String?

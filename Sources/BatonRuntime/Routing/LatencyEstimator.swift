@@ -20,11 +20,17 @@ public final class LatencyEstimator: Sendable {
     public struct Snapshot: Sendable, Hashable, CustomStringConvertible {
         /// Samples in the window.
         public var count: Int
+        /// The median latency (upper end of its bucket); `nil` when the window holds no sample.
         public var p50: Duration?
+        /// The 90th percentile; `nil` when the window holds no sample.
         public var p90: Duration?
+        /// The 95th percentile; `nil` when the window holds no sample.
         public var p95: Duration?
+        /// The 99th percentile; `nil` when the window holds no sample.
         public var p99: Duration?
 
+        /// Creates a snapshot (``LatencyEstimator/snapshot`` makes them; tests may build expected
+        /// ones).
         public init(count: Int, p50: Duration?, p90: Duration?, p95: Duration?, p99: Duration?) {
             self.count = count
             self.p50 = p50

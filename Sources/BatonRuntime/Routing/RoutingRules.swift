@@ -1,7 +1,11 @@
 /// Whether an operation reads or writes (spec-v1 §5 `access`); writes go to primaries when the
 /// service's endpoints declare roles.
 public enum OperationAccess: String, Sendable, Hashable {
+    /// The operation only reads (the spec's default): any endpoint may serve it, and it may be
+    /// retried, hedged and cached.
     case read
+    /// The operation changes state: it goes to the primaries when any endpoint is a primary, and
+    /// is retried or hedged only with an `idempotencyKey`.
     case write
 }
 
@@ -35,11 +39,17 @@ public enum RoutingMetric: String, Sendable, Hashable, CaseIterable {
 
 /// A comparison operator of a routing condition.
 public enum RoutingComparison: String, Sendable, Hashable {
+    /// `<`: the metric is below the value.
     case lessThan = "<"
+    /// `<=`: the metric is at most the value.
     case lessThanOrEqual = "<="
+    /// `>`: the metric is above the value.
     case greaterThan = ">"
+    /// `>=`: the metric is at least the value.
     case greaterThanOrEqual = ">="
+    /// `==`: the metric equals the value exactly (sensible for `inflight` only).
     case equal = "=="
+    /// `!=`: the metric differs from the value.
     case notEqual = "!="
 
     func holds(_ lhs: Double, _ rhs: Double) -> Bool {
@@ -106,7 +116,9 @@ public indirect enum RoutingCondition: Sendable, Hashable, CustomStringConvertib
 
 /// Which endpoints a rule's action names.
 public enum EndpointMatch: Sendable, Hashable, CustomStringConvertible {
+    /// Endpoints whose ``Endpoint/variant`` is this label (spec `{ variant: lite }`).
     case variant(String)
+    /// Endpoints whose ``Endpoint/region`` is this region (spec `{ region: eu-west }`).
     case region(String)
 
     /// Whether `endpoint` is named.
@@ -155,9 +167,25 @@ public enum RoutingAction: Sendable, Hashable, CustomStringConvertible {
 public struct RoutingRule: Sendable, Hashable, CustomStringConvertible {
     /// Names the rule in logs and snapshots.
     public var name: String
+    /// When the rule applies (the spec's `when`); evaluated on ``RoutingStats``.
     public var condition: RoutingCondition
+    /// What the rule does to the candidate endpoints while it is active (`use`, `prefer`, `avoid`).
     public var action: RoutingAction
 
+    /// Creates a rule (spec `{ name, when, use | prefer | avoid }`).
+    ///
+    /// ```swift
+    /// // - name: shed-to-lite
+    /// //   when: "p99 > 300ms"
+    /// //   use: { variant: lite }
+    /// let shed = RoutingRule(
+    ///     name: "shed-to-lite", when: .latency(.p99, .greaterThan, .milliseconds(300)), .use(.variant("lite")))
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - name: Names the rule in logs, snapshots and ``RoutingRuleChange``.
+    ///   - condition: When the rule applies.
+    ///   - action: What it does to the candidates while active.
     public init(name: String, when condition: RoutingCondition, _ action: RoutingAction) {
         self.name = name
         self.condition = condition
@@ -169,8 +197,12 @@ public struct RoutingRule: Sendable, Hashable, CustomStringConvertible {
 
 /// The live per-service statistics rules are evaluated on.
 public struct RoutingStats: Sendable, Hashable, CustomStringConvertible {
+    /// The median latency of the service's recent successful calls; `nil` while there is no
+    /// sample (a condition on it is then false).
     public var p50: Duration?
+    /// The 90th percentile latency; `nil` while there is no sample.
     public var p90: Duration?
+    /// The 99th percentile latency; `nil` while there is no sample.
     public var p99: Duration?
     /// Share of the calls in the stats window that failed (0 when there were none).
     public var errorRate: Double
@@ -181,6 +213,17 @@ public struct RoutingStats: Sendable, Hashable, CustomStringConvertible {
     /// Calls in flight.
     public var inflight: Int
 
+    /// Creates stats (routers compute them; tests use this to check conditions). The defaults
+    /// describe an idle, healthy service without latency samples.
+    ///
+    /// - Parameters:
+    ///   - p50: Median latency; `nil` for unknown.
+    ///   - p90: 90th percentile latency; `nil` for unknown.
+    ///   - p99: 99th percentile latency; `nil` for unknown.
+    ///   - errorRate: Share of recent calls that failed, 0...1. Default 0.
+    ///   - calls: Calls in the stats window. Default 0.
+    ///   - healthy: Share of healthy endpoints, 0...1. Default 1.
+    ///   - inflight: Calls in flight. Default 0.
     public init(p50: Duration? = nil, p90: Duration? = nil, p99: Duration? = nil, errorRate: Double = 0, calls: Int = 0, healthy: Double = 1, inflight: Int = 0) {
         self.p50 = p50
         self.p90 = p90
@@ -211,6 +254,7 @@ public struct RoutingStats: Sendable, Hashable, CustomStringConvertible {
 
 /// A change of a router's active rule, as logged and as delivered to its observer.
 public struct RoutingRuleChange: Sendable, Hashable, CustomStringConvertible {
+    /// The service whose router changed rule.
     public var service: String
     /// The rule active before, or `nil` for none.
     public var from: String?
@@ -221,6 +265,14 @@ public struct RoutingRuleChange: Sendable, Hashable, CustomStringConvertible {
     /// The stats the rules were evaluated on.
     public var stats: RoutingStats
 
+    /// Creates a change (routers make them; tests may build expected ones).
+    ///
+    /// - Parameters:
+    ///   - service: The service whose router changed rule.
+    ///   - from: The rule active before; `nil` for none.
+    ///   - to: The rule active now; `nil` for none.
+    ///   - at: When, on the router's clock.
+    ///   - stats: The stats the rules were evaluated on.
     public init(service: String, from: String?, to: String?, at: BatonInstant, stats: RoutingStats) {
         self.service = service
         self.from = from

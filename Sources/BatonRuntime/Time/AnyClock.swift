@@ -6,6 +6,7 @@ public struct BatonInstant: InstantProtocol, Sendable, CustomStringConvertible {
     /// Time elapsed since the clock's origin.
     public var offset: Duration
 
+    /// The instant `offset` after the clock's origin (``zero``).
     public init(offset: Duration) {
         self.offset = offset
     }

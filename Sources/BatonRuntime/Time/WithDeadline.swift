@@ -3,6 +3,7 @@ public struct TimeoutError: ClassifiedError, Equatable, CustomStringConvertible 
     /// The time the operation was allowed.
     public var limit: Duration
 
+    /// A timeout of an operation that was allowed `limit` (its timeout clipped to the deadline).
     public init(limit: Duration) {
         self.limit = limit
     }
@@ -22,7 +23,11 @@ public struct TimeoutError: ClassifiedError, Equatable, CustomStringConvertible 
 /// - Parameters:
 ///   - instant: When to give up. An instant that has already passed throws without starting the
 ///     operation.
+///   - clock: The clock `instant` belongs to.
 ///   - limit: The duration reported in the ``TimeoutError``.
+///   - isolation: The actor this function runs on; the caller's by default.
+///   - operation: The work; cancelled when `instant` passes first.
+/// - Throws: ``TimeoutError`` when `instant` passed first, or `operation`'s error.
 public func withDeadline<T: Sendable>(
     _ instant: BatonInstant,
     clock: AnyClock,
@@ -62,6 +67,14 @@ public func withDeadline<T: Sendable>(
 /// Runs `operation` with at most `timeout`, clipped to the current run's ``Deadline``.
 ///
 /// With neither a timeout nor a deadline the operation runs directly, at no extra cost.
+///
+/// - Parameters:
+///   - timeout: The attempt's own limit; `nil` for the run's deadline only.
+///   - clock: The clock the timeout and the deadline's instant are both measured on: the run's.
+///   - isolation: The actor this function runs on; the caller's by default.
+///   - operation: The attempt; cancelled when the limit passes.
+/// - Throws: ``TimeoutError`` (its ``TimeoutError/limit`` is the clipped time) when the limit
+///   passed first, or `operation`'s error.
 public func withAttemptTimeout<T: Sendable>(
     _ timeout: Duration?,
     clock: AnyClock,

@@ -34,6 +34,41 @@ import Testing
         #expect(queue.droppedCount == 2)
     }
 
+    /// Regression (found by the soak): a worker held its first job — and everything it captured,
+    /// such as a run's input and step values — for as long as it lived, and released the last job
+    /// only after `drain()` had returned.
+    @Test func onceDrainedTheQueueRetainsNothingAFinishedJobCaptured() async throws {
+        let clock = ManualClock()
+        let queue = AsyncStepQueue(capacity: 4, maxConcurrent: 1, telemetry: .disabled)
+        let work = ScriptedCall<Void>(clock: clock, returning: (), after: .milliseconds(10))
+        let context = CallContext(workflow: "w", step: "s", correlationID: "c")
+        weak var first: Payload?
+        weak var second: Payload?
+        do {
+            let payloads = (Payload(), Payload())
+            first = payloads.0
+            second = payloads.1
+            for payload in [payloads.0, payloads.1] {
+                let accepted = queue.submit(label: "w.s") {
+                    _ = try? await work.call(context)
+                    payload.touch()
+                }
+                #expect(accepted)
+            }
+        }
+        await clock.waitForSleepers(count: 1)
+        clock.advance(to: ms(10))
+        await work.waitForCalls(count: 2)
+        await clock.waitForSleepers(count: 1)
+        // The worker is still alive, running the second job: the first one is released already.
+        #expect(first == nil, "a live worker must not retain its first job")
+        #expect(second != nil)
+        clock.advance(to: ms(20))
+        await queue.drain()
+        #expect(second == nil, "drain() returned while the queue still retained a finished job")
+        #expect(queue.completedCount == 2)
+    }
+
     @Test func runReturnsAfterShutdownIsRequestedAndTheQueueDrained() async throws {
         let clock = ManualClock()
         let queue = AsyncStepQueue(capacity: 4, maxConcurrent: 2, telemetry: .disabled)
@@ -115,4 +150,9 @@ import Testing
         clock.advance(to: ms(10))
         await queue.shutdown()
     }
+}
+
+/// Something a queued job captures, to see when the queue lets go of it.
+final class Payload: Sendable {
+    func touch() {}
 }

@@ -13,7 +13,7 @@ let package = Package(
         .package(name: "Baton", path: "../../.."),
     ],
     targets: [
-        // One spec (a copy of specs/checkout.baton.yaml) and an (almost) empty Swift file. The spec is
+        // One spec (a link to specs/checkout.baton.yaml) and an (almost) empty Swift file. The spec is
         // neither excluded nor a resource: see Plugins/BatonBuildTool/plugin.swift.
         .target(
             name: "Checkout",

@@ -31,7 +31,8 @@ public struct CheckoutOrchestrator: Swift.Sendable {
     ///   - payments: The `payments` service.
     ///   - mail: The `mail` service.
     ///   - wrapping: The `wrapping` service.
-    ///   - options: Clock, randomness, telemetry and queue sizes; the defaults suit production.
+    ///   - options: Clock, randomness, telemetry, queue sizes and the idempotency store; the defaults
+    ///     suit production.
     public init(
         cart: any CartService,
         pricing: any PricingService,
@@ -302,12 +303,13 @@ extension CheckoutOrchestrator {
                 try await services.inventory.check(InventoryCheckInput(skus: values[cartStep].items.map { $0.sku }), context: context)
             }
         )
-        builder.step(
+        let reserveStep: BatonRuntime.StepKey<Reservation> = builder.step(
             "reserve",
             service: "inventory",
             dependsOn: [cartStep.id, quoteStep.id],
             policy: policies.inventoryReservePolicy,
             idempotencyKey: { (input: CheckoutRequest, values: BatonRuntime.StepValues) -> Swift.String? in "\(input.orderId)" },
+            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "inventory.reserve", ttl: options.idempotencyTTL),
             compensation: BatonRuntime.StepCompensation(policy: policies.inventoryReleasePolicy) { (input: CheckoutRequest, output: Reservation, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in
                 _ = try await services.inventory.release(InventoryReleaseInput(reservationId: output.id), context: context)
             },
@@ -321,6 +323,7 @@ extension CheckoutOrchestrator {
             dependsOn: [quoteStep.id],
             policy: policies.paymentsChargePolicy,
             idempotencyKey: { (input: CheckoutRequest, values: BatonRuntime.StepValues) -> Swift.String? in "\(input.orderId)" },
+            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "payments.charge", ttl: options.idempotencyTTL),
             compensation: BatonRuntime.StepCompensation(policy: policies.paymentsRefundPolicy) { (input: CheckoutRequest, output: Charge, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in
                 _ = try await services.payments.refund(PaymentsRefundInput(chargeId: output.id), context: context)
             },
@@ -331,6 +334,7 @@ extension CheckoutOrchestrator {
         builder.asyncStep(
             "receipt",
             service: "mail",
+            dependsOn: [reserveStep.id, chargeStep.id],
             policy: policies.mailPolicy,
             call: { (input: CheckoutRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Swift.Void in
                 _ = try await services.mail.sendReceipt(MailSendReceiptInput(orderId: input.orderId), context: context)

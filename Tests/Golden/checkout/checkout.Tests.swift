@@ -314,6 +314,18 @@ struct CheckoutTestWorld {
         await world.orchestrator.shutdown()
     }
 
+    /// A second run with the same input carries `reserve`'s idempotency key again: the remembered outcome is used and the operation is not called twice.
+    @Test func checkoutDeduplicatesReserve() async throws {
+        let clock = BatonTesting.ManualClock()
+        let world = CheckoutTestWorld(clock: clock)
+        _ = try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
+        let second = try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
+        #expect(second.report[step: "reserve"]?.outcome == .succeeded)
+        #expect(second.report[step: "reserve"]?.attempts == 0)
+        #expect(world.mocks.inventory.reserve.callCount == 1)
+        await world.orchestrator.shutdown()
+    }
+
     /// A second run within the ttl serves `cart` from the cache without calling it.
     @Test func checkoutCachesCart() async throws {
         let clock = BatonTesting.ManualClock()

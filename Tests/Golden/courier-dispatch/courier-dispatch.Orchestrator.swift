@@ -31,7 +31,8 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
     ///   - pricing: The `pricing` service.
     ///   - maps: The `maps` service.
     ///   - notifications: The `notifications` service.
-    ///   - options: Clock, randomness, telemetry and queue sizes; the defaults suit production.
+    ///   - options: Clock, randomness, telemetry, queue sizes and the idempotency store; the defaults
+    ///     suit production.
     public init(
         zones: any ZonesService,
         couriers: any CouriersService,
@@ -391,6 +392,7 @@ extension CourierDispatchOrchestrator {
             dependsOn: [zoneStep.id, nearbyStep.id, quoteStep.id],
             policy: policies.couriersReservePolicy,
             idempotencyKey: { (input: DispatchRequest, values: BatonRuntime.StepValues) -> Swift.String? in "\(input.deliveryId)" },
+            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "couriers.reserve", ttl: options.idempotencyTTL),
             compensation: BatonRuntime.StepCompensation(policy: policies.couriersReleasePolicy) { (input: DispatchRequest, output: Assignment, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in
                 _ = try await services.couriers.release(CouriersReleaseInput(assignmentId: output.assignmentId, reason: "dispatch failed"), context: context)
             },
@@ -425,7 +427,8 @@ extension CourierDispatchOrchestrator {
             "update",
             service: "zones",
             policy: policies.setZoneStatusUpdatePolicy,
-            idempotencyKey: { (input: SetZoneStatusInput, values: BatonRuntime.StepValues) -> Swift.String? in nil },
+            idempotencyKey: { (input: SetZoneStatusInput, values: BatonRuntime.StepValues) -> Swift.String? in "\((input.change).changeId)" },
+            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "zones.setStatus", ttl: options.idempotencyTTL),
             invalidates: [
                 BatonRuntime.CacheInvalidation.all(caches.zonesZoneOf)
             ],

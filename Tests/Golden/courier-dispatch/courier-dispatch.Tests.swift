@@ -219,6 +219,18 @@ struct CourierDispatchTestWorld {
         await world.orchestrator.shutdown()
     }
 
+    /// A second run with the same input carries `reserve`'s idempotency key again: the remembered outcome is used and the operation is not called twice.
+    @Test func dispatchDeduplicatesReserve() async throws {
+        let clock = BatonTesting.ManualClock()
+        let world = CourierDispatchTestWorld(clock: clock)
+        _ = try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest)
+        let second = try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest)
+        #expect(second.report[step: "reserve"]?.outcome == .succeeded)
+        #expect(second.report[step: "reserve"]?.attempts == 0)
+        #expect(world.mocks.couriers.reserve.callCount == 1)
+        await world.orchestrator.shutdown()
+    }
+
     /// A second run within the ttl serves `zone` from the cache without calling it.
     @Test func dispatchCachesZone() async throws {
         let clock = BatonTesting.ManualClock()
@@ -319,6 +331,18 @@ struct CourierDispatchTestWorld {
         let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
         #expect(error.errorClass == .timeout)
         #expect(clock.now == BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(2)))
+        await world.orchestrator.shutdown()
+    }
+
+    /// A second run with the same input carries `update`'s idempotency key again: the remembered outcome is used and the operation is not called twice.
+    @Test func setZoneStatusDeduplicatesUpdate() async throws {
+        let clock = BatonTesting.ManualClock()
+        let world = CourierDispatchTestWorld(clock: clock)
+        _ = try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput)
+        let second = try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput)
+        #expect(second.report[step: "update"]?.outcome == .succeeded)
+        #expect(second.report[step: "update"]?.attempts == 0)
+        #expect(world.mocks.zones.setStatus.callCount == 1)
         await world.orchestrator.shutdown()
     }
 

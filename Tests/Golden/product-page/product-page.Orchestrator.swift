@@ -31,7 +31,8 @@ public struct ProductPageOrchestrator: Swift.Sendable {
     ///   - reviews: The `reviews` service.
     ///   - recommender: The `recommender` service.
     ///   - offers: The `offers` service.
-    ///   - options: Clock, randomness, telemetry and queue sizes; the defaults suit production.
+    ///   - options: Clock, randomness, telemetry, queue sizes and the idempotency store; the defaults
+    ///     suit production.
     public init(
         catalogue: any CatalogueService,
         pricing: any PricingService,

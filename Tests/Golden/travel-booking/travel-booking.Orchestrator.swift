@@ -29,7 +29,8 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
     ///   - cars: The `cars` service.
     ///   - payments: The `payments` service.
     ///   - notifications: The `notifications` service.
-    ///   - options: Clock, randomness, telemetry and queue sizes; the defaults suit production.
+    ///   - options: Clock, randomness, telemetry, queue sizes and the idempotency store; the defaults
+    ///     suit production.
     public init(
         flights: any FlightsService,
         hotels: any HotelsService,
@@ -204,6 +205,7 @@ extension TravelBookingOrchestrator {
             service: "flights",
             policy: policies.flightsBookPolicy,
             idempotencyKey: { (input: TripRequest, values: BatonRuntime.StepValues) -> Swift.String? in "\(input.tripId)" },
+            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "flights.book", ttl: options.idempotencyTTL),
             compensation: BatonRuntime.StepCompensation(policy: policies.flightsCancelPolicy) { (input: TripRequest, output: FlightBooking, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in
                 _ = try await services.flights.cancel(FlightsCancelInput(bookingId: output.bookingId), context: context)
             },
@@ -216,6 +218,7 @@ extension TravelBookingOrchestrator {
             service: "hotels",
             policy: policies.hotelsBookPolicy,
             idempotencyKey: { (input: TripRequest, values: BatonRuntime.StepValues) -> Swift.String? in "\(input.tripId)" },
+            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "hotels.book", ttl: options.idempotencyTTL),
             compensation: BatonRuntime.StepCompensation(policy: policies.hotelsCancelPolicy) { (input: TripRequest, output: HotelBooking, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in
                 _ = try await services.hotels.cancel(HotelsCancelInput(bookingId: output.bookingId), context: context)
             },
@@ -229,6 +232,7 @@ extension TravelBookingOrchestrator {
             when: { (input: TripRequest, values: BatonRuntime.StepValues) -> Swift.Bool in input.wantsCar },
             policy: policies.carsBookPolicy,
             idempotencyKey: { (input: TripRequest, values: BatonRuntime.StepValues) -> Swift.String? in "\(input.tripId)" },
+            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "cars.book", ttl: options.idempotencyTTL),
             compensation: BatonRuntime.StepCompensation(policy: policies.carsCancelPolicy) { (input: TripRequest, output: CarBooking, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in
                 _ = try await services.cars.cancel(CarsCancelInput(bookingId: output.bookingId), context: context)
             },
@@ -242,6 +246,7 @@ extension TravelBookingOrchestrator {
             dependsOn: [flightStep.id, hotelStep.id, carStep.id],
             policy: policies.paymentsChargePolicy,
             idempotencyKey: { (input: TripRequest, values: BatonRuntime.StepValues) -> Swift.String? in "\(input.tripId)" },
+            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "payments.charge", ttl: options.idempotencyTTL),
             call: { (input: TripRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Payment in
                 try await services.payments.charge(PaymentsChargeInput(tripId: input.tripId, travellerId: input.travellerId, flight: values[flightStep].price, hotel: values[hotelStep].price, car: values[ifPresent: carStep]?.price), context: context)
             }

@@ -240,4 +240,16 @@ struct TravelBookingTestWorld {
         await world.orchestrator.shutdown()
     }
 
+    /// A second run with the same input carries `flight`'s idempotency key again: the remembered outcome is used and the operation is not called twice.
+    @Test func bookTripDeduplicatesFlight() async throws {
+        let clock = BatonTesting.ManualClock()
+        let world = TravelBookingTestWorld(clock: clock)
+        _ = try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest)
+        let second = try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest)
+        #expect(second.report[step: "flight"]?.outcome == .succeeded)
+        #expect(second.report[step: "flight"]?.attempts == 0)
+        #expect(world.mocks.flights.book.callCount == 1)
+        await world.orchestrator.shutdown()
+    }
+
 }
