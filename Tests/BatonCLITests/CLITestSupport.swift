@@ -36,13 +36,20 @@ func runBaton(_ arguments: [String], in directory: String = packageRoot) throws 
     process.executableURL = executable
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let out = Pipe(), err = Pipe()
+    // Standard error goes to a file: with two pipes read one after the other, a tool that fills
+    // the second pipe's buffer while the first is drained would block forever.
+    let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("baton-stderr-\(UUID().uuidString)")
+    try Data().write(to: errorFile)
+    defer { try? FileManager.default.removeItem(at: errorFile) }
+    let out = Pipe()
+    let err = try FileHandle(forWritingTo: errorFile)
     process.standardOutput = out
     process.standardError = err
     try process.run()
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    try err.close()
+    let stderr = try Data(contentsOf: errorFile)
     return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
 }
 

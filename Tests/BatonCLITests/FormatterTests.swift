@@ -120,10 +120,13 @@ import Testing
     }
 
     @Test func githubCommandsEscapeDataAndProperties() {
-        let nasty = Diagnostic(
-            .invalidValue, "50% is wrong:\r\nreally",
+        var nasty = Diagnostic(
+            .invalidValue, "",
             at: SourceLocation(file: "specs/a,b:c%.baton.yaml", line: 3, column: 9)
         )
+        // Set after init, which would show the line break as `\u{D}\u{A}`: the formatter must
+        // escape whatever message it gets (a report may also be decoded from JSON).
+        nasty.message = "50% is wrong:\r\nreally"
         let output = DiagnosticFormat.github.render(Self.report([nasty, Self.unusedType]))
         #expect(output == """
             ::error file=specs/a%2Cb%3Ac%25.baton.yaml,line=3,col=9,title=baton invalid-value::50%25 is wrong:%0D%0Areally

@@ -73,6 +73,9 @@ struct ExpressionRenderer {
     private func doubleLiteral(_ number: Double) -> String {
         if number.isNaN { return "Swift.Double.nan" }
         if number.isInfinite { return number < 0 ? "-Swift.Double.infinity" : "Swift.Double.infinity" }
+        // A subnormal literal draws "underflows and loses precision" from the compiler; the bit
+        // pattern is exact and quiet.
+        if number.isSubnormal { return "Swift.Double(bitPattern: 0x\(String(number.bitPattern, radix: 16, uppercase: true)))" }
         let text = "\(number)"
         return text.contains(".") || text.contains("e") ? text : text + ".0"
     }

@@ -11,6 +11,9 @@ import BatonRuntime
 import BatonTesting
 import Foundation
 @testable import {{module}}
+{{#typeImports}}
+@testable import {{{.}}}
+{{/typeImports}}
 
 /// Deterministic sample values of every type of the spec: same spec, same values.
 enum {{fixturesName}} {
@@ -31,10 +34,10 @@ final class {{mockName}}: {{protocolName}} {
     /// Every operation succeeds at once with its fixture unless given a script.
     init(
         clock: BatonTesting.ManualClock{{#operations}},
-        {{{identifier}}}: [BatonTesting.ScriptedCall<{{{outputType}}}>.Behaviour] = [.succeed({{{outputFixture}}})]{{/operations}}
+        {{{parameter}}}: [BatonTesting.ScriptedCall<{{{outputType}}}>.Behaviour] = [.succeed({{{outputFixture}}})]{{/operations}}
     ) {
 {{#operations}}
-        self.{{{identifier}}} = BatonTesting.MockOperation(clock: clock, {{{identifier}}})
+        self.{{{identifier}}} = BatonTesting.MockOperation(clock: clock, {{{argument}}})
 {{/operations}}
     }
 {{#operations}}
@@ -83,7 +86,7 @@ import Foundation
     ///     suit production.
     {{access}} init(
 {{#services}}
-        {{{identifier}}}: any {{protocolName}},
+        {{{parameter}}}: any {{protocolName}},
 {{/services}}
         options: BatonRuntime.OrchestratorOptions = BatonRuntime.OrchestratorOptions()
     ) {
@@ -101,7 +104,7 @@ import Foundation
         self.policies = policies
         self.asyncSteps = asyncSteps
 {{#workflows}}
-        self.{{storedName}} = Self.{{makeName}}(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.{{storedName}} = {{typeName}}.{{makeName}}(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
 {{#hasAdmission}}
         self.{{storedName}}Admission = {{{admission}}}
 {{/hasAdmission}}
@@ -255,6 +258,9 @@ import BatonTesting
 import Foundation
 import Testing
 @testable import {{module}}
+{{#typeImports}}
+@testable import {{{.}}}
+{{/typeImports}}
 
 /// The orchestrator under test with a scripted mock for every service, all on one manual clock.
 struct {{worldName}} {

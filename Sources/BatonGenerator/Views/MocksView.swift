@@ -16,6 +16,11 @@ struct MocksView {
 
     struct Operation {
         var identifier: String
+        /// The mock's `init` parameter for the operation's script, and the name it has inside:
+        /// an operation may be called `clock` or `self`, which the initialiser uses itself (a
+        /// trailing `_` cannot occur in a spec name, so it cannot clash).
+        var parameter: String
+        var argument: String
         var inputType: String
         var outputType: String
         var outputFixture: String
@@ -23,6 +28,7 @@ struct MocksView {
 
     var header: String
     var module: String
+    var typeImports: [String]
     var fixturesName: String
     var fixtures: [Fixture]
     var services: [Service]
@@ -30,6 +36,7 @@ struct MocksView {
     init(spec: ResolvedSpec, options: GeneratorOptions) {
         header = options.header(for: spec)
         module = options.testedModule ?? spec.name
+        typeImports = Naming.typeImports(spec, module: module)
         let values = FixtureValues(spec: spec)
         fixturesName = values.namespace
         fixtures = spec.types.map { type in
@@ -44,8 +51,12 @@ struct MocksView {
                 protocolName: Naming.serviceProtocol(service.name),
                 mockName: Naming.serviceMock(service.name),
                 operations: service.operations.map { operation in
-                    Operation(
-                        identifier: SwiftIdentifier.escaped(operation.name),
+                    let identifier = SwiftIdentifier.escaped(operation.name)
+                    let shadows = ["clock", "self"].contains(operation.name)
+                    return Operation(
+                        identifier: identifier,
+                        parameter: shadows ? "\(SwiftIdentifier.label(operation.name)) \(operation.name)_" : identifier,
+                        argument: shadows ? "\(operation.name)_" : identifier,
                         inputType: SwiftType.name(operation.input),
                         outputType: SwiftType.name(operation.output),
                         outputFixture: values.value(of: operation.output, path: [])

@@ -7,6 +7,10 @@ struct OrchestratorView {
         var label: String
         /// As a declaration or value.
         var identifier: String
+        /// The `init` parameter: the spec name as label, and an internal name that shadows none of
+        /// the initialiser's own names (a service may be called `self`, `caches`, `services`…).
+        var parameter: String
+        var parameterName: String
         var protocolName: String
     }
 
@@ -72,15 +76,23 @@ struct OrchestratorView {
     /// Stored for the template engine, which sees only stored properties.
     var hasCaches: Bool
 
+    /// Names the orchestrator's `init` declares or uses besides its service parameters (`options`
+    /// is a reserved service name). A trailing `_` cannot occur in a spec name, so it cannot clash.
+    static let initLocals: Set<String> = ["self", "services", "asyncSteps", "policies", "caches", "options"]
+
     init(spec: ResolvedSpec, options: GeneratorOptions) {
         header = options.header(for: spec)
         access = options.accessModifier.rawValue
         typeName = Naming.orchestrator(spec.name)
         docComment = SwiftLiteral.docComment(spec.description ?? "Runs the workflows of the \(spec.name) spec.")
         services = spec.services.map {
-            ServiceParameter(
-                label: SwiftIdentifier.label($0.name),
+            let internalName = Self.initLocals.contains($0.name) ? $0.name + "_" : SwiftIdentifier.escaped($0.name)
+            let label = SwiftIdentifier.label($0.name)
+            return ServiceParameter(
+                label: label,
                 identifier: SwiftIdentifier.escaped($0.name),
+                parameter: internalName == SwiftIdentifier.escaped($0.name) ? internalName : "\(label) \(internalName)",
+                parameterName: internalName,
                 protocolName: Naming.serviceProtocol($0.name)
             )
         }
@@ -102,7 +114,7 @@ struct OrchestratorView {
         policyNames = plan.pipelineNames
         routerEntries = plan.routers.map { "\(SwiftLiteral.string($0.service)): \($0.name)" }.joined(separator: ", ")
         hasRouters = !plan.routers.isEmpty
-        servicesArguments = services.map { "\($0.label): \($0.identifier)" }.joined(separator: ", ")
+        servicesArguments = services.map { "\($0.label): \($0.parameterName)" }.joined(separator: ", ")
         hasAsyncSteps = spec.workflows.contains { $0.steps.contains { $0.mode == .async } }
     }
 }

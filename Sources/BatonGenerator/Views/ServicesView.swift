@@ -65,6 +65,15 @@ enum Naming {
         "Mock" + serviceProtocol(service)
     }
 
+    /// `struct Checkout.Cart`, `enum Checkout.StockLevel`, …: one scoped import per spec type for
+    /// the generated tests and mocks. The tests import Foundation, BatonRuntime and BatonTesting
+    /// too, so a spec type named like one of their types (`Date`, `URL`, `CallContext`) would be
+    /// ambiguous there; a scoped import takes precedence over whole-module imports, and qualifying
+    /// with the module name instead would break when a spec type has the module's name.
+    static func typeImports(_ spec: ResolvedSpec, module: String) -> [String] {
+        spec.types.map { "\($0.isEnum ? "enum" : "struct") \(module).\(SwiftIdentifier.escaped($0.name))" }
+    }
+
     /// `Checkout` → `CheckoutOrchestrator`.
     static func orchestrator(_ spec: String) -> String {
         spec + "Orchestrator"

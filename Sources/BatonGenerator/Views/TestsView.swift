@@ -25,6 +25,7 @@ struct TestsView {
 
     var header: String
     var module: String
+    var typeImports: [String]
     var worldName: String
     var suiteName: String
     var orchestratorName: String
@@ -35,6 +36,7 @@ struct TestsView {
     init(spec: ResolvedSpec, options: GeneratorOptions) {
         header = options.header(for: spec)
         module = options.testedModule ?? spec.name
+        typeImports = Naming.typeImports(spec, module: module)
         worldName = spec.name + "TestWorld"
         suiteName = spec.name + "GeneratedTests"
         orchestratorName = Naming.orchestrator(spec.name)
@@ -198,7 +200,8 @@ private struct WorkflowTestWriter {
 
     private func worldLine(timed: Bool, scripts: [(OperationRef, String)] = []) -> String {
         var arguments = ["clock: clock"]
-        if timed { arguments.append("latency: Self.\(latencyName)") }
+        // The suite's name, not `Self`: a spec type may be called `Self`.
+        if timed { arguments.append("latency: \(spec.name)GeneratedTests.\(latencyName)") }
         if !scripts.isEmpty {
             arguments.append("scripts: [" + scripts.map { "\(SwiftLiteral.string($0.0.description)): \($0.1)" }.joined(separator: ", ") + "]")
         }
@@ -230,7 +233,7 @@ private struct WorkflowTestWriter {
     }
 
     private var run: String {
-        "        let run = Task { try await world.orchestrator.\(method)(\(inputFixture), correlationID: \"generated-test\") }"
+        "        let run = Swift.Task { try await world.orchestrator.\(method)(\(inputFixture), correlationID: \"generated-test\") }"
     }
 
     private func finish(_ lines: [String]) -> String {

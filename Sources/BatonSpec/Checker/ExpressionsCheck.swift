@@ -164,9 +164,19 @@ extension Checker {
             return .int(v)
         case .double:
             guard plain, let v = ScalarSyntax.float(text) else { return mismatch() }
+            guard v.isFinite else {
+                report(.invalidValue, "the number \(text) is too large for \(what), which is a double", at: s.location)
+                return nil
+            }
             return .double(v)
         case .decimal:
             guard plain, ScalarSyntax.float(text) != nil else { return mismatch() }
+            // Generated code builds the value with `Decimal(string:)`, which reads only decimal
+            // notation and returns nil (a crash in generated code) beyond Decimal's range.
+            if let problem = ScalarSyntax.decimalLiteralProblem(text) {
+                report(.invalidValue, "the number \(text) cannot fill \(what), which is a decimal: \(problem)", at: s.location)
+                return nil
+            }
             return .decimal(text)
         case .bool:
             guard plain, let v = ScalarSyntax.bool(text) else { return mismatch() }

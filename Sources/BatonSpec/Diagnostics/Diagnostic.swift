@@ -47,8 +47,47 @@ public struct Diagnostic: Sendable, Hashable, Codable {
         self.rule = rule
         self.severity = severity ?? rule.defaultSeverity
         self.location = location
-        self.message = message
-        self.suggestion = suggestion
+        self.message = Self.visible(message, limit: Self.maxMessageLength)
+        self.suggestion = suggestion.map { Self.visible($0, limit: Self.maxMessageLength) }
+    }
+}
+
+extension Diagnostic {
+    /// The longest message kept whole, in Unicode scalars: messages quote spec text, and a
+    /// megabyte-long key must not become a megabyte-long message.
+    public static let maxMessageLength = 1_000
+
+    /// `text` made safe to show on a terminal or in a CI annotation: control characters (which
+    /// can move the cursor, retitle the window or ring the bell), bidi controls, line separators
+    /// and other invisible format characters (which can make text read differently from what it
+    /// is) become visible `\u{…}` escapes; tabs stay. Cut after `limit` scalars, marked with `…`.
+    public static func visible<S: StringProtocol>(_ text: S, limit: Int = .max) -> String {
+        var out = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count == limit {
+                out += "…"
+                break
+            }
+            count += 1
+            if scalar != "\t", isHidden(scalar) {
+                out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    static func isHidden(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x206F, 0xFEFF: return true
+        default:
+            switch scalar.properties.generalCategory {
+            case .format, .lineSeparator, .paragraphSeparator: return true
+            default: return false
+            }
+        }
     }
 }
 

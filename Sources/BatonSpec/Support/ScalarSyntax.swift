@@ -89,6 +89,56 @@ enum ScalarSyntax {
         return Double(text)
     }
 
+    /// Why `text` (already a YAML number) is not a literal `Foundation.Decimal` holds exactly, or
+    /// nil when it is: decimal notation (no `0x`/`0o`), at most 38 digits (leading zeros aside),
+    /// and an exponent within -128...127 once the fraction digits are counted in (`12.5e-127` is
+    /// 125 × 10^-128). `Decimal(string:)` does not move trailing zeros into the exponent, so
+    /// neither does this; it is stricter than Foundation in corner cases, never looser, because
+    /// generated code force-unwraps `Decimal(string:)`.
+    static func decimalLiteralProblem(_ text: String) -> String? {
+        let notation = "write it in decimal notation, such as 12.5"
+        var chars = Substring(text).unicodeScalars[...]
+        if chars.first == "+" || chars.first == "-" { chars = chars.dropFirst() }
+        var digits = 0
+        var leading = true
+        var fractionDigits = 0
+        var seenPoint = false
+        var seenDigit = false
+        while let c = chars.first, c == "." || ("0"..."9").contains(c) {
+            chars = chars.dropFirst()
+            if c == "." {
+                guard !seenPoint else { return notation }
+                seenPoint = true
+                continue
+            }
+            seenDigit = true
+            if seenPoint { fractionDigits += 1 }
+            if leading, c == "0" { continue }
+            leading = false
+            digits += 1
+        }
+        guard seenDigit else { return notation }
+        var exponent = 0
+        if let e = chars.first, e == "e" || e == "E" {
+            chars = chars.dropFirst()
+            var negative = false
+            if chars.first == "+" || chars.first == "-" {
+                negative = chars.first == "-"
+                chars = chars.dropFirst()
+            }
+            guard !chars.isEmpty, chars.allSatisfy({ ("0"..."9").contains($0) }) else { return notation }
+            // Any exponent longer than this is out of range anyway.
+            let written = chars.count > 6 ? 999_999 : Int(String(String.UnicodeScalarView(chars))) ?? 999_999
+            exponent = negative ? -written : written
+            chars = chars.dropFirst(chars.count)
+        }
+        guard chars.isEmpty else { return notation }
+        if digits > 38 { return "it has \(digits) digits; a decimal holds 38" }
+        exponent -= fractionDigits
+        if exponent > 127 || exponent < -128 { return "it is out of a decimal's range (exponents -128...127)" }
+        return nil
+    }
+
     /// YAML core-schema booleans.
     static func bool(_ text: String) -> Bool? {
         switch text {

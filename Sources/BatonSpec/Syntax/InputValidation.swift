@@ -53,6 +53,17 @@ enum InputValidation {
                     .yamlSyntax, "the file is not valid UTF-8 (byte 0x\(String(b, radix: 16, uppercase: true)))",
                     at: here)))
             }
+            // NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR: libyaml (YAML 1.1) breaks lines at
+            // them, editors and this file's line table do not, so every location after one would
+            // point at the wrong line (found by fuzzing). Escapes in double quotes still work.
+            if (b == 0xC2 && body[i + 1] == 0x85) || (b == 0xE2 && body[i + 1] == 0x80 && (body[i + 2] == 0xA8 || body[i + 2] == 0xA9)) {
+                let name = b == 0xC2 ? "U+0085 (next line)" : body[i + 2] == 0xA8 ? "U+2028 (line separator)" : "U+2029 (paragraph separator)"
+                let escape = b == 0xC2 ? "\\N" : body[i + 2] == 0xA8 ? "\\L" : "\\P"
+                return .failure(DiagnosticError(Diagnostic(
+                    .yamlSyntax,
+                    "the file contains \(name), which YAML reads as a line break and editors do not; write it as \(escape) in a double-quoted string",
+                    at: here)))
+            }
             if b == 0 || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F {
                 return .failure(DiagnosticError(Diagnostic(
                     .yamlSyntax,

@@ -10,8 +10,7 @@ struct TextFormatter {
             out += "\(location.file):\(location.line):\(location.column): \(diagnostic.severity.rawValue): "
             out += "\(diagnostic.message) [\(diagnostic.rule.id)]\n"
             if let line = report.sourceLine(location.file, location.line) {
-                out += "\(line)\n"
-                out += caretLine(under: line, column: location.column) + "\n"
+                out += excerpt(of: line, column: location.column)
             }
             if let suggestion = diagnostic.extraSuggestion {
                 out += "\(location.file):\(location.line):\(location.column): note: \(suggestion)\n"
@@ -21,13 +20,34 @@ struct TextFormatter {
         return out
     }
 
-    /// Spaces up to the column (tabs kept as tabs so the caret lines up), then `^`.
-    private func caretLine(under line: String, column: Int) -> String {
-        var prefix = ""
-        for scalar in line.unicodeScalars.prefix(max(column - 1, 0)) {
+    /// The widest source excerpt shown, in Unicode scalars: a hostile spec may hold a line of
+    /// megabytes, and the caret only needs its neighbourhood.
+    static let excerptWidth = 160
+
+    /// The source line (at most ``excerptWidth`` scalars around the column, `…` marking cuts; hidden
+    /// characters made visible so the line reads as what it is), then a caret line under the
+    /// column: spaces, tabs kept as tabs so the caret lines up, then `^`.
+    func excerpt(of line: String, column: Int) -> String {
+        let scalars = Array(line.unicodeScalars)
+        let caret = min(max(column - 1, 0), scalars.count)
+        var start = 0
+        var end = scalars.count
+        if scalars.count > Self.excerptWidth {
+            start = max(0, min(caret - Self.excerptWidth / 2, scalars.count - Self.excerptWidth))
+            end = start + Self.excerptWidth
+        }
+        func text(_ range: Range<Int>) -> String {
+            var piece = String.UnicodeScalarView()
+            piece.append(contentsOf: scalars[range])
+            return Diagnostic.visible(String(piece))
+        }
+        let opening = start > 0 ? "…" : ""
+        let shown = opening + text(start..<end) + (end < scalars.count ? "…" : "")
+        var prefix = opening.isEmpty ? "" : " "
+        for scalar in text(start..<max(start, caret)).unicodeScalars {
             prefix.unicodeScalars.append(scalar == "\t" ? "\t" : " ")
         }
-        return prefix + "^"
+        return shown + "\n" + prefix + "^\n"
     }
 
     private func summary(_ report: DiagnosticReport) -> String {

@@ -4,6 +4,29 @@ import BatonRuntime
 import BatonTesting
 import Foundation
 @testable import Checkout
+@testable import struct Checkout.CheckoutRequest
+@testable import struct Checkout.CartItem
+@testable import struct Checkout.Cart
+@testable import struct Checkout.QuoteRequest
+@testable import struct Checkout.Quote
+@testable import enum Checkout.StockLevel
+@testable import struct Checkout.StockReport
+@testable import struct Checkout.Reservation
+@testable import struct Checkout.Charge
+@testable import struct Checkout.CheckoutSummary
+@testable import struct Checkout.CartGetCartInput
+@testable import struct Checkout.PricingListPriceInput
+@testable import struct Checkout.InventoryCheckInput
+@testable import struct Checkout.InventoryReserveInput
+@testable import struct Checkout.InventoryReleaseInput
+@testable import struct Checkout.PaymentsChargeInput
+@testable import struct Checkout.PaymentsRefundInput
+@testable import struct Checkout.MailSendReceiptInput
+@testable import struct Checkout.MailSendReceiptOutput
+@testable import struct Checkout.WrappingBookInput
+@testable import struct Checkout.WrappingBookOutput
+@testable import struct Checkout.WrappingCancelInput
+@testable import struct Checkout.WrappingCancelOutput
 
 /// Deterministic sample values of every type of the spec: same spec, same values.
 enum CheckoutFixtures {

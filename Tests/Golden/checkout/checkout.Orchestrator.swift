@@ -50,7 +50,7 @@ public struct CheckoutOrchestrator: Swift.Sendable {
         self.caches = caches
         self.policies = policies
         self.asyncSteps = asyncSteps
-        self.checkoutWorkflow = Self.makeCheckoutWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.checkoutWorkflow = CheckoutOrchestrator.makeCheckoutWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
         self.checkoutWorkflowAdmission = BatonRuntime.AdmissionController(name: "checkout", maxConcurrent: 200, classes: [BatonRuntime.AdmissionController.CallerClass("interactive", rate: BatonRuntime.Rate(500.0, per: Swift.Duration.seconds(1)), burst: 100), BatonRuntime.AdmissionController.CallerClass("batch", rate: BatonRuntime.Rate(50.0, per: Swift.Duration.seconds(1)), burst: 10)], clock: options.clock)
     }
 

@@ -5,6 +5,29 @@ import BatonTesting
 import Foundation
 import Testing
 @testable import Checkout
+@testable import struct Checkout.CheckoutRequest
+@testable import struct Checkout.CartItem
+@testable import struct Checkout.Cart
+@testable import struct Checkout.QuoteRequest
+@testable import struct Checkout.Quote
+@testable import enum Checkout.StockLevel
+@testable import struct Checkout.StockReport
+@testable import struct Checkout.Reservation
+@testable import struct Checkout.Charge
+@testable import struct Checkout.CheckoutSummary
+@testable import struct Checkout.CartGetCartInput
+@testable import struct Checkout.PricingListPriceInput
+@testable import struct Checkout.InventoryCheckInput
+@testable import struct Checkout.InventoryReserveInput
+@testable import struct Checkout.InventoryReleaseInput
+@testable import struct Checkout.PaymentsChargeInput
+@testable import struct Checkout.PaymentsRefundInput
+@testable import struct Checkout.MailSendReceiptInput
+@testable import struct Checkout.MailSendReceiptOutput
+@testable import struct Checkout.WrappingBookInput
+@testable import struct Checkout.WrappingBookOutput
+@testable import struct Checkout.WrappingCancelInput
+@testable import struct Checkout.WrappingCancelOutput
 
 /// The orchestrator under test with a scripted mock for every service, all on one manual clock.
 struct CheckoutTestWorld {
@@ -82,8 +105,8 @@ struct CheckoutTestWorld {
     /// Every step succeeds: the output is what `result` maps, each step got what its `with` maps, and each step started exactly when its last dependency finished.
     @Test(.timeLimit(.minutes(1))) func checkoutHappyPath() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CheckoutTestWorld(clock: clock, latency: Self.checkoutLatency)
-        let run = Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
+        let world = CheckoutTestWorld(clock: clock, latency: CheckoutGeneratedTests.checkoutLatency)
+        let run = Swift.Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
         await world.mocks.cart.getCart.waitForCalls(count: 1)
         await world.mocks.wrapping.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
@@ -122,8 +145,8 @@ struct CheckoutTestWorld {
     /// The required step `cart` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func checkoutFailsCart() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CheckoutTestWorld(clock: clock, latency: Self.checkoutLatency, scripts: ["cart.getCart": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
+        let world = CheckoutTestWorld(clock: clock, latency: CheckoutGeneratedTests.checkoutLatency, scripts: ["cart.getCart": .fail(BatonTesting.ScriptedError(.permanent))])
+        let run = Swift.Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
         await world.mocks.cart.getCart.waitForCalls(count: 1)
         await world.mocks.wrapping.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
@@ -172,8 +195,8 @@ struct CheckoutTestWorld {
     /// The required step `reserve` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func checkoutFailsReserve() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CheckoutTestWorld(clock: clock, latency: Self.checkoutLatency, scripts: ["inventory.reserve": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
+        let world = CheckoutTestWorld(clock: clock, latency: CheckoutGeneratedTests.checkoutLatency, scripts: ["inventory.reserve": .fail(BatonTesting.ScriptedError(.permanent))])
+        let run = Swift.Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
         await world.mocks.cart.getCart.waitForCalls(count: 1)
         await world.mocks.wrapping.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
@@ -197,8 +220,8 @@ struct CheckoutTestWorld {
     /// The required step `charge` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func checkoutFailsCharge() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CheckoutTestWorld(clock: clock, latency: Self.checkoutLatency, scripts: ["payments.charge": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
+        let world = CheckoutTestWorld(clock: clock, latency: CheckoutGeneratedTests.checkoutLatency, scripts: ["payments.charge": .fail(BatonTesting.ScriptedError(.permanent))])
+        let run = Swift.Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
         await world.mocks.cart.getCart.waitForCalls(count: 1)
         await world.mocks.wrapping.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
@@ -224,8 +247,8 @@ struct CheckoutTestWorld {
     /// The required step `giftWrap` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func checkoutFailsGiftWrap() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CheckoutTestWorld(clock: clock, latency: Self.checkoutLatency, scripts: ["wrapping.book": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
+        let world = CheckoutTestWorld(clock: clock, latency: CheckoutGeneratedTests.checkoutLatency, scripts: ["wrapping.book": .fail(BatonTesting.ScriptedError(.permanent))])
+        let run = Swift.Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
         await world.mocks.cart.getCart.waitForCalls(count: 1)
         await world.mocks.wrapping.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
@@ -282,7 +305,7 @@ struct CheckoutTestWorld {
     @Test(.timeLimit(.minutes(1))) func checkoutHangingCartMeetsTheDeadline() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CheckoutTestWorld(clock: clock, scripts: ["cart.getCart": .hang])
-        let run = Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
+        let run = Swift.Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
         await world.mocks.cart.getCart.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.milliseconds(800)))
         let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })

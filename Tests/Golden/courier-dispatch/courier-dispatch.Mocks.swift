@@ -4,6 +4,35 @@ import BatonRuntime
 import BatonTesting
 import Foundation
 @testable import CourierDispatch
+@testable import struct CourierDispatch.Coordinates
+@testable import enum CourierDispatch.Vehicle
+@testable import enum CourierDispatch.Priority
+@testable import enum CourierDispatch.ZoneStatus
+@testable import enum CourierDispatch.Audience
+@testable import struct CourierDispatch.DispatchRequest
+@testable import struct CourierDispatch.Zone
+@testable import struct CourierDispatch.Candidate
+@testable import struct CourierDispatch.Candidates
+@testable import struct CourierDispatch.Quote
+@testable import struct CourierDispatch.Eta
+@testable import struct CourierDispatch.Assignment
+@testable import struct CourierDispatch.ZoneChange
+@testable import struct CourierDispatch.Dispatched
+@testable import struct CourierDispatch.ZonesZoneOfInput
+@testable import struct CourierDispatch.CouriersNearbyInput
+@testable import struct CourierDispatch.CouriersReserveInput
+@testable import struct CourierDispatch.CouriersReleaseInput
+@testable import struct CourierDispatch.CouriersReleaseOutput
+@testable import struct CourierDispatch.PricingQuoteInput
+@testable import struct CourierDispatch.MapsEtaInput
+@testable import struct CourierDispatch.MapsTollsInput
+@testable import struct CourierDispatch.MapsTollsOutput
+@testable import struct CourierDispatch.NotificationsPushInput
+@testable import struct CourierDispatch.NotificationsPushOutput
+@testable import struct CourierDispatch.NotificationsBroadcastInput
+@testable import struct CourierDispatch.NotificationsBroadcastOutput
+@testable import struct CourierDispatch.SetZoneStatusInput
+@testable import struct CourierDispatch.SetZoneStatusOutput
 
 /// Deterministic sample values of every type of the spec: same spec, same values.
 enum CourierDispatchFixtures {

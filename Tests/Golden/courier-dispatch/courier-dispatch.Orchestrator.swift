@@ -49,9 +49,9 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
         self.caches = caches
         self.policies = policies
         self.asyncSteps = asyncSteps
-        self.dispatchWorkflow = Self.makeDispatchWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.dispatchWorkflow = CourierDispatchOrchestrator.makeDispatchWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
         self.dispatchWorkflowAdmission = BatonRuntime.AdmissionController(name: "dispatch", maxConcurrent: 400, classes: [BatonRuntime.AdmissionController.CallerClass("merchant", rate: BatonRuntime.Rate(300.0, per: Swift.Duration.seconds(1)), burst: 60), BatonRuntime.AdmissionController.CallerClass("reassignment", rate: BatonRuntime.Rate(50.0, per: Swift.Duration.seconds(1)), burst: 10)], clock: options.clock)
-        self.setZoneStatusWorkflow = Self.makeSetZoneStatusWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.setZoneStatusWorkflow = CourierDispatchOrchestrator.makeSetZoneStatusWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
         self.setZoneStatusWorkflowAdmission = BatonRuntime.AdmissionController(name: "setZoneStatus", maxConcurrent: 4, classes: [BatonRuntime.AdmissionController.CallerClass("default", rate: BatonRuntime.Rate(5.0, per: Swift.Duration.seconds(1)), burst: 5)], clock: options.clock)
     }
 

@@ -5,6 +5,35 @@ import BatonTesting
 import Foundation
 import Testing
 @testable import CourierDispatch
+@testable import struct CourierDispatch.Coordinates
+@testable import enum CourierDispatch.Vehicle
+@testable import enum CourierDispatch.Priority
+@testable import enum CourierDispatch.ZoneStatus
+@testable import enum CourierDispatch.Audience
+@testable import struct CourierDispatch.DispatchRequest
+@testable import struct CourierDispatch.Zone
+@testable import struct CourierDispatch.Candidate
+@testable import struct CourierDispatch.Candidates
+@testable import struct CourierDispatch.Quote
+@testable import struct CourierDispatch.Eta
+@testable import struct CourierDispatch.Assignment
+@testable import struct CourierDispatch.ZoneChange
+@testable import struct CourierDispatch.Dispatched
+@testable import struct CourierDispatch.ZonesZoneOfInput
+@testable import struct CourierDispatch.CouriersNearbyInput
+@testable import struct CourierDispatch.CouriersReserveInput
+@testable import struct CourierDispatch.CouriersReleaseInput
+@testable import struct CourierDispatch.CouriersReleaseOutput
+@testable import struct CourierDispatch.PricingQuoteInput
+@testable import struct CourierDispatch.MapsEtaInput
+@testable import struct CourierDispatch.MapsTollsInput
+@testable import struct CourierDispatch.MapsTollsOutput
+@testable import struct CourierDispatch.NotificationsPushInput
+@testable import struct CourierDispatch.NotificationsPushOutput
+@testable import struct CourierDispatch.NotificationsBroadcastInput
+@testable import struct CourierDispatch.NotificationsBroadcastOutput
+@testable import struct CourierDispatch.SetZoneStatusInput
+@testable import struct CourierDispatch.SetZoneStatusOutput
 
 /// The orchestrator under test with a scripted mock for every service, all on one manual clock.
 struct CourierDispatchTestWorld {
@@ -77,8 +106,8 @@ struct CourierDispatchTestWorld {
     /// Every step succeeds: the output is what `result` maps, each step got what its `with` maps, and each step started exactly when its last dependency finished.
     @Test(.timeLimit(.minutes(1))) func dispatchHappyPath() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CourierDispatchTestWorld(clock: clock, latency: Self.dispatchLatency)
-        let run = Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
+        let world = CourierDispatchTestWorld(clock: clock, latency: CourierDispatchGeneratedTests.dispatchLatency)
+        let run = Swift.Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
         await world.mocks.zones.zoneOf.waitForCalls(count: 1)
         await world.mocks.maps.eta.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
@@ -117,8 +146,8 @@ struct CourierDispatchTestWorld {
     /// The required step `nearby` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func dispatchFailsNearby() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CourierDispatchTestWorld(clock: clock, latency: Self.dispatchLatency, scripts: ["couriers.nearby": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
+        let world = CourierDispatchTestWorld(clock: clock, latency: CourierDispatchGeneratedTests.dispatchLatency, scripts: ["couriers.nearby": .fail(BatonTesting.ScriptedError(.permanent))])
+        let run = Swift.Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
         await world.mocks.zones.zoneOf.waitForCalls(count: 1)
         await world.mocks.maps.eta.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
@@ -170,8 +199,8 @@ struct CourierDispatchTestWorld {
     /// The required step `reserve` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func dispatchFailsReserve() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CourierDispatchTestWorld(clock: clock, latency: Self.dispatchLatency, scripts: ["couriers.reserve": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
+        let world = CourierDispatchTestWorld(clock: clock, latency: CourierDispatchGeneratedTests.dispatchLatency, scripts: ["couriers.reserve": .fail(BatonTesting.ScriptedError(.permanent))])
+        let run = Swift.Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
         await world.mocks.zones.zoneOf.waitForCalls(count: 1)
         await world.mocks.maps.eta.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
@@ -230,7 +259,7 @@ struct CourierDispatchTestWorld {
     @Test(.timeLimit(.minutes(1))) func dispatchHedgesNearby() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock, scripts: ["couriers.nearby": .slowFirst(Swift.Duration.milliseconds(150))])
-        let run = Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
+        let run = Swift.Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
         await world.mocks.couriers.nearby.waitForCalls(count: 1)
         clock.advance(by: Swift.Duration.milliseconds(15))
         let result = try await run.value
@@ -263,8 +292,8 @@ struct CourierDispatchTestWorld {
     /// Every step succeeds: the output is what `result` maps, each step got what its `with` maps, and each step started exactly when its last dependency finished.
     @Test(.timeLimit(.minutes(1))) func setZoneStatusHappyPath() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CourierDispatchTestWorld(clock: clock, latency: Self.setZoneStatusLatency)
-        let run = Task { try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput, correlationID: "generated-test") }
+        let world = CourierDispatchTestWorld(clock: clock, latency: CourierDispatchGeneratedTests.setZoneStatusLatency)
+        let run = Swift.Task { try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput, correlationID: "generated-test") }
         await world.mocks.zones.setStatus.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         let result = try await run.value
@@ -280,8 +309,8 @@ struct CourierDispatchTestWorld {
     /// The required step `update` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func setZoneStatusFailsUpdate() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CourierDispatchTestWorld(clock: clock, latency: Self.setZoneStatusLatency, scripts: ["zones.setStatus": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Task { try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput, correlationID: "generated-test") }
+        let world = CourierDispatchTestWorld(clock: clock, latency: CourierDispatchGeneratedTests.setZoneStatusLatency, scripts: ["zones.setStatus": .fail(BatonTesting.ScriptedError(.permanent))])
+        let run = Swift.Task { try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput, correlationID: "generated-test") }
         await world.mocks.zones.setStatus.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
@@ -296,7 +325,7 @@ struct CourierDispatchTestWorld {
     @Test(.timeLimit(.minutes(1))) func setZoneStatusHangingUpdateMeetsTheDeadline() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock, scripts: ["zones.setStatus": .hang])
-        let run = Task { try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput, correlationID: "generated-test") }
+        let run = Swift.Task { try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput, correlationID: "generated-test") }
         await world.mocks.zones.setStatus.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(2)))
         let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })

@@ -4,6 +4,23 @@ import BatonRuntime
 import BatonTesting
 import Foundation
 @testable import ProductPage
+@testable import struct ProductPage.PageRequest
+@testable import enum ProductPage.CustomerTier
+@testable import struct ProductPage.Product
+@testable import struct ProductPage.Price
+@testable import struct ProductPage.Availability
+@testable import enum ProductPage.StockLevel
+@testable import struct ProductPage.Review
+@testable import struct ProductPage.ReviewSummary
+@testable import struct ProductPage.Recommendation
+@testable import struct ProductPage.Offer
+@testable import struct ProductPage.ProductPage
+@testable import struct ProductPage.CatalogueProductInput
+@testable import struct ProductPage.PricingPriceInput
+@testable import struct ProductPage.InventoryAvailabilityInput
+@testable import struct ProductPage.ReviewsSummaryInput
+@testable import struct ProductPage.RecommenderSimilarInput
+@testable import struct ProductPage.OffersPersonalInput
 
 /// Deterministic sample values of every type of the spec: same spec, same values.
 enum ProductPageFixtures {

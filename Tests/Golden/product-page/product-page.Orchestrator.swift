@@ -49,7 +49,7 @@ public struct ProductPageOrchestrator: Swift.Sendable {
         self.caches = caches
         self.policies = policies
         self.asyncSteps = asyncSteps
-        self.productPageWorkflow = Self.makeProductPageWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.productPageWorkflow = ProductPageOrchestrator.makeProductPageWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
         self.productPageWorkflowAdmission = BatonRuntime.AdmissionController(name: "productPage", maxConcurrent: 500, classes: [BatonRuntime.AdmissionController.CallerClass("default", rate: BatonRuntime.Rate(2000.0, per: Swift.Duration.seconds(1)), burst: 400)], clock: options.clock)
     }
 

@@ -5,6 +5,23 @@ import BatonTesting
 import Foundation
 import Testing
 @testable import ProductPage
+@testable import struct ProductPage.PageRequest
+@testable import enum ProductPage.CustomerTier
+@testable import struct ProductPage.Product
+@testable import struct ProductPage.Price
+@testable import struct ProductPage.Availability
+@testable import enum ProductPage.StockLevel
+@testable import struct ProductPage.Review
+@testable import struct ProductPage.ReviewSummary
+@testable import struct ProductPage.Recommendation
+@testable import struct ProductPage.Offer
+@testable import struct ProductPage.ProductPage
+@testable import struct ProductPage.CatalogueProductInput
+@testable import struct ProductPage.PricingPriceInput
+@testable import struct ProductPage.InventoryAvailabilityInput
+@testable import struct ProductPage.ReviewsSummaryInput
+@testable import struct ProductPage.RecommenderSimilarInput
+@testable import struct ProductPage.OffersPersonalInput
 
 /// The orchestrator under test with a scripted mock for every service, all on one manual clock.
 struct ProductPageTestWorld {
@@ -77,8 +94,8 @@ struct ProductPageTestWorld {
     /// Every step succeeds: the output is what `result` maps, each step got what its `with` maps, and each step started exactly when its last dependency finished.
     @Test(.timeLimit(.minutes(1))) func productPageHappyPath() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = ProductPageTestWorld(clock: clock, latency: Self.productPageLatency)
-        let run = Task { try await world.orchestrator.productPage(ProductPageFixtures.pageRequest, correlationID: "generated-test") }
+        let world = ProductPageTestWorld(clock: clock, latency: ProductPageGeneratedTests.productPageLatency)
+        let run = Swift.Task { try await world.orchestrator.productPage(ProductPageFixtures.pageRequest, correlationID: "generated-test") }
         await world.mocks.catalogue.product.waitForCalls(count: 1)
         await world.mocks.pricing.price.waitForCalls(count: 1)
         await world.mocks.inventory.availability.waitForCalls(count: 1)
@@ -241,7 +258,7 @@ struct ProductPageTestWorld {
     @Test(.timeLimit(.minutes(1))) func productPageHedgesAvailability() async throws {
         let clock = BatonTesting.ManualClock()
         let world = ProductPageTestWorld(clock: clock, scripts: ["inventory.availability": .slowFirst(Swift.Duration.milliseconds(200))])
-        let run = Task { try await world.orchestrator.productPage(ProductPageFixtures.pageRequest, correlationID: "generated-test") }
+        let run = Swift.Task { try await world.orchestrator.productPage(ProductPageFixtures.pageRequest, correlationID: "generated-test") }
         await world.mocks.inventory.availability.waitForCalls(count: 1)
         clock.advance(by: Swift.Duration.milliseconds(20))
         let result = try await run.value

@@ -4,6 +4,22 @@ import BatonRuntime
 import BatonTesting
 import Foundation
 @testable import TravelBooking
+@testable import struct TravelBooking.TripRequest
+@testable import struct TravelBooking.FlightBooking
+@testable import struct TravelBooking.HotelBooking
+@testable import struct TravelBooking.CarBooking
+@testable import struct TravelBooking.Cancellation
+@testable import struct TravelBooking.Payment
+@testable import struct TravelBooking.Itinerary
+@testable import struct TravelBooking.FlightsBookInput
+@testable import struct TravelBooking.FlightsCancelInput
+@testable import struct TravelBooking.HotelsBookInput
+@testable import struct TravelBooking.HotelsCancelInput
+@testable import struct TravelBooking.CarsBookInput
+@testable import struct TravelBooking.CarsCancelInput
+@testable import struct TravelBooking.PaymentsChargeInput
+@testable import struct TravelBooking.NotificationsItineraryInput
+@testable import struct TravelBooking.NotificationsItineraryOutput
 
 /// Deterministic sample values of every type of the spec: same spec, same values.
 enum TravelBookingFixtures {

@@ -47,7 +47,7 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
         self.caches = caches
         self.policies = policies
         self.asyncSteps = asyncSteps
-        self.bookTripWorkflow = Self.makeBookTripWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
+        self.bookTripWorkflow = TravelBookingOrchestrator.makeBookTripWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
         self.bookTripWorkflowAdmission = BatonRuntime.AdmissionController(name: "bookTrip", maxConcurrent: 50, classes: [], clock: options.clock)
     }
 

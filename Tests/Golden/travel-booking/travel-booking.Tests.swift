@@ -5,6 +5,22 @@ import BatonTesting
 import Foundation
 import Testing
 @testable import TravelBooking
+@testable import struct TravelBooking.TripRequest
+@testable import struct TravelBooking.FlightBooking
+@testable import struct TravelBooking.HotelBooking
+@testable import struct TravelBooking.CarBooking
+@testable import struct TravelBooking.Cancellation
+@testable import struct TravelBooking.Payment
+@testable import struct TravelBooking.Itinerary
+@testable import struct TravelBooking.FlightsBookInput
+@testable import struct TravelBooking.FlightsCancelInput
+@testable import struct TravelBooking.HotelsBookInput
+@testable import struct TravelBooking.HotelsCancelInput
+@testable import struct TravelBooking.CarsBookInput
+@testable import struct TravelBooking.CarsCancelInput
+@testable import struct TravelBooking.PaymentsChargeInput
+@testable import struct TravelBooking.NotificationsItineraryInput
+@testable import struct TravelBooking.NotificationsItineraryOutput
 
 /// The orchestrator under test with a scripted mock for every service, all on one manual clock.
 struct TravelBookingTestWorld {
@@ -75,8 +91,8 @@ struct TravelBookingTestWorld {
     /// Every step succeeds: the output is what `result` maps, each step got what its `with` maps, and each step started exactly when its last dependency finished.
     @Test(.timeLimit(.minutes(1))) func bookTripHappyPath() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = TravelBookingTestWorld(clock: clock, latency: Self.bookTripLatency)
-        let run = Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
+        let world = TravelBookingTestWorld(clock: clock, latency: TravelBookingGeneratedTests.bookTripLatency)
+        let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
         await world.mocks.flights.book.waitForCalls(count: 1)
         await world.mocks.hotels.book.waitForCalls(count: 1)
         await world.mocks.cars.book.waitForCalls(count: 1)
@@ -107,8 +123,8 @@ struct TravelBookingTestWorld {
     /// The required step `flight` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func bookTripFailsFlight() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = TravelBookingTestWorld(clock: clock, latency: Self.bookTripLatency, scripts: ["flights.book": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
+        let world = TravelBookingTestWorld(clock: clock, latency: TravelBookingGeneratedTests.bookTripLatency, scripts: ["flights.book": .fail(BatonTesting.ScriptedError(.permanent))])
+        let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
         await world.mocks.flights.book.waitForCalls(count: 1)
         await world.mocks.hotels.book.waitForCalls(count: 1)
         await world.mocks.cars.book.waitForCalls(count: 1)
@@ -125,8 +141,8 @@ struct TravelBookingTestWorld {
     /// The required step `hotel` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func bookTripFailsHotel() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = TravelBookingTestWorld(clock: clock, latency: Self.bookTripLatency, scripts: ["hotels.book": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
+        let world = TravelBookingTestWorld(clock: clock, latency: TravelBookingGeneratedTests.bookTripLatency, scripts: ["hotels.book": .fail(BatonTesting.ScriptedError(.permanent))])
+        let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
         await world.mocks.flights.book.waitForCalls(count: 1)
         await world.mocks.hotels.book.waitForCalls(count: 1)
         await world.mocks.cars.book.waitForCalls(count: 1)
@@ -145,8 +161,8 @@ struct TravelBookingTestWorld {
     /// The required step `car` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func bookTripFailsCar() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = TravelBookingTestWorld(clock: clock, latency: Self.bookTripLatency, scripts: ["cars.book": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
+        let world = TravelBookingTestWorld(clock: clock, latency: TravelBookingGeneratedTests.bookTripLatency, scripts: ["cars.book": .fail(BatonTesting.ScriptedError(.permanent))])
+        let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
         await world.mocks.flights.book.waitForCalls(count: 1)
         await world.mocks.hotels.book.waitForCalls(count: 1)
         await world.mocks.cars.book.waitForCalls(count: 1)
@@ -178,8 +194,8 @@ struct TravelBookingTestWorld {
     /// The required step `payment` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func bookTripFailsPayment() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = TravelBookingTestWorld(clock: clock, latency: Self.bookTripLatency, scripts: ["payments.charge": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
+        let world = TravelBookingTestWorld(clock: clock, latency: TravelBookingGeneratedTests.bookTripLatency, scripts: ["payments.charge": .fail(BatonTesting.ScriptedError(.permanent))])
+        let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
         await world.mocks.flights.book.waitForCalls(count: 1)
         await world.mocks.hotels.book.waitForCalls(count: 1)
         await world.mocks.cars.book.waitForCalls(count: 1)
@@ -215,7 +231,7 @@ struct TravelBookingTestWorld {
     @Test(.timeLimit(.minutes(1))) func bookTripHangingFlightMeetsTheDeadline() async throws {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, scripts: ["flights.book": .hang])
-        let run = Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
+        let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
         await world.mocks.flights.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(12)))
         let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
