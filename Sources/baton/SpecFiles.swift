@@ -46,12 +46,20 @@ enum SpecFiles {
                 continue
             }
             guard extensions.contains(where: { name.hasSuffix($0) }) else { continue }
+            // Only regular files (symlinks followed): opening a FIFO found by a directory walk
+            // would block until something writes to it. A path named explicitly is read as given.
+            guard isRegularFile(url.path) else { continue }
             // Keep the path as the user would write it: the directory they named plus the rest.
             let relative = url.standardizedFileURL.path.dropFirst(base.standardizedFileURL.path.count)
             let prefix = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
             found.append(prefix + relative)
         }
         return found.sorted()
+    }
+
+    private static func isRegularFile(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
     }
 
     /// Reads a spec's bytes, at most ``readLimit`` of them.

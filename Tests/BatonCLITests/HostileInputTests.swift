@@ -109,6 +109,15 @@ import Testing
         #expect(files(under: directory.path) == ["\(name).baton.yaml"])
     }
 
+    @Test func aFIFOInASpecDirectoryIsSkippedNotOpened() throws {
+        // Opening a FIFO for reading blocks until a writer comes: a directory walk must not.
+        let directory = try SpecDirectory(["shop.baton.yaml": minimalSpec])
+        #expect(mkfifo(directory.file("pipe.baton.yaml"), 0o600) == 0)
+        let run = try runBaton(["lint", directory.path])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("1 file checked"))
+    }
+
     @Test func aDeviceThatNeverEndsIsRefusedBySize() throws {
         // /dev/zero reads forever: the tool stops at its size limit.
         let run = try runBaton(["lint", "/dev/zero"])
