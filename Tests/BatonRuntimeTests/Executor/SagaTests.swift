@@ -3,8 +3,9 @@ import BatonTesting
 import Synchronization
 import Testing
 
-/// Retries every failure up to `maxAttempts` with no delay (the real retry policy lives in
-/// Policies/; this keeps the saga tests independent of it).
+/// Retries every failure up to `maxAttempts` with no delay, while the run's (or compensation's)
+/// deadline has not passed (the real retry policy lives in Policies/; this keeps the saga tests
+/// and the soak independent of it).
 struct RetryImmediately: CallPolicy {
     var maxAttempts: Int
 
@@ -16,7 +17,7 @@ struct RetryImmediately: CallPolicy {
                 return try await call(context)
             } catch {
                 log.recordFailure(ErrorClass.classify(error))
-                if context.attempt >= maxAttempts || Task.isCancelled { throw error }
+                if context.attempt >= maxAttempts || Task.isCancelled || Deadline.current?.hasExpired == true { throw error }
             }
         }
     }

@@ -244,7 +244,7 @@ struct SoakRun {
             }
             var compensation: StepCompensation<SoakInput, Int>?
             if let undo = step.compensation {
-                compensation = StepCompensation(policy: SoakCompensationRetry(maxAttempts: step.compensationAttempts)) { [self] _, _, _, context in
+                compensation = StepCompensation(policy: RetryImmediately(maxAttempts: step.compensationAttempts)) { [self] _, _, _, context in
                     _ = try await call(step: index, role: .compensation, undo, context)
                 }
             }

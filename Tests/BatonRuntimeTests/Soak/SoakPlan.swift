@@ -2,36 +2,30 @@ import BatonRuntime
 import BatonTesting
 import Synchronization
 
-/// SplitMix64: small, fast, and the same sequence on every platform for a given seed.
+/// The soak's seeded randomness: the runtime's ``RandomSource/seeded(_:)`` (SplitMix64, the same
+/// sequence on every platform for a given seed) with the draws the soak needs.
 struct SoakRandom {
-    private var state: UInt64
+    private let source: RandomSource
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { source = .seeded(seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    func next() -> UInt64 { source.next() }
 
     /// Uniform in `range`.
-    mutating func int(_ range: ClosedRange<Int>) -> Int {
+    func int(_ range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.count))
     }
 
     /// `true` with probability `p`.
-    mutating func chance(_ p: Double) -> Bool {
+    func chance(_ p: Double) -> Bool {
         Double(next() >> 11) / Double(1 << 53) < p
     }
 
-    mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
+    func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
 
     /// The seed of run `index` of a soak seeded with `seed`, so any run can be replayed alone.
     static func runSeed(_ seed: UInt64, index: Int) -> UInt64 {
-        var mixer = SoakRandom(seed: seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03))
-        return mixer.next()
+        SoakRandom(seed: seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03)).next()
     }
 }
 
@@ -215,25 +209,6 @@ struct SoakRunPlan: Sendable, CustomStringConvertible {
     var description: String {
         "deadline=\(deadline)ms compensationTimeout=\(compensationTimeout)ms cancelAfter=\(cancelAfter.map(String.init) ?? "-")\n    "
             + steps.map(\.description).joined(separator: "\n    ")
-    }
-}
-
-/// A compensation policy without sleeps of its own: retries at once, while the compensation's
-/// deadline has not passed.
-struct SoakCompensationRetry: CallPolicy {
-    var maxAttempts: Int
-
-    func run<T: Sendable>(_ context: CallContext, log: AttemptLog, _ call: @escaping @Sendable (CallContext) async throws -> T) async throws -> T {
-        var context = context
-        while true {
-            context.attempt = log.beginAttempt()
-            do {
-                return try await call(context)
-            } catch {
-                log.recordFailure(ErrorClass.classify(error))
-                if context.attempt >= maxAttempts || Task.isCancelled || Deadline.current?.hasExpired == true { throw error }
-            }
-        }
     }
 }
 
