@@ -146,18 +146,41 @@ import Testing
         #expect(ManualClock().asAnyClock.deadlineWatcher == nil)
     }
 
-    @Test func timesOutOnTheContinuousClock() async throws {
-        // No bound on the wall time (a loaded CI machine may run the timer late): the operation
-        // can only end through the watcher's cancellation.
-        let clock = AnyClock.continuous
-        await #expect(throws: TimeoutError(limit: .milliseconds(20))) {
+    /// A clock that is not in `BatonInstant`s is wrapped as a real clock, with a watcher: driven by
+    /// a manual clock underneath, so the real-clock path is tested without waiting on the wall.
+    @Test func aRealClockTimesOutThroughItsWatcher() async throws {
+        let manual = ManualClock()
+        let clock = AnyClock(ManualTimeClock(manual: manual))
+        #expect(clock.deadlineWatcher != nil)
+        let task = Task {
             try await withAttemptTimeout(.milliseconds(20), clock: clock) {
-                try await Task.sleep(for: .seconds(3600))
+                try await clock.sleep(until: .zero.advanced(by: .seconds(3600)))
                 return 1
             }
         }
+        await manual.waitForSleepers(count: 2)  // the operation and the watcher's timer
+        manual.advance(by: .milliseconds(20))
+        await #expect(throws: TimeoutError(limit: .milliseconds(20))) { try await task.value }
         #expect(try await withAttemptTimeout(.seconds(10), clock: clock) { 3 } == 3)
         #expect(clock.deadlineWatcher?.watchedCount == 0)
+    }
+}
+
+/// Manual time behind an instant type of its own, so `AnyClock` treats it as a real clock.
+private struct ManualTimeClock: Clock {
+    struct Instant: InstantProtocol {
+        var offset: Duration
+        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        func duration(to other: Instant) -> Duration { other.offset - offset }
+        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+    }
+
+    let manual: ManualClock
+    var now: Instant { Instant(offset: manual.now.offset) }
+    var minimumResolution: Duration { .zero }
+
+    func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+        try await manual.sleep(until: BatonInstant(offset: deadline.offset), tolerance: tolerance)
     }
 }
 
