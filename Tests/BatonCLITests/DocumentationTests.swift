@@ -16,20 +16,21 @@ import Testing
         return String(source[begin.upperBound..<end.lowerBound])
     }
 
-    @Test func runtimeGuideShowsTheTestThatThePluginFixtureRuns() throws {
-        let test = try Self.read("Tests/Fixtures/PluginConsumer/Tests/PluginConsumerTests/GuideExampleTests.swift")
-        let example = try Self.excerpt(test, marker: "Guide: testing example")
-        let guide = try Self.read("Sources/BatonRuntime/BatonRuntime.docc/RuntimeGuide.md")
-        #expect(guide.contains("```swift\n" + example + "```"),
-                "RuntimeGuide.md must show the test of GuideExampleTests.swift verbatim")
-    }
+    /// Each example a document shows, and the test file that compiles and runs it.
+    static let pinnedExamples: [(document: String, test: String, marker: String)] = [
+        ("README.md", "Tests/BatonRuntimeTests/ReadmeExampleTests.swift", "README: hand-written runtime example"),
+        ("Sources/BatonRuntime/BatonRuntime.docc/RuntimeGuide.md",
+         "Tests/Fixtures/PluginConsumer/Tests/PluginConsumerTests/GuideExampleTests.swift", "Guide: testing example"),
+        ("Sources/BatonTesting/BatonTesting.docc/BatonTesting.md",
+         "Tests/BatonRuntimeTests/TestingCatalogExampleTests.swift", "BatonTesting catalog: example"),
+    ]
 
-    @Test func batonTestingPageShowsATestThatRuns() throws {
-        let test = try Self.read("Tests/BatonRuntimeTests/TestingCatalogExampleTests.swift")
-        let example = try Self.excerpt(test, marker: "BatonTesting catalog: example")
-        let page = try Self.read("Sources/BatonTesting/BatonTesting.docc/BatonTesting.md")
-        #expect(page.contains("```swift\n" + example + "```"),
-                "BatonTesting.md must show the test of TestingCatalogExampleTests.swift verbatim")
+    @Test(arguments: pinnedExamples.indices)
+    func documentsShowTheExamplesThatTestsRunVerbatim(index: Int) throws {
+        let (document, test, marker) = Self.pinnedExamples[index]
+        let example = try Self.excerpt(try Self.read(test), marker: marker)
+        #expect(try Self.read(document).contains("```swift\n" + example + "```"),
+                "\(document) must show the example of \(test) verbatim")
     }
 
     @Test(arguments: ["README.md", "Plugins/README.md", "Examples/README.md", "Benchmarks/README.md"])

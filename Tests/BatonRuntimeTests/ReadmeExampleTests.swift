@@ -1,6 +1,8 @@
+// The README's hand-written runtime example, compiled and run; `DocumentationTests` checks that
+// README.md shows it verbatim.
+
 import BatonRuntime
 import BatonTesting
-import Foundation
 import Testing
 
 // README: hand-written runtime example (begin)
@@ -71,18 +73,5 @@ func makeCheckout(carts: any CartStore, prices: any PriceList, clock: AnyClock =
         let result = try await makeCheckout(carts: Carts(), prices: prices, clock: clock.asAnyClock).run("cart-42")
         #expect(result.output == PriceQuote(total: 0))
         #expect(result.report[step: "quote"]?.outcome == .fallback)
-    }
-
-    @Test func theReadmeShowsThisExampleVerbatim() throws {
-        let source = try String(contentsOfFile: #filePath, encoding: .utf8)
-        let begin = try #require(source.range(of: "// README: hand-written runtime example (begin)\n"))
-        let end = try #require(source.range(of: "// README: hand-written runtime example (end)"))
-        let example = String(source[begin.upperBound..<end.lowerBound])
-        let readme = try String(
-            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("README.md"),
-            encoding: .utf8
-        )
-        #expect(readme.contains("```swift\n" + example + "```"), "README.md must show the example of ReadmeExampleTests.swift verbatim")
     }
 }
