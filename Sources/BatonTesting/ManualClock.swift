@@ -14,13 +14,14 @@ import Synchronization
 /// ```swift
 /// let clock = ManualClock()
 /// let run = Task { try await orchestrator.checkout(input) }
-/// await clock.waitForSleepers(count: 2)   // both root steps are in flight
-/// clock.advance(by: .milliseconds(10))    // the first finishes at t+10ms
-/// await clock.waitForSleepers(count: 2)   // its dependant has started
+/// try await clock.waitForSleepers(count: 2)   // both root steps are in flight
+/// clock.advance(by: .milliseconds(10))        // the first finishes at t+10ms
+/// try await clock.waitForSleepers(count: 2)   // its dependant has started
 /// ```
 ///
 /// There are no yield heuristics: every wait is on a registered sleeper, so tests are deterministic
-/// under any load.
+/// under any load. A barrier that is never reached fails with ``WaitTimedOut`` after a wall-clock
+/// bound instead of hanging the test.
 public final class ManualClock: Clock, Sendable {
     public typealias Instant = BatonInstant
 
@@ -32,17 +33,12 @@ public final class ManualClock: Clock, Sendable {
         var continuation: CheckedContinuation<Result<Void, any Error>, Never>
     }
 
-    private struct Waiter {
-        var count: Int
-        var continuation: CheckedContinuation<Void, Never>
-    }
-
     private struct State {
         var now: BatonInstant = .zero
         var nextID: UInt64 = 0
         /// Kept sorted by (deadline, id).
         var sleepers: [Sleeper] = []
-        var waiters: [Waiter] = []
+        var waiters = CountWaiters()
     }
 
     private let state = Lock(State())
@@ -71,14 +67,14 @@ public final class ManualClock: Clock, Sendable {
         }
         try await withTaskCancellationHandler {
             try await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>, Never>) in
-                let (resumeNow, satisfied) = state.withLock { state -> (Bool, [Waiter]) in
+                let (resumeNow, satisfied) = state.withLock { state -> (Bool, [CountWaiters.Continuation]) in
                     if deadline <= state.now || Task.isCancelled {
                         return (true, [])
                     }
                     let sleeper = Sleeper(id: id, deadline: deadline, continuation: continuation)
                     let index = state.sleepers.firstIndex { ($0.deadline, $0.id) > (deadline, id) } ?? state.sleepers.endIndex
                     state.sleepers.insert(sleeper, at: index)
-                    return (false, Self.takeSatisfiedWaiters(&state))
+                    return (false, state.waiters.takeSatisfied(count: state.sleepers.count))
                 }
                 if resumeNow {
                     if Task.isCancelled {
@@ -87,7 +83,7 @@ public final class ManualClock: Clock, Sendable {
                         continuation.resume(returning: .success(()))
                     }
                 }
-                for waiter in satisfied { waiter.continuation.resume() }
+                for waiter in satisfied { waiter.resume(returning: .success(())) }
             }.get()
         } onCancel: {
             let cancelled = state.withLock { state -> Sleeper? in
@@ -132,15 +128,28 @@ public final class ManualClock: Clock, Sendable {
     ///
     /// This is the barrier that makes tests deterministic: wait for the work you expect to be
     /// parked before moving time.
-    public func waitForSleepers(count: Int) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { state -> Bool in
-                if state.sleepers.count >= count { return true }
-                state.waiters.append(Waiter(count: count, continuation: continuation))
-                return false
-            }
-            if ready { continuation.resume() }
-        }
+    ///
+    /// - Parameters:
+    ///   - count: The number of sleepers to wait for.
+    ///   - bound: How long to wait on the wall clock before giving up (default 20 s).
+    /// - Throws: ``WaitTimedOut`` when fewer than `count` tasks sleep after `bound`;
+    ///   `CancellationError` when the waiting task is cancelled.
+    public func waitForSleepers(count: Int, within bound: Duration = defaultWaitBound) async throws {
+        try await boundedWait(
+            bound: bound,
+            makeID: { state.withLock { $0.waiters.makeID() } },
+            park: { id, continuation in
+                let parked = state.withLock { state -> Bool in
+                    guard state.sleepers.count < count, !Task.isCancelled else { return false }
+                    state.waiters.park(id: id, target: count, continuation)
+                    return true
+                }
+                if !parked { continuation.resume(returning: Task.isCancelled ? .failure(CancellationError()) : .success(())) }
+                return parked
+            },
+            take: { [self] id in self.state.withLock { $0.waiters.take(id: id) } },
+            describe: { [self] in "\(count) sleepers on the manual clock (\(self.state.withLock { $0.sleepers.count }) sleeping)" }
+        )
     }
 
     /// Takes the sleepers due at the earliest deadline (if it is by `instant`) and moves time there.
@@ -155,14 +164,4 @@ public final class ManualClock: Clock, Sendable {
         }
     }
 
-    private static func takeSatisfiedWaiters(_ state: inout State) -> [Waiter] {
-        let count = state.sleepers.count
-        var satisfied: [Waiter] = []
-        state.waiters.removeAll { waiter in
-            guard waiter.count <= count else { return false }
-            satisfied.append(waiter)
-            return true
-        }
-        return satisfied
-    }
 }

@@ -23,9 +23,11 @@ public final class MockOperation<Input: Sendable, Output: Sendable>: Sendable {
 
     /// - Parameters:
     ///   - clock: The clock latencies sleep on.
+    ///   - name: What the operation is called in messages (generated mocks pass
+    ///     `service.operation`); default `call`.
     ///   - behaviours: One per call; the last repeats.
-    public init<C: Clock>(clock: C, _ behaviours: [ScriptedCall<Output>.Behaviour]) where C.Duration == Duration {
-        script = ScriptedCall(clock: clock, behaviours)
+    public init<C: Clock>(clock: C, name: String = "call", _ behaviours: [ScriptedCall<Output>.Behaviour]) where C.Duration == Duration {
+        script = ScriptedCall(clock: clock, name: name, behaviours)
     }
 
     /// Records the call and plays the next behaviour.
@@ -43,9 +45,10 @@ public final class MockOperation<Input: Sendable, Output: Sendable>: Sendable {
     /// How many calls were received.
     public var callCount: Int { script.callCount }
 
-    /// Suspends until at least `count` calls were received.
-    public func waitForCalls(count: Int) async {
-        await script.waitForCalls(count: count)
+    /// Suspends until at least `count` calls were received, for at most `bound` of wall-clock time
+    /// (see ``ScriptedCall/waitForCalls(count:within:)``).
+    public func waitForCalls(count: Int, within bound: Duration = defaultWaitBound) async throws {
+        try await script.waitForCalls(count: count, within: bound)
     }
 }
 

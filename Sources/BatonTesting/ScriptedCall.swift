@@ -47,21 +47,26 @@ public final class ScriptedCall<Output: Sendable>: Sendable {
 
     private struct Log {
         var calls: [Call] = []
-        var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var waiters = CountWaiters()
     }
+
+    /// What the script stands for in messages, e.g. `pricing.quote`.
+    public let name: String
 
     /// - Parameters:
     ///   - clock: The clock the waits sleep on (usually a ``ManualClock``).
+    ///   - name: What the script stands for in messages (e.g. `pricing.quote`); default `call`.
     ///   - script: One behaviour per attempt; the last repeats. Must not be empty.
-    public init<C: Clock>(clock: C, _ script: [Behaviour]) where C.Duration == Duration {
+    public init<C: Clock>(clock: C, name: String = "call", _ script: [Behaviour]) where C.Duration == Duration {
         precondition(!script.isEmpty, "a script needs at least one behaviour")
         self.clock = AnyClock(clock)
+        self.name = name
         self.script = script
     }
 
     /// A script that always succeeds with `value` after `delay`.
     public convenience init<C: Clock>(clock: C, returning value: Output, after delay: Duration = .zero) where C.Duration == Duration {
-        self.init(clock: clock, [.succeed(value, after: delay)])
+        self.init(clock: clock, name: "call", [.succeed(value, after: delay)])
     }
 
     /// Plays the next behaviour of the script.
@@ -70,15 +75,9 @@ public final class ScriptedCall<Output: Sendable>: Sendable {
         let (index, satisfied) = log.withLock { log in
             log.calls.append(Call(context: context, startedAt: startedAt))
             let count = log.calls.count
-            var satisfied: [CheckedContinuation<Void, Never>] = []
-            log.waiters.removeAll { waiter in
-                guard waiter.count <= count else { return false }
-                satisfied.append(waiter.continuation)
-                return true
-            }
-            return (count - 1, satisfied)
+            return (count - 1, log.waiters.takeSatisfied(count: count))
         }
-        for waiter in satisfied { waiter.resume() }
+        for waiter in satisfied { waiter.resume(returning: .success(())) }
         switch script[min(index, script.count - 1)] {
         case .succeed(let value, let delay):
             try await wait(delay, from: startedAt)
@@ -100,16 +99,29 @@ public final class ScriptedCall<Output: Sendable>: Sendable {
     public var callCount: Int { log.withLock { $0.calls.count } }
 
     /// Suspends until at least `count` calls were received: a barrier for tests, like
-    /// ``ManualClock/waitForSleepers(count:)``.
-    public func waitForCalls(count: Int) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = log.withLock { log -> Bool in
-                if log.calls.count >= count { return true }
-                log.waiters.append((count, continuation))
-                return false
-            }
-            if ready { continuation.resume() }
-        }
+    /// ``ManualClock/waitForSleepers(count:within:)``.
+    ///
+    /// - Parameters:
+    ///   - count: The number of calls to wait for.
+    ///   - bound: How long to wait on the wall clock before giving up (default 20 s).
+    /// - Throws: ``WaitTimedOut`` (naming the script and the calls received) when fewer than
+    ///   `count` calls arrived after `bound`; `CancellationError` when the waiting task is cancelled.
+    public func waitForCalls(count: Int, within bound: Duration = defaultWaitBound) async throws {
+        try await boundedWait(
+            bound: bound,
+            makeID: { log.withLock { $0.waiters.makeID() } },
+            park: { id, continuation in
+                let parked = log.withLock { log -> Bool in
+                    guard log.calls.count < count, !Task.isCancelled else { return false }
+                    log.waiters.park(id: id, target: count, continuation)
+                    return true
+                }
+                if !parked { continuation.resume(returning: Task.isCancelled ? .failure(CancellationError()) : .success(())) }
+                return parked
+            },
+            take: { [self] id in self.log.withLock { $0.waiters.take(id: id) } },
+            describe: { [self] in "\(count) calls of \(self.name) (\(self.log.withLock { $0.calls.count }) received)" }
+        )
     }
 
     private func wait(_ delay: Duration, from start: BatonInstant) async throws {

@@ -44,7 +44,7 @@ import Testing
     @Test func mockOperationsNamedClockOrSelfGetInternalNames() throws {
         let mocks = try file(".Mocks.swift")
         #expect(mocks.contains("clock clock_: [BatonTesting.ScriptedCall<Date>.Behaviour]"))
-        #expect(mocks.contains("BatonTesting.MockOperation(clock: clock, clock_)"))
+        #expect(mocks.contains("BatonTesting.MockOperation(clock: clock, name: \"self.clock\", clock_)"))
         #expect(mocks.contains("self self_: [BatonTesting.ScriptedCall<Task>.Behaviour]"))
     }
 

@@ -21,7 +21,7 @@ import Testing
                 return 7
             }
         }
-        await clock.waitForSleepers(count: 2)  // the operation and the watcher
+        try await clock.waitForSleepers(count: 2)  // the operation and the watcher
         clock.advance(by: .milliseconds(40))
         #expect(try await task.value == 7)
         #expect(watcher.watchedCount == 0)
@@ -40,7 +40,7 @@ import Testing
                 return 7
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .milliseconds(100))
         await #expect(throws: TimeoutError(limit: .milliseconds(100))) { try await task.value }
         #expect(clock.now == Self.at(100))
@@ -59,7 +59,7 @@ import Testing
                 return 7
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .milliseconds(100))
         #expect(try await task.value == 7)
         #expect(watcher.watchedCount == 0)
@@ -69,7 +69,7 @@ import Testing
         let clock = ManualClock()
         let watcher = Self.watcher(on: clock)
         let finished = FinishedCount()
-        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
             for index in 1...10 {
                 group.addTask {
                     defer { finished.value.add(1, ordering: .sequentiallyConsistent) }
@@ -85,14 +85,14 @@ import Testing
                     }
                 }
             }
-            await clock.waitForSleepers(count: 11)  // ten operations, one watcher
+            try await clock.waitForSleepers(count: 11)  // ten operations, one watcher
             // The watcher wakes once and expires the five attempts whose instants have passed.
             clock.advance(to: Self.at(500))
             while finished.value.load(ordering: .sequentiallyConsistent) < 5 { await Task.yield() }
-            await clock.waitForSleepers(count: 6)  // five operations, the watcher re-armed for 600 ms
+            try await clock.waitForSleepers(count: 6)  // five operations, the watcher re-armed for 600 ms
             clock.advance(to: Self.at(550))
             var outcomes: [Int: Bool] = [:]
-            for await (index, succeeded) in group { outcomes[index] = succeeded }
+            for try await (index, succeeded) in group { outcomes[index] = succeeded }
             return outcomes
         }
         // Deadlines at 100…500 ms passed before the operations' 550 ms; the others finished.
@@ -109,7 +109,7 @@ import Testing
                 return 1
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         let early = Task {
             try await withWatchedDeadline(Self.at(100), watcher: watcher, limit: .milliseconds(100)) {
                 try await clock.sleep(until: Self.at(500))
@@ -117,11 +117,11 @@ import Testing
             }
         }
         // The timer sleeping until 1 s is retired for one sleeping until 100 ms.
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         while clock.nextDeadline != Self.at(100) || clock.sleeperCount != 3 { await Task.yield() }
         clock.advance(to: Self.at(100))
         await #expect(throws: TimeoutError.self) { try await early.value }
-        await clock.waitForSleepers(count: 2)  // the late operation and the re-armed timer
+        try await clock.waitForSleepers(count: 2)  // the late operation and the re-armed timer
         clock.advance(to: Self.at(500))
         #expect(try await late.value == 1)
     }
@@ -135,7 +135,7 @@ import Testing
                 return 7
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(watcher.watchedCount == 0)
@@ -158,7 +158,7 @@ import Testing
                 return 1
             }
         }
-        await manual.waitForSleepers(count: 2)  // the operation and the watcher's timer
+        try await manual.waitForSleepers(count: 2)  // the operation and the watcher's timer
         manual.advance(by: .milliseconds(20))
         await #expect(throws: TimeoutError(limit: .milliseconds(20))) { try await task.value }
         #expect(try await withAttemptTimeout(.seconds(10), clock: clock) { 3 } == 3)

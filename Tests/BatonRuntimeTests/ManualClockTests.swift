@@ -13,7 +13,7 @@ import Testing
                 woken.append(ms)
             }
         }
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         #expect(clock.nextDeadline == .zero.advanced(by: .milliseconds(10)))
         clock.advance(by: .milliseconds(15))
         try await tasks[1].value
@@ -36,7 +36,7 @@ import Testing
     @Test func cancellingASleeperRemovesItAndThrows() async throws {
         let clock = ManualClock()
         let task = Task { try await clock.sleep(for: .seconds(5)) }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(clock.sleeperCount == 0)
@@ -48,7 +48,7 @@ import Testing
         let erased = clock.asAnyClock
         #expect(erased.now == .zero.advanced(by: .milliseconds(42)))
         let task = Task { try await erased.sleep(for: .milliseconds(8)) }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         #expect(clock.nextDeadline == .zero.advanced(by: .milliseconds(50)))
         clock.advanceToNextDeadline()
         try await task.value

@@ -30,11 +30,11 @@ import Testing
 
     // Drive it: wait for each call, then move time to when it finishes.
     let run = Task { try await workflow.run("cart-42") }
-    await carts.waitForCalls(count: 1)
+    try await carts.waitForCalls(count: 1)
     clock.advance(by: .milliseconds(10))   // t+10ms: the cart arrives, `quote` starts
-    await prices.waitForCalls(count: 1)
+    try await prices.waitForCalls(count: 1)
     clock.advance(by: .milliseconds(5))    // t+15ms: the first attempt fails, the retry starts
-    await prices.waitForCalls(count: 2)
+    try await prices.waitForCalls(count: 2)
     clock.advance(by: .milliseconds(5))    // t+20ms: the retry succeeds
     let result = try await run.value
 

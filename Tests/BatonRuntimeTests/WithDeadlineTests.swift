@@ -11,7 +11,7 @@ import Testing
                 return 7
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .milliseconds(40))
         #expect(try await task.value == 7)
         #expect(clock.sleeperCount == 0)
@@ -25,7 +25,7 @@ import Testing
                 return 7
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .milliseconds(100))
         await #expect(throws: TimeoutError(limit: .milliseconds(100))) { try await task.value }
         #expect(clock.sleeperCount == 0, "the operation's sleep was cancelled, not leaked")
@@ -44,9 +44,9 @@ import Testing
                 return 7
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .milliseconds(100))
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         #expect(clock.nextDeadline == .zero.advanced(by: .milliseconds(150)))
         clock.advance(by: .milliseconds(50))
         await #expect(throws: TimeoutError.self) { try await task.value }
@@ -72,7 +72,7 @@ import Testing
                 }
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         #expect(clock.nextDeadline == .zero.advanced(by: .milliseconds(30)))
         clock.advance(by: .milliseconds(30))
         await #expect(throws: TimeoutError(limit: .milliseconds(30))) { try await task.value }

@@ -37,7 +37,7 @@ final class {{mockName}}: {{protocolName}} {
         {{{parameter}}}: [BatonTesting.ScriptedCall<{{{outputType}}}>.Behaviour] = [.succeed({{{outputFixture}}})]{{/operations}}
     ) {
 {{#operations}}
-        self.{{{identifier}}} = BatonTesting.MockOperation(clock: clock, {{{argument}}})
+        self.{{{identifier}}} = BatonTesting.MockOperation(clock: clock, name: {{{nameLiteral}}}, {{{argument}}})
 {{/operations}}
     }
 {{#operations}}
@@ -329,6 +329,7 @@ import Foundation
 
 {{#isRecord}}
 {{{docComment}}}{{access}} struct {{{name}}}: Swift.Codable, Swift.Hashable, Swift.Sendable {
+{{^isBoxed}}
 {{#fields}}
     {{{docComment}}}{{access}} var {{{identifier}}}: {{{swiftType}}}
 {{/fields}}
@@ -338,6 +339,50 @@ import Foundation
         self.{{{identifier}}} = {{{parameter}}}
 {{/fields}}
     }
+{{/isBoxed}}
+{{#isBoxed}}
+    /// The fields, out of line: this record can contain itself through optional fields, which a
+    /// struct cannot store inline. The box is immutable and a setter replaces it, so copies stay
+    /// independent values.
+    private final class _Storage: Swift.Sendable {
+{{#fields}}
+        let {{{identifier}}}: {{{swiftType}}}
+{{/fields}}
+
+        init({{{initParameters}}}) {
+{{#fields}}
+            self.{{{identifier}}} = {{{parameter}}}
+{{/fields}}
+        }
+    }
+
+    private var _storage: _Storage
+{{#fields}}
+
+    {{{docComment}}}{{access}} var {{{identifier}}}: {{{swiftType}}} {
+        get { _storage.{{{identifier}}} }
+        set { _storage = _Storage({{{replacingArguments}}}) }
+    }
+{{/fields}}
+
+    {{access}} init({{{initParameters}}}) {
+        _storage = _Storage({{{storageArguments}}})
+    }
+
+    {{access}} static func == (lhs: {{{name}}}, rhs: {{{name}}}) -> Swift.Bool {
+        if lhs._storage === rhs._storage { return true }
+{{#fields}}
+        guard lhs.{{{identifier}}} == rhs.{{{identifier}}} else { return false }
+{{/fields}}
+        return true
+    }
+
+    {{access}} func hash(into hasher: inout Swift.Hasher) {
+{{#fields}}
+        hasher.combine(self.{{{identifier}}})
+{{/fields}}
+    }
+{{/isBoxed}}
 {{#customCoding}}
 
     private enum CodingKeys: Swift.String, Swift.CodingKey {
@@ -349,8 +394,9 @@ import Foundation
     {{access}} init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
 {{#fields}}
-        self.{{{identifier}}} = {{{decodeExpression}}}
+        let {{{decodedLocal}}} = {{{decodeExpression}}}
 {{/fields}}
+        self.init({{{decodedArguments}}})
     }
 
     {{access}} func encode(to encoder: any Swift.Encoder) throws {

@@ -21,6 +21,8 @@ struct MocksView {
         /// trailing `_` cannot occur in a spec name, so it cannot clash).
         var parameter: String
         var argument: String
+        /// `"service.operation"`, the name the mock's waits report.
+        var nameLiteral: String
         var inputType: String
         var outputType: String
         var outputFixture: String
@@ -57,6 +59,7 @@ struct MocksView {
                         identifier: identifier,
                         parameter: shadows ? "\(SwiftIdentifier.label(operation.name)) \(operation.name)_" : identifier,
                         argument: shadows ? "\(operation.name)_" : identifier,
+                        nameLiteral: SwiftLiteral.string(operation.ref.description),
                         inputType: SwiftType.name(operation.input),
                         outputType: SwiftType.name(operation.output),
                         outputFixture: values.value(of: operation.output, path: [])

@@ -124,8 +124,10 @@ private struct WorkflowTestWriter {
                 tests.append(staleWhileRevalidate(step, cache: cache))
             }
         }
-        if let (step, rule) = workflow.steps.lazy.compactMap({ step in isolated(step) ? errorDrivenRule(step).map { (step, $0) } : nil }).first {
-            tests.append(ruleSwitches(step, rule: rule))
+        if let (step, scenario) = workflow.steps.lazy.compactMap({ step in
+            self.isolated(step) ? RoutingRuleScenario(spec: spec, workflow: workflow, step: step).map { (step, $0) } : nil
+        }).first {
+            tests.append(ruleSwitches(step, scenario))
         }
         if let step = workflow.steps.first(where: { isolated($0) && fixedHedgeDelay($0) != nil }), let delay = fixedHedgeDelay(step) {
             tests.append(hedgeWins(step, delay: delay))
@@ -194,8 +196,9 @@ private struct WorkflowTestWriter {
 
     private var expectedOutput: String { renderer.render(workflow.result) }
 
-    private func header(_ name: String, _ summary: String, timed: Bool = false) -> [String] {
-        ["    /// \(summary)", "    @Test\(timed ? "(.timeLimit(.minutes(1)))" : "") func \(SwiftIdentifier.lowerCamel(workflow.name) + name)() async throws {"]
+    /// Every test has a time limit: a wrong expectation must fail, never hang the test process.
+    private func header(_ name: String, _ summary: String) -> [String] {
+        ["    /// \(summary)", "    @Test(.timeLimit(.minutes(1))) func \(SwiftIdentifier.lowerCamel(workflow.name) + name)() async throws {"]
     }
 
     private func worldLine(timed: Bool, scripts: [(OperationRef, String)] = []) -> String {
@@ -209,8 +212,8 @@ private struct WorkflowTestWriter {
     }
 
     /// The doc comment, signature, clock and world every generated test starts with.
-    private func opening(_ name: String, _ summary: String, timed: Bool = false, world: String) -> [String] {
-        header(name, summary, timed: timed) + ["        let clock = BatonTesting.ManualClock()", world]
+    private func opening(_ name: String, _ summary: String, world: String) -> [String] {
+        header(name, summary) + ["        let clock = BatonTesting.ManualClock()", world]
     }
 
     /// Moves the clock through the timeline up to `end`, waiting before each move for every step
@@ -224,12 +227,18 @@ private struct WorkflowTestWriter {
         var awaited: [OperationRef: Int] = [:]
         for time in times {
             for (call, count) in plan.callsStarted(before: time) where awaited[call, default: 0] < count {
-                lines.append("        await \(mock(call)).waitForCalls(count: \(count))")
+                lines.append("        try await \(mock(call)).waitForCalls(count: \(count))")
                 awaited[call] = count
             }
             lines.append("        clock.advance(to: \(instant(time)))")
         }
         return lines
+    }
+
+    /// The started run's value, waited for at most BatonTesting's bound (a run the test's clock
+    /// moves never stops would otherwise hang the test).
+    private var runValue: String {
+        "run.value(waitingFor: \(SwiftLiteral.string("the `\(workflow.name)` run")))"
     }
 
     private var run: String {
@@ -245,58 +254,14 @@ private struct WorkflowTestWriter {
         return delay
     }
 
-    private func hasSeveralEndpoints(_ step: ResolvedStep) -> Bool {
-        (spec.service(named: step.call.service)?.endpoints.count ?? 0) >= 2
-    }
-
-    /// The service's first routing rule, when failing calls alone make it hold (error rate 100%,
-    /// whatever the share of healthy endpoints, no latency samples) and a failure class that the
-    /// step does not retry still counts against the endpoint.
-    private func errorDrivenRule(_ step: ResolvedStep) -> (rule: BatonSpec.RoutingRule, errorClass: String)? {
-        guard let service = spec.service(named: step.call.service), service.endpoints.count >= 2,
-              let rule = service.routing?.rules.first else { return nil }
-        let retried = Set(step.policies.retry?.retryOn.map(\.rawValue) ?? [])
-        guard let errorClass = ["unknown", "unavailable", "transient"].first(where: { !retried.contains($0) }) else { return nil }
-        guard holdsWhenEverythingFails(rule.condition, healthy: 0), holdsWhenEverythingFails(rule.condition, healthy: 1) else { return nil }
-        return (rule, errorClass)
-    }
-
-    private func holdsWhenEverythingFails(_ condition: RoutingCondition, healthy: Double) -> Bool {
-        switch condition {
-        case .and(let lhs, let rhs): return holdsWhenEverythingFails(lhs, healthy: healthy) && holdsWhenEverythingFails(rhs, healthy: healthy)
-        case .or(let lhs, let rhs): return holdsWhenEverythingFails(lhs, healthy: healthy) || holdsWhenEverythingFails(rhs, healthy: healthy)
-        case .compare(let metric, let comparison, let value):
-            let actual: Double
-            switch (metric, value) {
-            case (.errorRate, .ratio): actual = 1
-            case (.healthy, .ratio): actual = healthy
-            case (.inflight, .count): actual = 0
-            default: return false  // latency percentiles have no samples: the runtime reads them as false
-            }
-            let limit: Double = switch value {
-            case .ratio(let share): share
-            case .count(let count): Double(count)
-            case .duration: 0
-            }
-            return switch comparison {
-            case .lessThan: actual < limit
-            case .lessOrEqual: actual <= limit
-            case .greaterThan: actual > limit
-            case .greaterOrEqual: actual >= limit
-            case .equal: actual == limit
-            case .notEqual: actual != limit
-            }
-        }
-    }
-
     // MARK: Tests
 
     private func happyPath() -> String {
         let timed = plan.isTimed
-        var lines = opening("HappyPath", "Every step succeeds: the output is what `result` maps, each step got what its `with` maps\(timed ? ", and each step started exactly when its last dependency finished" : "").", timed: timed, world: worldLine(timed: timed))
+        var lines = opening("HappyPath", "Every step succeeds: the output is what `result` maps, each step got what its `with` maps\(timed ? ", and each step started exactly when its last dependency finished" : "").", world: worldLine(timed: timed))
         lines.append(run)
         if timed { lines += drive(until: plan.timing.values.map(\.finish).max() ?? .zero) }
-        lines.append("        let result = try await run.value")
+        lines.append("        let result = try await \(runValue)")
         let checkedInputs = workflow.steps.filter { $0.mode == .await && plan.useCount(of: $0.call) == 1 && plan.timing[$0.name]?.runs == true }
         lines += expectedValues(for: [workflow.result] + checkedInputs.map(\.with)).map { "        " + $0 }
         lines.append("        #expect(result.output == \(expectedOutput))")
@@ -359,10 +324,10 @@ private struct WorkflowTestWriter {
         let neverStarted = workflow.steps.filter { other in
             other.mode == .await && plan.useCount(of: other.call) == 1 && (plan.timing[other.name]?.start ?? .zero) > failAt
         }
-        var lines = opening("Fails\(SwiftIdentifier.upperCamel(step.name))", "The required step `\(step.name)` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.", timed: true, world: worldLine(timed: true, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(errorClass)))")]))
+        var lines = opening("Fails\(SwiftIdentifier.upperCamel(step.name))", "The required step `\(step.name)` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.", world: worldLine(timed: true, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(errorClass)))")]))
         lines.append(run)
         lines += drive(until: failAt)
-        lines.append("        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })")
+        lines.append("        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await \(runValue) })")
         lines.append("        #expect(error.failedStep == \(SwiftLiteral.string(step.name)))")
         lines.append("        #expect(error.errorClass == .\(errorClass))")
         // Exactly the completed compensable steps, each once; where one of them depends on another
@@ -431,10 +396,14 @@ private struct WorkflowTestWriter {
         lines.append("        let result = try await world.orchestrator.\(method)(\(inputFixture))")
         lines.append("        #expect(\(mock(step.call)).callCount == 2)")
         lines.append("        #expect(\(mock(step.call)).calls.map(\\.context.attempt) == [1, 2])")
-        if hasSeveralEndpoints(step) {
+        if spec.service(named: step.call.service)?.endpoints.isEmpty == false {
             lines.append("        let endpoints = \(mock(step.call)).calls.map(\\.context.endpoint)")
             lines.append("        #expect(endpoints.allSatisfy { $0 != nil }, \"every attempt is routed\")")
-            lines.append("        #expect(endpoints[0] != endpoints[1], \"the retry goes to another endpoint\")")
+            switch RoutingPrediction.retryMovesElsewhere(spec: spec, workflow: workflow, step: step) {
+            case true?: lines.append("        #expect(endpoints[0] != endpoints[1], \"the retry goes to another endpoint\")")
+            case false?: lines.append("        #expect(endpoints[0] == endpoints[1], \"the first endpoint is the only candidate\")")
+            case nil: break
+            }
         }
         lines.append("        #expect(result.report[step: \(stepName(step))]?.outcome == .succeeded)")
         lines.append("        #expect(result.report[step: \(stepName(step))]?.attempts == 2)")
@@ -510,17 +479,25 @@ private struct WorkflowTestWriter {
         return finish(lines)
     }
 
-    private func ruleSwitches(_ step: ResolvedStep, rule: (rule: BatonSpec.RoutingRule, errorClass: String)) -> String {
+    private func ruleSwitches(_ step: ResolvedStep, _ scenario: RoutingRuleScenario) -> String {
         let service = step.call.service
-        let name = rule.rule.name ?? "rule 1"
-        var lines = opening("Routes\(SwiftIdentifier.upperCamel(step.name))ByRule", "Once `\(service)` fails every call, its rule `\(name)` takes over routing at the next evaluation.", world: worldLine(timed: false, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(rule.errorClass)))")]))
+        let rules = spec.service(named: service)?.routing?.rules ?? []
+        let name = RoutingRuleScenario.name(of: rules, at: scenario.failingRule)
+        let before = scenario.healthyRule.map { "`\(RoutingRuleScenario.name(of: rules, at: $0))`" } ?? "no rule"
+        let snapshot = "world.orchestrator.routingSnapshots[\(SwiftLiteral.string(service))]?.activeRule"
+        var lines = opening(
+            "Routes\(SwiftIdentifier.upperCamel(step.name))ByRule",
+            "While `\(service)` is healthy \(before) routes it; once it fails every call, its rule `\(name)` takes over at the next evaluation.",
+            world: worldLine(timed: false, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(scenario.errorClass.rawValue)))")])
+        )
         lines.append("        _ = try? await world.orchestrator.\(method)(\(inputFixture))")
-        lines.append("        #expect(world.orchestrator.routingSnapshots[\(SwiftLiteral.string(service))]?.activeRule == nil)")
+        lines.append("        #expect(\(snapshot) == \(scenario.healthyRule.map { SwiftLiteral.string(RoutingRuleScenario.name(of: rules, at: $0)) } ?? "nil"))")
         lines.append("        clock.advance(by: Swift.Duration.seconds(1))")
         lines.append("        _ = try? await world.orchestrator.\(method)(\(inputFixture))")
-        lines.append("        #expect(world.orchestrator.routingSnapshots[\(SwiftLiteral.string(service))]?.activeRule == \(SwiftLiteral.string(name)))")
-        if rule.rule.action.kind == .use {
-            let check: String = switch rule.rule.action.target {
+        lines.append("        #expect(\(snapshot) == \(SwiftLiteral.string(name)))")
+        let rule = rules[scenario.failingRule]
+        if rule.action.kind == .use {
+            let check: String = switch rule.action.target {
             case .variant(let variant): "last.context.endpoint?.variant == \(SwiftLiteral.string(variant))"
             case .region(let region): "last.context.endpoint?.region == \(SwiftLiteral.string(region))"
             }
@@ -532,29 +509,37 @@ private struct WorkflowTestWriter {
 
     private func hedgeWins(_ step: ResolvedStep, delay: Duration) -> String {
         let slow = delay * 10
-        var lines = opening("Hedges\(SwiftIdentifier.upperCamel(step.name))", "A slow first call of `\(step.name)` is overtaken by a hedge sent after \(delay.specText).", timed: true, world: worldLine(timed: false, scripts: [(step.call, ".slowFirst(\(PolicyPlan.duration(slow)))")]))
+        var lines = opening("Hedges\(SwiftIdentifier.upperCamel(step.name))", "A slow first call of `\(step.name)` is overtaken by a hedge sent after \(delay.specText).", world: worldLine(timed: false, scripts: [(step.call, ".slowFirst(\(PolicyPlan.duration(slow)))")]))
         lines.append(run)
-        lines.append("        await \(mock(step.call)).waitForCalls(count: 1)")
+        lines.append("        try await \(mock(step.call)).waitForCalls(count: 1)")
         lines.append("        clock.advance(by: \(PolicyPlan.duration(delay)))")
-        lines.append("        let result = try await run.value")
+        lines.append("        let result = try await \(runValue)")
         lines.append("        #expect(\(mock(step.call)).callCount == 2)")
         lines.append("        #expect(\(mock(step.call)).calls.map(\\.startedAt) == [BatonRuntime.BatonInstant.zero, \(instant(delay))])")
         lines.append("        #expect(result.report[step: \(stepName(step))]?.outcome == .succeeded)")
         lines.append("        #expect(result.report[step: \(stepName(step))]?.attempts == 2)")
-        if hasSeveralEndpoints(step) {
-            lines.append("        let endpoints = \(mock(step.call)).calls.map(\\.context.endpoint)")
-            lines.append("        #expect(endpoints[0] != endpoints[1], \"the hedge goes to another endpoint\")")
+        if spec.service(named: step.call.service)?.endpoints.isEmpty == false {
+            // A hedge avoids the endpoints in use as a retry avoids the one that failed.
+            switch RoutingPrediction.retryMovesElsewhere(spec: spec, workflow: workflow, step: step) {
+            case true?:
+                lines.append("        let endpoints = \(mock(step.call)).calls.map(\\.context.endpoint)")
+                lines.append("        #expect(endpoints[0] != endpoints[1], \"the hedge goes to another endpoint\")")
+            case false?:
+                lines.append("        let endpoints = \(mock(step.call)).calls.map(\\.context.endpoint)")
+                lines.append("        #expect(endpoints[0] == endpoints[1], \"the first endpoint is the only candidate\")")
+            case nil: break
+            }
         }
         return finish(lines)
     }
 
     private func hangingStep(_ step: ResolvedStep) -> String {
         let deadline = instant(workflow.deadline)
-        var lines = opening("Hanging\(SwiftIdentifier.upperCamel(step.name))MeetsTheDeadline", "`\(step.name)` hangs: the run ends by its \(workflow.deadline.specText) deadline with a timeout.", timed: true, world: worldLine(timed: false, scripts: [(step.call, ".hang")]))
+        var lines = opening("Hanging\(SwiftIdentifier.upperCamel(step.name))MeetsTheDeadline", "`\(step.name)` hangs: the run ends by its \(workflow.deadline.specText) deadline with a timeout.", world: worldLine(timed: false, scripts: [(step.call, ".hang")]))
         lines.append(run)
-        lines.append("        await \(mock(step.call)).waitForCalls(count: 1)")
+        lines.append("        try await \(mock(step.call)).waitForCalls(count: 1)")
         lines.append("        clock.advance(to: \(deadline))")
-        lines.append("        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })")
+        lines.append("        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await \(runValue) })")
         lines.append("        #expect(error.errorClass == .timeout)")
         lines.append("        #expect(clock.now == \(deadline))")
         return finish(lines)

@@ -11,8 +11,16 @@ struct TypesView {
         var fields: [FieldView]
         var cases: [CaseView]
         var initParameters: String
-        /// Records holding dates get explicit Codable conformance (RFC 3339 on the wire).
+        /// `label: parameter` for every field, in order: what the initialiser hands to the box.
+        var storageArguments: String
+        /// `label: _field` for every field: what `init(from:)` hands to the initialiser.
+        var decodedArguments: String
+        /// Records holding dates (RFC 3339 on the wire) and boxed records get explicit Codable
+        /// conformance.
         var customCoding: Bool
+        /// A record that contains itself through optionals (directly or through other records)
+        /// cannot be stored inline: its fields live in an immutable box (see `RecordStorage`).
+        var isBoxed: Bool
     }
 
     struct FieldView {
@@ -24,6 +32,11 @@ struct TypesView {
         var access: String
         var decodeExpression: String
         var encodeStatement: String
+        /// The local that holds the decoded value in `init(from:)` (`_` + the spec name, which no
+        /// spec name can be).
+        var decodedLocal: String
+        /// The box's initialiser arguments with this field replaced by `newValue` (the setter).
+        var replacingArguments: String
     }
 
     struct CaseView {
@@ -37,7 +50,11 @@ struct TypesView {
     init(spec: ResolvedSpec, options: GeneratorOptions) {
         header = options.header(for: spec)
         let access = options.accessModifier.rawValue
+        let boxed = RecordStorage.boxedRecords(in: spec)
         types = spec.types.map { type in
+            let arguments = type.fields.map { field in
+                "\(SwiftIdentifier.label(field.name)): \(SwiftIdentifier.parameter(field.name))"
+            }
             let fields = type.fields.map { field in
                 FieldView(
                     identifier: SwiftIdentifier.escaped(field.name),
@@ -46,7 +63,12 @@ struct TypesView {
                     docComment: SwiftLiteral.docComment(field.description, indent: "    "),
                     access: access,
                     decodeExpression: DateCoding.decode(field),
-                    encodeStatement: DateCoding.encode(field)
+                    encodeStatement: DateCoding.encode(field),
+                    decodedLocal: "_\(field.name)",
+                    replacingArguments: type.fields.map { other in
+                        let value = other.name == field.name ? "newValue" : "_storage.\(SwiftIdentifier.escaped(other.name))"
+                        return "\(SwiftIdentifier.label(other.name)): \(value)"
+                    }.joined(separator: ", ")
                 )
             }
             let parameters = type.fields.map { field in
@@ -66,7 +88,10 @@ struct TypesView {
                 fields: fields,
                 cases: type.cases.map { CaseView(identifier: SwiftIdentifier.escaped($0.name)) },
                 initParameters: parameters.joined(separator: ", "),
-                customCoding: type.fields.contains { SwiftType.containsDate($0.type) }
+                storageArguments: arguments.joined(separator: ", "),
+                decodedArguments: type.fields.map { "\(SwiftIdentifier.label($0.name)): _\($0.name)" }.joined(separator: ", "),
+                customCoding: boxed.contains(type.name) || type.fields.contains { SwiftType.containsDate($0.type) },
+                isBoxed: boxed.contains(type.name)
             )
         }
         needsDateCoding = types.contains(where: \.customCoding)
@@ -81,6 +106,33 @@ struct TypesView {
         case .workflowInput(let workflow): "The input of the `\(workflow)` workflow."
         case .workflowOutput(let workflow): "The output of the `\(workflow)` workflow."
         }
+    }
+}
+
+/// Which records need indirect storage.
+///
+/// A struct cannot contain itself inline: `Location { within: Location? }` has infinite size.
+/// Arrays and dictionaries already store their elements out of line, so only paths through
+/// plain and optional record fields count. Every record on such a cycle is boxed (not just one
+/// per cycle): the choice then does not depend on declaration order, and a reader sees why.
+enum RecordStorage {
+    static func boxedRecords(in spec: ResolvedSpec) -> Set<String> {
+        var inline: [String: [String]] = [:]
+        for type in spec.types where !type.isEnum {
+            inline[type.name] = type.fields.compactMap { field in
+                guard case .named(let name) = field.type.unwrapped, spec.type(named: name)?.isEnum == false else { return nil }
+                return name
+            }
+        }
+        return Set(inline.keys.filter { start in
+            var seen: Set<String> = []
+            var stack = inline[start] ?? []
+            while let next = stack.popLast() {
+                if next == start { return true }
+                if seen.insert(next).inserted { stack += inline[next] ?? [] }
+            }
+            return false
+        })
     }
 }
 

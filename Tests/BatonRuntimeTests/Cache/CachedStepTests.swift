@@ -306,11 +306,11 @@ final class MockCatalogService: CatalogService {
             for _ in 0..<50 {
                 group.addTask { try await shop.showPrice(widget).report[step: "price"]?.outcome }
             }
-            await fixture.catalog.price.waitForCalls(count: 1)
+            try await fixture.catalog.price.waitForCalls(count: 1)
             // The leader's attempt timer (its run's deadline) and the call's latency. The other
             // runs have the same deadline as the leader, so they wait for its call without a
             // timer of their own.
-            await fixture.clock.waitForSleepers(count: 2)
+            try await fixture.clock.waitForSleepers(count: 2)
             fixture.clock.advance(by: .milliseconds(50))
             var outcomes: [StepOutcome?] = []
             for try await outcome in group { outcomes.append(outcome) }

@@ -76,8 +76,8 @@ func loader<Value: Sendable>(_ script: ScriptedCall<Value>) -> @Sendable () asyn
             for _ in 0..<1_000 {
                 group.addTask { try await cache.value(for: "hot", load: load) }
             }
-            await script.waitForCalls(count: 1)
-            await clock.waitForSleepers(count: 1)
+            try await script.waitForCalls(count: 1)
+            try await clock.waitForSleepers(count: 1)
             clock.advance(by: .milliseconds(10))
             var results: [CacheResponse<Int>] = []
             for try await result in group { results.append(result) }
@@ -100,15 +100,15 @@ func loader<Value: Sendable>(_ script: ScriptedCall<Value>) -> @Sendable () asyn
         let script = ScriptedCall<Int>(clock: clock, [.fail(ScriptedError(.unavailable), after: .milliseconds(10)), .succeed(7)])
         let load = loader(script)
 
-        let failures = await withTaskGroup(of: Bool.self) { group in
+        let failures = try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<10 {
                 group.addTask { (try? await cache.value(for: "k", load: load)) == nil }
             }
-            await script.waitForCalls(count: 1)
-            await clock.waitForSleepers(count: 1)
+            try await script.waitForCalls(count: 1)
+            try await clock.waitForSleepers(count: 1)
             clock.advance(by: .milliseconds(10))
             var failures = 0
-            for await failed in group where failed { failures += 1 }
+            for try await failed in group where failed { failures += 1 }
             return failures
         }
         #expect(script.callCount == 1)
@@ -134,12 +134,12 @@ func loader<Value: Sendable>(_ script: ScriptedCall<Value>) -> @Sendable () asyn
             return results
         }
         #expect(results.allSatisfy { $0.value == 1 && $0.source == .stale })
-        await script.waitForCalls(count: 2)
+        try await script.waitForCalls(count: 2)
         #expect(script.callCount == 2)  // the initial load + exactly one refresh
         #expect(cache.statistics.refreshesStarted == 1)
         #expect(cache.backgroundRefreshCount == 1)
 
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .seconds(5))
         await cache.waitForRefreshes()
         #expect(cache.backgroundRefreshCount == 0)
@@ -158,8 +158,8 @@ func loader<Value: Sendable>(_ script: ScriptedCall<Value>) -> @Sendable () asyn
         _ = try await cache.value(for: "a", load: load)
         clock.advance(by: .seconds(15))
         #expect(try await cache.value(for: "a", load: load).source == .stale)
-        await script.waitForCalls(count: 2)
-        await clock.waitForSleepers(count: 1)
+        try await script.waitForCalls(count: 2)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .seconds(10))  // age 25s: past ttl + swr while the refresh still runs
 
         // With a deadline, a request waiting on a refresh (whose deadline it cannot know) sleeps
@@ -169,7 +169,7 @@ func loader<Value: Sendable>(_ script: ScriptedCall<Value>) -> @Sendable () asyn
                 try await cache.value(for: "a", load: load)
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(20))
         let response = try await late.value
         #expect(response.value == 2 && response.source == .coalesced)
@@ -280,12 +280,12 @@ func loader<Value: Sendable>(_ script: ScriptedCall<Value>) -> @Sendable () asyn
         let script = ScriptedCall<Int>(clock: clock, [.succeed(1, after: .milliseconds(10)), .succeed(2)])
         let load = loader(script)
         let first = Task { try await cache.value(for: "a", load: load) }
-        await script.waitForCalls(count: 1)
+        try await script.waitForCalls(count: 1)
         await cache.invalidate(key: "a")  // the write lands while the read is in flight
         // A request after the invalidation must not join the outdated load.
         let second = try await cache.value(for: "a", load: load)
         #expect(second.value == 2 && second.source == .loaded)
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(10))
         #expect(try await first.value.value == 1)  // its caller still gets its answer …
         let third = try await cache.value(for: "a", load: load)
@@ -302,7 +302,7 @@ func loader<Value: Sendable>(_ script: ScriptedCall<Value>) -> @Sendable () asyn
         clock.advance(by: .seconds(15))
         #expect(try await cache.value(for: "a", load: load).source == .stale)
         #expect(try await cache.value(for: "b", load: load).source == .stale)
-        await script.waitForCalls(count: 4)
+        try await script.waitForCalls(count: 4)
         #expect(cache.backgroundRefreshCount == 2)
 
         await cache.shutdown()
@@ -339,13 +339,13 @@ func loader<Value: Sendable>(_ script: ScriptedCall<Value>) -> @Sendable () asyn
                 try await cache.value(for: "a", load: load)
             }
         }
-        await script.waitForCalls(count: 1)
+        try await script.waitForCalls(count: 1)
         let follower = Task {
             try await Deadline.$current.withValue(Deadline(ms(100), clock: clock.asAnyClock)) {
                 try await cache.value(for: "a", load: load)
             }
         }
-        await clock.waitForSleepers(count: 2)  // the leader's call and the follower's deadline
+        try await clock.waitForSleepers(count: 2)  // the leader's call and the follower's deadline
         clock.advance(by: .milliseconds(100))
         await #expect(throws: TimeoutError.self) { try await follower.value }
         clock.advance(by: .milliseconds(900))
@@ -359,13 +359,13 @@ func loader<Value: Sendable>(_ script: ScriptedCall<Value>) -> @Sendable () asyn
         let script = ScriptedCall<Int>(clock: clock, [.succeed(1, after: .milliseconds(10)), .succeed(2)])
         let load = loader(script)
         let leader = Task { try await cache.value(for: "a", load: load) }
-        await script.waitForCalls(count: 1)
+        try await script.waitForCalls(count: 1)
         let follower = Task {
             try await Deadline.$current.withValue(Deadline(ms(60_000), clock: clock.asAnyClock)) {
                 try await cache.value(for: "a", load: load)
             }
         }
-        await clock.waitForSleepers(count: 2)  // the leader's call and the follower's timer
+        try await clock.waitForSleepers(count: 2)  // the leader's call and the follower's timer
         leader.cancel()
         await #expect(throws: CancellationError.self) { try await leader.value }
         let response = try await follower.value

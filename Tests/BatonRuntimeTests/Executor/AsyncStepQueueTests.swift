@@ -21,10 +21,10 @@ import Testing
         #expect(logs.entries.contains { $0.level == .warning && "\($0.message)".contains("queue full") })
 
         let shutdown = Task { await queue.shutdown() }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(to: ms(10))
-        await work.waitForCalls(count: 2)
-        await clock.waitForSleepers(count: 1)
+        try await work.waitForCalls(count: 2)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(to: ms(20))
         await shutdown.value
         #expect(queue.completedCount == 2)
@@ -56,10 +56,10 @@ import Testing
                 #expect(accepted)
             }
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(to: ms(10))
-        await work.waitForCalls(count: 2)
-        await clock.waitForSleepers(count: 1)
+        try await work.waitForCalls(count: 2)
+        try await clock.waitForSleepers(count: 1)
         // The worker is still alive, running the second job: the first one is released already.
         #expect(first == nil, "a live worker must not retain its first job")
         #expect(second != nil)
@@ -77,10 +77,10 @@ import Testing
         let context = CallContext(workflow: "w", step: "s", correlationID: "c")
         for _ in 0..<3 { queue.submit(label: "w.s") { _ = try? await work.call(context) } }
         queue.beginShutdown()
-        await clock.waitForSleepers(count: 2)  // two run at a time
+        try await clock.waitForSleepers(count: 2)  // two run at a time
         clock.advance(to: ms(5))
-        await work.waitForCalls(count: 3)
-        await clock.waitForSleepers(count: 1)
+        try await work.waitForCalls(count: 3)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(to: ms(10))
         await service.value
         #expect(queue.completedCount == 3)
@@ -122,10 +122,10 @@ import Testing
         #expect(result.report.isComplete)
 
         let drained = Task { await queue.shutdown() }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(to: ms(10))  // first attempt fails, retried at once
-        await receipt.waitForCalls(count: 2)
-        await clock.waitForSleepers(count: 1)
+        try await receipt.waitForCalls(count: 2)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(to: ms(20))
         await drained.value
         #expect(receipt.calls.map(\.context.attempt) == [1, 2])
@@ -146,7 +146,7 @@ import Testing
         #expect(result.report[step: "receipt"]?.outcome == .dropped)
         #expect(result.report.degraded.map(\.step) == ["receipt"])
         #expect(queue.droppedCount == 1)
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(to: ms(10))
         await queue.shutdown()
     }

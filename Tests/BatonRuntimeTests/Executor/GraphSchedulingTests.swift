@@ -33,15 +33,15 @@ import Testing
 
         let run = Task { try await workflow.run(0) }
         // Sleepers: the run's deadline watcher (if any) plus one per running step.
-        await clock.waitForSleepers(count: watcher + 2)  // a, b
+        try await clock.waitForSleepers(count: watcher + 2)  // a, b
         clock.advance(to: ms(10))  // a done → c and e start at once
-        await clock.waitForSleepers(count: watcher + 3)  // b, c, e
+        try await clock.waitForSleepers(count: watcher + 3)  // b, c, e
         clock.advance(to: ms(20))  // c done
-        await clock.waitForSleepers(count: watcher + 2)  // b, e
+        try await clock.waitForSleepers(count: watcher + 2)  // b, e
         clock.advance(to: ms(30))  // b done → d starts
-        await clock.waitForSleepers(count: watcher + 2)  // e, d
+        try await clock.waitForSleepers(count: watcher + 2)  // e, d
         clock.advance(to: ms(40))  // d done
-        await clock.waitForSleepers(count: watcher + 1)  // e
+        try await clock.waitForSleepers(count: watcher + 1)  // e
         clock.advance(to: ms(60))  // e done → run done
 
         let result = try await run.value
@@ -75,9 +75,9 @@ import Testing
         let workflow = builder.build { _, values in values[c] }
 
         let run = Task { try await workflow.run(1) }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(to: ms(5))
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(to: ms(12))
         let result = try await run.value
         #expect(result.output == 5)
@@ -171,9 +171,9 @@ import Testing
         let workflow = builder.build { _, values in values[quote] }
 
         let run = Task { try await workflow.run((), correlationID: "run-1") }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: ms(5))
-        await clock.waitForSleepers(count: 2)  // watcher, fallback call
+        try await clock.waitForSleepers(count: 2)  // watcher, fallback call
         clock.advance(to: ms(8))
         let result = try await run.value
         #expect(result.output == 50)

@@ -64,10 +64,10 @@ struct RetryImmediately: CallPolicy {
         let workflow = builder.build { _, _ in () }
 
         let run = Task { try await workflow.run((), correlationID: "cid") }
-        await clock.waitForSleepers(count: 6)  // watcher, r1, r2, r3, f1, f2
+        try await clock.waitForSleepers(count: 6)  // watcher, r1, r2, r3, f1, f2
         for instant in [10, 20, 30] {
             clock.advance(to: ms(instant))  // one r completes; its dependant replaces its sleeper
-            await clock.waitForSleepers(count: 6)
+            try await clock.waitForSleepers(count: 6)
         }
         clock.advance(to: ms(40))
         let error = try #require(await #expect(throws: WorkflowError.self) { try await run.value })
@@ -108,9 +108,9 @@ struct RetryImmediately: CallPolicy {
         let workflow = builder.build { _, _ in () }
 
         let run = Task { try await workflow.run(()) }
-        await clock.waitForSleepers(count: 3)  // watcher, early, late
+        try await clock.waitForSleepers(count: 3)  // watcher, early, late
         clock.advance(to: ms(10))
-        await clock.waitForSleepers(count: 3)  // watcher, late, fails
+        try await clock.waitForSleepers(count: 3)  // watcher, late, fails
         clock.advance(to: ms(20))  // fails → cancel; `late` keeps going
         #expect(clock.nextDeadline == ms(60))
         clock.advance(to: ms(60))
@@ -165,13 +165,13 @@ struct RetryImmediately: CallPolicy {
         let workflow = builder.build { _, _ in () }
 
         let run = Task { try await workflow.run(()) }
-        await clock.waitForSleepers(count: 3)  // watcher, reserve, slow
+        try await clock.waitForSleepers(count: 3)  // watcher, reserve, slow
         clock.advance(to: ms(10))  // reserve done
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         run.cancel()
-        await release.waitForCalls(count: 1)
+        try await release.waitForCalls(count: 1)
         // The run's own sleepers are gone by now (the group finished before compensating).
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         #expect(clock.nextDeadline == ms(15))
         clock.advance(to: ms(15))
         let error = try #require(await #expect(throws: WorkflowError.self) { try await run.value })
@@ -198,9 +198,9 @@ struct RetryImmediately: CallPolicy {
         let workflow = builder.build { _, _ in () }
 
         let run = Task { try await workflow.run(()) }
-        await clock.waitForSleepers(count: 3)  // watcher, first, extra
+        try await clock.waitForSleepers(count: 3)  // watcher, first, extra
         clock.advance(to: ms(10))
-        await clock.waitForSleepers(count: 3)  // watcher, extra, slow
+        try await clock.waitForSleepers(count: 3)  // watcher, extra, slow
         clock.advance(to: ms(50))  // the deadline
         let error = try #require(await #expect(throws: WorkflowError.self) { try await run.value })
         #expect(error.failedStep == "slow")
@@ -231,7 +231,7 @@ struct RetryImmediately: CallPolicy {
         let workflow = builder.build { _, _ in () }
 
         let run = Task { try await workflow.run(()) }
-        await clock.waitForSleepers(count: 2)  // the call and its attempt timer
+        try await clock.waitForSleepers(count: 2)  // the call and its attempt timer
         clock.advance(to: ms(50))
         let error = try #require(await #expect(throws: WorkflowError.self) { try await run.value })
         #expect(error.failedStep == "slow")
@@ -255,9 +255,9 @@ struct RetryImmediately: CallPolicy {
         let workflow = builder.build { _, values in (values[cart], values[ifPresent: stock]) }
 
         let run = Task { try await workflow.run(()) }
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         clock.advance(to: ms(10))
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: ms(50))
         let result = try await run.value
         #expect(result.output.0 == 5)

@@ -47,7 +47,7 @@ import Tracing
         let workflow = builder.build { _, values in (values[cart], values[ifPresent: stock]) }
 
         let run = Task { try await workflow.run((), correlationID: "corr-1") }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: ms(20))
         let result = try await run.value
         #expect(!result.report.isComplete)
@@ -105,8 +105,8 @@ import Tracing
         let workflow = builder.build { _, values in values[step] }
 
         let run = Task { try await workflow.run(()) }
-        await quote.waitForCalls(count: 1)
-        await clock.waitForSleepers(count: 2)   // the hanging first attempt and the hedge timer
+        try await quote.waitForCalls(count: 1)
+        try await clock.waitForSleepers(count: 2)   // the hanging first attempt and the hedge timer
         clock.advance(by: .milliseconds(10))
         let result = try await run.value
         #expect(result.output == 7)

@@ -39,14 +39,14 @@ import Testing
             let start = clock.now
             let task = Task { try await pipeline.run(context, log: AttemptLog(), downstream.call) }
             if let delay, first > delay {
-                await clock.waitForSleepers(count: 2)  // the attempt and the timer
+                try await clock.waitForSleepers(count: 2)  // the attempt and the timer
                 clock.advance(by: delay)
-                await clock.waitForSleepers(count: 2)  // the attempt and the hedge
+                try await clock.waitForSleepers(count: 2)  // the attempt and the hedge
                 let hedge = latencies[next + 1]
                 clock.advance(to: start.advanced(by: min(first, delay + hedge)))
                 next += 2
             } else {
-                await clock.waitForSleepers(count: delay == nil ? 1 : 2)
+                try await clock.waitForSleepers(count: delay == nil ? 1 : 2)
                 clock.advance(by: first)
                 next += 1
             }

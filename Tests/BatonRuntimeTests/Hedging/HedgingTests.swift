@@ -72,10 +72,10 @@ final class EndpointDownstream: Sendable {
         let log = AttemptLog()
         let task = Task { try await pipeline.run(Self.context, log: log, downstream.call) }
 
-        await clock.waitForSleepers(count: 2)  // the first attempt and the hedge timer
+        try await clock.waitForSleepers(count: 2)  // the first attempt and the hedge timer
         #expect(clock.nextDeadline == .ms(50))
         clock.advance(to: .ms(50))
-        await clock.waitForSleepers(count: 2)  // the first attempt and the hedge
+        try await clock.waitForSleepers(count: 2)  // the first attempt and the hedge
         clock.advance(to: .ms(60))
 
         #expect(try await task.value == 2)
@@ -101,7 +101,7 @@ final class EndpointDownstream: Sendable {
         let pipeline = ResiliencePipeline(hedging: hedging, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { _, _ in .succeed(7, after: .milliseconds(20)) }
         let task = Task { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: .ms(20))
         #expect(try await task.value == 7)
         #expect(downstream.calls.count == 1)
@@ -119,11 +119,11 @@ final class EndpointDownstream: Sendable {
             url == "a" ? .succeed(1, after: .milliseconds(25)) : .hang
         }
         let task = Task { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: .ms(10))
-        await clock.waitForSleepers(count: 3)  // a, b, timer
+        try await clock.waitForSleepers(count: 3)  // a, b, timer
         clock.advance(to: .ms(20))
-        await clock.waitForSleepers(count: 3)  // a, b, c — no further timer at the maximum
+        try await clock.waitForSleepers(count: 3)  // a, b, c — no further timer at the maximum
         #expect(clock.sleeperCount == 3)
         clock.advance(to: .ms(25))
         #expect(try await task.value == 1)
@@ -142,9 +142,9 @@ final class EndpointDownstream: Sendable {
         }
         let log = AttemptLog()
         let task = Task { try await pipeline.run(Self.context, log: log, downstream.call) }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: .ms(10))
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: .ms(15))  // the first attempt fails; the hedge keeps running
         clock.advance(to: .ms(30))
         #expect(try await task.value == 2)
@@ -167,14 +167,14 @@ final class EndpointDownstream: Sendable {
         }
         let log = AttemptLog()
         let task = Task { try await pipeline.run(Self.context, log: log, downstream.call) }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: .ms(10))
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: .ms(16))  // the first attempt fails at 15, the hedge at 16: the race is lost
-        await clock.waitForSleepers(count: 1)  // the retry's backoff, 5 ms
+        try await clock.waitForSleepers(count: 1)  // the retry's backoff, 5 ms
         #expect(clock.nextDeadline == .ms(21))
         clock.advance(to: .ms(21))
-        await clock.waitForSleepers(count: 2)  // the retry's attempt and its own hedge timer
+        try await clock.waitForSleepers(count: 2)  // the retry's attempt and its own hedge timer
         clock.advance(to: .ms(22))
         #expect(try await task.value == 3)
         #expect(Set(log.summary.failures) == [.transient, .unavailable])
@@ -191,18 +191,18 @@ final class EndpointDownstream: Sendable {
         let downstream = EndpointDownstream(clock: clock) { _, _ in .succeed(1, after: .milliseconds(30)) }
 
         let first = Task { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: .ms(10))
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: .ms(30))
         #expect(try await first.value == 1)
         #expect(downstream.calls.count == 2)
         #expect(budget.snapshot.available == 0)
 
         let second = Task { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: .ms(40))  // the timer fires; the budget refuses
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         #expect(clock.sleeperCount == 1, "no hedge and no further timer")
         clock.advance(to: .ms(60))
         #expect(try await second.value == 1)
@@ -221,7 +221,7 @@ final class EndpointDownstream: Sendable {
         for _ in 0..<19 { estimator.record(.milliseconds(20)) }
         #expect(hedging.currentDelay() == nil)
         let cold = Task { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         #expect(clock.sleeperCount == 1)
         clock.advance(to: .ms(100))
         #expect(try await cold.value == 1)
@@ -234,10 +234,10 @@ final class EndpointDownstream: Sendable {
         let p95 = try #require(hedging.currentDelay())
         #expect(p95 >= .milliseconds(20) && p95 <= .milliseconds(22.5))
         let warm = Task { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         #expect(clock.nextDeadline == BatonInstant.ms(100).advanced(by: p95))
         clock.advance(by: p95)
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: .ms(200))
         #expect(try await warm.value == 1)
         #expect(hedging.hedgesSent == 1)
@@ -254,9 +254,9 @@ final class EndpointDownstream: Sendable {
                 try await pipeline.run(Self.context, log: AttemptLog(), downstream.call)
             }
         }
-        await clock.waitForSleepers(count: 3)  // attempt, its deadline watch, hedge timer at 30 ms
+        try await clock.waitForSleepers(count: 3)  // attempt, its deadline watch, hedge timer at 30 ms
         clock.advance(to: .ms(30))
-        await clock.waitForSleepers(count: 4)  // two attempts with their watches; no timer for 60 ms
+        try await clock.waitForSleepers(count: 4)  // two attempts with their watches; no timer for 60 ms
         #expect(clock.sleeperCount == 4)
         #expect(clock.nextDeadline == .ms(50))
         clock.advance(to: .ms(50))
@@ -276,7 +276,7 @@ final class EndpointDownstream: Sendable {
                 try await pipeline.run(Self.context, log: AttemptLog(), downstream.call)
             }
         }
-        await clock.waitForSleepers(count: 2)  // the attempt and its deadline watch, no timer
+        try await clock.waitForSleepers(count: 2)  // the attempt and its deadline watch, no timer
         #expect(clock.sleeperCount == 2)
         clock.advance(to: .ms(40))
         #expect(try await task.value == 1)
@@ -289,9 +289,9 @@ final class EndpointDownstream: Sendable {
         let pipeline = ResiliencePipeline(hedging: hedging, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { _, _ in .hang }
         let task = Task { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: .ms(10))
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(downstream.cancelled.count == 2)
@@ -308,9 +308,9 @@ final class EndpointDownstream: Sendable {
         let downstream = EndpointDownstream(clock: clock) { url, _ in url == "a" ? .succeed(1, after: .milliseconds(15)) : .hang }
         let log = AttemptLog()
         let task = Task { try await pipeline.run(HedgingTests.context, log: log, downstream.call) }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: .ms(10))
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: .ms(15))
         #expect(try await task.value == 1)
         #expect(log.summary == AttemptSummary(attempts: 2, hedges: 1, endpoint: Endpoint(url: "a"), failures: []))

@@ -36,16 +36,16 @@ import Testing
         let charge = ScriptedCall<String>(clock: clock, returning: "ch_1", after: .milliseconds(10))
         let workflow = Self.chargeWorkflow(store: store, clock: clock, charge: charge)
 
-        let outputs = await withTaskGroup(of: String?.self) { group in
+        let outputs = try await withThrowingTaskGroup(of: String?.self) { group in
             for _ in 0..<100 {
                 group.addTask { try? await workflow.run(Order(id: "order-1")).output }
             }
             // The leader's call sleeps; each duplicate waits under its run's deadline (one
             // watcher each).
-            await clock.waitForSleepers(count: 100)
+            try await clock.waitForSleepers(count: 100)
             clock.advance(by: .milliseconds(10))
             var outputs: [String?] = []
-            for await output in group { outputs.append(output) }
+            for try await output in group { outputs.append(output) }
             return outputs
         }
         #expect(charge.callCount == 1)
@@ -99,9 +99,9 @@ import Testing
         let workflow = Self.chargeWorkflow(store: store, clock: clock, charge: charge)
 
         let first = Task { try await workflow.run(Order(id: "o")) }
-        await charge.waitForCalls(count: 1)
+        try await charge.waitForCalls(count: 1)
         let second = Task { try await workflow.run(Order(id: "o")) }
-        await clock.waitForSleepers(count: 2)  // the call, the duplicate's deadline watch
+        try await clock.waitForSleepers(count: 2)  // the call, the duplicate's deadline watch
         #expect(store.statistics.coalesced == 1)
         clock.advance(by: .milliseconds(10))
         for run in [first, second] {
@@ -118,15 +118,15 @@ import Testing
         let workflow = Self.chargeWorkflow(store: store, clock: clock, charge: charge)
 
         let leader = Task { try await workflow.run(Order(id: "o")) }
-        await charge.waitForCalls(count: 1)
+        try await charge.waitForCalls(count: 1)
         let waiter = Task { try await workflow.run(Order(id: "o")) }
-        await clock.waitForSleepers(count: 2)  // the hanging call, the waiter's deadline watch
+        try await clock.waitForSleepers(count: 2)  // the hanging call, the waiter's deadline watch
         leader.cancel()
         let error = try #require(await #expect(throws: WorkflowError.self) { try await leader.value })
         #expect(error.errorClass == .cancelled)
         // The waiter is not left waiting on the abandoned execution: it executes itself.
-        await charge.waitForCalls(count: 2)
-        await clock.waitForSleepers(count: 1)
+        try await charge.waitForCalls(count: 2)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(5))
         #expect(try await waiter.value.output == "ch_2")
         #expect(charge.callCount == 2)
@@ -140,10 +140,10 @@ import Testing
         let workflow = Self.chargeWorkflow(store: store, clock: clock, charge: charge)
 
         let leader = Task { try await workflow.run(Order(id: "o")) }
-        await charge.waitForCalls(count: 1)
+        try await charge.waitForCalls(count: 1)
         let quitter = Task { try await workflow.run(Order(id: "o")) }
         let patient = Task { try await workflow.run(Order(id: "o")) }
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         quitter.cancel()
         let error = try #require(await #expect(throws: WorkflowError.self) { try await quitter.value })
         #expect(error.errorClass == .cancelled)
@@ -161,9 +161,9 @@ import Testing
         let hurried = Self.chargeWorkflow(store: store, deadline: .milliseconds(20), clock: clock, charge: charge)
 
         let leader = Task { try await slow.run(Order(id: "o")) }
-        await charge.waitForCalls(count: 1)
+        try await charge.waitForCalls(count: 1)
         let duplicate = Task { try await hurried.run(Order(id: "o")) }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .milliseconds(20))
         let error = try #require(await #expect(throws: WorkflowError.self) { try await duplicate.value })
         #expect(error.errorClass == .timeout)

@@ -51,7 +51,7 @@ import Testing
         let admission = AdmissionController(name: "w", rate: nil, maxConcurrent: 2, clock: clock.asAnyClock)
         let first = try admission.tryAdmit()
         let running = Task { try await admission.admit { try await clock.sleep(until: .ms(10)) } }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         #expect(admission.inFlight == 2)
         #expect(throws: OverloadedError(reason: .admissionConcurrency, name: "w")) { try admission.tryAdmit().release() }
         first.release()

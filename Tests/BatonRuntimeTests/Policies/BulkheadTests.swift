@@ -19,7 +19,7 @@ import Testing
         let served = Recorder<String>()
         let a = Self.hold(bulkhead, clock, until: .ms(10), served: served, name: "a")
         let b = Self.hold(bulkhead, clock, until: .ms(20), served: served, name: "b")
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         let c = Self.hold(bulkhead, clock, until: .ms(50), served: served, name: "c")
         await eventually { bulkhead.queued == 1 }
         await #expect(throws: OverloadedError(reason: .bulkheadFull, name: "inventory")) {
@@ -28,7 +28,7 @@ import Testing
         #expect(bulkhead.inFlight == 2)
         clock.advance(by: .milliseconds(10))  // a finishes, c takes its slot
         try await a.value
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         #expect(served.all == ["a", "b", "c"])
         #expect(bulkhead.inFlight == 2 && bulkhead.queued == 0)
         clock.advance(by: .milliseconds(40))
@@ -42,7 +42,7 @@ import Testing
         let bulkhead = Bulkhead(name: "x", maxConcurrent: 1, maxQueue: 3, clock: clock.asAnyClock)
         let served = Recorder<String>()
         let first = Self.hold(bulkhead, clock, until: .ms(10), served: served, name: "first")
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         var waiters: [Task<Void, any Error>] = []
         for (index, name) in ["w1", "w2", "w3"].enumerated() {
             waiters.append(Self.hold(bulkhead, clock, until: .ms(10), served: served, name: name))
@@ -59,9 +59,9 @@ import Testing
         let clock = ManualClock()
         let bulkhead = Bulkhead(name: "x", maxConcurrent: 1, maxQueue: 1, queueTimeout: .milliseconds(20), clock: clock.asAnyClock)
         let holder = Self.hold(bulkhead, clock, until: .ms(100))
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         let waiter = Task { try await bulkhead.run { Issue.record("must not run") } }
-        await clock.waitForSleepers(count: 2)  // the holder and the queue timer
+        try await clock.waitForSleepers(count: 2)  // the holder and the queue timer
         #expect(clock.nextDeadline == .ms(20))
         clock.advance(by: .milliseconds(20))
         await #expect(throws: OverloadedError(reason: .queueTimeout, name: "x")) { try await waiter.value }
@@ -76,13 +76,13 @@ import Testing
         let any = clock.asAnyClock
         let bulkhead = Bulkhead(name: "x", maxConcurrent: 1, maxQueue: 1, queueTimeout: .seconds(1), clock: any)
         let holder = Self.hold(bulkhead, clock, until: .ms(100))
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         let waiter = Task {
             try await Deadline.$current.withValue(.after(.milliseconds(30), clock: any)) {
                 try await bulkhead.run { Issue.record("must not run") }
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         #expect(clock.nextDeadline == .ms(30))
         clock.advance(by: .milliseconds(30))
         await #expect(throws: TimeoutError(limit: .milliseconds(30))) { try await waiter.value }
@@ -96,7 +96,7 @@ import Testing
         let bulkhead = Bulkhead(name: "x", maxConcurrent: 1, maxQueue: 2, clock: clock.asAnyClock)
         let served = Recorder<String>()
         let holder = Self.hold(bulkhead, clock, until: .ms(10), served: served, name: "holder")
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         let cancelled = Self.hold(bulkhead, clock, until: .ms(10), served: served, name: "cancelled")
         await eventually { bulkhead.queued == 1 }
         let next = Self.hold(bulkhead, clock, until: .ms(10), served: served, name: "next")
@@ -115,9 +115,9 @@ import Testing
         let clock = ManualClock()
         let bulkhead = Bulkhead(name: "x", maxConcurrent: 1, maxQueue: 1, queueTimeout: .seconds(1), clock: clock.asAnyClock)
         let holder = Self.hold(bulkhead, clock, until: .ms(10))
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         let waiter = Task { try await bulkhead.run { Issue.record("must not run") } }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         #expect(bulkhead.queued == 0)

@@ -154,7 +154,7 @@ import Testing
         let breaker = Self.breaker(Config(mode: .consecutive, slowCall: slow, consecutiveFailures: 2), clock: clock)
         await #expect(throws: ScriptedError(.timeout)) { try await breaker.run { throw ScriptedError(.timeout) } }
         let task = Task { try await breaker.run { try await clock.sleep(for: .milliseconds(150)); return 1 } }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(150))
         #expect(try await task.value == 1)
         #expect(breaker.state == .open, "a slow success counts as a failure in consecutive mode")

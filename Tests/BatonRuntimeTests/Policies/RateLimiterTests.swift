@@ -60,7 +60,7 @@ func wakeUps(_ clock: ManualClock) -> [BatonInstant] {
                 try await limiter.acquire()
                 served.append((name, clock.now))
             })
-            await clock.waitForSleepers(count: index + 1)
+            try await clock.waitForSleepers(count: index + 1)
         }
         #expect(wakeUps(clock) == [.ms(100), .ms(200), .ms(300)])
         for task in tasks { try await task.value }
@@ -78,7 +78,7 @@ func wakeUps(_ clock: ManualClock) -> [BatonInstant] {
                 try await limiter.acquire()
                 served.append((name, clock.now))
             }
-            await clock.waitForSleepers(count: index + 1)
+            try await clock.waitForSleepers(count: index + 1)
         }
         tasks["b"]!.cancel()
         await #expect(throws: CancellationError.self) { try await tasks["b"]!.value }
@@ -87,7 +87,7 @@ func wakeUps(_ clock: ManualClock) -> [BatonInstant] {
             try await limiter.acquire()
             served.append(("d", clock.now))
         }
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         #expect(wakeUps(clock) == [.ms(100), .ms(300), .ms(300)])
         for name in ["a", "c", "d"] { try await tasks[name]!.value }
         #expect(served.all.map(\.0) == ["a", "c", "d"])
@@ -99,7 +99,7 @@ func wakeUps(_ clock: ManualClock) -> [BatonInstant] {
         let limiter = RateLimiter(name: "x", rate: .perSecond(10), burst: 1, maxWait: .milliseconds(150), clock: clock.asAnyClock)
         try await limiter.acquire()
         let first = Task { try await limiter.acquire() }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         await #expect(throws: OverloadedError(reason: .rateLimited, name: "x", retryAfter: .milliseconds(200))) {
             try await limiter.acquire()
         }
@@ -114,7 +114,7 @@ func wakeUps(_ clock: ManualClock) -> [BatonInstant] {
         try await limiter.acquire()
         try await Deadline.$current.withValue(.after(.milliseconds(150), clock: any)) {
             let first = Task { try await Deadline.$current.withValue(.after(.milliseconds(150), clock: any)) { try await limiter.acquire() } }
-            await clock.waitForSleepers(count: 1)
+            try await clock.waitForSleepers(count: 1)
             await #expect(throws: OverloadedError.self, "its token would come at 200 ms, after the deadline") {
                 try await limiter.acquire()
             }

@@ -40,7 +40,7 @@ import Testing
         }
         let log = AttemptLog()
         let task = Task { try await pipeline.run(Self.context, log: log, downstream.call) }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(25))
         #expect(try await task.value == 2)
         #expect(downstream.seen.all == [1, 2])
@@ -55,7 +55,7 @@ import Testing
         let downstream = Downstream { _ in throw ScriptedError(.transient) }
         let log = AttemptLog()
         let task = Task { try await pipeline.run(Self.context, log: log, downstream.call) }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(25))
         await #expect(throws: CircuitOpenError(breaker: "pricing", retryAfter: .milliseconds(975))) { try await task.value }
         #expect(downstream.seen.all == [1], "the second attempt never reached the dependency")
@@ -72,9 +72,9 @@ import Testing
         }
         let log = AttemptLog()
         let task = Task { try await pipeline.run(Self.context, log: log, downstream.call) }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(25))
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         #expect(clock.nextDeadline == .ms(1000), "waits out the open circuit, not just the 50 ms backoff")
         clock.advance(to: .ms(1000))
         #expect(try await task.value == 3)
@@ -94,7 +94,7 @@ import Testing
         #expect(try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) == 1)
         let log = AttemptLog()
         let task = Task { try await pipeline.run(Self.context, log: log, downstream.call) }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         #expect(clock.nextDeadline == .ms(100), "the limiter's retry-after (100 ms) beats the 25 ms backoff")
         clock.advance(by: .milliseconds(100))
         #expect(try await task.value == 2)
@@ -111,7 +111,7 @@ import Testing
         }
         let log = AttemptLog()
         let task = Task { try await pipeline.run(Self.context, log: log, downstream.call) }
-        await clock.waitForSleepers(count: 2)  // the call and its timeout
+        try await clock.waitForSleepers(count: 2)  // the call and its timeout
         #expect(clock.nextDeadline == .ms(50))
         clock.advance(by: .milliseconds(50))
         // The timed-out call's sleep is cancelled and the backoff's begins, on other tasks: wait for
@@ -136,7 +136,7 @@ import Testing
                 try await pipeline.run(Self.context, log: log, downstream.call)
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         #expect(clock.nextDeadline == .ms(100), "the attempt timeout is clipped to the deadline")
         clock.advance(by: .milliseconds(100))
         await #expect(throws: TimeoutError(limit: .milliseconds(100))) { try await task.value }
@@ -152,11 +152,11 @@ import Testing
             try await pipeline.run(Self.context, log: AttemptLog()) { _ in throw ScriptedError(.permanent) }
         }
         let slow = Task { try await pipeline.run(Self.context, log: AttemptLog()) { _ in try await clock.sleep(for: .seconds(1)) } }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .milliseconds(10))
         await #expect(throws: TimeoutError.self) { try await slow.value }
         let cancelled = Task { try await pipeline.run(Self.context, log: AttemptLog()) { _ in try await clock.sleep(for: .seconds(1)) } }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         cancelled.cancel()
         await #expect(throws: CancellationError.self) { try await cancelled.value }
         #expect(bulkhead.inFlight == 0)
@@ -171,7 +171,7 @@ import Testing
         }
         let log = AttemptLog()
         let task = Task { try await pipeline.run(Self.context, log: log, downstream.call) }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(log.summary == AttemptSummary(attempts: 1, failures: [.cancelled]))
@@ -183,7 +183,7 @@ import Testing
         let pipeline = ResiliencePipeline(retry: RetryPolicy(maxAttempts: 5, backoff: Self.noJitter), retryBudget: budget, clock: clock.asAnyClock)
         let downstream = Downstream { _ in throw ScriptedError(.unavailable) }
         let task = Task { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(25))
         await #expect(throws: ScriptedError(.unavailable)) { try await task.value }
         #expect(downstream.seen.all == [1, 2])

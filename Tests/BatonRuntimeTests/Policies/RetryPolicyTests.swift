@@ -32,10 +32,10 @@ import Testing
         let task = Task {
             try await policy.execute(budget: nil, clock: clock.asAnyClock, random: .seeded(1)) { try script.attempt($0) }
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         #expect(clock.nextDeadline == .ms(25))
         clock.advance(by: .milliseconds(25))
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         #expect(clock.nextDeadline == .ms(75))
         clock.advance(by: .milliseconds(50))
         #expect(try await task.value == 3)
@@ -56,7 +56,7 @@ import Testing
                 try unknown.attempt($0)
             }
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(25))
         #expect(try await task.value == 2, "retryOn may opt into unknown")
     }
@@ -69,7 +69,7 @@ import Testing
                 try script.attempt($0)
             }
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(25))
         await #expect(throws: ScriptedError(.transient, tag: 2)) { try await task.value }
         #expect(script.attempts.count == 2)
@@ -82,7 +82,7 @@ import Testing
         let task = Task {
             try await RetryPolicy(backoff: Self.noJitter).execute(budget: nil, clock: clock.asAnyClock, random: .seeded(1)) { try script.attempt($0) }
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         #expect(clock.nextDeadline == .ms(300), "at least the retry-after, not the 25 ms backoff")
         clock.advance(by: .milliseconds(300))
         #expect(try await task.value == 2)
@@ -98,7 +98,7 @@ import Testing
                 try await RetryPolicy(maxAttempts: 5, backoff: backoff).execute(budget: nil, clock: any, random: .seeded(1)) { try script.attempt($0) }
             }
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         #expect(clock.nextDeadline == .ms(60))
         clock.advance(by: .milliseconds(60))
         // The next backoff (120 ms) would end at 180 ms, past the 100 ms deadline: the last
@@ -130,9 +130,9 @@ import Testing
                 try script.attempt($0)
             }
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(25))
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(50))
         await #expect(throws: ScriptedError(.unavailable, tag: 3)) { try await task.value }
         #expect(script.attempts.count == 3)
@@ -147,7 +147,7 @@ import Testing
                 try script.attempt($0)
             }
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(script.attempts.count == 1)

@@ -31,7 +31,7 @@ import Testing
         }
         let log = AttemptLog()
         let task = Task { try await pipeline.run(Self.context, log: log, downstream.call) }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(10))
         #expect(try await task.value == 2)
         #expect(downstream.endpoints == ["a", "b"])
@@ -49,9 +49,9 @@ import Testing
             index < 2 ? .fail(.transient, after: .zero) : .succeed(3, after: .zero)
         }
         let task = Task { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(10))
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .milliseconds(20))
         #expect(try await task.value == 3)
         #expect(downstream.endpoints.prefix(2) == ["a", "b"])

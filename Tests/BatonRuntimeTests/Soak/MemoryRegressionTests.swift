@@ -15,10 +15,10 @@ import Testing
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["BATON_MEMORY_CHECKS"] != nil))
 struct MemoryRegressionTests {
     /// Heap bytes gained per iteration of `body`, after a warm-up.
-    static func growthPerIteration(_ iterations: Int = 20_000, _ body: () async -> Void) async throws -> Int {
-        for _ in 0..<500 { await body() }
+    static func growthPerIteration(_ iterations: Int = 20_000, _ body: () async throws -> Void) async throws -> Int {
+        for _ in 0..<500 { try await body() }
         let before = try #require(RuntimeSoakTests.heapInUse())
-        for _ in 0..<iterations { await body() }
+        for _ in 0..<iterations { try await body() }
         let after = try #require(RuntimeSoakTests.heapInUse())
         return (after - before) / iterations
     }
@@ -27,7 +27,7 @@ struct MemoryRegressionTests {
         let growth = try await Self.growthPerIteration {
             let clock = ManualClock()
             let task = Task { try? await clock.sleep(until: clock.now.advanced(by: .seconds(5))) }
-            await clock.waitForSleepers(count: 1)
+            try await clock.waitForSleepers(count: 1)
             task.cancel()
             await task.value
         }

@@ -110,7 +110,7 @@ final class MockCartService: CartService {
         clock: BatonTesting.ManualClock,
         getCart: [BatonTesting.ScriptedCall<Cart>.Behaviour] = [.succeed(CheckoutFixtures.cart)]
     ) {
-        self.getCart = BatonTesting.MockOperation(clock: clock, getCart)
+        self.getCart = BatonTesting.MockOperation(clock: clock, name: "cart.getCart", getCart)
     }
 
     func getCart(_ input: CartGetCartInput, context: BatonRuntime.CallContext) async throws -> Cart {
@@ -129,8 +129,8 @@ final class MockPricingService: PricingService {
         quote: [BatonTesting.ScriptedCall<Quote>.Behaviour] = [.succeed(CheckoutFixtures.quote)],
         listPrice: [BatonTesting.ScriptedCall<Quote>.Behaviour] = [.succeed(CheckoutFixtures.quote)]
     ) {
-        self.quote = BatonTesting.MockOperation(clock: clock, quote)
-        self.listPrice = BatonTesting.MockOperation(clock: clock, listPrice)
+        self.quote = BatonTesting.MockOperation(clock: clock, name: "pricing.quote", quote)
+        self.listPrice = BatonTesting.MockOperation(clock: clock, name: "pricing.listPrice", listPrice)
     }
 
     func quote(_ input: QuoteRequest, context: BatonRuntime.CallContext) async throws -> Quote {
@@ -155,9 +155,9 @@ final class MockInventoryService: InventoryService {
         reserve: [BatonTesting.ScriptedCall<Reservation>.Behaviour] = [.succeed(CheckoutFixtures.reservation)],
         release: [BatonTesting.ScriptedCall<Reservation>.Behaviour] = [.succeed(CheckoutFixtures.reservation)]
     ) {
-        self.check = BatonTesting.MockOperation(clock: clock, check)
-        self.reserve = BatonTesting.MockOperation(clock: clock, reserve)
-        self.release = BatonTesting.MockOperation(clock: clock, release)
+        self.check = BatonTesting.MockOperation(clock: clock, name: "inventory.check", check)
+        self.reserve = BatonTesting.MockOperation(clock: clock, name: "inventory.reserve", reserve)
+        self.release = BatonTesting.MockOperation(clock: clock, name: "inventory.release", release)
     }
 
     func check(_ input: InventoryCheckInput, context: BatonRuntime.CallContext) async throws -> StockReport {
@@ -184,8 +184,8 @@ final class MockPaymentsService: PaymentsService {
         charge: [BatonTesting.ScriptedCall<Charge>.Behaviour] = [.succeed(CheckoutFixtures.charge)],
         refund: [BatonTesting.ScriptedCall<Charge>.Behaviour] = [.succeed(CheckoutFixtures.charge)]
     ) {
-        self.charge = BatonTesting.MockOperation(clock: clock, charge)
-        self.refund = BatonTesting.MockOperation(clock: clock, refund)
+        self.charge = BatonTesting.MockOperation(clock: clock, name: "payments.charge", charge)
+        self.refund = BatonTesting.MockOperation(clock: clock, name: "payments.refund", refund)
     }
 
     func charge(_ input: PaymentsChargeInput, context: BatonRuntime.CallContext) async throws -> Charge {
@@ -206,7 +206,7 @@ final class MockMailService: MailService {
         clock: BatonTesting.ManualClock,
         sendReceipt: [BatonTesting.ScriptedCall<MailSendReceiptOutput>.Behaviour] = [.succeed(CheckoutFixtures.mailSendReceiptOutput)]
     ) {
-        self.sendReceipt = BatonTesting.MockOperation(clock: clock, sendReceipt)
+        self.sendReceipt = BatonTesting.MockOperation(clock: clock, name: "mail.sendReceipt", sendReceipt)
     }
 
     func sendReceipt(_ input: MailSendReceiptInput, context: BatonRuntime.CallContext) async throws -> MailSendReceiptOutput {
@@ -225,8 +225,8 @@ final class MockWrappingService: WrappingService {
         book: [BatonTesting.ScriptedCall<WrappingBookOutput>.Behaviour] = [.succeed(CheckoutFixtures.wrappingBookOutput)],
         cancel: [BatonTesting.ScriptedCall<WrappingCancelOutput>.Behaviour] = [.succeed(CheckoutFixtures.wrappingCancelOutput)]
     ) {
-        self.book = BatonTesting.MockOperation(clock: clock, book)
-        self.cancel = BatonTesting.MockOperation(clock: clock, cancel)
+        self.book = BatonTesting.MockOperation(clock: clock, name: "wrapping.book", book)
+        self.cancel = BatonTesting.MockOperation(clock: clock, name: "wrapping.cancel", cancel)
     }
 
     func book(_ input: WrappingBookInput, context: BatonRuntime.CallContext) async throws -> WrappingBookOutput {

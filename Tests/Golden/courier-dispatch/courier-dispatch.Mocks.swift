@@ -136,8 +136,8 @@ final class MockZonesService: ZonesService {
         zoneOf: [BatonTesting.ScriptedCall<Zone>.Behaviour] = [.succeed(CourierDispatchFixtures.zone)],
         setStatus: [BatonTesting.ScriptedCall<Zone>.Behaviour] = [.succeed(CourierDispatchFixtures.zone)]
     ) {
-        self.zoneOf = BatonTesting.MockOperation(clock: clock, zoneOf)
-        self.setStatus = BatonTesting.MockOperation(clock: clock, setStatus)
+        self.zoneOf = BatonTesting.MockOperation(clock: clock, name: "zones.zoneOf", zoneOf)
+        self.setStatus = BatonTesting.MockOperation(clock: clock, name: "zones.setStatus", setStatus)
     }
 
     func zoneOf(_ input: ZonesZoneOfInput, context: BatonRuntime.CallContext) async throws -> Zone {
@@ -162,9 +162,9 @@ final class MockCouriersService: CouriersService {
         reserve: [BatonTesting.ScriptedCall<Assignment>.Behaviour] = [.succeed(CourierDispatchFixtures.assignment)],
         release: [BatonTesting.ScriptedCall<CouriersReleaseOutput>.Behaviour] = [.succeed(CourierDispatchFixtures.couriersReleaseOutput)]
     ) {
-        self.nearby = BatonTesting.MockOperation(clock: clock, nearby)
-        self.reserve = BatonTesting.MockOperation(clock: clock, reserve)
-        self.release = BatonTesting.MockOperation(clock: clock, release)
+        self.nearby = BatonTesting.MockOperation(clock: clock, name: "couriers.nearby", nearby)
+        self.reserve = BatonTesting.MockOperation(clock: clock, name: "couriers.reserve", reserve)
+        self.release = BatonTesting.MockOperation(clock: clock, name: "couriers.release", release)
     }
 
     func nearby(_ input: CouriersNearbyInput, context: BatonRuntime.CallContext) async throws -> Candidates {
@@ -189,7 +189,7 @@ final class MockPricingService: PricingService {
         clock: BatonTesting.ManualClock,
         quote: [BatonTesting.ScriptedCall<Quote>.Behaviour] = [.succeed(CourierDispatchFixtures.quote)]
     ) {
-        self.quote = BatonTesting.MockOperation(clock: clock, quote)
+        self.quote = BatonTesting.MockOperation(clock: clock, name: "pricing.quote", quote)
     }
 
     func quote(_ input: PricingQuoteInput, context: BatonRuntime.CallContext) async throws -> Quote {
@@ -208,8 +208,8 @@ final class MockMapsService: MapsService {
         eta: [BatonTesting.ScriptedCall<Eta>.Behaviour] = [.succeed(CourierDispatchFixtures.eta)],
         tolls: [BatonTesting.ScriptedCall<MapsTollsOutput>.Behaviour] = [.succeed(CourierDispatchFixtures.mapsTollsOutput)]
     ) {
-        self.eta = BatonTesting.MockOperation(clock: clock, eta)
-        self.tolls = BatonTesting.MockOperation(clock: clock, tolls)
+        self.eta = BatonTesting.MockOperation(clock: clock, name: "maps.eta", eta)
+        self.tolls = BatonTesting.MockOperation(clock: clock, name: "maps.tolls", tolls)
     }
 
     func eta(_ input: MapsEtaInput, context: BatonRuntime.CallContext) async throws -> Eta {
@@ -232,8 +232,8 @@ final class MockNotificationsService: NotificationsService {
         push: [BatonTesting.ScriptedCall<NotificationsPushOutput>.Behaviour] = [.succeed(CourierDispatchFixtures.notificationsPushOutput)],
         broadcast: [BatonTesting.ScriptedCall<NotificationsBroadcastOutput>.Behaviour] = [.succeed(CourierDispatchFixtures.notificationsBroadcastOutput)]
     ) {
-        self.push = BatonTesting.MockOperation(clock: clock, push)
-        self.broadcast = BatonTesting.MockOperation(clock: clock, broadcast)
+        self.push = BatonTesting.MockOperation(clock: clock, name: "notifications.push", push)
+        self.broadcast = BatonTesting.MockOperation(clock: clock, name: "notifications.broadcast", broadcast)
     }
 
     func push(_ input: NotificationsPushInput, context: BatonRuntime.CallContext) async throws -> NotificationsPushOutput {

@@ -108,17 +108,17 @@ struct CourierDispatchTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock, latency: CourierDispatchGeneratedTests.dispatchLatency)
         let run = Swift.Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
-        await world.mocks.zones.zoneOf.waitForCalls(count: 1)
-        await world.mocks.maps.eta.waitForCalls(count: 1)
+        try await world.mocks.zones.zoneOf.waitForCalls(count: 1)
+        try await world.mocks.maps.eta.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
-        await world.mocks.couriers.nearby.waitForCalls(count: 1)
-        await world.mocks.pricing.quote.waitForCalls(count: 1)
+        try await world.mocks.couriers.nearby.waitForCalls(count: 1)
+        try await world.mocks.pricing.quote.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(400)))
-        await world.mocks.couriers.reserve.waitForCalls(count: 1)
+        try await world.mocks.couriers.reserve.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(407)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.milliseconds(1)))
-        let result = try await run.value
+        let result = try await run.value(waitingFor: "the `dispatch` run")
         let input = CourierDispatchFixtures.dispatchRequest
         let zoneValue: Zone = CourierDispatchFixtures.zone
         let nearbyValue: Candidates = CourierDispatchFixtures.candidates
@@ -148,13 +148,13 @@ struct CourierDispatchTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock, latency: CourierDispatchGeneratedTests.dispatchLatency, scripts: ["couriers.nearby": .fail(BatonTesting.ScriptedError(.permanent))])
         let run = Swift.Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
-        await world.mocks.zones.zoneOf.waitForCalls(count: 1)
-        await world.mocks.maps.eta.waitForCalls(count: 1)
+        try await world.mocks.zones.zoneOf.waitForCalls(count: 1)
+        try await world.mocks.maps.eta.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
-        await world.mocks.couriers.nearby.waitForCalls(count: 1)
-        await world.mocks.pricing.quote.waitForCalls(count: 1)
+        try await world.mocks.couriers.nearby.waitForCalls(count: 1)
+        try await world.mocks.pricing.quote.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
+        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `dispatch` run") })
         #expect(error.failedStep == "nearby")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -164,7 +164,7 @@ struct CourierDispatchTestWorld {
     }
 
     /// `quote` fails: its fallback provides the value and the report marks it degraded.
-    @Test func dispatchQuoteFallsBack() async throws {
+    @Test(.timeLimit(.minutes(1))) func dispatchQuoteFallsBack() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock, scripts: ["pricing.quote": .fail(BatonTesting.ScriptedError(.permanent))])
         let result = try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest)
@@ -180,7 +180,7 @@ struct CourierDispatchTestWorld {
     }
 
     /// The optional step `eta` fails: the run completes without its value and says so.
-    @Test func dispatchWithoutEta() async throws {
+    @Test(.timeLimit(.minutes(1))) func dispatchWithoutEta() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock, scripts: ["maps.eta": .fail(BatonTesting.ScriptedError(.permanent))])
         let result = try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest)
@@ -201,17 +201,17 @@ struct CourierDispatchTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock, latency: CourierDispatchGeneratedTests.dispatchLatency, scripts: ["couriers.reserve": .fail(BatonTesting.ScriptedError(.permanent))])
         let run = Swift.Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
-        await world.mocks.zones.zoneOf.waitForCalls(count: 1)
-        await world.mocks.maps.eta.waitForCalls(count: 1)
+        try await world.mocks.zones.zoneOf.waitForCalls(count: 1)
+        try await world.mocks.maps.eta.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
-        await world.mocks.couriers.nearby.waitForCalls(count: 1)
-        await world.mocks.pricing.quote.waitForCalls(count: 1)
+        try await world.mocks.couriers.nearby.waitForCalls(count: 1)
+        try await world.mocks.pricing.quote.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(400)))
-        await world.mocks.couriers.reserve.waitForCalls(count: 1)
+        try await world.mocks.couriers.reserve.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(407)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.milliseconds(1)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
+        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `dispatch` run") })
         #expect(error.failedStep == "reserve")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -220,7 +220,7 @@ struct CourierDispatchTestWorld {
     }
 
     /// A second run with the same input carries `reserve`'s idempotency key again: the remembered outcome is used and the operation is not called twice.
-    @Test func dispatchDeduplicatesReserve() async throws {
+    @Test(.timeLimit(.minutes(1))) func dispatchDeduplicatesReserve() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock)
         _ = try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest)
@@ -232,7 +232,7 @@ struct CourierDispatchTestWorld {
     }
 
     /// A second run within the ttl serves `zone` from the cache without calling it.
-    @Test func dispatchCachesZone() async throws {
+    @Test(.timeLimit(.minutes(1))) func dispatchCachesZone() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock)
         let first = try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest)
@@ -244,7 +244,7 @@ struct CourierDispatchTestWorld {
     }
 
     /// Past its ttl, `zone` is served stale while one background refresh runs.
-    @Test func dispatchRevalidatesZone() async throws {
+    @Test(.timeLimit(.minutes(1))) func dispatchRevalidatesZone() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock)
         let first = try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest)
@@ -260,9 +260,9 @@ struct CourierDispatchTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock, scripts: ["couriers.nearby": .slowFirst(Swift.Duration.milliseconds(150))])
         let run = Swift.Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
-        await world.mocks.couriers.nearby.waitForCalls(count: 1)
+        try await world.mocks.couriers.nearby.waitForCalls(count: 1)
         clock.advance(by: Swift.Duration.milliseconds(15))
-        let result = try await run.value
+        let result = try await run.value(waitingFor: "the `dispatch` run")
         #expect(world.mocks.couriers.nearby.callCount == 2)
         #expect(world.mocks.couriers.nearby.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero, BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.milliseconds(15))])
         #expect(result.report[step: "nearby"]?.outcome == .succeeded)
@@ -273,7 +273,7 @@ struct CourierDispatchTestWorld {
     }
 
     /// Admission control admits a burst of 60 calls at one instant and refuses the next with a retry-after; the `reassignment` class has its own rate.
-    @Test func dispatchAdmissionRefusesBeyondTheBurst() async throws {
+    @Test(.timeLimit(.minutes(1))) func dispatchAdmissionRefusesBeyondTheBurst() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock)
         for _ in 0..<60 {
@@ -294,9 +294,9 @@ struct CourierDispatchTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock, latency: CourierDispatchGeneratedTests.setZoneStatusLatency)
         let run = Swift.Task { try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput, correlationID: "generated-test") }
-        await world.mocks.zones.setStatus.waitForCalls(count: 1)
+        try await world.mocks.zones.setStatus.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
-        let result = try await run.value
+        let result = try await run.value(waitingFor: "the `setZoneStatus` run")
         let input = CourierDispatchFixtures.setZoneStatusInput
         let updateValue: Zone = CourierDispatchFixtures.zone
         #expect(result.output == SetZoneStatusOutput(zone: updateValue, announced: input.announce))
@@ -311,9 +311,9 @@ struct CourierDispatchTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock, latency: CourierDispatchGeneratedTests.setZoneStatusLatency, scripts: ["zones.setStatus": .fail(BatonTesting.ScriptedError(.permanent))])
         let run = Swift.Task { try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput, correlationID: "generated-test") }
-        await world.mocks.zones.setStatus.waitForCalls(count: 1)
+        try await world.mocks.zones.setStatus.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
+        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `setZoneStatus` run") })
         #expect(error.failedStep == "update")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -326,16 +326,16 @@ struct CourierDispatchTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock, scripts: ["zones.setStatus": .hang])
         let run = Swift.Task { try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput, correlationID: "generated-test") }
-        await world.mocks.zones.setStatus.waitForCalls(count: 1)
+        try await world.mocks.zones.setStatus.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(2)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
+        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `setZoneStatus` run") })
         #expect(error.errorClass == .timeout)
         #expect(clock.now == BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(2)))
         await world.orchestrator.shutdown()
     }
 
     /// A second run with the same input carries `update`'s idempotency key again: the remembered outcome is used and the operation is not called twice.
-    @Test func setZoneStatusDeduplicatesUpdate() async throws {
+    @Test(.timeLimit(.minutes(1))) func setZoneStatusDeduplicatesUpdate() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock)
         _ = try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput)
@@ -347,7 +347,7 @@ struct CourierDispatchTestWorld {
     }
 
     /// Admission control admits a burst of 5 calls at one instant and refuses the next with a retry-after.
-    @Test func setZoneStatusAdmissionRefusesBeyondTheBurst() async throws {
+    @Test(.timeLimit(.minutes(1))) func setZoneStatusAdmissionRefusesBeyondTheBurst() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock)
         for _ in 0..<5 {

@@ -75,14 +75,15 @@ public struct DispatchRequest: Swift.Codable, Swift.Hashable, Swift.Sendable {
 
     public init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.deliveryId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.deliveryId)
-        self.merchantId = try container.decode(Swift.String.self, forKey: CodingKeys.merchantId)
-        self.pickup = try container.decode(Coordinates.self, forKey: CodingKeys.pickup)
-        self.dropoff = try container.decode(Coordinates.self, forKey: CodingKeys.dropoff)
-        self.readyAt = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.readyAt), codingPath: container.codingPath + [CodingKeys.readyAt])
-        self.vehicle = try container.decode(Vehicle.self, forKey: CodingKeys.vehicle)
-        self.priority = try container.decode(Priority.self, forKey: CodingKeys.priority)
-        self.scheduled = try container.decode(Swift.Bool.self, forKey: CodingKeys.scheduled)
+        let _deliveryId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.deliveryId)
+        let _merchantId = try container.decode(Swift.String.self, forKey: CodingKeys.merchantId)
+        let _pickup = try container.decode(Coordinates.self, forKey: CodingKeys.pickup)
+        let _dropoff = try container.decode(Coordinates.self, forKey: CodingKeys.dropoff)
+        let _readyAt = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.readyAt), codingPath: container.codingPath + [CodingKeys.readyAt])
+        let _vehicle = try container.decode(Vehicle.self, forKey: CodingKeys.vehicle)
+        let _priority = try container.decode(Priority.self, forKey: CodingKeys.priority)
+        let _scheduled = try container.decode(Swift.Bool.self, forKey: CodingKeys.scheduled)
+        self.init(deliveryId: _deliveryId, merchantId: _merchantId, pickup: _pickup, dropoff: _dropoff, readyAt: _readyAt, vehicle: _vehicle, priority: _priority, scheduled: _scheduled)
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {
@@ -167,9 +168,10 @@ public struct Eta: Swift.Codable, Swift.Hashable, Swift.Sendable {
 
     public init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.pickupBy = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.pickupBy), codingPath: container.codingPath + [CodingKeys.pickupBy])
-        self.deliverBy = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.deliverBy), codingPath: container.codingPath + [CodingKeys.deliverBy])
-        self.confidence = try container.decode(Swift.Double.self, forKey: CodingKeys.confidence)
+        let _pickupBy = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.pickupBy), codingPath: container.codingPath + [CodingKeys.pickupBy])
+        let _deliverBy = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.deliverBy), codingPath: container.codingPath + [CodingKeys.deliverBy])
+        let _confidence = try container.decode(Swift.Double.self, forKey: CodingKeys.confidence)
+        self.init(pickupBy: _pickupBy, deliverBy: _deliverBy, confidence: _confidence)
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {
@@ -199,9 +201,10 @@ public struct Assignment: Swift.Codable, Swift.Hashable, Swift.Sendable {
 
     public init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.assignmentId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.assignmentId)
-        self.courierId = try container.decode(Swift.String.self, forKey: CodingKeys.courierId)
-        self.expiresAt = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.expiresAt), codingPath: container.codingPath + [CodingKeys.expiresAt])
+        let _assignmentId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.assignmentId)
+        let _courierId = try container.decode(Swift.String.self, forKey: CodingKeys.courierId)
+        let _expiresAt = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.expiresAt), codingPath: container.codingPath + [CodingKeys.expiresAt])
+        self.init(assignmentId: _assignmentId, courierId: _courierId, expiresAt: _expiresAt)
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {
@@ -262,14 +265,15 @@ public struct Dispatched: Swift.Codable, Swift.Hashable, Swift.Sendable {
 
     public init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.deliveryId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.deliveryId)
-        self.assignmentId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.assignmentId)
-        self.courierId = try container.decode(Swift.String.self, forKey: CodingKeys.courierId)
-        self.fee = try container.decode(Foundation.Decimal.self, forKey: CodingKeys.fee)
-        self.currency = try container.decode(Swift.String.self, forKey: CodingKeys.currency)
-        self.pickupBy = try container.decodeIfPresent(Swift.String.self, forKey: CodingKeys.pickupBy).map { try BatonRFC3339.date($0, codingPath: container.codingPath + [CodingKeys.pickupBy]) }
-        self.eta = try container.decodeIfPresent(Eta.self, forKey: CodingKeys.eta)
-        self.tolls = try container.decodeIfPresent(Foundation.Decimal.self, forKey: CodingKeys.tolls)
+        let _deliveryId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.deliveryId)
+        let _assignmentId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.assignmentId)
+        let _courierId = try container.decode(Swift.String.self, forKey: CodingKeys.courierId)
+        let _fee = try container.decode(Foundation.Decimal.self, forKey: CodingKeys.fee)
+        let _currency = try container.decode(Swift.String.self, forKey: CodingKeys.currency)
+        let _pickupBy = try container.decodeIfPresent(Swift.String.self, forKey: CodingKeys.pickupBy).map { try BatonRFC3339.date($0, codingPath: container.codingPath + [CodingKeys.pickupBy]) }
+        let _eta = try container.decodeIfPresent(Eta.self, forKey: CodingKeys.eta)
+        let _tolls = try container.decodeIfPresent(Foundation.Decimal.self, forKey: CodingKeys.tolls)
+        self.init(deliveryId: _deliveryId, assignmentId: _assignmentId, courierId: _courierId, fee: _fee, currency: _currency, pickupBy: _pickupBy, eta: _eta, tolls: _tolls)
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {
@@ -386,10 +390,11 @@ public struct MapsEtaInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
 
     public init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.from = try container.decode(Coordinates.self, forKey: CodingKeys.from)
-        self.to = try container.decode(Coordinates.self, forKey: CodingKeys.to)
-        self.vehicle = try container.decode(Vehicle.self, forKey: CodingKeys.vehicle)
-        self.readyAt = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.readyAt), codingPath: container.codingPath + [CodingKeys.readyAt])
+        let _from = try container.decode(Coordinates.self, forKey: CodingKeys.from)
+        let _to = try container.decode(Coordinates.self, forKey: CodingKeys.to)
+        let _vehicle = try container.decode(Vehicle.self, forKey: CodingKeys.vehicle)
+        let _readyAt = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.readyAt), codingPath: container.codingPath + [CodingKeys.readyAt])
+        self.init(from: _from, to: _to, vehicle: _vehicle, readyAt: _readyAt)
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {

@@ -86,7 +86,7 @@ final class MockCatalogueService: CatalogueService {
         clock: BatonTesting.ManualClock,
         product: [BatonTesting.ScriptedCall<Product>.Behaviour] = [.succeed(ProductPageFixtures.product)]
     ) {
-        self.product = BatonTesting.MockOperation(clock: clock, product)
+        self.product = BatonTesting.MockOperation(clock: clock, name: "catalogue.product", product)
     }
 
     func product(_ input: CatalogueProductInput, context: BatonRuntime.CallContext) async throws -> Product {
@@ -103,7 +103,7 @@ final class MockPricingService: PricingService {
         clock: BatonTesting.ManualClock,
         price: [BatonTesting.ScriptedCall<Price>.Behaviour] = [.succeed(ProductPageFixtures.price)]
     ) {
-        self.price = BatonTesting.MockOperation(clock: clock, price)
+        self.price = BatonTesting.MockOperation(clock: clock, name: "pricing.price", price)
     }
 
     func price(_ input: PricingPriceInput, context: BatonRuntime.CallContext) async throws -> Price {
@@ -120,7 +120,7 @@ final class MockInventoryService: InventoryService {
         clock: BatonTesting.ManualClock,
         availability: [BatonTesting.ScriptedCall<Availability>.Behaviour] = [.succeed(ProductPageFixtures.availability)]
     ) {
-        self.availability = BatonTesting.MockOperation(clock: clock, availability)
+        self.availability = BatonTesting.MockOperation(clock: clock, name: "inventory.availability", availability)
     }
 
     func availability(_ input: InventoryAvailabilityInput, context: BatonRuntime.CallContext) async throws -> Availability {
@@ -137,7 +137,7 @@ final class MockReviewsService: ReviewsService {
         clock: BatonTesting.ManualClock,
         summary: [BatonTesting.ScriptedCall<ReviewSummary>.Behaviour] = [.succeed(ProductPageFixtures.reviewSummary)]
     ) {
-        self.summary = BatonTesting.MockOperation(clock: clock, summary)
+        self.summary = BatonTesting.MockOperation(clock: clock, name: "reviews.summary", summary)
     }
 
     func summary(_ input: ReviewsSummaryInput, context: BatonRuntime.CallContext) async throws -> ReviewSummary {
@@ -154,7 +154,7 @@ final class MockRecommenderService: RecommenderService {
         clock: BatonTesting.ManualClock,
         similar: [BatonTesting.ScriptedCall<[Recommendation]>.Behaviour] = [.succeed([ProductPageFixtures.recommendation])]
     ) {
-        self.similar = BatonTesting.MockOperation(clock: clock, similar)
+        self.similar = BatonTesting.MockOperation(clock: clock, name: "recommender.similar", similar)
     }
 
     func similar(_ input: RecommenderSimilarInput, context: BatonRuntime.CallContext) async throws -> [Recommendation] {
@@ -171,7 +171,7 @@ final class MockOffersService: OffersService {
         clock: BatonTesting.ManualClock,
         personal: [BatonTesting.ScriptedCall<[Offer]>.Behaviour] = [.succeed([ProductPageFixtures.offer])]
     ) {
-        self.personal = BatonTesting.MockOperation(clock: clock, personal)
+        self.personal = BatonTesting.MockOperation(clock: clock, name: "offers.personal", personal)
     }
 
     func personal(_ input: OffersPersonalInput, context: BatonRuntime.CallContext) async throws -> [Offer] {

@@ -96,17 +96,17 @@ struct ProductPageTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = ProductPageTestWorld(clock: clock, latency: ProductPageGeneratedTests.productPageLatency)
         let run = Swift.Task { try await world.orchestrator.productPage(ProductPageFixtures.pageRequest, correlationID: "generated-test") }
-        await world.mocks.catalogue.product.waitForCalls(count: 1)
-        await world.mocks.pricing.price.waitForCalls(count: 1)
-        await world.mocks.inventory.availability.waitForCalls(count: 1)
-        await world.mocks.reviews.summary.waitForCalls(count: 1)
+        try await world.mocks.catalogue.product.waitForCalls(count: 1)
+        try await world.mocks.pricing.price.waitForCalls(count: 1)
+        try await world.mocks.inventory.availability.waitForCalls(count: 1)
+        try await world.mocks.reviews.summary.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
-        await world.mocks.recommender.similar.waitForCalls(count: 1)
+        try await world.mocks.recommender.similar.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(200)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(400)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(600)))
-        let result = try await run.value
+        let result = try await run.value(waitingFor: "the `productPage` run")
         let input = ProductPageFixtures.pageRequest
         let productValue: Product = ProductPageFixtures.product
         let priceValue: Price? = ProductPageFixtures.price
@@ -131,7 +131,7 @@ struct ProductPageTestWorld {
     }
 
     /// The optional step `price` fails: the run completes without its value and says so.
-    @Test func productPageWithoutPrice() async throws {
+    @Test(.timeLimit(.minutes(1))) func productPageWithoutPrice() async throws {
         let clock = BatonTesting.ManualClock()
         let world = ProductPageTestWorld(clock: clock, scripts: ["pricing.price": .fail(BatonTesting.ScriptedError(.permanent))])
         let result = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
@@ -149,7 +149,7 @@ struct ProductPageTestWorld {
     }
 
     /// `availability` fails: its fallback provides the value and the report marks it degraded.
-    @Test func productPageAvailabilityFallsBack() async throws {
+    @Test(.timeLimit(.minutes(1))) func productPageAvailabilityFallsBack() async throws {
         let clock = BatonTesting.ManualClock()
         let world = ProductPageTestWorld(clock: clock, scripts: ["inventory.availability": .fail(BatonTesting.ScriptedError(.permanent))])
         let result = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
@@ -166,7 +166,7 @@ struct ProductPageTestWorld {
     }
 
     /// The optional step `reviews` fails: the run completes without its value and says so.
-    @Test func productPageWithoutReviews() async throws {
+    @Test(.timeLimit(.minutes(1))) func productPageWithoutReviews() async throws {
         let clock = BatonTesting.ManualClock()
         let world = ProductPageTestWorld(clock: clock, scripts: ["reviews.summary": .fail(BatonTesting.ScriptedError(.permanent))])
         let result = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
@@ -184,7 +184,7 @@ struct ProductPageTestWorld {
     }
 
     /// The optional step `recommendations` fails: the run completes without its value and says so.
-    @Test func productPageWithoutRecommendations() async throws {
+    @Test(.timeLimit(.minutes(1))) func productPageWithoutRecommendations() async throws {
         let clock = BatonTesting.ManualClock()
         let world = ProductPageTestWorld(clock: clock, scripts: ["recommender.similar": .fail(BatonTesting.ScriptedError(.permanent))])
         let result = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
@@ -202,7 +202,7 @@ struct ProductPageTestWorld {
     }
 
     /// A transient failure of `product` is retried, as its retry policy allows.
-    @Test func productPageRetriesProduct() async throws {
+    @Test(.timeLimit(.minutes(1))) func productPageRetriesProduct() async throws {
         let clock = BatonTesting.ManualClock()
         let world = ProductPageTestWorld(clock: clock, scripts: ["catalogue.product": .failFirst(BatonTesting.ScriptedError(.transient))])
         let result = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
@@ -217,7 +217,7 @@ struct ProductPageTestWorld {
     }
 
     /// A second run within the ttl serves `product` from the cache without calling it.
-    @Test func productPageCachesProduct() async throws {
+    @Test(.timeLimit(.minutes(1))) func productPageCachesProduct() async throws {
         let clock = BatonTesting.ManualClock()
         let world = ProductPageTestWorld(clock: clock)
         let first = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
@@ -229,7 +229,7 @@ struct ProductPageTestWorld {
     }
 
     /// Past its ttl, `product` is served stale while one background refresh runs.
-    @Test func productPageRevalidatesProduct() async throws {
+    @Test(.timeLimit(.minutes(1))) func productPageRevalidatesProduct() async throws {
         let clock = BatonTesting.ManualClock()
         let world = ProductPageTestWorld(clock: clock)
         let first = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
@@ -240,8 +240,8 @@ struct ProductPageTestWorld {
         await world.orchestrator.shutdown()
     }
 
-    /// Once `recommender` fails every call, its rule `shed-load` takes over routing at the next evaluation.
-    @Test func productPageRoutesRecommendationsByRule() async throws {
+    /// While `recommender` is healthy no rule routes it; once it fails every call, its rule `shed-load` takes over at the next evaluation.
+    @Test(.timeLimit(.minutes(1))) func productPageRoutesRecommendationsByRule() async throws {
         let clock = BatonTesting.ManualClock()
         let world = ProductPageTestWorld(clock: clock, scripts: ["recommender.similar": .fail(BatonTesting.ScriptedError(.unknown))])
         _ = try? await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
@@ -259,9 +259,9 @@ struct ProductPageTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = ProductPageTestWorld(clock: clock, scripts: ["inventory.availability": .slowFirst(Swift.Duration.milliseconds(200))])
         let run = Swift.Task { try await world.orchestrator.productPage(ProductPageFixtures.pageRequest, correlationID: "generated-test") }
-        await world.mocks.inventory.availability.waitForCalls(count: 1)
+        try await world.mocks.inventory.availability.waitForCalls(count: 1)
         clock.advance(by: Swift.Duration.milliseconds(20))
-        let result = try await run.value
+        let result = try await run.value(waitingFor: "the `productPage` run")
         #expect(world.mocks.inventory.availability.callCount == 2)
         #expect(world.mocks.inventory.availability.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero, BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.milliseconds(20))])
         #expect(result.report[step: "availability"]?.outcome == .succeeded)
@@ -270,7 +270,7 @@ struct ProductPageTestWorld {
     }
 
     /// Admission control admits a burst of 400 calls at one instant and refuses the next with a retry-after.
-    @Test func productPageAdmissionRefusesBeyondTheBurst() async throws {
+    @Test(.timeLimit(.minutes(1))) func productPageAdmissionRefusesBeyondTheBurst() async throws {
         let clock = BatonTesting.ManualClock()
         let world = ProductPageTestWorld(clock: clock)
         for _ in 0..<400 {

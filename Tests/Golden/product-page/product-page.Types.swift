@@ -115,9 +115,10 @@ public struct Offer: Swift.Codable, Swift.Hashable, Swift.Sendable {
 
     public init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.code = try container.decode(Swift.String.self, forKey: CodingKeys.code)
-        self.description = try container.decode(Swift.String.self, forKey: CodingKeys.description)
-        self.expires = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.expires), codingPath: container.codingPath + [CodingKeys.expires])
+        let _code = try container.decode(Swift.String.self, forKey: CodingKeys.code)
+        let _description = try container.decode(Swift.String.self, forKey: CodingKeys.description)
+        let _expires = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.expires), codingPath: container.codingPath + [CodingKeys.expires])
+        self.init(code: _code, description: _description, expires: _expires)
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {

@@ -84,8 +84,8 @@ final class MockFlightsService: FlightsService {
         book: [BatonTesting.ScriptedCall<FlightBooking>.Behaviour] = [.succeed(TravelBookingFixtures.flightBooking)],
         cancel: [BatonTesting.ScriptedCall<Cancellation>.Behaviour] = [.succeed(TravelBookingFixtures.cancellation)]
     ) {
-        self.book = BatonTesting.MockOperation(clock: clock, book)
-        self.cancel = BatonTesting.MockOperation(clock: clock, cancel)
+        self.book = BatonTesting.MockOperation(clock: clock, name: "flights.book", book)
+        self.cancel = BatonTesting.MockOperation(clock: clock, name: "flights.cancel", cancel)
     }
 
     func book(_ input: FlightsBookInput, context: BatonRuntime.CallContext) async throws -> FlightBooking {
@@ -108,8 +108,8 @@ final class MockHotelsService: HotelsService {
         book: [BatonTesting.ScriptedCall<HotelBooking>.Behaviour] = [.succeed(TravelBookingFixtures.hotelBooking)],
         cancel: [BatonTesting.ScriptedCall<Cancellation>.Behaviour] = [.succeed(TravelBookingFixtures.cancellation)]
     ) {
-        self.book = BatonTesting.MockOperation(clock: clock, book)
-        self.cancel = BatonTesting.MockOperation(clock: clock, cancel)
+        self.book = BatonTesting.MockOperation(clock: clock, name: "hotels.book", book)
+        self.cancel = BatonTesting.MockOperation(clock: clock, name: "hotels.cancel", cancel)
     }
 
     func book(_ input: HotelsBookInput, context: BatonRuntime.CallContext) async throws -> HotelBooking {
@@ -132,8 +132,8 @@ final class MockCarsService: CarsService {
         book: [BatonTesting.ScriptedCall<CarBooking>.Behaviour] = [.succeed(TravelBookingFixtures.carBooking)],
         cancel: [BatonTesting.ScriptedCall<Cancellation>.Behaviour] = [.succeed(TravelBookingFixtures.cancellation)]
     ) {
-        self.book = BatonTesting.MockOperation(clock: clock, book)
-        self.cancel = BatonTesting.MockOperation(clock: clock, cancel)
+        self.book = BatonTesting.MockOperation(clock: clock, name: "cars.book", book)
+        self.cancel = BatonTesting.MockOperation(clock: clock, name: "cars.cancel", cancel)
     }
 
     func book(_ input: CarsBookInput, context: BatonRuntime.CallContext) async throws -> CarBooking {
@@ -154,7 +154,7 @@ final class MockPaymentsService: PaymentsService {
         clock: BatonTesting.ManualClock,
         charge: [BatonTesting.ScriptedCall<Payment>.Behaviour] = [.succeed(TravelBookingFixtures.payment)]
     ) {
-        self.charge = BatonTesting.MockOperation(clock: clock, charge)
+        self.charge = BatonTesting.MockOperation(clock: clock, name: "payments.charge", charge)
     }
 
     func charge(_ input: PaymentsChargeInput, context: BatonRuntime.CallContext) async throws -> Payment {
@@ -171,7 +171,7 @@ final class MockNotificationsService: NotificationsService {
         clock: BatonTesting.ManualClock,
         itinerary: [BatonTesting.ScriptedCall<NotificationsItineraryOutput>.Behaviour] = [.succeed(TravelBookingFixtures.notificationsItineraryOutput)]
     ) {
-        self.itinerary = BatonTesting.MockOperation(clock: clock, itinerary)
+        self.itinerary = BatonTesting.MockOperation(clock: clock, name: "notifications.itinerary", itinerary)
     }
 
     func itinerary(_ input: NotificationsItineraryInput, context: BatonRuntime.CallContext) async throws -> NotificationsItineraryOutput {

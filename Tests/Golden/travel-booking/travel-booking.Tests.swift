@@ -93,15 +93,15 @@ struct TravelBookingTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, latency: TravelBookingGeneratedTests.bookTripLatency)
         let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
-        await world.mocks.flights.book.waitForCalls(count: 1)
-        await world.mocks.hotels.book.waitForCalls(count: 1)
-        await world.mocks.cars.book.waitForCalls(count: 1)
+        try await world.mocks.flights.book.waitForCalls(count: 1)
+        try await world.mocks.hotels.book.waitForCalls(count: 1)
+        try await world.mocks.cars.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(200)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
-        await world.mocks.payments.charge.waitForCalls(count: 1)
+        try await world.mocks.payments.charge.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(700)))
-        let result = try await run.value
+        let result = try await run.value(waitingFor: "the `bookTrip` run")
         let input = TravelBookingFixtures.tripRequest
         let flightValue: FlightBooking = TravelBookingFixtures.flightBooking
         let hotelValue: HotelBooking = TravelBookingFixtures.hotelBooking
@@ -125,11 +125,11 @@ struct TravelBookingTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, latency: TravelBookingGeneratedTests.bookTripLatency, scripts: ["flights.book": .fail(BatonTesting.ScriptedError(.permanent))])
         let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
-        await world.mocks.flights.book.waitForCalls(count: 1)
-        await world.mocks.hotels.book.waitForCalls(count: 1)
-        await world.mocks.cars.book.waitForCalls(count: 1)
+        try await world.mocks.flights.book.waitForCalls(count: 1)
+        try await world.mocks.hotels.book.waitForCalls(count: 1)
+        try await world.mocks.cars.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
+        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `bookTrip` run") })
         #expect(error.failedStep == "flight")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -143,12 +143,12 @@ struct TravelBookingTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, latency: TravelBookingGeneratedTests.bookTripLatency, scripts: ["hotels.book": .fail(BatonTesting.ScriptedError(.permanent))])
         let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
-        await world.mocks.flights.book.waitForCalls(count: 1)
-        await world.mocks.hotels.book.waitForCalls(count: 1)
-        await world.mocks.cars.book.waitForCalls(count: 1)
+        try await world.mocks.flights.book.waitForCalls(count: 1)
+        try await world.mocks.hotels.book.waitForCalls(count: 1)
+        try await world.mocks.cars.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(200)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
+        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `bookTrip` run") })
         #expect(error.failedStep == "hotel")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -163,13 +163,13 @@ struct TravelBookingTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, latency: TravelBookingGeneratedTests.bookTripLatency, scripts: ["cars.book": .fail(BatonTesting.ScriptedError(.permanent))])
         let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
-        await world.mocks.flights.book.waitForCalls(count: 1)
-        await world.mocks.hotels.book.waitForCalls(count: 1)
-        await world.mocks.cars.book.waitForCalls(count: 1)
+        try await world.mocks.flights.book.waitForCalls(count: 1)
+        try await world.mocks.hotels.book.waitForCalls(count: 1)
+        try await world.mocks.cars.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(200)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
+        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `bookTrip` run") })
         #expect(error.failedStep == "car")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -180,7 +180,7 @@ struct TravelBookingTestWorld {
     }
 
     /// The condition of `car` is false: the step is skipped and never called.
-    @Test func bookTripSkipsCar() async throws {
+    @Test(.timeLimit(.minutes(1))) func bookTripSkipsCar() async throws {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock)
         var input = TravelBookingFixtures.tripRequest
@@ -196,15 +196,15 @@ struct TravelBookingTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, latency: TravelBookingGeneratedTests.bookTripLatency, scripts: ["payments.charge": .fail(BatonTesting.ScriptedError(.permanent))])
         let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
-        await world.mocks.flights.book.waitForCalls(count: 1)
-        await world.mocks.hotels.book.waitForCalls(count: 1)
-        await world.mocks.cars.book.waitForCalls(count: 1)
+        try await world.mocks.flights.book.waitForCalls(count: 1)
+        try await world.mocks.hotels.book.waitForCalls(count: 1)
+        try await world.mocks.cars.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(200)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
-        await world.mocks.payments.charge.waitForCalls(count: 1)
+        try await world.mocks.payments.charge.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(700)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
+        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `bookTrip` run") })
         #expect(error.failedStep == "payment")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -216,7 +216,7 @@ struct TravelBookingTestWorld {
     }
 
     /// A transient failure of `payment` is retried, as its retry policy allows.
-    @Test func bookTripRetriesPayment() async throws {
+    @Test(.timeLimit(.minutes(1))) func bookTripRetriesPayment() async throws {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, scripts: ["payments.charge": .failFirst(BatonTesting.ScriptedError(.transient))])
         let result = try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest)
@@ -232,16 +232,16 @@ struct TravelBookingTestWorld {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, scripts: ["flights.book": .hang])
         let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
-        await world.mocks.flights.book.waitForCalls(count: 1)
+        try await world.mocks.flights.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(12)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value })
+        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `bookTrip` run") })
         #expect(error.errorClass == .timeout)
         #expect(clock.now == BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(12)))
         await world.orchestrator.shutdown()
     }
 
     /// A second run with the same input carries `flight`'s idempotency key again: the remembered outcome is used and the operation is not called twice.
-    @Test func bookTripDeduplicatesFlight() async throws {
+    @Test(.timeLimit(.minutes(1))) func bookTripDeduplicatesFlight() async throws {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock)
         _ = try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest)

@@ -33,13 +33,14 @@ public struct TripRequest: Swift.Codable, Swift.Hashable, Swift.Sendable {
 
     public init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.tripId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.tripId)
-        self.travellerId = try container.decode(Swift.String.self, forKey: CodingKeys.travellerId)
-        self.from = try container.decode(Swift.String.self, forKey: CodingKeys.from)
-        self.to = try container.decode(Swift.String.self, forKey: CodingKeys.to)
-        self.departure = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.departure), codingPath: container.codingPath + [CodingKeys.departure])
-        self.nights = try container.decode(Swift.Int.self, forKey: CodingKeys.nights)
-        self.wantsCar = try container.decode(Swift.Bool.self, forKey: CodingKeys.wantsCar)
+        let _tripId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.tripId)
+        let _travellerId = try container.decode(Swift.String.self, forKey: CodingKeys.travellerId)
+        let _from = try container.decode(Swift.String.self, forKey: CodingKeys.from)
+        let _to = try container.decode(Swift.String.self, forKey: CodingKeys.to)
+        let _departure = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.departure), codingPath: container.codingPath + [CodingKeys.departure])
+        let _nights = try container.decode(Swift.Int.self, forKey: CodingKeys.nights)
+        let _wantsCar = try container.decode(Swift.Bool.self, forKey: CodingKeys.wantsCar)
+        self.init(tripId: _tripId, travellerId: _travellerId, from: _from, to: _to, departure: _departure, nights: _nights, wantsCar: _wantsCar)
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {
@@ -148,11 +149,12 @@ public struct FlightsBookInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
 
     public init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.tripId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.tripId)
-        self.travellerId = try container.decode(Swift.String.self, forKey: CodingKeys.travellerId)
-        self.from = try container.decode(Swift.String.self, forKey: CodingKeys.from)
-        self.to = try container.decode(Swift.String.self, forKey: CodingKeys.to)
-        self.departure = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.departure), codingPath: container.codingPath + [CodingKeys.departure])
+        let _tripId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.tripId)
+        let _travellerId = try container.decode(Swift.String.self, forKey: CodingKeys.travellerId)
+        let _from = try container.decode(Swift.String.self, forKey: CodingKeys.from)
+        let _to = try container.decode(Swift.String.self, forKey: CodingKeys.to)
+        let _departure = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.departure), codingPath: container.codingPath + [CodingKeys.departure])
+        self.init(tripId: _tripId, travellerId: _travellerId, from: _from, to: _to, departure: _departure)
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {
@@ -197,10 +199,11 @@ public struct HotelsBookInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
 
     public init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.tripId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.tripId)
-        self.city = try container.decode(Swift.String.self, forKey: CodingKeys.city)
-        self.checkIn = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.checkIn), codingPath: container.codingPath + [CodingKeys.checkIn])
-        self.nights = try container.decode(Swift.Int.self, forKey: CodingKeys.nights)
+        let _tripId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.tripId)
+        let _city = try container.decode(Swift.String.self, forKey: CodingKeys.city)
+        let _checkIn = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.checkIn), codingPath: container.codingPath + [CodingKeys.checkIn])
+        let _nights = try container.decode(Swift.Int.self, forKey: CodingKeys.nights)
+        self.init(tripId: _tripId, city: _city, checkIn: _checkIn, nights: _nights)
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {
@@ -244,10 +247,11 @@ public struct CarsBookInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
 
     public init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.tripId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.tripId)
-        self.city = try container.decode(Swift.String.self, forKey: CodingKeys.city)
-        self.from = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.from), codingPath: container.codingPath + [CodingKeys.from])
-        self.days = try container.decode(Swift.Int.self, forKey: CodingKeys.days)
+        let _tripId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.tripId)
+        let _city = try container.decode(Swift.String.self, forKey: CodingKeys.city)
+        let _from = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.from), codingPath: container.codingPath + [CodingKeys.from])
+        let _days = try container.decode(Swift.Int.self, forKey: CodingKeys.days)
+        self.init(tripId: _tripId, city: _city, from: _from, days: _days)
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {

@@ -1,0 +1,131 @@
+import BatonRuntime
+
+/// A test's wait took longer than its bound: what it waited for never happened.
+///
+/// Thrown by the barriers of BatonTesting (``ManualClock/waitForSleepers(count:within:)``,
+/// ``ScriptedCall/waitForCalls(count:within:)``, ``_Concurrency/Task/value(within:waitingFor:)``)
+/// so that a test whose expectation is wrong fails with a message instead of hanging its process.
+public struct WaitTimedOut: Error, CustomStringConvertible {
+    /// What the test waited for, e.g. `2 calls of pricing.quote (1 received)`.
+    public var waitingFor: String
+    /// The wall-clock bound that passed.
+    public var bound: Duration
+
+    /// A timeout after `bound` while waiting for `waitingFor`.
+    public init(waitingFor: String, bound: Duration) {
+        self.waitingFor = waitingFor
+        self.bound = bound
+    }
+
+    public var description: String { "waited \(bound) for \(waitingFor), in vain" }
+}
+
+/// How long a barrier waits by default: far longer than any barrier needs on a loaded machine
+/// (they wait for work that is already runnable), far shorter than a test's time limit.
+public let defaultWaitBound: Duration = .seconds(20)
+
+/// Tasks waiting for a count (calls received, sleepers parked) to reach a target. Kept inside the
+/// owner's locked state, so that checking the count and parking happen atomically.
+struct CountWaiters {
+    typealias Continuation = CheckedContinuation<Result<Void, any Error>, Never>
+
+    private struct Waiter {
+        var id: UInt64
+        var target: Int
+        var continuation: Continuation
+    }
+
+    private var nextID: UInt64 = 0
+    private var waiters: [Waiter] = []
+
+    mutating func makeID() -> UInt64 {
+        nextID &+= 1
+        return nextID
+    }
+
+    mutating func park(id: UInt64, target: Int, _ continuation: Continuation) {
+        waiters.append(Waiter(id: id, target: target, continuation: continuation))
+    }
+
+    /// Takes the waiters whose target `count` reaches; resume them outside the lock.
+    mutating func takeSatisfied(count: Int) -> [Continuation] {
+        var satisfied: [Continuation] = []
+        waiters.removeAll { waiter in
+            guard waiter.target <= count else { return false }
+            satisfied.append(waiter.continuation)
+            return true
+        }
+        return satisfied
+    }
+
+    /// Takes one waiter (timed out or cancelled), if it is still parked.
+    mutating func take(id: UInt64) -> Continuation? {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
+        return waiters.remove(at: index).continuation
+    }
+}
+
+/// Parks the calling task until it is resumed, cancelled, or `bound` of wall-clock time passes.
+///
+/// The wait never blocks a thread: it is a continuation, and the bound is a timer task that
+/// resumes it with ``WaitTimedOut``.
+///
+/// - Parameters:
+///   - makeID: Allocates the waiter's id (under the owner's lock).
+///   - park: Parks the continuation under the owner's lock, or resumes it at once and returns
+///     false when the target is already met or the task is cancelled.
+///   - take: Removes a parked waiter by id (under the owner's lock).
+///   - describe: What is waited for, with the current state, for the timeout's message.
+func boundedWait(
+    bound: Duration,
+    makeID: () -> UInt64,
+    park: (UInt64, CountWaiters.Continuation) -> Bool,
+    take: @escaping @Sendable (UInt64) -> CountWaiters.Continuation?,
+    describe: @escaping @Sendable () -> String
+) async throws {
+    let id = makeID()
+    let timer = Lock<Task<Void, Never>?>(nil)
+    defer { timer.withLock { $0 }?.cancel() }
+    try await withTaskCancellationHandler {
+        try await withCheckedContinuation { (continuation: CountWaiters.Continuation) in
+            guard park(id, continuation) else { return }
+            timer.withLock { timer in
+                timer = Task {
+                    do { try await Task.sleep(for: bound) } catch { return }
+                    take(id)?.resume(returning: .failure(WaitTimedOut(waitingFor: describe(), bound: bound)))
+                }
+            }
+        }.get()
+    } onCancel: {
+        take(id)?.resume(returning: .failure(CancellationError()))
+    }
+}
+
+extension Task where Failure == any Error {
+    /// The task's value, waiting at most `bound` of wall-clock time for it.
+    ///
+    /// Past the bound the task is cancelled and the wait throws ``WaitTimedOut`` naming
+    /// `waitingFor`, so a run that never finishes fails its test instead of hanging it:
+    ///
+    /// ```swift
+    /// let run = Task { try await orchestrator.checkout(input) }
+    /// clock.advance(by: .milliseconds(10))
+    /// let result = try await run.value(waitingFor: "the checkout run")
+    /// ```
+    public func value(within bound: Duration = defaultWaitBound, waitingFor: String) async throws -> Success {
+        let timedOut = Lock(false)
+        let timer = Task<Void, Never> {
+            do { try await Task<Never, Never>.sleep(for: bound) } catch { return }
+            timedOut.withLock { $0 = true }
+            self.cancel()
+        }
+        defer { timer.cancel() }
+        do {
+            let value = try await self.value
+            return value
+        } catch {
+            if timedOut.withLock({ $0 }) { throw WaitTimedOut(waitingFor: waitingFor, bound: bound) }
+            throw error
+        }
+    }
+}
