@@ -87,17 +87,27 @@ public struct Generator: Sendable {
         return safe.isEmpty ? "spec" : safe
     }
 
-    public func generate(_ spec: ResolvedSpec) -> GeneratedCode {
+    /// - Throws: ``GeneratorError`` when a template does not render, or the spec breaks an
+    ///   invariant the checker should have enforced (with the spec location).
+    public func generate(_ spec: ResolvedSpec) throws(GeneratorError) -> GeneratedCode {
         let names = Self.fileNames(forSpec: spec.sourceFileName)
-        let sources = [
-            templates.render(TypesView(spec: spec, options: options), with: "types"),
-            templates.render(ServicesView(spec: spec, options: options), with: "services"),
-            templates.render(OrchestratorView(spec: spec, options: options), with: "orchestrator"),
-        ]
-        let tests = [
-            templates.render(MocksView(spec: spec, options: options), with: "mocks"),
-            templates.render(TestsView(spec: spec, options: options), with: "tests"),
-        ]
+        let sources: [String]
+        let tests: [String]
+        do {
+            sources = [
+                try templates.render(TypesView(spec: spec, options: options), with: "types"),
+                try templates.render(ServicesView(spec: spec, options: options), with: "services"),
+                try templates.render(OrchestratorView(spec: spec, options: options), with: "orchestrator"),
+            ]
+            tests = [
+                try templates.render(MocksView(spec: spec, options: options), with: "mocks"),
+                try templates.render(TestsView(spec: spec, options: options), with: "tests"),
+            ]
+        } catch let error as GeneratorError {
+            throw error
+        } catch {
+            throw GeneratorError.invariant("\(error)", at: nil)
+        }
         return GeneratedCode(
             sources: zip(names.sources, sources).map { GeneratedFile(name: $0, contents: Self.tidy($1)) },
             tests: zip(names.tests, tests).map { GeneratedFile(name: $0, contents: Self.tidy($1)) }
@@ -118,3 +128,4 @@ public struct Generator: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 }
+

@@ -67,7 +67,7 @@ import Testing
     /// The `let <name>Policy = ResiliencePipeline(…)` declaration of each step, by step name.
     static func pipelines() throws -> (orchestrator: String, byStep: [String: String]) {
         let code = try generate(resolve(spec))
-        let orchestrator = try #require(code.sources.first { $0.name.hasSuffix("Orchestrator.swift") }).contents
+        let orchestrator = joinedLines(try #require(code.sources.first { $0.name.hasSuffix("Orchestrator.swift") }).contents)
         var byStep: [String: String] = [:]
         for step in ["a", "b", "c", "d", "e", "f"] {
             // `builder.step("a", service: "search", policy: policies.<name>, …)`
@@ -78,7 +78,7 @@ import Testing
             let name = String(orchestrator[range])
             if let decl = orchestrator.range(of: "let \(name) = BatonRuntime.ResiliencePipeline(") {
                 let rest = orchestrator[decl.lowerBound...]
-                byStep[step] = String(rest[..<rest.range(of: "\n            )")!.upperBound])
+                byStep[step] = String(rest[..<rest.range(of: "\n")!.upperBound])
             }
         }
         return (orchestrator, byStep)

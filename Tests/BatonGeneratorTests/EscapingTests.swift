@@ -32,6 +32,6 @@ import Testing
         #expect(RFC3339.epochSeconds("1970-01-01T00:00:00Z") == "0")
         #expect(RFC3339.epochSeconds("2024-02-29T12:30:00.250+01:00") == "1709206200.25")
         #expect(RFC3339.epochSeconds("2024-13-01T00:00:00Z") == nil)
-        #expect(UUIDLiteral.swiftExpression("00000000-0000-4000-8000-00000000000a")?.hasSuffix("0x00, 0x0A))") == true)
+        #expect(UUIDLiteral.swiftExpression("00000000-0000-4000-8000-00000000000a").flatMap(SwiftRenderer().flat)?.hasSuffix("0x00, 0x0A))") == true)
     }
 }

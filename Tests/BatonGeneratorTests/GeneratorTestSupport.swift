@@ -24,3 +24,19 @@ func exampleSpec(_ name: String) throws -> ResolvedSpec {
 func generate(_ spec: ResolvedSpec, options: GeneratorOptions = GeneratorOptions()) throws -> GeneratedCode {
     try Generator(templates: TemplateSet(), options: options).generate(spec)
 }
+
+/// Generated code with the renderer's line breaks undone (`(`/`[` followed by one argument per
+/// line, a trailing comma, the closer on its own line): what a test that pins a construct can
+/// match whatever the width made of it.
+func joinedLines(_ code: String) -> String {
+    var text = code
+    for (pattern, replacement) in [
+        (#",\n\s*([)\]])"#, "$1"),
+        (#"([(\[])\n\s*"#, "$1"),
+        (#"\n\s*([)\]])"#, "$1"),
+        (#",\n\s*"#, ", "),
+    ] {
+        text = text.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
+    }
+    return text
+}

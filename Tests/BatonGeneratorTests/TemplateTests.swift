@@ -20,7 +20,7 @@ import Testing
     @Test func anOverrideReplacesOneTemplate() throws {
         let spec = try resolve(minimalSpec)
         let templates = try TemplateSet(overrides: ["services": "{{% CONTENT_TYPE: TEXT}}\n// custom {{#services}}{{protocolName}} {{/services}}\n"])
-        let code = Generator(templates: templates).generate(spec)
+        let code = try Generator(templates: templates).generate(spec)
         #expect(code.sources.first { $0.name.hasSuffix("Services.swift") }?.contents == "// custom OrdersService\n")
         #expect(code.sources.first { $0.name.hasSuffix("Types.swift") }?.contents.contains("struct Order") == true)
         #expect(templates.overridden == ["services"])
@@ -100,9 +100,9 @@ let minimalSpec = """
         for spec in specs {
             stored["types", default: []].formUnion(Self.storedLabels(of: TypesView(spec: spec, options: options)))
             stored["services", default: []].formUnion(Self.storedLabels(of: ServicesView(spec: spec, options: options)))
-            stored["orchestrator", default: []].formUnion(Self.storedLabels(of: OrchestratorView(spec: spec, options: options)))
+            stored["orchestrator", default: []].formUnion(Self.storedLabels(of: try OrchestratorView(spec: spec, options: options)))
             stored["mocks", default: []].formUnion(Self.storedLabels(of: MocksView(spec: spec, options: options)))
-            stored["tests", default: []].formUnion(Self.storedLabels(of: TestsView(spec: spec, options: options)))
+            stored["tests", default: []].formUnion(Self.storedLabels(of: try TestsView(spec: spec, options: options)))
         }
         #expect(Set(stored.keys) == Set(TemplateSet.embedded.keys))
         for (template, labels) in stored {

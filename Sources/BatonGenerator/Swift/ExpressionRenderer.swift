@@ -1,72 +1,88 @@
 import BatonSpec
 
-/// Writes the typed expressions of a spec (`with`, `result`, `when`, fallback values) as Swift.
+/// Lowers the typed expressions of a spec (`with`, `result`, `when`, fallback values) to Swift.
 ///
 /// References become member accesses with optional chaining exactly where the spec's types are
 /// optional, list projections (`$x.items[].sku`) become `map`, and records are built with their
 /// memberwise initialisers, so the Swift type of every expression is the type the checker gave it.
+/// What the checker guarantees (fields exist, literals parse) is checked again here and reported
+/// as a ``GeneratorError`` at `location`, never papered over with a default.
 struct ExpressionRenderer {
     var spec: ResolvedSpec
     /// The Swift expression of each step's value: `values[cartStep]`, `values[ifPresent: stockStep]`.
-    var stepValue: (_ step: String, _ optional: Bool) -> String
+    var stepValue: (_ step: String, _ optional: Bool) -> SwiftExpr
     /// The Swift expression of `$input`.
-    var input = "input"
+    var input = SwiftExpr.text("input")
+    /// Where the expressions come from, for errors.
+    var location: SourceLocation
 
-    func render(_ expression: TypedExpression) -> String {
+    func expression(_ expression: TypedExpression) throws -> SwiftExpr {
         switch expression {
         case .reference(let reference):
-            return render(reference)
+            return try self.reference(reference)
         case .literal(let value, let type):
-            return literal(value, type: type)
+            return try literal(value, type: type)
         case .null:
-            return "nil"
+            return .text("nil")
         case .record(let typeName, let fields):
-            let arguments = fields.map { "\(SwiftIdentifier.label($0.name)): \(render($0.value))" }
-            return "\(SwiftIdentifier.escaped(typeName))(\(arguments.joined(separator: ", ")))"
+            return .call(SwiftIdentifier.escaped(typeName), try fields.map {
+                SwiftArgument(SwiftIdentifier.label($0.name), try self.expression($0.value))
+            })
         case .array(let items, _):
-            return "[\(items.map(render).joined(separator: ", "))]"
+            return .array(try items.map(self.expression))
         case .dictionary(let entries, _):
-            if entries.isEmpty { return "[:]" }
-            return "[\(entries.map { "\(SwiftLiteral.string($0.key)): \(render($0.value))" }.joined(separator: ", "))]"
+            return .dictionary(try entries.map {
+                SwiftDictionaryEntry(key: .text(SwiftLiteral.string($0.key)), value: try self.expression($0.value))
+            })
         }
     }
 
-    func render(_ reference: ValueReference) -> String {
-        let base: String
+    func reference(_ reference: ValueReference) throws -> SwiftExpr {
+        let base: SwiftExpr
         switch reference.root {
         case .input: base = input
         case .step(let name): base = stepValue(name, reference.rootType.isOptional)
         }
-        return path(base, type: reference.rootType, reference.path[...])
+        return try path(base, type: reference.rootType, reference.path[...])
     }
 
     /// `base` followed by `elements`; `type` is the declared type of `base`, which decides between
     /// `.` and `?.` for the next member.
-    private func path(_ base: String, type: TypeRef, _ elements: ArraySlice<ValueReference.Element>) -> String {
+    private func path(_ base: SwiftExpr, type: TypeRef, _ elements: ArraySlice<ValueReference.Element>) throws -> SwiftExpr {
         guard let element = elements.first else { return base }
-        let access = type.isOptional ? "?." : "."
+        let receiver: SwiftExpr = type.isOptional ? .postfix(base, "?") : base
         switch element {
         case .field(let name):
-            let fieldType = type.unwrapped.namedCore.flatMap { spec.type(named: $0)?.field(name)?.type } ?? .string
-            return path(base + access + SwiftIdentifier.escaped(name), type: fieldType, elements.dropFirst())
+            guard let fieldType = type.unwrapped.namedCore.flatMap({ spec.type(named: $0)?.field(name)?.type }) else {
+                throw GeneratorError("no field '\(name)' in \(type)", at: location)
+            }
+            return try path(.member(receiver, SwiftIdentifier.escaped(name)), type: fieldType, elements.dropFirst())
         case .each:
-            guard case .array(let elementType) = type.unwrapped else { return base }
-            let inner = path("$0", type: elementType, elements.dropFirst())
-            return base + access + "map { \(inner) }"
+            guard case .array(let elementType) = type.unwrapped else {
+                throw GeneratorError("'[]' projects a list, but \(type) is not one", at: location)
+            }
+            let inner = try path(.text("$0"), type: elementType, elements.dropFirst())
+            return .call(.member(receiver, "map"), [], trailing: SwiftClosure(nil, [.expression(inner)]))
         }
     }
 
     /// A literal already validated by the checker against `type`.
-    func literal(_ value: LiteralValue, type: TypeRef) -> String {
+    func literal(_ value: LiteralValue, type: TypeRef) throws -> SwiftExpr {
         switch value {
-        case .string(let text): SwiftLiteral.string(text)
-        case .int(let number): "\(number)"
-        case .double(let number): doubleLiteral(number)
-        case .bool(let flag): flag ? "true" : "false"
-        case .decimal(let text): "Foundation.Decimal(string: \(SwiftLiteral.string(text)))!"
-        case .date(let text): RFC3339.swiftExpression(text) ?? "Foundation.Date(timeIntervalSince1970: 0)"
-        case .uuid(let text): UUIDLiteral.swiftExpression(text) ?? "Foundation.UUID()"
-        case .enumCase(let name): "\(SwiftIdentifier.escaped(type.unwrapped.namedCore ?? "")).\(SwiftIdentifier.escaped(name))"
+        case .string(let text): return .text(SwiftLiteral.string(text))
+        case .int(let number): return .text("\(number)")
+        case .double(let number): return .text(doubleLiteral(number))
+        case .bool(let flag): return .text(flag ? "true" : "false")
+        case .decimal(let text): return .postfix(.call("Foundation.Decimal", [SwiftArgument("string", .text(SwiftLiteral.string(text)))]), "!")
+        case .date(let text):
+            guard let date = RFC3339.swiftExpression(text) else { throw GeneratorError("'\(text)' is not an RFC 3339 date", at: location) }
+            return .text(date)
+        case .uuid(let text):
+            guard let uuid = UUIDLiteral.swiftExpression(text) else { throw GeneratorError("'\(text)' is not a UUID", at: location) }
+            return uuid
+        case .enumCase(let name):
+            guard let enumType = type.unwrapped.namedCore else { throw GeneratorError("enum case '\(name)' for \(type), which is no enum", at: location) }
+            return .text("\(SwiftIdentifier.escaped(enumType)).\(SwiftIdentifier.escaped(name))")
         }
     }
 
@@ -81,16 +97,18 @@ struct ExpressionRenderer {
     }
 
     /// A `when` condition as a Swift `Bool` expression; an absent optional value makes it false.
-    func condition(_ condition: StepCondition) -> String {
-        let value = render(condition.reference)
+    func condition(_ condition: StepCondition) throws -> SwiftExpr {
+        let value = try reference(condition.reference)
         let optional = condition.reference.type.isOptional
         switch condition.test {
-        case .isTrue: return optional ? "\(value) == true" : value
-        case .isFalse: return optional ? "\(value) == false" : "!\(value)"
-        case .equals(let literal): return "\(value) == \(self.literal(literal, type: condition.reference.type))"
+        case .isTrue: return optional ? .infix(value, "==", .text("true")) : value
+        case .isFalse: return optional ? .infix(value, "==", .text("false")) : .prefix("!", value)
+        case .equals(let literal): return .infix(value, "==", try self.literal(literal, type: condition.reference.type))
         case .notEquals(let literal):
-            let other = self.literal(literal, type: condition.reference.type)
-            return optional ? "(\(value)).map { $0 != \(other) } ?? false" : "\(value) != \(other)"
+            let other = try self.literal(literal, type: condition.reference.type)
+            guard optional else { return .infix(value, "!=", other) }
+            let test = SwiftClosure(nil, [.expression(.infix(.text("$0"), "!=", other))])
+            return .infix(.call(.member(.parenthesized(value), "map"), [], trailing: test), "??", .text("false"))
         }
     }
 }
@@ -165,16 +183,21 @@ enum RFC3339 {
 
 /// Canonical UUID text → a `UUID(uuid:)` expression with its sixteen bytes.
 enum UUIDLiteral {
-    static func swiftExpression(_ text: String) -> String? {
+    static func swiftExpression(_ text: String) -> SwiftExpr? {
         let hex = text.unicodeScalars.filter { $0 != "-" }
         guard hex.count == 32 else { return nil }
-        var bytes: [String] = []
+        var bytes: [UInt8] = []
         var iterator = hex.makeIterator()
         while let high = iterator.next(), let low = iterator.next() {
             guard let value = UInt8(String(high) + String(low), radix: 16) else { return nil }
-            bytes.append("0x" + String(value, radix: 16, uppercase: true).leftPadded(to: 2))
+            bytes.append(value)
         }
-        return "Foundation.UUID(uuid: (\(bytes.joined(separator: ", "))))"
+        return swiftExpression(bytes: bytes)
+    }
+
+    static func swiftExpression(bytes: [UInt8]) -> SwiftExpr {
+        let hex = bytes.map { SwiftExpr.text("0x" + String($0, radix: 16, uppercase: true).leftPadded(to: 2)) }
+        return .call("Foundation.UUID", [SwiftArgument("uuid", .tuple(hex))])
     }
 }
 

@@ -30,6 +30,8 @@ enum SwiftLiteral {
     ///
     /// A `///` comment ends at the line break, so the only hazards are line breaks (each becomes
     /// its own comment line) and invisible characters (shown as `\u{…}` so reviewers see them).
+    /// Prose lines are wrapped at spaces to fit ``SwiftRenderer/defaultWidth``; lines that start
+    /// with a space (code, lists continued) are kept as written.
     static func docComment(_ text: String?, indent: String = "") -> String {
         guard let text, !text.isEmpty else { return "" }
         let normalized = text.replacing("\r\n", with: "\n").replacing("\r", with: "\n")
@@ -46,7 +48,27 @@ enum SwiftLiteral {
         }
         while lines.last?.isEmpty == true { lines.removeLast() }
         while lines.first?.isEmpty == true { lines.removeFirst() }
-        return lines.map { ($0.isEmpty ? "///" : "/// \($0)") + "\n" + indent }.joined()
+        let width = SwiftRenderer.defaultWidth - indent.count - 4
+        return lines.flatMap { wrapped($0, width: width) }.map { ($0.isEmpty ? "///" : "/// \($0)") + "\n" + indent }.joined()
+    }
+
+    /// `line` broken at spaces into lines of at most `width` characters (a longer word stays whole).
+    static func wrapped(_ line: String, width: Int) -> [String] {
+        guard line.count > width, line.first != " ", line.first != "\t" else { return [line] }
+        var lines: [String] = []
+        var current = ""
+        for word in line.split(separator: " ", omittingEmptySubsequences: true) {
+            if current.isEmpty {
+                current = String(word)
+            } else if current.count + 1 + word.count <= width {
+                current += " " + word
+            } else {
+                lines.append(current)
+                current = String(word)
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
     }
 
     /// Control characters, bidi controls, line/paragraph separators, and other invisible formatting

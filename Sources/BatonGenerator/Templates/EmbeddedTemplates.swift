@@ -34,15 +34,15 @@ final class {{mockName}}: {{protocolName}} {
     /// Every operation succeeds at once with its fixture unless given a script.
     init(
         clock: BatonTesting.ManualClock{{#operations}},
-        {{{parameter}}}: [BatonTesting.ScriptedCall<{{{outputType}}}>.Behaviour] = [.succeed({{{outputFixture}}})]{{/operations}}
+        {{{parameterDeclaration}}}{{/operations}}
     ) {
 {{#operations}}
-        self.{{{identifier}}} = BatonTesting.MockOperation(clock: clock, name: {{{nameLiteral}}}, {{{argument}}})
+{{{initialisation}}}
 {{/operations}}
     }
 {{#operations}}
 
-    func {{{identifier}}}(_ input: {{{inputType}}}, context: BatonRuntime.CallContext) async throws -> {{{outputType}}} {
+{{{implementation}}}
         try await self.{{{identifier}}}(input, context: context)
     }
 {{/operations}}
@@ -90,10 +90,13 @@ import Foundation
 {{/services}}
         options: BatonRuntime.OrchestratorOptions = BatonRuntime.OrchestratorOptions()
     ) {
-        let services = Services({{{servicesArguments}}})
+{{{servicesDeclaration}}}
 {{#hasAsyncSteps}}
         let asyncSteps: BatonRuntime.AsyncStepQueue? = BatonRuntime.AsyncStepQueue(
-            capacity: options.asyncQueueCapacity, maxConcurrent: options.asyncQueueConcurrency, telemetry: options.telemetry)
+            capacity: options.asyncQueueCapacity,
+            maxConcurrent: options.asyncQueueConcurrency,
+            telemetry: options.telemetry
+        )
 {{/hasAsyncSteps}}
 {{^hasAsyncSteps}}
         let asyncSteps: BatonRuntime.AsyncStepQueue? = nil
@@ -104,10 +107,7 @@ import Foundation
         self.policies = policies
         self.asyncSteps = asyncSteps
 {{#workflows}}
-        self.{{storedName}} = {{typeName}}.{{makeName}}(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
-{{#hasAdmission}}
-        self.{{storedName}}Admission = {{{admission}}}
-{{/hasAdmission}}
+{{{initialisation}}}
 {{/workflows}}
     }
 {{#workflows}}
@@ -188,9 +188,9 @@ extension {{typeName}} {
 {{/caches}}
 
         init(options: BatonRuntime.OrchestratorOptions) {
-{{#caches}}
-            self.{{member}} = {{{construction}}}
-{{/caches}}
+{{#hasCaches}}
+{{{cachesBody}}}
+{{/hasCaches}}
         }
     }
 
@@ -203,13 +203,7 @@ extension {{typeName}} {
         let routers: [Swift.String: BatonRuntime.EndpointRouter]
 
         init(options: BatonRuntime.OrchestratorOptions) {
-{{#policyDeclarations}}
-            {{{.}}}
-{{/policyDeclarations}}
-{{#policyNames}}
-            self.{{.}} = {{.}}
-{{/policyNames}}
-            self.routers = [{{{routerEntries}}}{{^hasRouters}}:{{/hasRouters}}]
+{{{policiesBody}}}
         }
     }
 {{#workflows}}
@@ -221,13 +215,7 @@ extension {{typeName}} {
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<{{{inputType}}}, {{{outputType}}}> {
-        {{{builderDeclaration}}}
-{{#steps}}
-        {{{.}}}
-{{/steps}}
-        return builder.build { (input: {{{inputType}}}, values: BatonRuntime.StepValues) -> {{{outputType}}} in
-            {{{resultExpression}}}
-        }
+{{{body}}}
     }
 {{/workflows}}
 }
@@ -243,7 +231,7 @@ import Foundation
 
 {{{docComment}}}{{access}} protocol {{{protocolName}}}: Swift.Sendable {
 {{#operations}}
-    {{{docComment}}}func {{{identifier}}}(_ input: {{{inputType}}}, context: BatonRuntime.CallContext) async throws -> {{{outputType}}}
+    {{{docComment}}}{{{requirement}}}
 {{/operations}}
 }
 {{/services}}
@@ -288,7 +276,7 @@ struct {{worldName}} {
 {{#services}}
             {{{label}}}: {{mockName}}(
                 clock: clock{{#operations}},
-                {{{label}}}: BatonTesting.MockScript.behaviours(scripts[{{{key}}}], returning: {{{fixture}}}, after: latency[{{{key}}}] ?? .zero){{/operations}}
+                {{{argument}}}{{/operations}}
             ){{^last}},{{/last}}
 {{/services}}
         )
@@ -299,7 +287,7 @@ struct {{worldName}} {
             random: BatonRuntime.RandomSource { 0 },
             telemetry: BatonRuntime.Telemetry.disabled
         )
-        self.orchestrator = {{orchestratorName}}({{{orchestratorArguments}}}, options: options)
+{{{orchestratorInitialisation}}}
     }
 }
 
@@ -313,7 +301,9 @@ struct {{worldName}} {
 
 {{/latencyTable}}
 {{#tests}}
-{{{.}}}
+    {{{docComment}}}@Test(.timeLimit(.minutes(1))) func {{{name}}}() async throws {
+{{{body}}}
+    }
 
 {{/tests}}
 {{/workflows}}
@@ -334,7 +324,7 @@ import Foundation
     {{{docComment}}}{{access}} var {{{identifier}}}: {{{swiftType}}}
 {{/fields}}
 
-    {{access}} init({{{initParameters}}}) {
+{{{initDeclaration}}}
 {{#fields}}
         self.{{{identifier}}} = {{{parameter}}}
 {{/fields}}
@@ -349,7 +339,7 @@ import Foundation
         let {{{identifier}}}: {{{swiftType}}}
 {{/fields}}
 
-        init({{{initParameters}}}) {
+{{{storageInitDeclaration}}}
 {{#fields}}
             self.{{{identifier}}} = {{{parameter}}}
 {{/fields}}
@@ -361,12 +351,12 @@ import Foundation
 
     {{{docComment}}}{{access}} var {{{identifier}}}: {{{swiftType}}} {
         get { _storage.{{{identifier}}} }
-        set { _storage = _Storage({{{replacingArguments}}}) }
+{{{setter}}}
     }
 {{/fields}}
 
-    {{access}} init({{{initParameters}}}) {
-        _storage = _Storage({{{storageArguments}}})
+{{{initDeclaration}}}
+{{{storageInitialisation}}}
     }
 
     {{access}} static func == (lhs: {{{name}}}, rhs: {{{name}}}) -> Swift.Bool {
@@ -394,15 +384,15 @@ import Foundation
     {{access}} init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
 {{#fields}}
-        let {{{decodedLocal}}} = {{{decodeExpression}}}
+{{{decodeStatement}}}
 {{/fields}}
-        self.init({{{decodedArguments}}})
+{{{decodedInitialisation}}}
     }
 
     {{access}} func encode(to encoder: any Swift.Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
 {{#fields}}
-        {{{encodeStatement}}}
+{{{encodeStatement}}}
 {{/fields}}
     }
 {{/customCoding}}

@@ -1,3 +1,4 @@
+import BatonSpec
 import Mustache
 
 /// The templates the generator renders: the embedded defaults, each optionally replaced by a
@@ -30,8 +31,11 @@ public struct TemplateSet: Sendable {
         overridden = overrides.keys.sorted()
     }
 
-    func render(_ view: Any, with name: String) -> String {
-        library.render(view, withTemplate: name) ?? ""
+    func render(_ view: Any, with name: String) throws(GeneratorError) -> String {
+        guard let text = library.render(view, withTemplate: name) else {
+            throw GeneratorError.invariant("template '\(name)' rendered nothing", at: nil)
+        }
+        return text
     }
 }
 
@@ -39,9 +43,21 @@ public struct TemplateSet: Sendable {
 public enum GeneratorError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownTemplate(String, known: [String])
     case invalidTemplate(String, reason: String)
+    /// The spec breaks an invariant the checker should have enforced, so no code can mean what
+    /// it says (reported instead of generating code that silently means something else).
+    case invariant(String, at: SourceLocation?)
+
+    /// An ``invariant(_:at:)`` error.
+    init(_ message: String, at location: SourceLocation?) {
+        self = .invariant(message, at: location)
+    }
 
     public var description: String {
         switch self {
+        case .invariant(let message, let location?):
+            "\(location.file):\(location.line):\(location.column): error: \(message) (a generator invariant; please report it)"
+        case .invariant(let message, nil):
+            "error: \(message) (a generator invariant; please report it)"
         case .unknownTemplate(let name, let known):
             "no template is named '\(name)' (templates: \(known.joined(separator: ", ")))"
         case .invalidTemplate(let name, let reason):

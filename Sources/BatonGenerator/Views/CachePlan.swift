@@ -6,6 +6,8 @@ struct CachePlan {
     struct KeyField {
         var name: String
         var path: [String]
+        /// For each part of `path`, whether the value it is read from is optional (`?.`).
+        var optionalBefore: [Bool]
         var type: TypeRef
     }
 
@@ -23,7 +25,7 @@ struct CachePlan {
     let spec: ResolvedSpec
     private(set) var caches: [Cache] = []
 
-    init(spec: ResolvedSpec) {
+    init(spec: ResolvedSpec) throws {
         self.spec = spec
         for service in spec.services {
             for operation in service.operations where operation.access == .read {
@@ -34,7 +36,7 @@ struct CachePlan {
                     member: SwiftIdentifier.lowerCamel(base),
                     keyType: base + "CacheKey",
                     valueType: SwiftType.name(operation.output),
-                    keyFields: policy.key.map { keyField($0, in: operation.input) },
+                    keyFields: try policy.key.map { try keyField($0, in: operation.input, location: operation.location) },
                     policy: policy
                 ))
             }
@@ -46,48 +48,49 @@ struct CachePlan {
     }
 
     /// `a.b` of the input type: its type (optional if any part is) and a field name `aB`.
-    private func keyField(_ path: String, in input: TypeRef) -> KeyField {
+    private func keyField(_ path: String, in input: TypeRef, location: SourceLocation) throws -> KeyField {
         let parts = path.split(separator: ".").map(String.init)
         var type = input
         var optional = false
+        var optionalBefore: [Bool] = []
         for part in parts {
+            optionalBefore.append(type.isOptional)
             optional = optional || type.isOptional
-            let record = type.unwrapped.namedCore.flatMap { spec.type(named: $0) }
-            type = record?.field(part)?.type ?? .string
+            guard let field = type.unwrapped.namedCore.flatMap({ spec.type(named: $0) })?.field(part) else {
+                throw GeneratorError("cache key '\(path)': no field '\(part)' in \(type)", at: location)
+            }
+            type = field.type
         }
         let name = parts.enumerated().map { $0.offset == 0 ? $0.element : SwiftIdentifier.upperCamel($0.element) }.joined()
-        return KeyField(name: name, path: parts, type: optional ? type.optional : type)
+        return KeyField(name: name, path: parts, optionalBefore: optionalBefore, type: optional ? type.optional : type)
     }
 
     /// `request.a?.b`: a key field read from a built request.
-    func access(_ field: KeyField, on request: String, input: TypeRef) -> String {
-        var code = request
-        var type = input
-        for part in field.path {
-            code += (type.isOptional ? "?." : ".") + SwiftIdentifier.escaped(part)
-            let record = type.unwrapped.namedCore.flatMap { spec.type(named: $0) }
-            type = record?.field(part)?.type ?? .string
+    func access(_ field: KeyField, on request: SwiftExpr) -> SwiftExpr {
+        zip(field.path, field.optionalBefore).reduce(request) { code, hop in
+            .member(hop.1 ? .postfix(code, "?") : code, SwiftIdentifier.escaped(hop.0))
         }
-        return code
     }
 
     /// The key of `cache` from the request in `request`.
-    func keyExpression(_ cache: Cache, request: String) -> String {
-        guard let input = spec.operation(cache.operation)?.input else { return "" }
-        let arguments = cache.keyFields.map { "\(SwiftIdentifier.label($0.name)): \(access($0, on: request, input: input))" }
-        return "\(cache.keyType)(\(arguments.joined(separator: ", ")))"
+    func keyExpression(_ cache: Cache, request: SwiftExpr) -> SwiftExpr {
+        .call(cache.keyType, cache.keyFields.map { SwiftArgument(SwiftIdentifier.label($0.name), access($0, on: request)) })
     }
 
     /// The `ResponseCache` construction for the orchestrator's initialiser.
-    func construction(_ cache: Cache) -> String {
-        var policy = ["ttl: \(PolicyPlan.duration(cache.policy.ttl))"]
+    func construction(_ cache: Cache) -> SwiftExpr {
+        var policy = [SwiftArgument("ttl", PolicyPlan.duration(cache.policy.ttl))]
         if cache.policy.staleWhileRevalidate > .zero {
-            policy.append("staleWhileRevalidate: \(PolicyPlan.duration(cache.policy.staleWhileRevalidate))")
+            policy.append(SwiftArgument("staleWhileRevalidate", PolicyPlan.duration(cache.policy.staleWhileRevalidate)))
         }
-        if cache.policy.staleIfError > .zero { policy.append("staleIfError: \(PolicyPlan.duration(cache.policy.staleIfError))") }
-        policy.append("maxEntries: \(cache.policy.maxEntries)")
-        return "BatonRuntime.ResponseCache<\(cache.keyType), \(cache.valueType)>(service: \(SwiftLiteral.string(cache.operation.service)), "
-            + "operation: \(SwiftLiteral.string(cache.operation.operation)), "
-            + "policy: BatonRuntime.CachePolicy(\(policy.joined(separator: ", "))), clock: options.clock, telemetry: options.telemetry)"
+        if cache.policy.staleIfError > .zero { policy.append(SwiftArgument("staleIfError", PolicyPlan.duration(cache.policy.staleIfError))) }
+        policy.append(SwiftArgument("maxEntries", .text("\(cache.policy.maxEntries)")))
+        return .call("BatonRuntime.ResponseCache<\(cache.keyType), \(cache.valueType)>", [
+            SwiftArgument("service", .text(SwiftLiteral.string(cache.operation.service))),
+            SwiftArgument("operation", .text(SwiftLiteral.string(cache.operation.operation))),
+            SwiftArgument("policy", .call("BatonRuntime.CachePolicy", policy)),
+            SwiftArgument("clock", .text("options.clock")),
+            SwiftArgument("telemetry", .text("options.telemetry")),
+        ])
     }
 }

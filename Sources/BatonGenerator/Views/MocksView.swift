@@ -5,6 +5,7 @@ struct MocksView {
     struct Fixture {
         var identifier: String
         var typeName: String
+        /// The value, at eight spaces.
         var expression: String
     }
 
@@ -20,12 +21,14 @@ struct MocksView {
         /// an operation may be called `clock` or `self`, which the initialiser uses itself (a
         /// trailing `_` cannot occur in a spec name, so it cannot clash).
         var parameter: String
-        var argument: String
-        /// `"service.operation"`, the name the mock's waits report.
-        var nameLiteral: String
+        /// `parameter: [Behaviour] = [.succeed(fixture)]`, continuing at eight spaces.
+        var parameterDeclaration: String
+        /// `self.x = MockOperation(…)`, at eight spaces.
+        var initialisation: String
         var inputType: String
         var outputType: String
-        var outputFixture: String
+        /// `func name(…) async throws -> Output {`, at four spaces.
+        var implementation: String
     }
 
     var header: String
@@ -40,12 +43,13 @@ struct MocksView {
         module = options.testedModule ?? spec.name
         typeImports = Naming.typeImports(spec, module: module)
         let values = FixtureValues(spec: spec)
+        let renderer = SwiftRenderer()
         fixturesName = values.namespace
         fixtures = spec.types.map { type in
             Fixture(
                 identifier: FixtureValues.member(type.name),
                 typeName: SwiftIdentifier.escaped(type.name),
-                expression: values.construction(of: type)
+                expression: renderer.render(values.construction(of: type), indent: 8)
             )
         }
         services = spec.services.map { service in
@@ -55,14 +59,24 @@ struct MocksView {
                 operations: service.operations.map { operation in
                     let identifier = SwiftIdentifier.escaped(operation.name)
                     let shadows = ["clock", "self"].contains(operation.name)
+                    let parameter = shadows ? "\(SwiftIdentifier.label(operation.name)) \(operation.name)_" : identifier
+                    let argument = shadows ? "\(operation.name)_" : identifier
+                    let output = SwiftType.name(operation.output)
+                    let head = "\(parameter): [BatonTesting.ScriptedCall<\(output)>.Behaviour] = "
+                    let succeed = SwiftExpr.array([.call(".succeed", [.value(values.value(of: operation.output, path: []))])])
+                    let mock = SwiftExpr.call("BatonTesting.MockOperation", [
+                        SwiftArgument("clock", .text("clock")),
+                        SwiftArgument("name", .text(SwiftLiteral.string(operation.ref.description))),
+                        .value(.text(argument)),
+                    ])
                     return Operation(
                         identifier: identifier,
-                        parameter: shadows ? "\(SwiftIdentifier.label(operation.name)) \(operation.name)_" : identifier,
-                        argument: shadows ? "\(operation.name)_" : identifier,
-                        nameLiteral: SwiftLiteral.string(operation.ref.description),
+                        parameter: parameter,
+                        parameterDeclaration: head + renderer.render(succeed, indent: 8, column: 8 + head.count, trailing: 1),
+                        initialisation: renderer.render(.assignment(.text("self.\(identifier)"), mock), indent: 8),
                         inputType: SwiftType.name(operation.input),
-                        outputType: SwiftType.name(operation.output),
-                        outputFixture: values.value(of: operation.output, path: [])
+                        outputType: output,
+                        implementation: ServicesView.requirement(operation, tail: " {", indent: 4)
                     )
                 }
             )
@@ -86,44 +100,45 @@ struct FixtureValues {
 
     /// The memberwise construction of `type`'s fixture, nested types built inline so that types
     /// referring to each other through optionals or lists stop instead of recursing.
-    func construction(of type: ResolvedType, path: [String] = []) -> String {
+    func construction(of type: ResolvedType, path: [String] = []) -> SwiftExpr {
         if let first = type.cases.first {
-            return "\(SwiftIdentifier.escaped(type.name)).\(SwiftIdentifier.escaped(first.name))"
+            return .text("\(SwiftIdentifier.escaped(type.name)).\(SwiftIdentifier.escaped(first.name))")
         }
-        let arguments = type.fields.enumerated().map { index, field in
-            "\(SwiftIdentifier.label(field.name)): \(value(of: field.type, path: path + [type.name], label: "\(type.name).\(field.name)", seed: index + 1))"
-        }
-        return "\(SwiftIdentifier.escaped(type.name))(\(arguments.joined(separator: ", ")))"
+        return .call(SwiftIdentifier.escaped(type.name), type.fields.enumerated().map { index, field in
+            SwiftArgument(
+                SwiftIdentifier.label(field.name),
+                value(of: field.type, path: path + [type.name], label: "\(type.name).\(field.name)", seed: index + 1)
+            )
+        })
     }
 
     /// A value of `type`; `path` holds the named types being built, to stop at recursion.
-    func value(of type: TypeRef, path: [String], label: String = "value", seed: Int = 1) -> String {
+    func value(of type: TypeRef, path: [String], label: String = "value", seed: Int = 1) -> SwiftExpr {
         switch type {
-        case .string: return SwiftLiteral.string(label)
-        case .int: return "\(seed)"
-        case .double: return "\(seed).5"
-        case .bool: return "true"
-        case .decimal: return "Foundation.Decimal(\(seed * 100 + 25)) / 100"
-        case .date: return "Foundation.Date(timeIntervalSince1970: \(1_700_000_000 + seed * 3_600))"
-        case .uuid: return UUIDLiteral.swiftExpression(String(format: seed)) ?? "Foundation.UUID()"
+        case .string: return .text(SwiftLiteral.string(label))
+        case .int: return .text("\(seed)")
+        case .double: return .text("\(seed).5")
+        case .bool: return .text("true")
+        case .decimal: return .infix(.call("Foundation.Decimal", [.value(.text("\(seed * 100 + 25)"))]), "/", .text("100"))
+        case .date: return .call("Foundation.Date", [SwiftArgument("timeIntervalSince1970", .text("\(1_700_000_000 + seed * 3_600)"))])
+        case .uuid: return UUIDLiteral.swiftExpression(bytes: Self.uuidBytes(seed: seed))
         case .named(let name):
-            guard !path.isEmpty, let type = spec.type(named: name) else { return "\(namespace).\(Self.member(name))" }
+            guard !path.isEmpty, let type = spec.type(named: name) else { return .text("\(namespace).\(Self.member(name))") }
             return construction(of: type, path: path)
         case .array(let element):
-            if let core = element.namedCore, path.contains(core) { return "[]" }
-            return "[\(value(of: element, path: path, label: label, seed: seed))]"
+            if let core = element.namedCore, path.contains(core) { return .array([]) }
+            return .array([value(of: element, path: path, label: label, seed: seed)])
         case .dictionary(let element):
-            if let core = element.namedCore, path.contains(core) { return "[:]" }
-            return "[\(SwiftLiteral.string("key")): \(value(of: element, path: path, label: label, seed: seed))]"
+            if let core = element.namedCore, path.contains(core) { return .dictionary([]) }
+            return .dictionary([SwiftDictionaryEntry(key: .text(SwiftLiteral.string("key")), value: value(of: element, path: path, label: label, seed: seed))])
         case .optional(let wrapped):
-            if let core = wrapped.namedCore, path.contains(core) { return "nil" }
+            if let core = wrapped.namedCore, path.contains(core) { return .text("nil") }
             return value(of: wrapped, path: path, label: label, seed: seed)
         }
     }
 
-    /// `00000000-0000-0000-0000-0000000000NN`.
-    private func String(format seed: Int) -> Swift.String {
-        let hex = Swift.String(seed, radix: 16).leftPadded(to: 12)
-        return "00000000-0000-4000-8000-" + hex
+    /// `00000000-0000-4000-8000-<seed as 12 hex digits>`.
+    private static func uuidBytes(seed: Int) -> [UInt8] {
+        [0, 0, 0, 0, 0, 0, 0x40, 0, 0x80, 0] + (0..<6).reversed().map { UInt8(truncatingIfNeeded: seed >> ($0 * 8)) }
     }
 }

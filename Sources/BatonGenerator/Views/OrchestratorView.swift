@@ -21,11 +21,12 @@ struct OrchestratorView {
         var docComment: String
         var inputType: String
         var outputType: String
-        /// `builder.step(…)` declarations, in topological order.
-        var steps: [String]
-        var builderDeclaration: String
-        var resultExpression: String
-        var admission: String?
+        /// What the orchestrator's `init` does for the workflow: build it (and its admission
+        /// control), at eight spaces.
+        var initialisation: String
+        /// The `make…Workflow` function's body: the builder, one `builder.step(…)` per step in
+        /// topological order, and the result, at eight spaces.
+        var body: String
         /// The typed caller classes, when admission control declares `classes`.
         var admissionClasses: AdmissionClassesView?
         // Stored, not computed: the template engine reads views by reflection, which sees only
@@ -54,7 +55,6 @@ struct OrchestratorView {
         var member: String
         var keyType: String
         var valueType: String
-        var construction: String
         var fields: [Field]
         var operation: String
     }
@@ -64,12 +64,14 @@ struct OrchestratorView {
     var typeName: String
     var docComment: String
     var services: [ServiceParameter]
-    var policyDeclarations: [String]
+    /// The body of `Policies.init`: every shared component and pipeline, then the stored
+    /// properties and the routers, at twelve spaces.
+    var policiesBody: String
     var policyNames: [String]
-    /// `"pricing": pricingRouter` entries.
-    var routerEntries: String
-    var hasRouters: Bool
-    var servicesArguments: String
+    /// The body of `Caches.init`, at twelve spaces.
+    var cachesBody: String
+    /// `let services = Services(…)`, at eight spaces.
+    var servicesDeclaration: String
     var workflows: [WorkflowView]
     var hasAsyncSteps: Bool
     var caches: [CacheView]
@@ -80,10 +82,11 @@ struct OrchestratorView {
     /// is a reserved service name). A trailing `_` cannot occur in a spec name, so it cannot clash.
     static let initLocals: Set<String> = ["self", "services", "asyncSteps", "policies", "caches", "options"]
 
-    init(spec: ResolvedSpec, options: GeneratorOptions) {
+    init(spec: ResolvedSpec, options: GeneratorOptions) throws {
         header = options.header(for: spec)
         access = options.accessModifier.rawValue
         typeName = Naming.orchestrator(spec.name)
+        let renderer = SwiftRenderer()
         docComment = SwiftLiteral.docComment(spec.description ?? "Runs the workflows of the \(spec.name) spec.")
         services = spec.services.map {
             let internalName = Self.initLocals.contains($0.name) ? $0.name + "_" : SwiftIdentifier.escaped($0.name)
@@ -97,64 +100,94 @@ struct OrchestratorView {
             )
         }
         var plan = PolicyPlan()
-        let cachePlan = CachePlan(spec: spec)
+        let cachePlan = try CachePlan(spec: spec)
         caches = cachePlan.caches.map { cache in
             CacheView(
                 member: cache.member,
                 keyType: cache.keyType,
                 valueType: cache.valueType,
-                construction: cachePlan.construction(cache),
                 fields: cache.keyFields.map { CacheView.Field(identifier: SwiftIdentifier.escaped($0.name), swiftType: SwiftType.name($0.type)) },
                 operation: cache.operation.description
             )
         }
+        cachesBody = renderer.render(cachePlan.caches.map { .assignment(.text("self.\($0.member)"), cachePlan.construction($0)) }, indent: 12)
         hasCaches = !caches.isEmpty
-        workflows = spec.workflows.map { WorkflowEmitter(spec: spec, workflow: $0, caches: cachePlan).emit(into: &plan) }
-        policyDeclarations = plan.declarations
+        workflows = try spec.workflows.map { try WorkflowEmitter(spec: spec, workflow: $0, caches: cachePlan).emit(into: &plan) }
         policyNames = plan.pipelineNames
-        routerEntries = plan.routers.map { "\(SwiftLiteral.string($0.service)): \($0.name)" }.joined(separator: ", ")
-        hasRouters = !plan.routers.isEmpty
-        servicesArguments = services.map { "\($0.label): \($0.parameterName)" }.joined(separator: ", ")
+        let routers = SwiftExpr.dictionary(plan.routers.map { SwiftDictionaryEntry(key: .text(SwiftLiteral.string($0.service)), value: .text($0.name)) })
+        policiesBody = renderer.render(
+            plan.declarations + plan.pipelineNames.map { .assignment(.text("self.\($0)"), .text($0)) } + [.assignment(.text("self.routers"), routers)],
+            indent: 12
+        )
+        servicesDeclaration = renderer.render(.let("services", nil, .call("Services", services.map { SwiftArgument($0.label, .text($0.parameterName)) })), indent: 8)
         hasAsyncSteps = spec.workflows.contains { $0.steps.contains { $0.mode == .async } }
     }
 }
 
-/// Emits one workflow's step declarations and result.
+/// Lowers one workflow to the statements of its `make…Workflow` function.
 private struct WorkflowEmitter {
     var spec: ResolvedSpec
     var workflow: ResolvedWorkflow
     var caches: CachePlan
+    let renderer = SwiftRenderer()
 
     /// `cartStep`: the local holding a step's key.
     func key(_ step: String) -> String { SwiftIdentifier.lowerCamel(step) + "Step" }
 
-    var renderer: ExpressionRenderer {
-        ExpressionRenderer(spec: spec) { step, optional in
-            optional ? "values[ifPresent: \(key(step))]" : "values[\(key(step))]"
-        }
+    var input: String { SwiftType.name(workflow.input) }
+
+    func expressions(at location: SourceLocation) -> ExpressionRenderer {
+        ExpressionRenderer(spec: spec, stepValue: { step, optional in
+            .text(optional ? "values[ifPresent: \(key(step))]" : "values[\(key(step))]")
+        }, location: location)
     }
 
-    func emit(into plan: inout PolicyPlan) -> OrchestratorView.WorkflowView {
+    /// `(input: CheckoutInput, values: BatonRuntime.StepValues…) …`: the closures the builder takes.
+    func signature(_ extra: [String] = [], returns: String) -> SwiftSignature {
+        SwiftSignature(["input: \(input)", "values: BatonRuntime.StepValues"] + extra, returns)
+    }
+
+    func emit(into plan: inout PolicyPlan) throws -> OrchestratorView.WorkflowView {
         let upper = SwiftIdentifier.upperCamel(workflow.name)
-        let input = SwiftType.name(workflow.input)
         let output = SwiftType.name(workflow.output)
-        let order = workflow.graph.topologicalOrder.compactMap { workflow.step($0) }
-        let steps = order.map { step(for: $0, plan: &plan) }
-        let builder = "var builder = BatonRuntime.WorkflowBuilder<\(input)>(workflow: \(SwiftLiteral.string(workflow.name)), "
-            + "deadline: \(PolicyPlan.duration(workflow.deadline)), clock: options.clock, random: options.random, "
-            + "telemetry: options.telemetry, asyncQueue: asyncSteps, classifier: options.classifier)"
+        var order: [ResolvedStep] = []
+        for name in workflow.graph.topologicalOrder {
+            guard let step = workflow.step(name) else { throw GeneratorError("the graph names an unknown step '\(name)'", at: workflow.location) }
+            order.append(step)
+        }
+        let steps = try order.map { try step(for: $0, plan: &plan) }
+        let builder = SwiftStatement.declaration(keyword: "var", name: "builder", type: nil, value: .call("BatonRuntime.WorkflowBuilder<\(input)>", [
+            SwiftArgument("workflow", .text(SwiftLiteral.string(workflow.name))),
+            SwiftArgument("deadline", PolicyPlan.duration(workflow.deadline)),
+            SwiftArgument("clock", .text("options.clock")),
+            SwiftArgument("random", .text("options.random")),
+            SwiftArgument("telemetry", .text("options.telemetry")),
+            SwiftArgument("asyncQueue", .text("asyncSteps")),
+            SwiftArgument("classifier", .text("options.classifier")),
+        ]))
+        let result = SwiftClosure(signature(returns: "-> \(output)"), [
+            .expression(try expressions(at: workflow.location).expression(workflow.result)),
+        ])
+        let build = SwiftStatement.return(.call(.text("builder.build"), [], trailing: result))
         let admission = admission()
+        let storedName = SwiftIdentifier.lowerCamel(workflow.name) + "Workflow"
+        let makeName = "make\(upper)Workflow"
+        let make = SwiftStatement.assignment(.text("self.\(storedName)"), .call("\(Naming.orchestrator(spec.name)).\(makeName)", [
+            SwiftArgument("services", .text("services")),
+            SwiftArgument("policies", .text("policies")),
+            SwiftArgument("caches", .text("caches")),
+            SwiftArgument("options", .text("options")),
+            SwiftArgument("asyncSteps", .text("asyncSteps")),
+        ]))
         return OrchestratorView.WorkflowView(
             methodName: SwiftIdentifier.escaped(workflow.name),
-            storedName: SwiftIdentifier.lowerCamel(workflow.name) + "Workflow",
-            makeName: "make\(upper)Workflow",
+            storedName: storedName,
+            makeName: makeName,
             docComment: SwiftLiteral.docComment(workflow.description, indent: "    "),
             inputType: input,
             outputType: output,
-            steps: steps,
-            builderDeclaration: builder,
-            resultExpression: renderer.render(workflow.result),
-            admission: admission,
+            initialisation: renderer.render([make] + (admission.map { [.assignment(.text("self.\(storedName)Admission"), $0)] } ?? []), indent: 8),
+            body: renderer.render([builder] + steps + [build], indent: 8),
             admissionClasses: admissionClasses(),
             hasAdmission: admission != nil
         )
@@ -170,78 +203,91 @@ private struct WorkflowEmitter {
         )
     }
 
-    private func admission() -> String? {
+    private func admission() -> SwiftExpr? {
         guard let admission = workflow.admission else { return nil }
-        let classes: [String]
-        if let limit = admission.limit {
-            classes = ["BatonRuntime.AdmissionController.CallerClass(\"default\", rate: \(PolicyPlan.rate(limit.rate)), burst: \(limit.burst))"]
-        } else {
-            classes = admission.classes.map {
-                "BatonRuntime.AdmissionController.CallerClass(\(SwiftLiteral.string($0.name)), rate: \(PolicyPlan.rate($0.limit.rate)), burst: \($0.limit.burst))"
-            }
+        func callerClass(_ name: String, _ limit: Admission.Limit) -> SwiftExpr {
+            .call("BatonRuntime.AdmissionController.CallerClass", [
+                .value(.text(SwiftLiteral.string(name))),
+                SwiftArgument("rate", PolicyPlan.rate(limit.rate)),
+                SwiftArgument("burst", .text("\(limit.burst)")),
+            ])
         }
-        let maxConcurrent = admission.maxConcurrent.map(String.init) ?? "nil"
-        return "BatonRuntime.AdmissionController(name: \(SwiftLiteral.string(workflow.name)), maxConcurrent: \(maxConcurrent), "
-            + "classes: [\(classes.joined(separator: ", "))], clock: options.clock)"
+        let classes = admission.limit.map { [callerClass("default", $0)] } ?? admission.classes.map { callerClass($0.name, $0.limit) }
+        return .call("BatonRuntime.AdmissionController", [
+            SwiftArgument("name", .text(SwiftLiteral.string(workflow.name))),
+            SwiftArgument("maxConcurrent", .text(admission.maxConcurrent.map(String.init) ?? "nil")),
+            SwiftArgument("classes", .array(classes)),
+            SwiftArgument("clock", .text("options.clock")),
+        ])
     }
 
-    private func step(for step: ResolvedStep, plan: inout PolicyPlan) -> String {
-        let input = SwiftType.name(workflow.input)
+    /// `services.pricing.quote(request, context: context)`.
+    private func serviceCall(_ call: OperationRef, _ request: SwiftExpr) -> SwiftExpr {
+        .call(.text("services.\(SwiftIdentifier.escaped(call.service)).\(SwiftIdentifier.escaped(call.operation))"), [
+            .value(request), SwiftArgument("context", .text("context")),
+        ], trailing: nil)
+    }
+
+    private func step(for step: ResolvedStep, plan: inout PolicyPlan) throws -> SwiftStatement {
+        let expressions = self.expressions(at: step.location)
         let operation = spec.operation(step.call)
-        let service = "services.\(SwiftIdentifier.escaped(step.call.service))"
-        let method = SwiftIdentifier.escaped(step.call.operation)
         let policy = plan.pipeline(
             service: step.call.service, in: spec, policies: step.policies, access: access(step.call),
             preferredName: pipelineName(for: step.call, policies: step.policies, fallback: workflow.name + SwiftIdentifier.upperCamel(step.name))
         )
-        let closureParameters = "(input: \(input), values: BatonRuntime.StepValues, context: BatonRuntime.CallContext)"
-        var arguments = [SwiftLiteral.string(step.name), "service: \(SwiftLiteral.string(step.call.service))"]
+        let callContext = ["context: BatonRuntime.CallContext"]
+        var arguments: [SwiftArgument] = [.value(.text(SwiftLiteral.string(step.name))), SwiftArgument("service", .text(SwiftLiteral.string(step.call.service)))]
         if !step.dependencies.isEmpty {
-            arguments.append("dependsOn: [\(step.dependencies.map { dependencyID($0) }.joined(separator: ", "))]")
+            arguments.append(SwiftArgument("dependsOn", .array(step.dependencies.map { .text(dependencyID($0)) })))
         }
-        if step.optional && step.mode == .await { arguments.append("optional: true") }
+        if step.optional && step.mode == .await { arguments.append(SwiftArgument("optional", .text("true"))) }
         if let condition = step.when {
-            arguments.append("when: { (input: \(input), values: BatonRuntime.StepValues) -> Swift.Bool in \(renderer.condition(condition)) }")
+            arguments.append(SwiftArgument("when", .closure(SwiftClosure(signature(returns: "-> Swift.Bool"), [.expression(try expressions.condition(condition))]))))
         }
-        arguments.append("policy: policies.\(policy)")
+        arguments.append(SwiftArgument("policy", .text("policies.\(policy)")))
         if let keyField = operation?.idempotencyKey {
-            arguments.append("idempotencyKey: { (input: \(input), values: BatonRuntime.StepValues) -> Swift.String? in \(idempotencyValue(step: step, field: keyField)) }")
+            arguments.append(SwiftArgument("idempotencyKey", .closure(SwiftClosure(signature(returns: "-> Swift.String?"), [
+                .expression(try idempotencyValue(step: step, field: keyField, expressions: expressions)),
+            ]))))
             // Duplicates (same key) run the call, with its retries, at most once while remembered.
-            arguments.append("idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: \(SwiftLiteral.string(step.call.description)), ttl: options.idempotencyTTL)")
+            arguments.append(SwiftArgument("idempotency", .call("BatonRuntime.StepIdempotency", [
+                SwiftArgument("store", .text("options.idempotencyStore")),
+                SwiftArgument("scope", .text(SwiftLiteral.string(step.call.description))),
+                SwiftArgument("ttl", .text("options.idempotencyTTL")),
+            ])))
         }
-        let request = renderer.render(step.with)
+        let request = try expressions.expression(step.with)
         let stepInput = SwiftType.name(step.inputType)
         if step.mode == .await, let cache = caches.cache(for: step.call) {
-            arguments.append(SwiftCall.closure(
-                "cache: BatonRuntime.StepCache(caches.\(cache.member)) { (input: \(input), values: BatonRuntime.StepValues) -> \(cache.keyType) in",
-                body: "let request: \(stepInput) = \(request)\n                return \(caches.keyExpression(cache, request: "request"))"
-            ))
+            let key = SwiftClosure(signature(returns: "-> \(cache.keyType)"), [
+                .let("request", stepInput, request),
+                .return(caches.keyExpression(cache, request: .text("request"))),
+            ])
+            arguments.append(SwiftArgument("cache", .call(.text("BatonRuntime.StepCache"), [.value(.text("caches.\(cache.member)"))], trailing: key)))
         }
-        let invalidations = invalidations(for: step, request: request)
+        let invalidations = try invalidations(for: step, request: request)
         if !invalidations.isEmpty {
-            arguments.append("invalidates: [\n                " + invalidations.joined(separator: ",\n                ") + "\n            ]")
+            arguments.append(SwiftArgument("invalidates", .array(invalidations)))
         }
         if step.mode == .async {
-            arguments.append(SwiftCall.closure(
-                "call: { \(closureParameters) async throws -> Swift.Void in",
-                body: "_ = try await \(service).\(method)(\(request), context: context)"
-            ))
-            let binding = referenced.contains(step.name) ? "let \(key(step.name)): BatonRuntime.StepID = " : ""
-            return binding + SwiftCall.multiline("builder.asyncStep", arguments, indent: "        ")
+            arguments.append(SwiftArgument("call", .closure(SwiftClosure(signature(callContext, returns: "async throws -> Swift.Void"), [
+                .assignment(.text("_"), .tryAwait(serviceCall(step.call, request))),
+            ]))))
+            let call = SwiftExpr.call("builder.asyncStep", arguments)
+            return referenced.contains(step.name) ? .let(key(step.name), "BatonRuntime.StepID", call) : .expression(call)
         }
         let output = SwiftType.name(step.outputType)
-        if let fallback = step.fallback, let text = self.fallback(fallback, step: step, plan: &plan) {
-            arguments.append("fallback: \(text)")
+        if let fallback = step.fallback {
+            arguments.append(SwiftArgument("fallback", try self.fallback(fallback, step: step, expressions: expressions, plan: &plan)))
         }
         if let compensation = step.compensate {
-            arguments.append(self.compensation(compensation, step: step, plan: &plan))
+            arguments.append(SwiftArgument("compensation", try self.compensation(compensation, step: step, plan: &plan)))
         }
-        arguments.append(SwiftCall.closure(
-            "call: { \(closureParameters) async throws -> \(output) in",
-            body: "try await \(service).\(method)(\(request), context: context)"
-        ))
-        let binding = referenced.contains(step.name) ? "let \(key(step.name)): BatonRuntime.StepKey<\(output)> = " : ""
-        return binding + SwiftCall.multiline("builder.step", arguments, indent: "        ")
+        arguments.append(SwiftArgument("call", .closure(SwiftClosure(signature(callContext, returns: "async throws -> \(output)"), [
+            .expression(.tryAwait(serviceCall(step.call, request))),
+        ]))))
+        let call = SwiftExpr.call("builder.step", arguments)
+        return referenced.contains(step.name) ? .let(key(step.name), "BatonRuntime.StepKey<\(output)>", call) : .expression(call)
     }
 
     /// Steps whose key later code uses; the others are declared without a binding, which would be
@@ -259,24 +305,25 @@ private struct WorkflowEmitter {
 
     /// `invalidates` of a write: for each cached operation it names, drop the entries whose key
     /// fields equal the request's fields of the same name (all entries when none is shared).
-    private func invalidations(for step: ResolvedStep, request: String) -> [String] {
+    private func invalidations(for step: ResolvedStep, request: SwiftExpr) throws -> [SwiftExpr] {
         guard let operation = spec.operation(step.call), operation.access == .write else { return [] }
-        let input = SwiftType.name(workflow.input)
         let requestType = step.inputType
         let requestFields = requestType.namedCore.flatMap { spec.type(named: $0) }?.fields ?? []
-        return operation.invalidates.compactMap { target in
-            guard let cache = caches.cache(for: target) else { return nil }
-            let shared = cache.keyFields.compactMap { field -> String? in
+        return try operation.invalidates.map { target in
+            guard let cache = caches.cache(for: target) else {
+                throw GeneratorError("'\(step.call)' invalidates \(target), which has no cache", at: step.location)
+            }
+            let shared = cache.keyFields.compactMap { field -> SwiftExpr? in
                 guard field.path.count == 1, let own = requestFields.first(where: { $0.name == field.name }),
                       own.type.unwrapped == field.type.unwrapped else { return nil }
-                let mine = "request." + SwiftIdentifier.escaped(own.name)
-                return "key.\(SwiftIdentifier.escaped(field.name)) == \(mine)"
+                return .infix(.text("key.\(SwiftIdentifier.escaped(field.name))"), "==", .text("request.\(SwiftIdentifier.escaped(own.name))"))
             }
-            guard !shared.isEmpty else { return "BatonRuntime.CacheInvalidation.all(caches.\(cache.member))" }
-            return "BatonRuntime.CacheInvalidation(caches.\(cache.member)) { (input: \(input), values: BatonRuntime.StepValues, key: \(cache.keyType)) -> Swift.Bool in\n"
-                + "                    let request: \(SwiftType.name(requestType)) = \(request)\n"
-                + "                    return \(shared.joined(separator: " && "))\n"
-                + "                }"
+            guard let first = shared.first else { return .call("BatonRuntime.CacheInvalidation.all", [.value(.text("caches.\(cache.member)"))]) }
+            let matches = shared.dropFirst().reduce(first) { .infix($0, "&&", $1) }
+            return .call(.text("BatonRuntime.CacheInvalidation"), [.value(.text("caches.\(cache.member)"))], trailing: SwiftClosure(
+                signature(["key: \(cache.keyType)"], returns: "-> Swift.Bool"),
+                [.let("request", SwiftType.name(requestType), request), .return(matches)]
+            ))
         }
     }
 
@@ -310,48 +357,50 @@ private struct WorkflowEmitter {
 
     /// The idempotency key: the string form of the input field that `with` fills, or of that
     /// field of the value `with` passes whole (`with: $input.change`).
-    private func idempotencyValue(step: ResolvedStep, field: String) -> String {
-        guard case .record(_, let fields) = step.with else {
-            guard case .reference = step.with,
-                  let declared = step.with.type.unwrapped.namedCore.flatMap({ spec.type(named: $0) })?.fields.first(where: { $0.name == field })
-            else { return "nil" }
-            let member = SwiftIdentifier.escaped(declared.name)
-            let whole = renderer.render(step.with)
-            if step.with.type.isOptional || declared.type.isOptional {
-                let access = step.with.type.isOptional ? "(\(whole))?.\(member)" : "(\(whole)).\(member)"
-                return "\(access).map { \"\\($0)\" }"
+    private func idempotencyValue(step: ResolvedStep, field: String, expressions: ExpressionRenderer) throws -> SwiftExpr {
+        func text(_ value: SwiftExpr, optional: Bool) -> SwiftExpr {
+            guard optional else { return .call("Swift.String", [SwiftArgument("describing", value)]) }
+            let describe = SwiftClosure(nil, [.expression(.call("Swift.String", [SwiftArgument("describing", .text("$0"))]))])
+            return .call(.member(value, "map"), [], trailing: describe)
+        }
+        switch step.with {
+        case .record(_, let fields):
+            guard let value = fields.first(where: { $0.name == field }) else {
+                throw GeneratorError("the idempotency key '\(field)' is not among the fields '\(step.name)' passes", at: step.location)
             }
-            return "\"\\((\(whole)).\(member))\""
+            return text(try expressions.expression(value.value), optional: value.value.type.isOptional)
+        case .reference:
+            guard let declared = step.with.type.unwrapped.namedCore.flatMap({ spec.type(named: $0) })?.field(field) else {
+                throw GeneratorError("the idempotency key '\(field)' is no field of \(step.with.type)", at: step.location)
+            }
+            let whole = try expressions.expression(step.with)
+            let member = SwiftExpr.member(step.with.type.isOptional ? .postfix(whole, "?") : whole, SwiftIdentifier.escaped(declared.name))
+            return text(member, optional: step.with.type.isOptional || declared.type.isOptional)
+        default:
+            throw GeneratorError("'\(step.name)' passes no record, so it has no idempotency key '\(field)'", at: step.location)
         }
-        guard let value = fields.first(where: { $0.name == field }) else {
-            return "nil"
-        }
-        let expression = renderer.render(value.value)
-        return value.value.type.isOptional ? "(\(expression)).map { \"\\($0)\" }" : "\"\\(\(expression))\""
     }
 
-    private func fallback(_ fallback: Fallback, step: ResolvedStep, plan: inout PolicyPlan) -> String? {
-        let input = SwiftType.name(workflow.input)
+    private func fallback(_ fallback: Fallback, step: ResolvedStep, expressions: ExpressionRenderer, plan: inout PolicyPlan) throws -> SwiftExpr {
         let output = SwiftType.name(step.outputType)
         switch fallback {
         case .value(let value):
-            return ".value(\(renderer.render(value)))"
+            return .call(".value", [.value(try expressions.expression(value))])
         case .call(let target, let with, let policies):
             let policy = plan.pipeline(
                 service: target.service, in: spec, policies: policies, access: access(target),
                 preferredName: pipelineName(for: target, policies: policies, fallback: workflow.name + SwiftIdentifier.upperCamel(step.name) + "Fallback")
             )
-            return SwiftCall.closure(
-                ".call(policy: policies.\(policy)) { (input: \(input), values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> \(output) in",
-                body: "try await services.\(SwiftIdentifier.escaped(target.service)).\(SwiftIdentifier.escaped(target.operation))(\(renderer.render(with)), context: context)"
-            )
+            let call = SwiftClosure(signature(["context: BatonRuntime.CallContext"], returns: "async throws -> \(output)"), [
+                .expression(.tryAwait(serviceCall(target, try expressions.expression(with)))),
+            ])
+            return .call(.text(".call"), [SwiftArgument("policy", .text("policies.\(policy)"))], trailing: call)
         case .stale:
-            return ".stale"
+            return .text(".stale")
         }
     }
 
-    private func compensation(_ compensation: Compensation, step: ResolvedStep, plan: inout PolicyPlan) -> String {
-        let input = SwiftType.name(workflow.input)
+    private func compensation(_ compensation: Compensation, step: ResolvedStep, plan: inout PolicyPlan) throws -> SwiftExpr {
         let output = SwiftType.name(step.outputType)
         let policy = plan.pipeline(
             service: compensation.call.service, in: spec, policies: compensation.policies, access: access(compensation.call),
@@ -361,13 +410,14 @@ private struct WorkflowEmitter {
             )
         )
         // Inside the compensation the step's own value is the closure's `output` parameter.
-        var renderer = self.renderer
+        var expressions = self.expressions(at: step.location)
         let own = step.name
-        let base = renderer.stepValue
-        renderer.stepValue = { name, optional in name == own ? "output" : base(name, optional) }
-        return SwiftCall.closure(
-            "compensation: BatonRuntime.StepCompensation(policy: policies.\(policy)) { (input: \(input), output: \(output), values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in",
-            body: "_ = try await services.\(SwiftIdentifier.escaped(compensation.call.service)).\(SwiftIdentifier.escaped(compensation.call.operation))(\(renderer.render(compensation.with)), context: context)"
+        let base = expressions.stepValue
+        expressions.stepValue = { name, optional in name == own ? .text("output") : base(name, optional) }
+        let undo = SwiftClosure(
+            SwiftSignature(["input: \(input)", "output: \(output)", "values: BatonRuntime.StepValues", "context: BatonRuntime.CallContext"], "async throws"),
+            [.assignment(.text("_"), .tryAwait(serviceCall(compensation.call, try expressions.expression(compensation.with))))]
         )
+        return .call(.text("BatonRuntime.StepCompensation"), [SwiftArgument("policy", .text("policies.\(policy)"))], trailing: undo)
     }
 }

@@ -8,7 +8,7 @@ import BatonSpec
 /// distinct combination. Each is built once, in the orchestrator's initialiser.
 struct PolicyPlan {
     /// `let` declarations, in order of first use.
-    private(set) var declarations: [String] = []
+    private(set) var declarations: [SwiftStatement] = []
     /// The pipelines, which the orchestrator keeps; the components are captured by them.
     private(set) var pipelineNames: [String] = []
     /// Each routed service's router, by service name, in order of first use.
@@ -35,33 +35,39 @@ struct PolicyPlan {
         var key = PipelineKey(service: service, policies: policies, access: access)
         key.policies.cache = nil
         if let name = pipelines[key] { return name }
-        var arguments: [String] = []
+        var arguments: [SwiftArgument] = []
         var router: String?
         if let resolved = spec.service(named: service) { router = self.router(for: resolved) }
-        if let timeout = policies.timeout { arguments.append("timeout: \(Self.duration(timeout))") }
+        if let timeout = policies.timeout { arguments.append(SwiftArgument("timeout", Self.duration(timeout))) }
         if let retry = policies.retry, retry.maxAttempts > 1 {
-            arguments.append("retry: \(Self.retry(retry))")
+            arguments.append(SwiftArgument("retry", Self.retry(retry)))
             if let budget = retry.budget {
                 let name = component(service: service, kind: "RetryBudget", setting: budget) {
-                    "BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: \(budget.ratio), minPerSecond: \(budget.minPerSecond)), clock: options.clock)"
+                    .call("BatonRuntime.RetryBudget", [
+                        .value(Self.budget(budget)),
+                        SwiftArgument("clock", .text("options.clock")),
+                    ])
                 }
-                arguments.append("retryBudget: \(name)")
+                arguments.append(SwiftArgument("retryBudget", .text(name)))
             }
         }
         if let breaker = policies.circuitBreaker, router == nil || breaker.scope == .service {
             let name = component(service: service, kind: "Breaker", setting: breaker) {
                 let label = SwiftLiteral.string(breaker.name.map { "\(service).\($0)" } ?? service)
-                let recorder = "options.telemetry.circuitStateRecorder(breaker: \(label), service: \(SwiftLiteral.string(service)))"
-                return SwiftCall.multiline("BatonRuntime.CircuitBreaker", [
-                    "name: \(label)",
-                    "configuration: \(Self.breakerConfiguration(breaker))",
-                    "clock: options.clock",
-                    "observer: \(recorder).observe",
-                ], indent: "            ")
+                let recorder = SwiftExpr.call("options.telemetry.circuitStateRecorder", [
+                    SwiftArgument("breaker", .text(label)),
+                    SwiftArgument("service", .text(SwiftLiteral.string(service))),
+                ])
+                return .call("BatonRuntime.CircuitBreaker", [
+                    SwiftArgument("name", .text(label)),
+                    SwiftArgument("configuration", Self.breakerConfiguration(breaker)),
+                    SwiftArgument("clock", .text("options.clock")),
+                    SwiftArgument("observer", .member(recorder, "observe")),
+                ])
             }
-            arguments.append("circuitBreaker: \(name)")
+            arguments.append(SwiftArgument("circuitBreaker", .text(name)))
         }
-        var endpointBreakers: String?
+        var endpointBreakers: SwiftArgument?
         // The router holds per-endpoint breakers of the service's own breaker. An operation or step
         // with another breaker (or `none`) brings its own per-endpoint breakers, or none.
         if let router, let resolved = spec.service(named: service) {
@@ -71,52 +77,77 @@ struct PolicyPlan {
                 if let wanted {
                     let label = wanted.name.map { "\(service).\($0)" } ?? "\(service).\(preferredName)"
                     let name = component(service: service, kind: "EndpointBreakers", setting: wanted) {
-                        "\(router).makeEndpointBreakers(name: \(SwiftLiteral.string(label)), configuration: \(Self.breakerConfiguration(wanted)), telemetry: options.telemetry)"
+                        .call("\(router).makeEndpointBreakers", [
+                            SwiftArgument("name", .text(SwiftLiteral.string(label))),
+                            SwiftArgument("configuration", Self.breakerConfiguration(wanted)),
+                            SwiftArgument("telemetry", .text("options.telemetry")),
+                        ])
                     }
-                    endpointBreakers = "endpointBreakers: \(name)"
+                    endpointBreakers = SwiftArgument("endpointBreakers", .text(name))
                 } else {
-                    endpointBreakers = "endpointBreakers: []"
+                    endpointBreakers = SwiftArgument("endpointBreakers", .array([]))
                 }
             }
         }
         if let limit = policies.rateLimit {
             let name = component(service: service, kind: "RateLimiter", setting: limit) {
-                "BatonRuntime.RateLimiter(name: \(SwiftLiteral.string(service)), rate: \(Self.rate(limit.rate)), burst: \(limit.burst), maxWait: \(Self.duration(limit.maxWait)), clock: options.clock)"
+                .call("BatonRuntime.RateLimiter", [
+                    SwiftArgument("name", .text(SwiftLiteral.string(service))),
+                    SwiftArgument("rate", Self.rate(limit.rate)),
+                    SwiftArgument("burst", .text("\(limit.burst)")),
+                    SwiftArgument("maxWait", Self.duration(limit.maxWait)),
+                    SwiftArgument("clock", .text("options.clock")),
+                ])
             }
-            arguments.append("rateLimiter: \(name)")
+            arguments.append(SwiftArgument("rateLimiter", .text(name)))
         }
         if let bulkhead = policies.bulkhead {
             let name = component(service: service, kind: "Bulkhead", setting: bulkhead) {
-                "BatonRuntime.Bulkhead(name: \(SwiftLiteral.string(service)), maxConcurrent: \(bulkhead.maxConcurrent), maxQueue: \(bulkhead.maxQueue), queueTimeout: \(bulkhead.queueTimeout > .zero ? Self.duration(bulkhead.queueTimeout) : "nil"), clock: options.clock)"
+                .call("BatonRuntime.Bulkhead", [
+                    SwiftArgument("name", .text(SwiftLiteral.string(service))),
+                    SwiftArgument("maxConcurrent", .text("\(bulkhead.maxConcurrent)")),
+                    SwiftArgument("maxQueue", .text("\(bulkhead.maxQueue)")),
+                    SwiftArgument("queueTimeout", bulkhead.queueTimeout > .zero ? Self.duration(bulkhead.queueTimeout) : .text("nil")),
+                    SwiftArgument("clock", .text("options.clock")),
+                ])
             }
-            arguments.append("bulkhead: \(name)")
+            arguments.append(SwiftArgument("bulkhead", .text(name)))
         }
         if let router {
-            arguments.append("router: \(router)")
+            arguments.append(SwiftArgument("router", .text(router)))
             if let endpointBreakers { arguments.append(endpointBreakers) }
         }
         if let hedge = policies.hedge {
             let estimator = latencyEstimator(for: service)
             let name = component(service: service, kind: "Hedging", setting: hedge) {
-                "BatonRuntime.Hedging(\(Self.hedge(hedge)), service: \(SwiftLiteral.string(service)), estimator: \(estimator), telemetry: options.telemetry)"
+                .call("BatonRuntime.Hedging", [
+                    .value(Self.hedge(hedge)),
+                    SwiftArgument("service", .text(SwiftLiteral.string(service))),
+                    SwiftArgument("estimator", .text(estimator)),
+                    SwiftArgument("telemetry", .text("options.telemetry")),
+                ])
             }
-            arguments.append("hedging: \(name)")
+            arguments.append(SwiftArgument("hedging", .text(name)))
         }
         // In the initialiser's order: `access` follows `hedging` (a hedged idempotent write has both).
-        if router != nil, access == .write { arguments.append("access: .write") }
-        arguments += ["classifier: options.classifier", "clock: options.clock", "random: options.random"]
+        if router != nil, access == .write { arguments.append(SwiftArgument("access", .text(".write"))) }
+        arguments += [
+            SwiftArgument("classifier", .text("options.classifier")),
+            SwiftArgument("clock", .text("options.clock")),
+            SwiftArgument("random", .text("options.random")),
+        ]
         let name = uniqueName(preferredName + "Policy")
-        declarations.append("let \(name) = " + SwiftCall.multiline("BatonRuntime.ResiliencePipeline", arguments, indent: "            "))
+        declarations.append(.let(name, nil, .call("BatonRuntime.ResiliencePipeline", arguments)))
         pipelines[key] = name
         pipelineNames.append(name)
         return name
     }
 
-    private mutating func component(service: String, kind: String, setting: some Hashable, make: () -> String) -> String {
+    private mutating func component(service: String, kind: String, setting: some Hashable, make: () -> SwiftExpr) -> String {
         let key = ComponentKey(service: service, kind: kind, setting: AnyHashable(setting))
         if let name = components[key] { return name }
         let name = uniqueName(SwiftIdentifier.lowerCamel(service) + kind)
-        declarations.append("let \(name) = \(make())")
+        declarations.append(.let(name, nil, make()))
         components[key] = name
         return name
     }
@@ -129,32 +160,39 @@ struct PolicyPlan {
         let estimator = latencyEstimator(for: service.name)
         let name = component(service: service.name, kind: "Router", setting: service.endpoints) {
             var arguments = [
-                "service: \(SwiftLiteral.string(service.name))",
-                "endpoints: [\n" + service.endpoints.map { "                    " + Self.endpoint($0) }.joined(separator: ",\n") + "\n                ]",
-                "strategy: .\(Self.strategy(routing?.strategy ?? .roundRobin))",
+                SwiftArgument("service", .text(SwiftLiteral.string(service.name))),
+                SwiftArgument("endpoints", .array(service.endpoints.map(Self.endpoint))),
+                SwiftArgument("strategy", .text(".\(Self.strategy(routing?.strategy ?? .roundRobin))")),
             ]
-            if let region = routing?.localRegion { arguments.append("localRegion: \(SwiftLiteral.string(region))") }
+            if let region = routing?.localRegion { arguments.append(SwiftArgument("localRegion", .text(SwiftLiteral.string(region)))) }
             if let outliers = routing?.outlierDetection {
-                arguments.append("outlierDetection: BatonRuntime.EndpointRouter.OutlierDetection(consecutiveFailures: \(outliers.consecutiveFailures), "
-                    + "ejectFor: \(Self.duration(outliers.ejectFor)), maxEjected: \(outliers.maxEjected))")
+                arguments.append(SwiftArgument("outlierDetection", .call("BatonRuntime.EndpointRouter.OutlierDetection", [
+                    SwiftArgument("consecutiveFailures", .text("\(outliers.consecutiveFailures)")),
+                    SwiftArgument("ejectFor", Self.duration(outliers.ejectFor)),
+                    SwiftArgument("maxEjected", .text("\(outliers.maxEjected)")),
+                ])))
             }
             if let rules = routing?.rules, !rules.isEmpty {
-                let rules = rules.enumerated().map { index, rule in
-                    "                    BatonRuntime.RoutingRule(name: \(SwiftLiteral.string(rule.name ?? "rule \(index + 1)")), "
-                        + "when: \(Self.condition(rule.condition)), \(Self.action(rule.action)))"
-                }
-                arguments.append("rules: [\n" + rules.joined(separator: ",\n") + "\n                ]")
+                arguments.append(SwiftArgument("rules", .array(rules.enumerated().map { index, rule in
+                    .call("BatonRuntime.RoutingRule", [
+                        SwiftArgument("name", .text(SwiftLiteral.string(RoutingRuleScenario.name(of: rules, at: index)))),
+                        SwiftArgument("when", Self.condition(rule.condition)),
+                        .value(Self.action(rule.action)),
+                    ])
+                })))
             }
             if let breaker = service.policies.circuitBreaker, breaker.scope == .endpoint {
-                arguments.append("circuitBreaker: \(Self.breakerConfiguration(breaker))")
+                arguments.append(SwiftArgument("circuitBreaker", Self.breakerConfiguration(breaker)))
             }
             arguments += [
-                "estimator: \(estimator)",
-                "clock: options.clock",
-                "random: options.random",
-                "telemetry: options.telemetry",
+                SwiftArgument("estimator", .text(estimator)),
+                SwiftArgument("evaluationInterval", Self.duration(Self.ruleEvaluationInterval)),
+                SwiftArgument("statsWindow", Self.duration(Self.routingStatsWindow)),
+                SwiftArgument("clock", .text("options.clock")),
+                SwiftArgument("random", .text("options.random")),
+                SwiftArgument("telemetry", .text("options.telemetry")),
             ]
-            return SwiftCall.multiline("BatonRuntime.EndpointRouter", arguments, indent: "            ")
+            return .call("BatonRuntime.EndpointRouter", arguments)
         }
         if !routers.contains(where: { $0.service == service.name }) { routers.append((service.name, name)) }
         return name
@@ -163,7 +201,7 @@ struct PolicyPlan {
     /// The service's recent-latency estimator, shared by its router and its hedges.
     private mutating func latencyEstimator(for service: String) -> String {
         component(service: service, kind: "Latency", setting: service) {
-            "BatonRuntime.LatencyEstimator(clock: options.clock)"
+            .call("BatonRuntime.LatencyEstimator", [SwiftArgument("clock", .text("options.clock"))])
         }
     }
 
@@ -178,7 +216,19 @@ struct PolicyPlan {
         return name
     }
 
-    static func duration(_ duration: Duration) -> String {
+    /// How often a generated router evaluates its rules (passed explicitly: the generated tests
+    /// move the clock by it).
+    static let ruleEvaluationInterval = Duration.seconds(1)
+    /// How far back a generated router's error rate looks (passed explicitly: the generated rule
+    /// tests rely on the previous run still counting one interval later).
+    static let routingStatsWindow = Duration.seconds(10)
+
+    /// `Swift.Duration.milliseconds(250)`: the largest unit that is exact.
+    static func duration(_ duration: Duration) -> SwiftExpr {
+        .text(durationText(duration))
+    }
+
+    static func durationText(_ duration: Duration) -> String {
         let nanos = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
         if nanos % 1_000_000_000 == 0 { return "Swift.Duration.seconds(\(nanos / 1_000_000_000))" }
         if nanos % 1_000_000 == 0 { return "Swift.Duration.milliseconds(\(nanos / 1_000_000))" }
@@ -186,13 +236,13 @@ struct PolicyPlan {
         return "Swift.Duration.nanoseconds(\(nanos))"
     }
 
-    static func endpoint(_ endpoint: Endpoint) -> String {
-        var arguments = ["url: \(SwiftLiteral.string(endpoint.url))"]
-        if let region = endpoint.region { arguments.append("region: \(SwiftLiteral.string(region))") }
-        if endpoint.weight != 1 { arguments.append("weight: \(endpoint.weight)") }
-        if let role = endpoint.role { arguments.append("role: .\(role.rawValue)") }
-        if let variant = endpoint.variant { arguments.append("variant: \(SwiftLiteral.string(variant))") }
-        return "BatonRuntime.Endpoint(\(arguments.joined(separator: ", ")))"
+    static func endpoint(_ endpoint: Endpoint) -> SwiftExpr {
+        var arguments = [SwiftArgument("url", .text(SwiftLiteral.string(endpoint.url)))]
+        if let region = endpoint.region { arguments.append(SwiftArgument("region", .text(SwiftLiteral.string(region)))) }
+        if endpoint.weight != 1 { arguments.append(SwiftArgument("weight", .text("\(endpoint.weight)"))) }
+        if let role = endpoint.role { arguments.append(SwiftArgument("role", .text(".\(role.rawValue)"))) }
+        if let variant = endpoint.variant { arguments.append(SwiftArgument("variant", .text(SwiftLiteral.string(variant)))) }
+        return .call("BatonRuntime.Endpoint", arguments)
     }
 
     static func strategy(_ strategy: RoutingStrategy) -> String {
@@ -204,10 +254,10 @@ struct PolicyPlan {
         }
     }
 
-    static func condition(_ condition: RoutingCondition) -> String {
+    static func condition(_ condition: RoutingCondition) -> SwiftExpr {
         switch condition {
-        case .and(let lhs, let rhs): return "BatonRuntime.RoutingCondition.and(\(self.condition(lhs)), \(self.condition(rhs)))"
-        case .or(let lhs, let rhs): return "BatonRuntime.RoutingCondition.or(\(self.condition(lhs)), \(self.condition(rhs)))"
+        case .and(let lhs, let rhs): return .call("BatonRuntime.RoutingCondition.and", [.value(self.condition(lhs)), .value(self.condition(rhs))])
+        case .or(let lhs, let rhs): return .call("BatonRuntime.RoutingCondition.or", [.value(self.condition(lhs)), .value(self.condition(rhs))])
         case .compare(let metric, let comparison, let value):
             let op: String = switch comparison {
             case .lessThan: ".lessThan"
@@ -217,64 +267,75 @@ struct PolicyPlan {
             case .equal: ".equal"
             case .notEqual: ".notEqual"
             }
-            switch value {
-            case .duration(let duration):
-                return "BatonRuntime.RoutingCondition.latency(.\(metric.rawValue), \(op), \(self.duration(duration)))"
-            case .ratio(let share):
-                return "BatonRuntime.RoutingCondition.compare(.\(metric.rawValue), \(op), \(share))"
-            case .count(let count):
-                return "BatonRuntime.RoutingCondition.compare(.\(metric.rawValue), \(op), \(count))"
+            let arguments: (String, SwiftExpr) = switch value {
+            case .duration(let duration): ("BatonRuntime.RoutingCondition.latency", self.duration(duration))
+            case .ratio(let share): ("BatonRuntime.RoutingCondition.compare", .text("\(share)"))
+            case .count(let count): ("BatonRuntime.RoutingCondition.compare", .text("\(count)"))
             }
+            return .call(arguments.0, [.value(.text(".\(metric.rawValue)")), .value(.text(op)), .value(arguments.1)])
         }
     }
 
-    static func action(_ action: RoutingAction) -> String {
-        let target: String = switch action.target {
-        case .variant(let variant): ".variant(\(SwiftLiteral.string(variant)))"
-        case .region(let region): ".region(\(SwiftLiteral.string(region)))"
+    static func action(_ action: RoutingAction) -> SwiftExpr {
+        let target: SwiftExpr = switch action.target {
+        case .variant(let variant): .call(".variant", [.value(.text(SwiftLiteral.string(variant)))])
+        case .region(let region): .call(".region", [.value(.text(SwiftLiteral.string(region)))])
         }
-        return ".\(action.kind.rawValue)(\(target))"
+        return .call(".\(action.kind.rawValue)", [.value(target)])
     }
 
-    static func hedge(_ hedge: HedgePolicy) -> String {
-        let delay: String = switch hedge.delay {
-        case .fixed(let duration): ".fixed(\(self.duration(duration)))"
-        case .percentile(let percent): ".percentile(\(percent / 100))"
+    static func hedge(_ hedge: HedgePolicy) -> SwiftExpr {
+        let delay: SwiftExpr = switch hedge.delay {
+        case .fixed(let duration): .call(".fixed", [.value(self.duration(duration))])
+        case .percentile(let percent): .call(".percentile", [.value(.text("\(percent / 100)"))])
         }
-        return "BatonRuntime.HedgePolicy(delay: \(delay), maxAttempts: \(hedge.maxAttempts))"
+        return .call("BatonRuntime.HedgePolicy", [SwiftArgument("delay", delay), SwiftArgument("maxAttempts", .text("\(hedge.maxAttempts)"))])
     }
 
-    static func rate(_ rate: Rate) -> String {
-        "BatonRuntime.Rate(\(rate.count), per: \(duration(rate.per)))"
+    static func rate(_ rate: Rate) -> SwiftExpr {
+        .call("BatonRuntime.Rate", [.value(.text("\(rate.count)")), SwiftArgument("per", duration(rate.per))])
     }
 
-    static func retry(_ retry: RetryPolicy) -> String {
+    static func budget(_ budget: RetryPolicy.Budget) -> SwiftExpr {
+        .call("BatonRuntime.RetryBudget.Configuration", [
+            SwiftArgument("ratio", .text("\(budget.ratio)")),
+            SwiftArgument("minPerSecond", .text("\(budget.minPerSecond)")),
+        ])
+    }
+
+    static func retry(_ retry: RetryPolicy) -> SwiftExpr {
         let backoff = retry.backoff
-        let classes = retry.retryOn.map { ".\($0.rawValue)" }.joined(separator: ", ")
-        let budget = retry.budget.map {
-            "BatonRuntime.RetryBudget.Configuration(ratio: \($0.ratio), minPerSecond: \($0.minPerSecond))"
-        } ?? "nil"
-        return "BatonRuntime.RetryPolicy(maxAttempts: \(retry.maxAttempts), "
-            + "backoff: BatonRuntime.Backoff(initial: \(duration(backoff.initial)), max: \(duration(backoff.max)), "
-            + "multiplier: \(backoff.multiplier), jitter: .\(backoff.jitter.rawValue)), "
-            + "retryOn: [\(classes)], budget: \(budget))"
+        return .call("BatonRuntime.RetryPolicy", [
+            SwiftArgument("maxAttempts", .text("\(retry.maxAttempts)")),
+            SwiftArgument("backoff", .call("BatonRuntime.Backoff", [
+                SwiftArgument("initial", duration(backoff.initial)),
+                SwiftArgument("max", duration(backoff.max)),
+                SwiftArgument("multiplier", .text("\(backoff.multiplier)")),
+                SwiftArgument("jitter", .text(".\(backoff.jitter.rawValue)")),
+            ])),
+            SwiftArgument("retryOn", .array(retry.retryOn.map { .text(".\($0.rawValue)") })),
+            SwiftArgument("budget", retry.budget.map(budget) ?? .text("nil")),
+        ])
     }
 
-    static func breakerConfiguration(_ breaker: CircuitBreakerPolicy) -> String {
+    static func breakerConfiguration(_ breaker: CircuitBreakerPolicy) -> SwiftExpr {
         var arguments = [
-            "mode: .\(breaker.mode.rawValue)",
-            "failureRate: \(breaker.failureRate)",
-            "window: \(breaker.window)",
-            "minCalls: \(breaker.minCalls)",
+            SwiftArgument("mode", .text(".\(breaker.mode.rawValue)")),
+            SwiftArgument("failureRate", .text("\(breaker.failureRate)")),
+            SwiftArgument("window", .text("\(breaker.window)")),
+            SwiftArgument("minCalls", .text("\(breaker.minCalls)")),
         ]
         if let slow = breaker.slowCall {
-            arguments.append("slowCall: BatonRuntime.CircuitBreaker.SlowCall(threshold: \(duration(slow.threshold)), rate: \(slow.rate))")
+            arguments.append(SwiftArgument("slowCall", .call("BatonRuntime.CircuitBreaker.SlowCall", [
+                SwiftArgument("threshold", duration(slow.threshold)),
+                SwiftArgument("rate", .text("\(slow.rate)")),
+            ])))
         }
         arguments += [
-            "consecutiveFailures: \(breaker.consecutiveFailures)",
-            "openFor: \(duration(breaker.openFor))",
-            "halfOpenProbes: \(breaker.halfOpenProbes)",
+            SwiftArgument("consecutiveFailures", .text("\(breaker.consecutiveFailures)")),
+            SwiftArgument("openFor", duration(breaker.openFor)),
+            SwiftArgument("halfOpenProbes", .text("\(breaker.halfOpenProbes)")),
         ]
-        return "BatonRuntime.CircuitBreaker.Configuration(\(arguments.joined(separator: ", ")))"
+        return .call("BatonRuntime.CircuitBreaker.Configuration", arguments)
     }
 }

@@ -12,8 +12,8 @@ struct ServicesView {
     struct OperationView {
         var identifier: String
         var docComment: String
-        var inputType: String
-        var outputType: String
+        /// `func name(_ input: …, context: …) async throws -> Output`, continuing at four spaces.
+        var requirement: String
     }
 
     var header: String
@@ -30,12 +30,22 @@ struct ServicesView {
                     OperationView(
                         identifier: SwiftIdentifier.escaped(operation.name),
                         docComment: SwiftLiteral.docComment(Self.operationDoc(operation), indent: "    "),
-                        inputType: SwiftType.name(operation.input),
-                        outputType: SwiftType.name(operation.output)
+                        requirement: String(Self.requirement(operation, indent: 4).dropFirst(4))
                     )
                 }
             )
         }
+    }
+
+    /// `func quote(_ input: QuoteRequest, context: BatonRuntime.CallContext) async throws -> Quote`
+    /// at `indent`, parameters one per line when it is too long: the protocol requirement and,
+    /// with ` {`, the mock's implementation.
+    static func requirement(_ operation: ResolvedOperation, tail: String = "", indent: Int) -> String {
+        let signature = SwiftSignature(
+            ["_ input: \(SwiftType.name(operation.input))", "context: BatonRuntime.CallContext"],
+            "async throws -> \(SwiftType.name(operation.output))"
+        )
+        return SwiftRenderer().declaration("func \(SwiftIdentifier.escaped(operation.name))", signature, tail: tail, indent: indent)
     }
 
     /// The description, plus what callers need to know about writes.

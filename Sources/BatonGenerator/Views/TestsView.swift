@@ -11,16 +11,24 @@ struct TestsView {
     }
 
     struct Operation {
-        var label: String
-        var key: String
-        var fixture: String
+        /// `label: BatonTesting.MockScript.behaviours(…)`, at sixteen spaces.
+        var argument: String
     }
 
     struct Workflow {
         var workflowName: String
         var latencyName: String
+        /// The latency dictionary, continuing a line at four spaces.
         var latencyTable: String?
-        var tests: [String]
+        var tests: [Test]
+    }
+
+    /// One `@Test` function.
+    struct Test {
+        var docComment: String
+        var name: String
+        /// The statements, at eight spaces.
+        var body: String
     }
 
     var header: String
@@ -29,11 +37,12 @@ struct TestsView {
     var worldName: String
     var suiteName: String
     var orchestratorName: String
-    var orchestratorArguments: String
+    /// `self.orchestrator = …(…)`, at eight spaces.
+    var orchestratorInitialisation: String
     var services: [Service]
     var workflows: [Workflow]
 
-    init(spec: ResolvedSpec, options: GeneratorOptions) {
+    init(spec: ResolvedSpec, options: GeneratorOptions) throws {
         header = options.header(for: spec)
         module = options.testedModule ?? spec.name
         typeImports = Naming.typeImports(spec, module: module)
@@ -41,6 +50,7 @@ struct TestsView {
         suiteName = spec.name + "GeneratedTests"
         orchestratorName = Naming.orchestrator(spec.name)
         let fixtures = FixtureValues(spec: spec)
+        let renderer = SwiftRenderer()
         services = spec.services.enumerated().map { index, service in
             Service(
                 identifier: SwiftIdentifier.escaped(service.name),
@@ -48,31 +58,51 @@ struct TestsView {
                 mockName: Naming.serviceMock(service.name),
                 last: index == spec.services.count - 1,
                 operations: service.operations.map { operation in
-                    Operation(
-                        label: SwiftIdentifier.label(operation.name),
-                        key: SwiftLiteral.string(operation.ref.description),
-                        fixture: fixtures.value(of: operation.output, path: [])
-                    )
+                    let behaviours = SwiftExpr.call("BatonTesting.MockScript.behaviours", [
+                        .value(.text("scripts[\(SwiftLiteral.string(operation.ref.description))]")),
+                        SwiftArgument("returning", fixtures.value(of: operation.output, path: [])),
+                        SwiftArgument("after", .infix(.text("latency[\(SwiftLiteral.string(operation.ref.description))]"), "??", .text(".zero"))),
+                    ])
+                    let label = SwiftIdentifier.label(operation.name) + ": "
+                    return Operation(argument: label + renderer.render(behaviours, indent: 16, column: 16 + label.count, trailing: 1))
                 }
             )
         }
-        orchestratorArguments = spec.services
-            .map { "\(SwiftIdentifier.label($0.name)): mocks.\(SwiftIdentifier.escaped($0.name))" }
-            .joined(separator: ", ")
+        let orchestrator = SwiftExpr.call(orchestratorName, spec.services.map {
+            SwiftArgument(SwiftIdentifier.label($0.name), .text("mocks.\(SwiftIdentifier.escaped($0.name))"))
+        } + [SwiftArgument("options", .text("options"))])
+        orchestratorInitialisation = renderer.render(.assignment(.text("self.orchestrator"), orchestrator), indent: 8)
         let world = worldName
-        workflows = spec.workflows.map { workflow in
+        workflows = try spec.workflows.map { workflow in
             let writer = WorkflowTestWriter(spec: spec, workflow: workflow, world: world, fixtures: fixtures)
+            let latency = "    static let \(writer.latencyName): [Swift.String: Swift.Duration] = "
             return Workflow(
                 workflowName: workflow.name,
                 latencyName: writer.latencyName,
-                latencyTable: writer.plan.isTimed ? writer.latencyTable : nil,
-                tests: writer.tests()
+                latencyTable: writer.plan.isTimed ? renderer.render(writer.latencyTable, indent: 4, column: latency.count) : nil,
+                tests: try writer.tests().map { test in
+                    Test(
+                        docComment: SwiftLiteral.docComment(test.summary, indent: "    "),
+                        name: SwiftIdentifier.lowerCamel(workflow.name) + test.name,
+                        body: renderer.render(test.body, indent: 8)
+                    )
+                }
             )
         }
     }
 }
 
-/// Writes the generated tests of one workflow.
+/// One generated test as data: what the scenario is called, what it promises, and its statements.
+struct TestScenario {
+    /// Appended to the workflow's name: `HappyPath` → `checkoutHappyPath()`.
+    var name: String
+    /// The doc comment: the promise the test checks, in a sentence.
+    var summary: String
+    var body: [SwiftStatement]
+}
+
+/// Lowers the tests one workflow's spec implies to ``TestScenario`` values: which scenarios apply
+/// is decided from the spec and the ``TestPlan`` timeline, and each becomes statements.
 private struct WorkflowTestWriter {
     let spec: ResolvedSpec
     let workflow: ResolvedWorkflow
@@ -88,23 +118,23 @@ private struct WorkflowTestWriter {
         plan = TestPlan(spec: spec, workflow: workflow)
     }
 
-    var upper: String { SwiftIdentifier.upperCamel(workflow.name) }
     var latencyName: String { SwiftIdentifier.lowerCamel(workflow.name) + "Latency" }
     var method: String { SwiftIdentifier.escaped(workflow.name) }
-    var inputFixture: String { fixtures.value(of: workflow.input, path: []) }
+    var inputFixture: SwiftExpr { fixtures.value(of: workflow.input, path: []) }
 
-    var latencyTable: String {
-        let entries = plan.latency.keys.sorted().map { "\(SwiftLiteral.string($0.description)): \(PolicyPlan.duration(plan.latency[$0] ?? .zero))" }
-        return "[" + entries.joined(separator: ", ") + "]"
+    var latencyTable: SwiftExpr {
+        .dictionary(plan.latency.keys.sorted().compactMap { operation in
+            plan.latency[operation].map { SwiftDictionaryEntry(key: .text(SwiftLiteral.string(operation.description)), value: PolicyPlan.duration($0)) }
+        })
     }
 
-    func tests() -> [String] {
-        var tests = [happyPath()]
+    func tests() throws -> [TestScenario] {
+        var tests = [try happyPath()]
         for step in workflow.steps where isolated(step) {
-            if step.optional && step.fallback == nil { tests.append(optionalFailure(step)) }
-            if let fallback = step.fallback, let test = fallbackTaken(step, fallback) { tests.append(test) }
+            if step.optional && step.fallback == nil { tests.append(try optionalFailure(step)) }
+            if let fallback = step.fallback, let test = try fallbackTaken(step, fallback) { tests.append(test) }
             if !step.optional && step.fallback == nil && plan.isTimed, let test = requiredFailure(step) { tests.append(test) }
-            if step.when != nil, let test = conditionFalse(step) { tests.append(test) }
+            if step.when != nil, let test = try conditionFalse(step) { tests.append(test) }
         }
         if let step = workflow.steps.first(where: { isolated($0) && retriesTransientAtOnce($0) }) {
             tests.append(transientRetried(step))
@@ -161,162 +191,237 @@ private struct WorkflowTestWriter {
         return ["permanent", "unknown", "unavailable", "transient"].first { !retried.contains($0) } ?? "permanent"
     }
 
-    /// The step's name as a Swift string literal, for `report[step:]`.
-    private func stepName(_ step: ResolvedStep) -> String { SwiftLiteral.string(step.name) }
+    private func fixedHedgeDelay(_ step: ResolvedStep) -> Duration? {
+        guard case .fixed(let delay)? = step.policies.hedge?.delay, delay > .zero else { return nil }
+        return delay
+    }
+
+    // MARK: Statement builders
+
+    private func text(_ code: String) -> SwiftExpr { .text(code) }
+
+    private func string(_ text: String) -> SwiftExpr { .text(SwiftLiteral.string(text)) }
+
+    /// `#expect(condition)` or `#expect(condition, "message")`.
+    private func expect(_ condition: SwiftExpr, _ message: String? = nil) -> SwiftStatement {
+        .expression(.call("#expect", [.value(condition)] + (message.map { [.value(string($0))] } ?? [])))
+    }
+
+    /// `#expect(lhs == rhs)`.
+    private func expect(_ lhs: SwiftExpr, equals rhs: SwiftExpr, _ message: String? = nil) -> SwiftStatement {
+        expect(.infix(lhs, "==", rhs), message)
+    }
+
+    /// `let error = try #require(await #expect(throws: T.self) { try await body })`.
+    private func expectError(_ type: String, from body: SwiftExpr) -> SwiftStatement {
+        let thrown = SwiftExpr.call(.text("#expect"), [SwiftArgument("throws", text("\(type).self"))], trailing: SwiftClosure(nil, [.expression(.tryAwait(body))]))
+        return .let("error", nil, .prefix("try ", .call("#require", [.value(.prefix("await ", thrown))])))
+    }
+
+    /// `report[step: "name"]?.member`.
+    private func report(_ report: String, _ step: ResolvedStep, _ member: String) -> SwiftExpr {
+        text("\(report)[step: \(SwiftLiteral.string(step.name))]?.\(member)")
+    }
 
     private func mock(_ call: OperationRef) -> String {
         "world.mocks.\(SwiftIdentifier.escaped(call.service)).\(SwiftIdentifier.escaped(call.operation))"
     }
 
-    private func instant(_ duration: Duration) -> String {
-        "BatonRuntime.BatonInstant.zero.advanced(by: \(PolicyPlan.duration(duration)))"
+    private func mock(_ call: OperationRef, _ member: String) -> SwiftExpr {
+        text(mock(call) + "." + member)
+    }
+
+    private func instant(_ duration: Duration) -> SwiftExpr {
+        .call("BatonRuntime.BatonInstant.zero.advanced", [SwiftArgument("by", PolicyPlan.duration(duration))])
     }
 
     private func local(_ step: String) -> String {
         SwiftIdentifier.escaped(SwiftIdentifier.lowerCamel(step) + "Value")
     }
 
+    /// `world.orchestrator.workflow(input…)`.
+    private func call(_ input: SwiftExpr? = nil, _ more: [SwiftArgument] = []) -> SwiftExpr {
+        .call("world.orchestrator.\(method)", [.value(input ?? inputFixture)] + more)
+    }
+
+    /// `let result = try await world.orchestrator.workflow(fixture)`.
+    private func runOnce(_ name: String = "result") -> SwiftStatement {
+        .let(name, nil, .tryAwait(call()))
+    }
+
     /// `let xValue: T = fixture` for every awaited step whose value can be referenced; `absent`
     /// steps are nil, `replaced` ones take the given expression.
-    private func expectedValues(for expressions: [TypedExpression], absent: Set<String> = [], replaced: [String: String] = [:]) -> [String] {
+    private func expectedValues(for expressions: [TypedExpression], absent: Set<String> = [], replaced: [String: SwiftExpr] = [:]) -> [SwiftStatement] {
         let needed = Set(expressions.flatMap(\.referencedSteps))
-        var lines: [String] = []
-        if expressions.contains(where: \.readsInput) { lines.append("let input = \(inputFixture)") }
-        return lines + workflow.steps.filter { $0.mode == .await && needed.contains($0.name) }.map { step in
+        var statements: [SwiftStatement] = []
+        if expressions.contains(where: \.readsInput) { statements.append(.let("input", nil, inputFixture)) }
+        return statements + workflow.steps.filter { $0.mode == .await && needed.contains($0.name) }.map { step in
             let type = SwiftType.name(step.valueIsOptional ? step.outputType.optional : step.outputType)
             let runs = plan.timing[step.name]?.runs == true
-            let value = !runs || absent.contains(step.name) ? "nil" : replaced[step.name] ?? fixtures.value(of: step.outputType, path: [])
-            return "let \(local(step.name)): \(type) = \(value)"
+            let value = !runs || absent.contains(step.name) ? text("nil") : replaced[step.name] ?? fixtures.value(of: step.outputType, path: [])
+            return .let(local(step.name), type, value)
         }
     }
 
-    private var renderer: ExpressionRenderer {
-        ExpressionRenderer(spec: spec) { step, _ in local(step) }
+    private func expressions(at location: SourceLocation) -> ExpressionRenderer {
+        ExpressionRenderer(spec: spec, stepValue: { step, _ in .text(local(step)) }, location: location)
     }
 
-    private var expectedOutput: String { renderer.render(workflow.result) }
-
-    /// Every test has a time limit: a wrong expectation must fail, never hang the test process.
-    private func header(_ name: String, _ summary: String) -> [String] {
-        ["    /// \(summary)", "    @Test(.timeLimit(.minutes(1))) func \(SwiftIdentifier.lowerCamel(workflow.name) + name)() async throws {"]
+    private func expectedOutput() throws -> SwiftExpr {
+        try expressions(at: workflow.location).expression(workflow.result)
     }
 
-    private func worldLine(timed: Bool, scripts: [(OperationRef, String)] = []) -> String {
-        var arguments = ["clock: clock"]
+    /// `let world = CheckoutTestWorld(clock: clock, latency: …, scripts: […])`.
+    private func worldDeclaration(timed: Bool, scripts: [(OperationRef, SwiftExpr)] = []) -> SwiftStatement {
+        var arguments = [SwiftArgument("clock", text("clock"))]
         // The suite's name, not `Self`: a spec type may be called `Self`.
-        if timed { arguments.append("latency: \(spec.name)GeneratedTests.\(latencyName)") }
+        if timed { arguments.append(SwiftArgument("latency", text("\(spec.name)GeneratedTests.\(latencyName)"))) }
         if !scripts.isEmpty {
-            arguments.append("scripts: [" + scripts.map { "\(SwiftLiteral.string($0.0.description)): \($0.1)" }.joined(separator: ", ") + "]")
+            arguments.append(SwiftArgument("scripts", .dictionary(scripts.map { SwiftDictionaryEntry(key: string($0.0.description), value: $0.1) })))
         }
-        return "        let world = \(world)(\(arguments.joined(separator: ", ")))"
+        return .let("world", nil, .call(world, arguments))
     }
 
-    /// The doc comment, signature, clock and world every generated test starts with.
-    private func opening(_ name: String, _ summary: String, world: String) -> [String] {
-        header(name, summary) + ["        let clock = BatonTesting.ManualClock()", world]
+    /// `.fail(BatonTesting.ScriptedError(.class))`.
+    private func failing(_ errorClass: String, first: Bool = false) -> SwiftExpr {
+        .call(first ? ".failFirst" : ".fail", [.value(.call("BatonTesting.ScriptedError", [.value(text(".\(errorClass)"))]))])
+    }
+
+    /// A scenario: the clock and world every generated test starts with, the statements, and the
+    /// orchestrator's shutdown.
+    private func scenario(_ name: String, _ summary: String, world: SwiftStatement, _ body: [SwiftStatement]) -> TestScenario {
+        TestScenario(
+            name: name,
+            summary: summary,
+            body: [.let("clock", nil, .call("BatonTesting.ManualClock")), world] + body
+                + [.expression(.prefix("await ", .call("world.orchestrator.shutdown")))]
+        )
     }
 
     /// Moves the clock through the timeline up to `end`, waiting before each move for every step
     /// that has started by then to have called its mock.
-    private func drive(until end: Duration) -> [String] {
+    private func drive(until end: Duration) -> [SwiftStatement] {
         let times = Set(workflow.steps.compactMap { step -> Duration? in
             guard step.mode == .await, let time = plan.timing[step.name], time.runs, time.finish <= end, time.finish > .zero else { return nil }
             return time.finish
         }).sorted()
-        var lines: [String] = []
+        var statements: [SwiftStatement] = []
         var awaited: [OperationRef: Int] = [:]
         for time in times {
             for (call, count) in plan.callsStarted(before: time) where awaited[call, default: 0] < count {
-                lines.append("        try await \(mock(call)).waitForCalls(count: \(count))")
+                statements.append(waitForCalls(call, count))
                 awaited[call] = count
             }
-            lines.append("        clock.advance(to: \(instant(time)))")
+            statements.append(.expression(.call("clock.advance", [SwiftArgument("to", instant(time))])))
         }
-        return lines
+        return statements
+    }
+
+    /// `try await world.mocks.s.o.waitForCalls(count: n)`: bounded by BatonTesting.
+    private func waitForCalls(_ call: OperationRef, _ count: Int) -> SwiftStatement {
+        .expression(.tryAwait(.call("\(mock(call)).waitForCalls", [SwiftArgument("count", text("\(count)"))])))
+    }
+
+    /// `let run = Swift.Task { try await world.orchestrator.workflow(fixture, correlationID: "generated-test") }`.
+    private var startRun: SwiftStatement {
+        let body = SwiftClosure(nil, [.expression(.tryAwait(call(nil, [SwiftArgument("correlationID", string("generated-test"))])))])
+        return .let("run", nil, .call(.text("Swift.Task"), [], trailing: body))
     }
 
     /// The started run's value, waited for at most BatonTesting's bound (a run the test's clock
     /// moves never stops would otherwise hang the test).
-    private var runValue: String {
-        "run.value(waitingFor: \(SwiftLiteral.string("the `\(workflow.name)` run")))"
+    private var runValue: SwiftExpr {
+        .call("run.value", [SwiftArgument("waitingFor", string("the `\(workflow.name)` run"))])
     }
 
-    private var run: String {
-        "        let run = Swift.Task { try await world.orchestrator.\(method)(\(inputFixture), correlationID: \"generated-test\") }"
+    /// `let endpoints = …`: the endpoint of each call of `step`'s operation.
+    private func endpoints(_ step: ResolvedStep) -> SwiftStatement {
+        .let("endpoints", nil, mock(step.call, "calls.map(\\.context.endpoint)"))
     }
 
-    private func finish(_ lines: [String]) -> String {
-        (lines + ["        await world.orchestrator.shutdown()", "    }"]).joined(separator: "\n")
-    }
-
-    private func fixedHedgeDelay(_ step: ResolvedStep) -> Duration? {
-        guard case .fixed(let delay)? = step.policies.hedge?.delay, delay > .zero else { return nil }
-        return delay
+    /// Where a retry or hedge of `step` went compared with the first call, as far as the spec
+    /// decides it (nothing when it depends on live state).
+    private func endpointComparison(_ step: ResolvedStep, moved: String) -> [SwiftStatement] {
+        switch RoutingPrediction.retryMovesElsewhere(spec: spec, workflow: workflow, step: step) {
+        case true?: [expect(.infix(text("endpoints[0]"), "!=", text("endpoints[1]")), moved)]
+        case false?: [expect(text("endpoints[0]"), equals: text("endpoints[1]"), "the first endpoint is the only candidate")]
+        case nil: []
+        }
     }
 
     // MARK: Tests
 
-    private func happyPath() -> String {
+    private func happyPath() throws -> TestScenario {
         let timed = plan.isTimed
-        var lines = opening("HappyPath", "Every step succeeds: the output is what `result` maps, each step got what its `with` maps\(timed ? ", and each step started exactly when its last dependency finished" : "").", world: worldLine(timed: timed))
-        lines.append(run)
-        if timed { lines += drive(until: plan.timing.values.map(\.finish).max() ?? .zero) }
-        lines.append("        let result = try await \(runValue)")
+        var body = [startRun]
+        if timed { body += drive(until: plan.timing.values.map(\.finish).max() ?? .zero) }
+        body.append(.let("result", nil, .tryAwait(runValue)))
         let checkedInputs = workflow.steps.filter { $0.mode == .await && plan.useCount(of: $0.call) == 1 && plan.timing[$0.name]?.runs == true }
-        lines += expectedValues(for: [workflow.result] + checkedInputs.map(\.with)).map { "        " + $0 }
-        lines.append("        #expect(result.output == \(expectedOutput))")
-        lines.append("        #expect(result.report.isComplete)")
+        body += expectedValues(for: [workflow.result] + checkedInputs.map(\.with))
+        body.append(expect(text("result.output"), equals: try expectedOutput()))
+        body.append(expect(text("result.report.isComplete")))
         for step in workflow.steps where plan.useCount(of: step.call) == 1 {
             guard let time = plan.timing[step.name] else { continue }
             if !time.runs {
-                lines.append("        #expect(\(mock(step.call)).callCount == 0, \"`\(step.name)` is skipped by its condition\")")
+                body.append(expect(mock(step.call, "callCount"), equals: text("0"), "`\(step.name)` is skipped by its condition"))
                 continue
             }
             guard step.mode == .await else { continue }
-            lines.append("        #expect(\(mock(step.call)).inputs == [\(renderer.render(step.with))])")
+            body.append(expect(mock(step.call, "inputs"), equals: .array([try expressions(at: step.location).expression(step.with)])))
             if timed {
-                lines.append("        #expect(\(mock(step.call)).calls.map(\\.startedAt) == [\(instant(time.start))])")
+                body.append(expect(mock(step.call, "calls.map(\\.startedAt)"), equals: .array([instant(time.start)])))
             }
         }
-        return finish(lines)
+        let summary = "Every step succeeds: the output is what `result` maps, each step got what its `with` maps"
+            + (timed ? ", and each step started exactly when its last dependency finished." : ".")
+        return scenario("HappyPath", summary, world: worldDeclaration(timed: timed), body)
     }
 
-    private func optionalFailure(_ step: ResolvedStep) -> String {
+    private func optionalFailure(_ step: ResolvedStep) throws -> TestScenario {
         let errorClass = stickyClass(step)
-        var lines = opening("Without\(SwiftIdentifier.upperCamel(step.name))", "The optional step `\(step.name)` fails: the run completes without its value and says so.", world: worldLine(timed: false, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(errorClass)))")]))
-        lines.append("        let result = try await world.orchestrator.\(method)(\(inputFixture))")
-        lines += expectedValues(for: [workflow.result], absent: [step.name]).map { "        " + $0 }
-        lines.append("        #expect(result.output == \(expectedOutput))")
-        lines.append("        #expect(!result.report.isComplete)")
-        lines.append("        #expect(result.report.missing.map(\\.step) == [\(SwiftLiteral.string(step.name))])")
-        lines.append("        #expect(result.report[step: \(stepName(step))]?.errorClass == .\(errorClass))")
-        return finish(lines)
+        var body = [runOnce()]
+        body += expectedValues(for: [workflow.result], absent: [step.name])
+        body += [
+            expect(text("result.output"), equals: try expectedOutput()),
+            expect(.prefix("!", text("result.report.isComplete"))),
+            expect(text("result.report.missing.map(\\.step)"), equals: .array([string(step.name)])),
+            expect(report("result.report", step, "errorClass"), equals: text(".\(errorClass)")),
+        ]
+        return scenario(
+            "Without\(SwiftIdentifier.upperCamel(step.name))",
+            "The optional step `\(step.name)` fails: the run completes without its value and says so.",
+            world: worldDeclaration(timed: false, scripts: [(step.call, failing(errorClass))]), body
+        )
     }
 
-    private func fallbackTaken(_ step: ResolvedStep, _ fallback: Fallback) -> String? {
+    private func fallbackTaken(_ step: ResolvedStep, _ fallback: Fallback) throws -> TestScenario? {
         let errorClass = stickyClass(step)
-        var replaced: [String: String] = [:]
-        var checks: [String] = []
+        var replaced: [String: SwiftExpr] = [:]
+        var checks: [SwiftStatement] = []
         switch fallback {
         case .value(let value):
-            replaced[step.name] = renderer.render(value)
+            replaced[step.name] = try expressions(at: step.location).expression(value)
         case .call(let target, _, _):
             guard plan.useCount(of: target) == 1, target != step.call else { return nil }
-            checks.append("        #expect(\(mock(target)).callCount == 1)")
+            checks.append(expect(mock(target, "callCount"), equals: text("1")))
         case .stale:
             return nil
         }
-        var lines = opening("\(SwiftIdentifier.upperCamel(step.name))FallsBack", "`\(step.name)` fails: its fallback provides the value and the report marks it degraded.", world: worldLine(timed: false, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(errorClass)))")]))
-        lines.append("        let result = try await world.orchestrator.\(method)(\(inputFixture))")
-        lines += expectedValues(for: [workflow.result], replaced: replaced).map { "        " + $0 }
-        lines.append("        #expect(result.output == \(expectedOutput))")
-        lines.append("        #expect(result.report[step: \(stepName(step))]?.outcome == .fallback)")
-        lines.append("        #expect(result.report.degraded.map(\\.step).contains(\(SwiftLiteral.string(step.name))))")
-        lines += checks
-        return finish(lines)
+        var body = [runOnce()]
+        body += expectedValues(for: [workflow.result], replaced: replaced)
+        body += [
+            expect(text("result.output"), equals: try expectedOutput()),
+            expect(report("result.report", step, "outcome"), equals: text(".fallback")),
+            expect(.call(.text("result.report.degraded.map(\\.step).contains"), [.value(string(step.name))], trailing: nil)),
+        ]
+        return scenario(
+            "\(SwiftIdentifier.upperCamel(step.name))FallsBack",
+            "`\(step.name)` fails: its fallback provides the value and the report marks it degraded.",
+            world: worldDeclaration(timed: false, scripts: [(step.call, failing(errorClass))]), body + checks
+        )
     }
 
-    private func requiredFailure(_ step: ResolvedStep) -> String? {
+    private func requiredFailure(_ step: ResolvedStep) -> TestScenario? {
         let errorClass = stickyClass(step)
         guard let failAt = plan.timing[step.name]?.finish else { return nil }
         let completed = plan.awaitedInFinishOrder.filter { (plan.timing[$0.name]?.finish ?? .zero) < failAt }
@@ -324,225 +429,257 @@ private struct WorkflowTestWriter {
         let neverStarted = workflow.steps.filter { other in
             other.mode == .await && plan.useCount(of: other.call) == 1 && (plan.timing[other.name]?.start ?? .zero) > failAt
         }
-        var lines = opening("Fails\(SwiftIdentifier.upperCamel(step.name))", "The required step `\(step.name)` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.", world: worldLine(timed: true, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(errorClass)))")]))
-        lines.append(run)
-        lines += drive(until: failAt)
-        lines.append("        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await \(runValue) })")
-        lines.append("        #expect(error.failedStep == \(SwiftLiteral.string(step.name)))")
-        lines.append("        #expect(error.errorClass == .\(errorClass))")
-        // Exactly the completed compensable steps, each once; where one of them depends on another
-        // the order is forced (reverse completion), independent ones may have finished either way.
-        lines.append("        let compensated = error.compensations.map(\\.step)")
-        lines.append("        #expect(compensated.sorted() == [\(compensated.sorted().map(SwiftLiteral.string).joined(separator: ", "))])")
+        var body = [startRun]
+        body += drive(until: failAt)
+        body += [
+            expectError("BatonRuntime.WorkflowError", from: runValue),
+            expect(text("error.failedStep"), equals: string(step.name)),
+            expect(text("error.errorClass"), equals: text(".\(errorClass)")),
+            // Exactly the completed compensable steps, each once; where one of them depends on
+            // another the order is forced (reverse completion), independent ones may have finished
+            // either way.
+            .let("compensated", nil, text("error.compensations.map(\\.step)")),
+            expect(text("compensated.sorted()"), equals: .array(compensated.sorted().map(string))),
+        ]
         for later in compensated {
             for earlier in workflow.graph.transitiveDependencies(of: later).sorted() where compensated.contains(earlier) {
-                lines.append("        #expect(compensated.firstIndex(of: \(SwiftLiteral.string(later)))! < compensated.firstIndex(of: \(SwiftLiteral.string(earlier)))!, \"`\(later)` completed after `\(earlier)`, so it is compensated first\")")
+                let position = { (name: String) in SwiftExpr.postfix(.call("compensated.firstIndex", [SwiftArgument("of", string(name))]), "!") }
+                body.append(expect(.infix(position(later), "<", position(earlier)), "`\(later)` completed after `\(earlier)`, so it is compensated first"))
             }
         }
         for name in compensated {
             guard let compensation = workflow.step(name)?.compensate, plan.useCount(of: compensation.call) == 1 else { continue }
-            lines.append("        #expect(\(mock(compensation.call)).callCount == 1)")
+            body.append(expect(mock(compensation.call, "callCount"), equals: text("1")))
         }
         for other in neverStarted {
-            lines.append("        #expect(\(mock(other.call)).callCount == 0, \"`\(other.name)` starts after the failure\")")
+            body.append(expect(mock(other.call, "callCount"), equals: text("0"), "`\(other.name)` starts after the failure"))
         }
-        return finish(lines)
+        return scenario(
+            "Fails\(SwiftIdentifier.upperCamel(step.name))",
+            "The required step `\(step.name)` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.",
+            world: worldDeclaration(timed: true, scripts: [(step.call, failing(errorClass))]), body
+        )
     }
 
-    private func conditionFalse(_ step: ResolvedStep) -> String? {
+    private func conditionFalse(_ step: ResolvedStep) throws -> TestScenario? {
         guard let condition = step.when, case .input = condition.reference.root,
-              let assignment = falsifying(condition) else { return nil }
-        var lines = opening("Skips\(SwiftIdentifier.upperCamel(step.name))", "The condition of `\(step.name)` is false: the step is skipped and never called.", world: worldLine(timed: false))
-        lines.append("        var input = \(inputFixture)")
-        lines.append("        \(assignment)")
-        lines.append("        let result = try await world.orchestrator.\(method)(input)")
-        lines.append("        #expect(\(mock(step.call)).callCount == 0)")
-        lines.append("        #expect(result.report[step: \(stepName(step))]?.outcome == .skipped)")
-        return finish(lines)
+              let assignment = try falsifying(condition, at: step.location) else { return nil }
+        let body: [SwiftStatement] = [
+            .declaration(keyword: "var", name: "input", type: nil, value: inputFixture),
+            assignment,
+            .let("result", nil, .tryAwait(call(text("input")))),
+            expect(mock(step.call, "callCount"), equals: text("0")),
+            expect(report("result.report", step, "outcome"), equals: text(".skipped")),
+        ]
+        return scenario(
+            "Skips\(SwiftIdentifier.upperCamel(step.name))",
+            "The condition of `\(step.name)` is false: the step is skipped and never called.",
+            world: worldDeclaration(timed: false), body
+        )
     }
 
     /// `input.a.b = value` making the condition false, or nil when no such value is at hand.
-    private func falsifying(_ condition: StepCondition) -> String? {
-        var target = "input"
+    private func falsifying(_ condition: StepCondition, at location: SourceLocation) throws -> SwiftStatement? {
+        var target = text("input")
         var type = workflow.input
         for element in condition.reference.path {
             guard case .field(let name) = element,
                   let record = type.unwrapped.namedCore.flatMap({ spec.type(named: $0) }),
                   let field = record.field(name) else { return nil }
-            target += (type.isOptional ? "?." : ".") + SwiftIdentifier.escaped(name)
+            target = .member(type.isOptional ? .postfix(target, "?") : target, SwiftIdentifier.escaped(name))
             type = field.type
         }
-        let value: String
+        let value: SwiftExpr
         switch condition.test {
-        case .isTrue: value = "false"
-        case .isFalse: value = "true"
-        case .notEquals(let literal): value = renderer.literal(literal, type: type)
+        case .isTrue: value = text("false")
+        case .isFalse: value = text("true")
+        case .notEquals(let literal): value = try expressions(at: location).literal(literal, type: type)
         case .equals(let literal):
             switch literal {
-            case .bool(let flag): value = flag ? "false" : "true"
-            case .int(let number): value = "\(number &+ 1)"
-            case .string(let text): value = SwiftLiteral.string(text + "-other")
+            case .bool(let flag): value = text(flag ? "false" : "true")
+            case .int(let number): value = text("\(number &+ 1)")
+            case .string(let text): value = string(text + "-other")
             case .enumCase(let name):
                 guard let other = type.unwrapped.namedCore.flatMap({ spec.type(named: $0) })?.cases.first(where: { $0.name != name }) else { return nil }
-                value = renderer.literal(.enumCase(other.name), type: type)
+                value = try expressions(at: location).literal(.enumCase(other.name), type: type)
             default: return nil
             }
         }
-        return "\(target) = \(value)"
+        return .assignment(target, value)
     }
 
-    private func transientRetried(_ step: ResolvedStep) -> String {
-        var lines = opening("Retries\(SwiftIdentifier.upperCamel(step.name))", "A transient failure of `\(step.name)` is retried, as its retry policy allows.", world: worldLine(timed: false, scripts: [(step.call, ".failFirst(BatonTesting.ScriptedError(.transient))")]))
-        lines.append("        let result = try await world.orchestrator.\(method)(\(inputFixture))")
-        lines.append("        #expect(\(mock(step.call)).callCount == 2)")
-        lines.append("        #expect(\(mock(step.call)).calls.map(\\.context.attempt) == [1, 2])")
+    private func transientRetried(_ step: ResolvedStep) -> TestScenario {
+        var body = [
+            runOnce(),
+            expect(mock(step.call, "callCount"), equals: text("2")),
+            expect(mock(step.call, "calls.map(\\.context.attempt)"), equals: .array([text("1"), text("2")])),
+        ]
         if spec.service(named: step.call.service)?.endpoints.isEmpty == false {
-            lines.append("        let endpoints = \(mock(step.call)).calls.map(\\.context.endpoint)")
-            lines.append("        #expect(endpoints.allSatisfy { $0 != nil }, \"every attempt is routed\")")
-            switch RoutingPrediction.retryMovesElsewhere(spec: spec, workflow: workflow, step: step) {
-            case true?: lines.append("        #expect(endpoints[0] != endpoints[1], \"the retry goes to another endpoint\")")
-            case false?: lines.append("        #expect(endpoints[0] == endpoints[1], \"the first endpoint is the only candidate\")")
-            case nil: break
-            }
+            body.append(endpoints(step))
+            body.append(expect(text("endpoints.allSatisfy { $0 != nil }"), "every attempt is routed"))
+            body += endpointComparison(step, moved: "the retry goes to another endpoint")
         }
-        lines.append("        #expect(result.report[step: \(stepName(step))]?.outcome == .succeeded)")
-        lines.append("        #expect(result.report[step: \(stepName(step))]?.attempts == 2)")
-        return finish(lines)
+        body += [
+            expect(report("result.report", step, "outcome"), equals: text(".succeeded")),
+            expect(report("result.report", step, "attempts"), equals: text("2")),
+        ]
+        return scenario(
+            "Retries\(SwiftIdentifier.upperCamel(step.name))",
+            "A transient failure of `\(step.name)` is retried, as its retry policy allows.",
+            world: worldDeclaration(timed: false, scripts: [(step.call, failing("transient", first: true))]), body
+        )
     }
 
-    private func writeNotRetried(_ step: ResolvedStep) -> String {
-        var lines = opening("DoesNotRetry\(SwiftIdentifier.upperCamel(step.name))", "`\(step.name)` is a write without an idempotency key: a transient failure is not retried.", world: worldLine(timed: false, scripts: [(step.call, ".failFirst(BatonTesting.ScriptedError(.transient))")]))
+    private func writeNotRetried(_ step: ResolvedStep) -> TestScenario {
+        var body: [SwiftStatement]
         if step.optional {
-            lines.append("        let result = try await world.orchestrator.\(method)(\(inputFixture))")
-            lines.append("        #expect(result.report[step: \(stepName(step))]?.outcome == .failed)")
+            body = [runOnce(), expect(report("result.report", step, "outcome"), equals: text(".failed"))]
         } else {
-            lines.append("        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await world.orchestrator.\(method)(\(inputFixture)) })")
-            lines.append("        #expect(error.failedStep == \(SwiftLiteral.string(step.name)))")
+            body = [expectError("BatonRuntime.WorkflowError", from: call()), expect(text("error.failedStep"), equals: string(step.name))]
         }
-        lines.append("        #expect(\(mock(step.call)).callCount == 1)")
-        return finish(lines)
+        body.append(expect(mock(step.call, "callCount"), equals: text("1")))
+        return scenario(
+            "DoesNotRetry\(SwiftIdentifier.upperCamel(step.name))",
+            "`\(step.name)` is a write without an idempotency key: a transient failure is not retried.",
+            world: worldDeclaration(timed: false, scripts: [(step.call, failing("transient", first: true))]), body
+        )
     }
 
-    private func idempotentWrite(_ step: ResolvedStep) -> String {
-        var lines = opening(
+    private func idempotentWrite(_ step: ResolvedStep) -> TestScenario {
+        scenario(
             "Deduplicates\(SwiftIdentifier.upperCamel(step.name))",
             "A second run with the same input carries `\(step.name)`'s idempotency key again: the remembered outcome is used and the operation is not called twice.",
-            world: worldLine(timed: false)
+            world: worldDeclaration(timed: false),
+            [
+                .assignment(text("_"), .tryAwait(call())),
+                runOnce("second"),
+                expect(report("second.report", step, "outcome"), equals: text(".succeeded")),
+                expect(report("second.report", step, "attempts"), equals: text("0")),
+                expect(mock(step.call, "callCount"), equals: text("1")),
+            ]
         )
-        lines.append("        _ = try await world.orchestrator.\(method)(\(inputFixture))")
-        lines.append("        let second = try await world.orchestrator.\(method)(\(inputFixture))")
-        lines.append("        #expect(second.report[step: \(stepName(step))]?.outcome == .succeeded)")
-        lines.append("        #expect(second.report[step: \(stepName(step))]?.attempts == 0)")
-        lines.append("        #expect(\(mock(step.call)).callCount == 1)")
-        return finish(lines)
     }
 
     /// With the clock standing still, the default class's bucket admits exactly its burst; the
     /// next call is refused with a retry-after, while another class (with a bucket of its own)
     /// still gets in.
-    private func admissionRefuses(_ admission: Admission) -> String? {
+    private func admissionRefuses(_ admission: Admission) -> TestScenario? {
         guard let limit = admission.limit ?? admission.classes.first?.limit else { return nil }
         let other = admission.classes.dropFirst().first
         let summary = "Admission control admits a burst of \(limit.burst) calls at one instant and refuses the next with a retry-after"
             + (other.map { "; the `\($0.name)` class has its own rate" } ?? "") + "."
-        var lines = opening("AdmissionRefusesBeyondTheBurst", summary, world: worldLine(timed: false))
-        lines.append("        for _ in 0..<\(limit.burst) {")
-        lines.append("            _ = try await world.orchestrator.\(method)(\(inputFixture))")
-        lines.append("        }")
-        lines.append("        let error = try #require(await #expect(throws: BatonRuntime.OverloadedError.self) { try await world.orchestrator.\(method)(\(inputFixture)) })")
-        lines.append("        #expect(error.reason == .admissionRate)")
-        lines.append("        #expect((error.retryAfter ?? .zero) > .zero)")
+        var body: [SwiftStatement] = [
+            .forIn(pattern: "_", sequence: text("0..<\(limit.burst)"), body: [.assignment(text("_"), .tryAwait(call()))]),
+            expectError("BatonRuntime.OverloadedError", from: call()),
+            expect(text("error.reason"), equals: text(".admissionRate")),
+            expect(.infix(.parenthesized(.infix(text("error.retryAfter"), "??", text(".zero"))), ">", text(".zero"))),
+        ]
         if let other {
-            lines.append("        _ = try await world.orchestrator.\(method)(\(inputFixture), admissionClass: .\(SwiftIdentifier.escaped(other.name)))")
+            body.append(.assignment(text("_"), .tryAwait(call(nil, [SwiftArgument("admissionClass", text(".\(SwiftIdentifier.escaped(other.name))"))]))))
         }
-        return finish(lines)
+        return scenario("AdmissionRefusesBeyondTheBurst", summary, world: worldDeclaration(timed: false), body)
     }
 
-    private func cacheHit(_ step: ResolvedStep) -> String {
-        var lines = opening("Caches\(SwiftIdentifier.upperCamel(step.name))", "A second run within the ttl serves `\(step.name)` from the cache without calling it.", world: worldLine(timed: false))
-        lines.append("        let first = try await world.orchestrator.\(method)(\(inputFixture))")
-        lines.append("        let second = try await world.orchestrator.\(method)(\(inputFixture))")
-        lines.append("        #expect(second.output == first.output)")
-        lines.append("        #expect(second.report[step: \(stepName(step))]?.outcome == .cached(.fresh))")
-        lines.append("        #expect(\(mock(step.call)).callCount == 1)")
-        return finish(lines)
+    private func cacheHit(_ step: ResolvedStep) -> TestScenario {
+        scenario(
+            "Caches\(SwiftIdentifier.upperCamel(step.name))",
+            "A second run within the ttl serves `\(step.name)` from the cache without calling it.",
+            world: worldDeclaration(timed: false),
+            [
+                runOnce("first"),
+                runOnce("second"),
+                expect(text("second.output"), equals: text("first.output")),
+                expect(report("second.report", step, "outcome"), equals: text(".cached(.fresh)")),
+                expect(mock(step.call, "callCount"), equals: text("1")),
+            ]
+        )
     }
 
-    private func staleWhileRevalidate(_ step: ResolvedStep, cache: CachePolicy) -> String {
+    private func staleWhileRevalidate(_ step: ResolvedStep, cache: CachePolicy) -> TestScenario {
         let pastTTL = cache.ttl + cache.staleWhileRevalidate / 2
-        var lines = opening("Revalidates\(SwiftIdentifier.upperCamel(step.name))", "Past its ttl, `\(step.name)` is served stale while one background refresh runs.", world: worldLine(timed: false))
-        lines.append("        let first = try await world.orchestrator.\(method)(\(inputFixture))")
-        lines.append("        clock.advance(by: \(PolicyPlan.duration(pastTTL)))")
-        lines.append("        let second = try await world.orchestrator.\(method)(\(inputFixture))")
-        lines.append("        #expect(second.output == first.output)")
-        lines.append("        #expect(second.report[step: \(stepName(step))]?.outcome == .cached(.stale))")
-        return finish(lines)
+        return scenario(
+            "Revalidates\(SwiftIdentifier.upperCamel(step.name))",
+            "Past its ttl, `\(step.name)` is served stale while one background refresh runs.",
+            world: worldDeclaration(timed: false),
+            [
+                runOnce("first"),
+                .expression(.call("clock.advance", [SwiftArgument("by", PolicyPlan.duration(pastTTL))])),
+                runOnce("second"),
+                expect(text("second.output"), equals: text("first.output")),
+                expect(report("second.report", step, "outcome"), equals: text(".cached(.stale)")),
+            ]
+        )
     }
 
-    private func ruleSwitches(_ step: ResolvedStep, _ scenario: RoutingRuleScenario) -> String {
+    private func ruleSwitches(_ step: ResolvedStep, _ scenario: RoutingRuleScenario) -> TestScenario {
         let service = step.call.service
         let rules = spec.service(named: service)?.routing?.rules ?? []
         let name = RoutingRuleScenario.name(of: rules, at: scenario.failingRule)
         let before = scenario.healthyRule.map { "`\(RoutingRuleScenario.name(of: rules, at: $0))`" } ?? "no rule"
-        let snapshot = "world.orchestrator.routingSnapshots[\(SwiftLiteral.string(service))]?.activeRule"
-        var lines = opening(
-            "Routes\(SwiftIdentifier.upperCamel(step.name))ByRule",
-            "While `\(service)` is healthy \(before) routes it; once it fails every call, its rule `\(name)` takes over at the next evaluation.",
-            world: worldLine(timed: false, scripts: [(step.call, ".fail(BatonTesting.ScriptedError(.\(scenario.errorClass.rawValue)))")])
-        )
-        lines.append("        _ = try? await world.orchestrator.\(method)(\(inputFixture))")
-        lines.append("        #expect(\(snapshot) == \(scenario.healthyRule.map { SwiftLiteral.string(RoutingRuleScenario.name(of: rules, at: $0)) } ?? "nil"))")
-        lines.append("        clock.advance(by: Swift.Duration.seconds(1))")
-        lines.append("        _ = try? await world.orchestrator.\(method)(\(inputFixture))")
-        lines.append("        #expect(\(snapshot) == \(SwiftLiteral.string(name)))")
+        let snapshot = text("world.orchestrator.routingSnapshots[\(SwiftLiteral.string(service))]?.activeRule")
+        let attempt = SwiftStatement.assignment(text("_"), .prefix("try? ", .prefix("await ", call())))
+        var body: [SwiftStatement] = [
+            attempt,
+            expect(snapshot, equals: scenario.healthyRule.map { string(RoutingRuleScenario.name(of: rules, at: $0)) } ?? text("nil")),
+            // The router evaluates its rules at most once per interval, on a call; the generated
+            // router is given this interval explicitly.
+            .expression(.call("clock.advance", [SwiftArgument("by", PolicyPlan.duration(PolicyPlan.ruleEvaluationInterval))])),
+            attempt,
+            expect(snapshot, equals: string(name)),
+        ]
         let rule = rules[scenario.failingRule]
         if rule.action.kind == .use {
-            let check: String = switch rule.action.target {
-            case .variant(let variant): "last.context.endpoint?.variant == \(SwiftLiteral.string(variant))"
-            case .region(let region): "last.context.endpoint?.region == \(SwiftLiteral.string(region))"
+            let check: SwiftExpr = switch rule.action.target {
+            case .variant(let variant): .infix(text("last.context.endpoint?.variant"), "==", string(variant))
+            case .region(let region): .infix(text("last.context.endpoint?.region"), "==", string(region))
             }
-            lines.append("        let last = try #require(\(mock(step.call)).calls.last)")
-            lines.append("        #expect(\(check), \"calls go where the rule sends them\")")
+            body.append(.let("last", nil, .prefix("try ", .call("#require", [.value(mock(step.call, "calls.last"))]))))
+            body.append(expect(check, "calls go where the rule sends them"))
         }
-        return finish(lines)
+        return self.scenario(
+            "Routes\(SwiftIdentifier.upperCamel(step.name))ByRule",
+            "While `\(service)` is healthy \(before) routes it; once it fails every call, its rule `\(name)` takes over at the next evaluation.",
+            world: worldDeclaration(timed: false, scripts: [(step.call, failing(scenario.errorClass.rawValue))]), body
+        )
     }
 
-    private func hedgeWins(_ step: ResolvedStep, delay: Duration) -> String {
+    private func hedgeWins(_ step: ResolvedStep, delay: Duration) -> TestScenario {
         let slow = delay * 10
-        var lines = opening("Hedges\(SwiftIdentifier.upperCamel(step.name))", "A slow first call of `\(step.name)` is overtaken by a hedge sent after \(delay.specText).", world: worldLine(timed: false, scripts: [(step.call, ".slowFirst(\(PolicyPlan.duration(slow)))")]))
-        lines.append(run)
-        lines.append("        try await \(mock(step.call)).waitForCalls(count: 1)")
-        lines.append("        clock.advance(by: \(PolicyPlan.duration(delay)))")
-        lines.append("        let result = try await \(runValue)")
-        lines.append("        #expect(\(mock(step.call)).callCount == 2)")
-        lines.append("        #expect(\(mock(step.call)).calls.map(\\.startedAt) == [BatonRuntime.BatonInstant.zero, \(instant(delay))])")
-        lines.append("        #expect(result.report[step: \(stepName(step))]?.outcome == .succeeded)")
-        lines.append("        #expect(result.report[step: \(stepName(step))]?.attempts == 2)")
-        if spec.service(named: step.call.service)?.endpoints.isEmpty == false {
-            // A hedge avoids the endpoints in use as a retry avoids the one that failed.
-            switch RoutingPrediction.retryMovesElsewhere(spec: spec, workflow: workflow, step: step) {
-            case true?:
-                lines.append("        let endpoints = \(mock(step.call)).calls.map(\\.context.endpoint)")
-                lines.append("        #expect(endpoints[0] != endpoints[1], \"the hedge goes to another endpoint\")")
-            case false?:
-                lines.append("        let endpoints = \(mock(step.call)).calls.map(\\.context.endpoint)")
-                lines.append("        #expect(endpoints[0] == endpoints[1], \"the first endpoint is the only candidate\")")
-            case nil: break
-            }
-        }
-        return finish(lines)
+        var body = [
+            startRun,
+            waitForCalls(step.call, 1),
+            .expression(.call("clock.advance", [SwiftArgument("by", PolicyPlan.duration(delay))])),
+            .let("result", nil, .tryAwait(runValue)),
+            expect(mock(step.call, "callCount"), equals: text("2")),
+            expect(mock(step.call, "calls.map(\\.startedAt)"), equals: .array([text("BatonRuntime.BatonInstant.zero"), instant(delay)])),
+            expect(report("result.report", step, "outcome"), equals: text(".succeeded")),
+            expect(report("result.report", step, "attempts"), equals: text("2")),
+        ]
+        // A hedge avoids the endpoints in use as a retry avoids the one that failed.
+        let comparison = endpointComparison(step, moved: "the hedge goes to another endpoint")
+        if !comparison.isEmpty { body += [endpoints(step)] + comparison }
+        return scenario(
+            "Hedges\(SwiftIdentifier.upperCamel(step.name))",
+            "A slow first call of `\(step.name)` is overtaken by a hedge sent after \(delay.specText).",
+            world: worldDeclaration(timed: false, scripts: [(step.call, .call(".slowFirst", [.value(PolicyPlan.duration(slow))]))]), body
+        )
     }
 
-    private func hangingStep(_ step: ResolvedStep) -> String {
+    private func hangingStep(_ step: ResolvedStep) -> TestScenario {
         let deadline = instant(workflow.deadline)
-        var lines = opening("Hanging\(SwiftIdentifier.upperCamel(step.name))MeetsTheDeadline", "`\(step.name)` hangs: the run ends by its \(workflow.deadline.specText) deadline with a timeout.", world: worldLine(timed: false, scripts: [(step.call, ".hang")]))
-        lines.append(run)
-        lines.append("        try await \(mock(step.call)).waitForCalls(count: 1)")
-        lines.append("        clock.advance(to: \(deadline))")
-        lines.append("        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await \(runValue) })")
-        lines.append("        #expect(error.errorClass == .timeout)")
-        lines.append("        #expect(clock.now == \(deadline))")
-        return finish(lines)
+        return scenario(
+            "Hanging\(SwiftIdentifier.upperCamel(step.name))MeetsTheDeadline",
+            "`\(step.name)` hangs: the run ends by its \(workflow.deadline.specText) deadline with a timeout.",
+            world: worldDeclaration(timed: false, scripts: [(step.call, text(".hang"))]),
+            [
+                startRun,
+                waitForCalls(step.call, 1),
+                .expression(.call("clock.advance", [SwiftArgument("to", deadline)])),
+                expectError("BatonRuntime.WorkflowError", from: runValue),
+                expect(text("error.errorClass"), equals: text(".timeout")),
+                expect(text("clock.now"), equals: deadline),
+            ]
+        )
     }
 }
 

@@ -10,11 +10,14 @@ struct TypesView {
         var isEnum: Bool
         var fields: [FieldView]
         var cases: [CaseView]
-        var initParameters: String
-        /// `label: parameter` for every field, in order: what the initialiser hands to the box.
-        var storageArguments: String
-        /// `label: _field` for every field: what `init(from:)` hands to the initialiser.
-        var decodedArguments: String
+        /// `public init(…) {`, at four spaces (a record's memberwise initialiser).
+        var initDeclaration: String
+        /// `init(…) {` of a boxed record's storage, at eight spaces.
+        var storageInitDeclaration: String
+        /// `_storage = _Storage(…)`: a boxed record's initialiser body, at eight spaces.
+        var storageInitialisation: String
+        /// `self.init(…)` from the decoded locals, at eight spaces.
+        var decodedInitialisation: String
         /// Records holding dates (RFC 3339 on the wire) and boxed records get explicit Codable
         /// conformance.
         var customCoding: Bool
@@ -30,13 +33,12 @@ struct TypesView {
         var swiftType: String
         var docComment: String
         var access: String
-        var decodeExpression: String
+        /// `let _field = try container.decode(…)`, at eight spaces.
+        var decodeStatement: String
+        /// `try container.encode(…)`, at eight spaces.
         var encodeStatement: String
-        /// The local that holds the decoded value in `init(from:)` (`_` + the spec name, which no
-        /// spec name can be).
-        var decodedLocal: String
-        /// The box's initialiser arguments with this field replaced by `newValue` (the setter).
-        var replacingArguments: String
+        /// A boxed record's setter (`set { _storage = _Storage(…) }`), at eight spaces.
+        var setter: String
     }
 
     struct CaseView {
@@ -51,34 +53,37 @@ struct TypesView {
         header = options.header(for: spec)
         let access = options.accessModifier.rawValue
         let boxed = RecordStorage.boxedRecords(in: spec)
+        let renderer = SwiftRenderer()
         types = spec.types.map { type in
-            let arguments = type.fields.map { field in
-                "\(SwiftIdentifier.label(field.name)): \(SwiftIdentifier.parameter(field.name))"
-            }
+            let arguments = type.fields.map { SwiftArgument(SwiftIdentifier.label($0.name), .text(SwiftIdentifier.parameter($0.name))) }
             let fields = type.fields.map { field in
-                FieldView(
+                let replaced = type.fields.map { other in
+                    SwiftArgument(SwiftIdentifier.label(other.name), .text(other.name == field.name ? "newValue" : "_storage.\(SwiftIdentifier.escaped(other.name))"))
+                }
+                let assignment = SwiftStatement.assignment(.text("_storage"), .call("_Storage", replaced))
+                let oneLine = "set { " + renderer.render(assignment, indent: 0) + " }"
+                return FieldView(
                     identifier: SwiftIdentifier.escaped(field.name),
                     parameter: SwiftIdentifier.parameter(field.name),
                     swiftType: SwiftType.name(field.type),
                     docComment: SwiftLiteral.docComment(field.description, indent: "    "),
                     access: access,
-                    decodeExpression: DateCoding.decode(field),
-                    encodeStatement: DateCoding.encode(field),
-                    decodedLocal: "_\(field.name)",
-                    replacingArguments: type.fields.map { other in
-                        let value = other.name == field.name ? "newValue" : "_storage.\(SwiftIdentifier.escaped(other.name))"
-                        return "\(SwiftIdentifier.label(other.name)): \(value)"
-                    }.joined(separator: ", ")
+                    decodeStatement: renderer.render(.let("_\(field.name)", nil, DateCoding.decode(field)), indent: 8),
+                    encodeStatement: renderer.render(DateCoding.encode(field), indent: 8),
+                    setter: 8 + oneLine.count <= renderer.width && !oneLine.contains("\n")
+                        ? SwiftRenderer.pad(8) + oneLine
+                        : SwiftRenderer.pad(8) + "set {\n" + renderer.render(assignment, indent: 12) + "\n" + SwiftRenderer.pad(8) + "}"
                 )
             }
-            let parameters = type.fields.map { field in
+            let parameters = SwiftSignature(type.fields.map { field in
                 // One name serves as label and parameter, escaped as needed; only a field named
                 // `self` gets a separate parameter name so it cannot shadow `self`.
                 let parameter = SwiftIdentifier.parameter(field.name)
                 let name = parameter == SwiftIdentifier.escaped(field.name) ? parameter : "\(SwiftIdentifier.label(field.name)) \(parameter)"
                 let defaultValue = field.type.isOptional ? " = nil" : ""
                 return "\(name): \(SwiftType.name(field.type))\(defaultValue)"
-            }
+            })
+            let decoded = type.fields.map { SwiftArgument(SwiftIdentifier.label($0.name), .text("_\($0.name)")) }
             return TypeView(
                 name: SwiftIdentifier.escaped(type.name),
                 docComment: SwiftLiteral.docComment(type.description ?? Self.inlineDescription(type.origin)),
@@ -87,9 +92,10 @@ struct TypesView {
                 isEnum: type.isEnum,
                 fields: fields,
                 cases: type.cases.map { CaseView(identifier: SwiftIdentifier.escaped($0.name)) },
-                initParameters: parameters.joined(separator: ", "),
-                storageArguments: arguments.joined(separator: ", "),
-                decodedArguments: type.fields.map { "\(SwiftIdentifier.label($0.name)): _\($0.name)" }.joined(separator: ", "),
+                initDeclaration: renderer.declaration("\(access) init", parameters, tail: " {", indent: 4),
+                storageInitDeclaration: renderer.declaration("init", parameters, tail: " {", indent: 8),
+                storageInitialisation: renderer.render(.assignment(.text("_storage"), .call("_Storage", arguments)), indent: 8),
+                decodedInitialisation: renderer.render(.expression(.call("self.init", decoded)), indent: 8),
                 customCoding: boxed.contains(type.name) || type.fields.contains { SwiftType.containsDate($0.type) },
                 isBoxed: boxed.contains(type.name)
             )
@@ -136,31 +142,31 @@ enum RecordStorage {
     }
 }
 
-/// Decoding and encoding statements for records that hold dates: the wire form replaces every
-/// `date` with a string, and conversions map over arrays, dictionaries and optionals.
+/// Decoding and encoding of a field in explicit `Codable` conformances: the wire form replaces
+/// every `date` with an RFC 3339 string, and conversions map over arrays, dictionaries and
+/// optionals.
 enum DateCoding {
-    static func decode(_ field: ResolvedField) -> String {
-        let key = "CodingKeys.\(SwiftIdentifier.escaped(field.name))"
-        let method = field.type.isOptional ? "decodeIfPresent" : "decode"
+    static func decode(_ field: ResolvedField) -> SwiftExpr {
+        let key = SwiftExpr.text("CodingKeys.\(SwiftIdentifier.escaped(field.name))")
         let wireType = field.type.isOptional ? field.type.unwrapped : field.type
-        let raw = "container.\(method)(\(SwiftType.name(Self.wireType(wireType))).self, forKey: \(key))"
-        guard SwiftType.containsDate(field.type) else { return "try \(raw)" }
-        let path = "container.codingPath + [\(key)]"
-        let converted = fromWire(wireType, value: "$0", codingPath: path)
-        return field.type.isOptional
-            ? "try \(raw).map { try \(converted) }"
-            : "try \(fromWire(field.type, value: raw, codingPath: path))"
+        let raw = SwiftExpr.call(field.type.isOptional ? "container.decodeIfPresent" : "container.decode", [
+            .value(.text("\(SwiftType.name(Self.wireType(wireType))).self")),
+            SwiftArgument("forKey", key),
+        ])
+        guard SwiftType.containsDate(field.type) else { return .prefix("try ", raw) }
+        let path = SwiftExpr.infix(.text("container.codingPath"), "+", .array([key]))
+        guard field.type.isOptional else { return .prefix("try ", fromWire(field.type, value: raw, codingPath: path)) }
+        return .prefix("try ", mapping(raw, "map", .prefix("try ", fromWire(wireType, value: .text("$0"), codingPath: path))))
     }
 
-    static func encode(_ field: ResolvedField) -> String {
-        let key = "CodingKeys.\(SwiftIdentifier.escaped(field.name))"
-        let value = "self.\(SwiftIdentifier.escaped(field.name))"
+    static func encode(_ field: ResolvedField) -> SwiftStatement {
+        let key = SwiftExpr.text("CodingKeys.\(SwiftIdentifier.escaped(field.name))")
+        let value = SwiftExpr.text("self.\(SwiftIdentifier.escaped(field.name))")
         if field.type.isOptional {
-            let converted = toWire(field.type.unwrapped, value: "$0")
-            let mapped = converted == "$0" ? value : "\(value).map { \(converted) }"
-            return "try container.encodeIfPresent(\(mapped), forKey: \(key))"
+            let mapped = SwiftType.containsDate(field.type.unwrapped) ? mapping(value, "map", toWire(field.type.unwrapped, value: .text("$0"))) : value
+            return .expression(.prefix("try ", .call("container.encodeIfPresent", [.value(mapped), SwiftArgument("forKey", key)])))
         }
-        return "try container.encode(\(toWire(field.type, value: value)), forKey: \(key))"
+        return .expression(.prefix("try ", .call("container.encode", [.value(toWire(field.type, value: value)), SwiftArgument("forKey", key)])))
     }
 
     /// The type as it travels: dates as strings.
@@ -174,23 +180,30 @@ enum DateCoding {
         }
     }
 
-    private static func fromWire(_ type: TypeRef, value: String, codingPath: String) -> String {
+    /// `value.map { body }`.
+    private static func mapping(_ value: SwiftExpr, _ method: String, _ body: SwiftExpr) -> SwiftExpr {
+        .call(.member(value, method), [], trailing: SwiftClosure(nil, [.expression(body)]))
+    }
+
+    private static func fromWire(_ type: TypeRef, value: SwiftExpr, codingPath: SwiftExpr) -> SwiftExpr {
+        let element = SwiftExpr.text("$0")
         switch type {
-        case .date: "BatonRFC3339.date(\(value), codingPath: \(codingPath))"
-        case .array(let t) where SwiftType.containsDate(t): "\(value).map { try \(fromWire(t, value: "$0", codingPath: codingPath)) }"
-        case .dictionary(let t) where SwiftType.containsDate(t): "\(value).mapValues { try \(fromWire(t, value: "$0", codingPath: codingPath)) }"
-        case .optional(let t) where SwiftType.containsDate(t): "\(value).map { try \(fromWire(t, value: "$0", codingPath: codingPath)) }"
-        default: value
+        case .date: return .call("BatonRFC3339.date", [.value(value), SwiftArgument("codingPath", codingPath)])
+        case .array(let t) where SwiftType.containsDate(t): return mapping(value, "map", .prefix("try ", fromWire(t, value: element, codingPath: codingPath)))
+        case .dictionary(let t) where SwiftType.containsDate(t): return mapping(value, "mapValues", .prefix("try ", fromWire(t, value: element, codingPath: codingPath)))
+        case .optional(let t) where SwiftType.containsDate(t): return mapping(value, "map", .prefix("try ", fromWire(t, value: element, codingPath: codingPath)))
+        default: return value
         }
     }
 
-    private static func toWire(_ type: TypeRef, value: String) -> String {
+    private static func toWire(_ type: TypeRef, value: SwiftExpr) -> SwiftExpr {
+        let element = SwiftExpr.text("$0")
         switch type {
-        case .date: "BatonRFC3339.string(\(value))"
-        case .array(let t) where SwiftType.containsDate(t): "\(value).map { \(toWire(t, value: "$0")) }"
-        case .dictionary(let t) where SwiftType.containsDate(t): "\(value).mapValues { \(toWire(t, value: "$0")) }"
-        case .optional(let t) where SwiftType.containsDate(t): "\(value).map { \(toWire(t, value: "$0")) }"
-        default: value
+        case .date: return .call("BatonRFC3339.string", [.value(value)])
+        case .array(let t) where SwiftType.containsDate(t): return mapping(value, "map", toWire(t, value: element))
+        case .dictionary(let t) where SwiftType.containsDate(t): return mapping(value, "mapValues", toWire(t, value: element))
+        case .optional(let t) where SwiftType.containsDate(t): return mapping(value, "map", toWire(t, value: element))
+        default: return value
         }
     }
 }

@@ -63,7 +63,14 @@ struct GenerateCommand: ParsableCommand {
         )
         var plan = OutputPlan()
         for spec in specs {
-            let code = generator.generate(spec)
+            let code: GeneratedCode
+            do {
+                code = try generator.generate(spec)
+            } catch {
+                // An invariant the checker should have enforced: say where, write nothing.
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(1)
+            }
             if let output {
                 try plan.add(code.sources, to: output, from: spec.sourcePath)
             }

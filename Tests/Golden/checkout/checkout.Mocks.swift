@@ -58,7 +58,12 @@ enum CheckoutFixtures {
         Charge(id: "Charge.id", amount: Foundation.Decimal(225) / 100)
     }
     static var checkoutSummary: CheckoutSummary {
-        CheckoutSummary(orderId: "CheckoutSummary.orderId", total: Foundation.Decimal(225) / 100, stock: StockLevel.inStock, chargeId: "CheckoutSummary.chargeId")
+        CheckoutSummary(
+            orderId: "CheckoutSummary.orderId",
+            total: Foundation.Decimal(225) / 100,
+            stock: StockLevel.inStock,
+            chargeId: "CheckoutSummary.chargeId"
+        )
     }
     static var cartGetCartInput: CartGetCartInput {
         CartGetCartInput(cartId: "CartGetCartInput.cartId")
@@ -204,12 +209,17 @@ final class MockMailService: MailService {
     /// Every operation succeeds at once with its fixture unless given a script.
     init(
         clock: BatonTesting.ManualClock,
-        sendReceipt: [BatonTesting.ScriptedCall<MailSendReceiptOutput>.Behaviour] = [.succeed(CheckoutFixtures.mailSendReceiptOutput)]
+        sendReceipt: [BatonTesting.ScriptedCall<MailSendReceiptOutput>.Behaviour] = [
+            .succeed(CheckoutFixtures.mailSendReceiptOutput),
+        ]
     ) {
         self.sendReceipt = BatonTesting.MockOperation(clock: clock, name: "mail.sendReceipt", sendReceipt)
     }
 
-    func sendReceipt(_ input: MailSendReceiptInput, context: BatonRuntime.CallContext) async throws -> MailSendReceiptOutput {
+    func sendReceipt(
+        _ input: MailSendReceiptInput,
+        context: BatonRuntime.CallContext
+    ) async throws -> MailSendReceiptOutput {
         try await self.sendReceipt(input, context: context)
     }
 }
@@ -222,8 +232,12 @@ final class MockWrappingService: WrappingService {
     /// Every operation succeeds at once with its fixture unless given a script.
     init(
         clock: BatonTesting.ManualClock,
-        book: [BatonTesting.ScriptedCall<WrappingBookOutput>.Behaviour] = [.succeed(CheckoutFixtures.wrappingBookOutput)],
-        cancel: [BatonTesting.ScriptedCall<WrappingCancelOutput>.Behaviour] = [.succeed(CheckoutFixtures.wrappingCancelOutput)]
+        book: [BatonTesting.ScriptedCall<WrappingBookOutput>.Behaviour] = [
+            .succeed(CheckoutFixtures.wrappingBookOutput),
+        ],
+        cancel: [BatonTesting.ScriptedCall<WrappingCancelOutput>.Behaviour] = [
+            .succeed(CheckoutFixtures.wrappingCancelOutput),
+        ]
     ) {
         self.book = BatonTesting.MockOperation(clock: clock, name: "wrapping.book", book)
         self.cancel = BatonTesting.MockOperation(clock: clock, name: "wrapping.cancel", cancel)

@@ -42,16 +42,48 @@ public struct CheckoutOrchestrator: Swift.Sendable {
         wrapping: any WrappingService,
         options: BatonRuntime.OrchestratorOptions = BatonRuntime.OrchestratorOptions()
     ) {
-        let services = Services(cart: cart, pricing: pricing, inventory: inventory, payments: payments, mail: mail, wrapping: wrapping)
+        let services = Services(
+            cart: cart,
+            pricing: pricing,
+            inventory: inventory,
+            payments: payments,
+            mail: mail,
+            wrapping: wrapping
+        )
         let asyncSteps: BatonRuntime.AsyncStepQueue? = BatonRuntime.AsyncStepQueue(
-            capacity: options.asyncQueueCapacity, maxConcurrent: options.asyncQueueConcurrency, telemetry: options.telemetry)
+            capacity: options.asyncQueueCapacity,
+            maxConcurrent: options.asyncQueueConcurrency,
+            telemetry: options.telemetry
+        )
         let policies = Policies(options: options)
         let caches = Caches(options: options)
         self.caches = caches
         self.policies = policies
         self.asyncSteps = asyncSteps
-        self.checkoutWorkflow = CheckoutOrchestrator.makeCheckoutWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
-        self.checkoutWorkflowAdmission = BatonRuntime.AdmissionController(name: "checkout", maxConcurrent: 200, classes: [BatonRuntime.AdmissionController.CallerClass("interactive", rate: BatonRuntime.Rate(500.0, per: Swift.Duration.seconds(1)), burst: 100), BatonRuntime.AdmissionController.CallerClass("batch", rate: BatonRuntime.Rate(50.0, per: Swift.Duration.seconds(1)), burst: 10)], clock: options.clock)
+        self.checkoutWorkflow = CheckoutOrchestrator.makeCheckoutWorkflow(
+            services: services,
+            policies: policies,
+            caches: caches,
+            options: options,
+            asyncSteps: asyncSteps
+        )
+        self.checkoutWorkflowAdmission = BatonRuntime.AdmissionController(
+            name: "checkout",
+            maxConcurrent: 200,
+            classes: [
+                BatonRuntime.AdmissionController.CallerClass(
+                    "interactive",
+                    rate: BatonRuntime.Rate(500.0, per: Swift.Duration.seconds(1)),
+                    burst: 100
+                ),
+                BatonRuntime.AdmissionController.CallerClass(
+                    "batch",
+                    rate: BatonRuntime.Rate(50.0, per: Swift.Duration.seconds(1)),
+                    burst: 10
+                ),
+            ],
+            clock: options.clock
+        )
     }
 
     /// Prices, reserves and charges a cart.
@@ -112,8 +144,28 @@ extension CheckoutOrchestrator {
         let pricingQuote: BatonRuntime.ResponseCache<PricingQuoteCacheKey, Quote>
 
         init(options: BatonRuntime.OrchestratorOptions) {
-            self.cartGetCart = BatonRuntime.ResponseCache<CartGetCartCacheKey, Cart>(service: "cart", operation: "getCart", policy: BatonRuntime.CachePolicy(ttl: Swift.Duration.seconds(30), staleWhileRevalidate: Swift.Duration.seconds(120), maxEntries: 10000), clock: options.clock, telemetry: options.telemetry)
-            self.pricingQuote = BatonRuntime.ResponseCache<PricingQuoteCacheKey, Quote>(service: "pricing", operation: "quote", policy: BatonRuntime.CachePolicy(ttl: Swift.Duration.seconds(10), staleWhileRevalidate: Swift.Duration.seconds(60), maxEntries: 10000), clock: options.clock, telemetry: options.telemetry)
+            self.cartGetCart = BatonRuntime.ResponseCache<CartGetCartCacheKey, Cart>(
+                service: "cart",
+                operation: "getCart",
+                policy: BatonRuntime.CachePolicy(
+                    ttl: Swift.Duration.seconds(30),
+                    staleWhileRevalidate: Swift.Duration.seconds(120),
+                    maxEntries: 10000
+                ),
+                clock: options.clock,
+                telemetry: options.telemetry
+            )
+            self.pricingQuote = BatonRuntime.ResponseCache<PricingQuoteCacheKey, Quote>(
+                service: "pricing",
+                operation: "quote",
+                policy: BatonRuntime.CachePolicy(
+                    ttl: Swift.Duration.seconds(10),
+                    staleWhileRevalidate: Swift.Duration.seconds(60),
+                    maxEntries: 10000
+                ),
+                clock: options.clock,
+                telemetry: options.telemetry
+            )
         }
     }
 
@@ -133,10 +185,23 @@ extension CheckoutOrchestrator {
         let routers: [Swift.String: BatonRuntime.EndpointRouter]
 
         init(options: BatonRuntime.OrchestratorOptions) {
-            let cartRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
+            let cartRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                clock: options.clock
+            )
             let cartPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(50),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(10), max: Swift.Duration.milliseconds(50), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 2,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(10),
+                        max: Swift.Duration.milliseconds(50),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: cartRetryBudget,
                 classifier: options.classifier,
                 clock: options.clock,
@@ -148,24 +213,63 @@ extension CheckoutOrchestrator {
                 endpoints: [
                     BatonRuntime.Endpoint(url: "http://pricing-eu:8080", region: "eu-west"),
                     BatonRuntime.Endpoint(url: "http://pricing-us:8080", region: "us-east", weight: 2),
-                    BatonRuntime.Endpoint(url: "http://pricing-lite:8080", variant: "lite")
+                    BatonRuntime.Endpoint(url: "http://pricing-lite:8080", variant: "lite"),
                 ],
                 strategy: .leastLatency,
-                outlierDetection: BatonRuntime.EndpointRouter.OutlierDetection(consecutiveFailures: 5, ejectFor: Swift.Duration.seconds(30), maxEjected: 0.5),
+                outlierDetection: BatonRuntime.EndpointRouter.OutlierDetection(
+                    consecutiveFailures: 5,
+                    ejectFor: Swift.Duration.seconds(30),
+                    maxEjected: 0.5
+                ),
                 rules: [
-                    BatonRuntime.RoutingRule(name: "shed-to-lite", when: BatonRuntime.RoutingCondition.or(BatonRuntime.RoutingCondition.latency(.p99, .greaterThan, Swift.Duration.milliseconds(300)), BatonRuntime.RoutingCondition.compare(.errorRate, .greaterThan, 0.05)), .use(.variant("lite")))
+                    BatonRuntime.RoutingRule(
+                        name: "shed-to-lite",
+                        when: BatonRuntime.RoutingCondition.or(
+                            BatonRuntime.RoutingCondition.latency(.p99, .greaterThan, Swift.Duration.milliseconds(300)),
+                            BatonRuntime.RoutingCondition.compare(.errorRate, .greaterThan, 0.05)
+                        ),
+                        .use(.variant("lite"))
+                    ),
                 ],
-                circuitBreaker: BatonRuntime.CircuitBreaker.Configuration(mode: .rate, failureRate: 0.5, window: 20, minCalls: 10, consecutiveFailures: 5, openFor: Swift.Duration.seconds(5), halfOpenProbes: 1),
+                circuitBreaker: BatonRuntime.CircuitBreaker.Configuration(
+                    mode: .rate,
+                    failureRate: 0.5,
+                    window: 20,
+                    minCalls: 10,
+                    consecutiveFailures: 5,
+                    openFor: Swift.Duration.seconds(5),
+                    halfOpenProbes: 1
+                ),
                 estimator: pricingLatency,
+                evaluationInterval: Swift.Duration.seconds(1),
+                statsWindow: Swift.Duration.seconds(10),
                 clock: options.clock,
                 random: options.random,
                 telemetry: options.telemetry
             )
-            let pricingRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
-            let pricingHedging = BatonRuntime.Hedging(BatonRuntime.HedgePolicy(delay: .percentile(0.95), maxAttempts: 2), service: "pricing", estimator: pricingLatency, telemetry: options.telemetry)
+            let pricingRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                clock: options.clock
+            )
+            let pricingHedging = BatonRuntime.Hedging(
+                BatonRuntime.HedgePolicy(delay: .percentile(0.95), maxAttempts: 2),
+                service: "pricing",
+                estimator: pricingLatency,
+                telemetry: options.telemetry
+            )
             let pricingPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(100),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(10), max: Swift.Duration.milliseconds(50), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 2,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(10),
+                        max: Swift.Duration.milliseconds(50),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: pricingRetryBudget,
                 router: pricingRouter,
                 hedging: pricingHedging,
@@ -175,17 +279,40 @@ extension CheckoutOrchestrator {
             )
             let pricingPolicy2 = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(100),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(10), max: Swift.Duration.milliseconds(50), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 2,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(10),
+                        max: Swift.Duration.milliseconds(50),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: pricingRetryBudget,
                 router: pricingRouter,
                 classifier: options.classifier,
                 clock: options.clock,
                 random: options.random
             )
-            let inventoryRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
+            let inventoryRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                clock: options.clock
+            )
             let inventoryCheckPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(80),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(10), max: Swift.Duration.milliseconds(50), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 2,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(10),
+                        max: Swift.Duration.milliseconds(50),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: inventoryRetryBudget,
                 classifier: options.classifier,
                 clock: options.clock,
@@ -193,7 +320,17 @@ extension CheckoutOrchestrator {
             )
             let inventoryReservePolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(80),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(10), max: Swift.Duration.milliseconds(50), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 2,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(10),
+                        max: Swift.Duration.milliseconds(50),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: inventoryRetryBudget,
                 classifier: options.classifier,
                 clock: options.clock,
@@ -201,22 +338,53 @@ extension CheckoutOrchestrator {
             )
             let inventoryReleasePolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(80),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 5, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(25), max: Swift.Duration.seconds(1), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 5,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(25),
+                        max: Swift.Duration.seconds(1),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: inventoryRetryBudget,
                 classifier: options.classifier,
                 clock: options.clock,
                 random: options.random
             )
-            let paymentsRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
+            let paymentsRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                clock: options.clock
+            )
             let paymentsBreaker = BatonRuntime.CircuitBreaker(
                 name: "payments",
-                configuration: BatonRuntime.CircuitBreaker.Configuration(mode: .consecutive, failureRate: 0.5, window: 20, minCalls: 10, consecutiveFailures: 3, openFor: Swift.Duration.seconds(10), halfOpenProbes: 1),
+                configuration: BatonRuntime.CircuitBreaker.Configuration(
+                    mode: .consecutive,
+                    failureRate: 0.5,
+                    window: 20,
+                    minCalls: 10,
+                    consecutiveFailures: 3,
+                    openFor: Swift.Duration.seconds(10),
+                    halfOpenProbes: 1
+                ),
                 clock: options.clock,
                 observer: options.telemetry.circuitStateRecorder(breaker: "payments", service: "payments").observe
             )
             let paymentsChargePolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(200),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(10), max: Swift.Duration.milliseconds(50), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 2,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(10),
+                        max: Swift.Duration.milliseconds(50),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: paymentsRetryBudget,
                 circuitBreaker: paymentsBreaker,
                 classifier: options.classifier,
@@ -225,7 +393,17 @@ extension CheckoutOrchestrator {
             )
             let paymentsRefundPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(200),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 5, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(25), max: Swift.Duration.seconds(1), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 5,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(25),
+                        max: Swift.Duration.seconds(1),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: paymentsRetryBudget,
                 circuitBreaker: paymentsBreaker,
                 classifier: options.classifier,
@@ -264,16 +442,31 @@ extension CheckoutOrchestrator {
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<CheckoutRequest, CheckoutSummary> {
-        var builder = BatonRuntime.WorkflowBuilder<CheckoutRequest>(workflow: "checkout", deadline: Swift.Duration.milliseconds(800), clock: options.clock, random: options.random, telemetry: options.telemetry, asyncQueue: asyncSteps, classifier: options.classifier)
+        var builder = BatonRuntime.WorkflowBuilder<CheckoutRequest>(
+            workflow: "checkout",
+            deadline: Swift.Duration.milliseconds(800),
+            clock: options.clock,
+            random: options.random,
+            telemetry: options.telemetry,
+            asyncQueue: asyncSteps,
+            classifier: options.classifier
+        )
         let cartStep: BatonRuntime.StepKey<Cart> = builder.step(
             "cart",
             service: "cart",
             policy: policies.cartPolicy,
-            cache: BatonRuntime.StepCache(caches.cartGetCart) { (input: CheckoutRequest, values: BatonRuntime.StepValues) -> CartGetCartCacheKey in
+            cache: BatonRuntime.StepCache(caches.cartGetCart) { (
+                input: CheckoutRequest,
+                values: BatonRuntime.StepValues
+            ) -> CartGetCartCacheKey in
                 let request: CartGetCartInput = CartGetCartInput(cartId: input.cartId)
                 return CartGetCartCacheKey(cartId: request.cartId)
             },
-            call: { (input: CheckoutRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Cart in
+            call: { (
+                input: CheckoutRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Cart in
                 try await services.cart.getCart(CartGetCartInput(cartId: input.cartId), context: context)
             }
         )
@@ -282,15 +475,32 @@ extension CheckoutOrchestrator {
             service: "pricing",
             dependsOn: [cartStep.id],
             policy: policies.pricingPolicy,
-            cache: BatonRuntime.StepCache(caches.pricingQuote) { (input: CheckoutRequest, values: BatonRuntime.StepValues) -> PricingQuoteCacheKey in
+            cache: BatonRuntime.StepCache(caches.pricingQuote) { (
+                input: CheckoutRequest,
+                values: BatonRuntime.StepValues
+            ) -> PricingQuoteCacheKey in
                 let request: QuoteRequest = QuoteRequest(items: values[cartStep].items, coupon: values[cartStep].coupon)
                 return PricingQuoteCacheKey(items: request.items)
             },
-            fallback: .call(policy: policies.pricingPolicy2) { (input: CheckoutRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Quote in
-                try await services.pricing.listPrice(PricingListPriceInput(skus: values[cartStep].items.map { $0.sku }), context: context)
+            fallback: .call(policy: policies.pricingPolicy2) { (
+                input: CheckoutRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Quote in
+                try await services.pricing.listPrice(
+                    PricingListPriceInput(skus: values[cartStep].items.map { $0.sku }),
+                    context: context
+                )
             },
-            call: { (input: CheckoutRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Quote in
-                try await services.pricing.quote(QuoteRequest(items: values[cartStep].items, coupon: values[cartStep].coupon), context: context)
+            call: { (
+                input: CheckoutRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Quote in
+                try await services.pricing.quote(
+                    QuoteRequest(items: values[cartStep].items, coupon: values[cartStep].coupon),
+                    context: context
+                )
             }
         )
         let stockStep: BatonRuntime.StepKey<StockReport> = builder.step(
@@ -299,8 +509,15 @@ extension CheckoutOrchestrator {
             dependsOn: [cartStep.id],
             optional: true,
             policy: policies.inventoryCheckPolicy,
-            call: { (input: CheckoutRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> StockReport in
-                try await services.inventory.check(InventoryCheckInput(skus: values[cartStep].items.map { $0.sku }), context: context)
+            call: { (
+                input: CheckoutRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> StockReport in
+                try await services.inventory.check(
+                    InventoryCheckInput(skus: values[cartStep].items.map { $0.sku }),
+                    context: context
+                )
             }
         )
         let reserveStep: BatonRuntime.StepKey<Reservation> = builder.step(
@@ -308,13 +525,34 @@ extension CheckoutOrchestrator {
             service: "inventory",
             dependsOn: [cartStep.id, quoteStep.id],
             policy: policies.inventoryReservePolicy,
-            idempotencyKey: { (input: CheckoutRequest, values: BatonRuntime.StepValues) -> Swift.String? in "\(input.orderId)" },
-            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "inventory.reserve", ttl: options.idempotencyTTL),
-            compensation: BatonRuntime.StepCompensation(policy: policies.inventoryReleasePolicy) { (input: CheckoutRequest, output: Reservation, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in
-                _ = try await services.inventory.release(InventoryReleaseInput(reservationId: output.id), context: context)
+            idempotencyKey: { (input: CheckoutRequest, values: BatonRuntime.StepValues) -> Swift.String? in
+                Swift.String(describing: input.orderId)
             },
-            call: { (input: CheckoutRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Reservation in
-                try await services.inventory.reserve(InventoryReserveInput(orderId: input.orderId, skus: values[cartStep].items.map { $0.sku }), context: context)
+            idempotency: BatonRuntime.StepIdempotency(
+                store: options.idempotencyStore,
+                scope: "inventory.reserve",
+                ttl: options.idempotencyTTL
+            ),
+            compensation: BatonRuntime.StepCompensation(policy: policies.inventoryReleasePolicy) { (
+                input: CheckoutRequest,
+                output: Reservation,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws in
+                _ = try await services.inventory.release(
+                    InventoryReleaseInput(reservationId: output.id),
+                    context: context
+                )
+            },
+            call: { (
+                input: CheckoutRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Reservation in
+                try await services.inventory.reserve(
+                    InventoryReserveInput(orderId: input.orderId, skus: values[cartStep].items.map { $0.sku }),
+                    context: context
+                )
             }
         )
         let chargeStep: BatonRuntime.StepKey<Charge> = builder.step(
@@ -322,13 +560,31 @@ extension CheckoutOrchestrator {
             service: "payments",
             dependsOn: [quoteStep.id],
             policy: policies.paymentsChargePolicy,
-            idempotencyKey: { (input: CheckoutRequest, values: BatonRuntime.StepValues) -> Swift.String? in "\(input.orderId)" },
-            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "payments.charge", ttl: options.idempotencyTTL),
-            compensation: BatonRuntime.StepCompensation(policy: policies.paymentsRefundPolicy) { (input: CheckoutRequest, output: Charge, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in
+            idempotencyKey: { (input: CheckoutRequest, values: BatonRuntime.StepValues) -> Swift.String? in
+                Swift.String(describing: input.orderId)
+            },
+            idempotency: BatonRuntime.StepIdempotency(
+                store: options.idempotencyStore,
+                scope: "payments.charge",
+                ttl: options.idempotencyTTL
+            ),
+            compensation: BatonRuntime.StepCompensation(policy: policies.paymentsRefundPolicy) { (
+                input: CheckoutRequest,
+                output: Charge,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws in
                 _ = try await services.payments.refund(PaymentsRefundInput(chargeId: output.id), context: context)
             },
-            call: { (input: CheckoutRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Charge in
-                try await services.payments.charge(PaymentsChargeInput(orderId: input.orderId, amount: values[quoteStep].total), context: context)
+            call: { (
+                input: CheckoutRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Charge in
+                try await services.payments.charge(
+                    PaymentsChargeInput(orderId: input.orderId, amount: values[quoteStep].total),
+                    context: context
+                )
             }
         )
         builder.asyncStep(
@@ -336,7 +592,11 @@ extension CheckoutOrchestrator {
             service: "mail",
             dependsOn: [reserveStep.id, chargeStep.id],
             policy: policies.mailPolicy,
-            call: { (input: CheckoutRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Swift.Void in
+            call: { (
+                input: CheckoutRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Swift.Void in
                 _ = try await services.mail.sendReceipt(MailSendReceiptInput(orderId: input.orderId), context: context)
             }
         )
@@ -345,15 +605,32 @@ extension CheckoutOrchestrator {
             service: "wrapping",
             when: { (input: CheckoutRequest, values: BatonRuntime.StepValues) -> Swift.Bool in input.giftWrap },
             policy: policies.wrappingPolicy,
-            compensation: BatonRuntime.StepCompensation(policy: policies.wrappingPolicy) { (input: CheckoutRequest, output: WrappingBookOutput, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in
-                _ = try await services.wrapping.cancel(WrappingCancelInput(bookingId: output.bookingId), context: context)
+            compensation: BatonRuntime.StepCompensation(policy: policies.wrappingPolicy) { (
+                input: CheckoutRequest,
+                output: WrappingBookOutput,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws in
+                _ = try await services.wrapping.cancel(
+                    WrappingCancelInput(bookingId: output.bookingId),
+                    context: context
+                )
             },
-            call: { (input: CheckoutRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> WrappingBookOutput in
+            call: { (
+                input: CheckoutRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> WrappingBookOutput in
                 try await services.wrapping.book(WrappingBookInput(orderId: input.orderId), context: context)
             }
         )
         return builder.build { (input: CheckoutRequest, values: BatonRuntime.StepValues) -> CheckoutSummary in
-            CheckoutSummary(orderId: input.orderId, total: values[quoteStep].total, stock: values[ifPresent: stockStep]?.level, chargeId: values[chargeStep].id)
+            CheckoutSummary(
+                orderId: input.orderId,
+                total: values[quoteStep].total,
+                stock: values[ifPresent: stockStep]?.level,
+                chargeId: values[chargeStep].id
+            )
         }
     }
 }

@@ -33,7 +33,10 @@ public protocol PaymentsService: Swift.Sendable {
 
 public protocol MailService: Swift.Sendable {
     /// A write without an idempotency key: Baton never retries or hedges it.
-    func sendReceipt(_ input: MailSendReceiptInput, context: BatonRuntime.CallContext) async throws -> MailSendReceiptOutput
+    func sendReceipt(
+        _ input: MailSendReceiptInput,
+        context: BatonRuntime.CallContext
+    ) async throws -> MailSendReceiptOutput
 }
 
 public protocol WrappingService: Swift.Sendable {

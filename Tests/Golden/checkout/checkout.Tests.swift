@@ -57,32 +57,76 @@ struct CheckoutTestWorld {
         let mocks = Mocks(
             cart: MockCartService(
                 clock: clock,
-                getCart: BatonTesting.MockScript.behaviours(scripts["cart.getCart"], returning: CheckoutFixtures.cart, after: latency["cart.getCart"] ?? .zero)
+                getCart: BatonTesting.MockScript.behaviours(
+                    scripts["cart.getCart"],
+                    returning: CheckoutFixtures.cart,
+                    after: latency["cart.getCart"] ?? .zero
+                )
             ),
             pricing: MockPricingService(
                 clock: clock,
-                quote: BatonTesting.MockScript.behaviours(scripts["pricing.quote"], returning: CheckoutFixtures.quote, after: latency["pricing.quote"] ?? .zero),
-                listPrice: BatonTesting.MockScript.behaviours(scripts["pricing.listPrice"], returning: CheckoutFixtures.quote, after: latency["pricing.listPrice"] ?? .zero)
+                quote: BatonTesting.MockScript.behaviours(
+                    scripts["pricing.quote"],
+                    returning: CheckoutFixtures.quote,
+                    after: latency["pricing.quote"] ?? .zero
+                ),
+                listPrice: BatonTesting.MockScript.behaviours(
+                    scripts["pricing.listPrice"],
+                    returning: CheckoutFixtures.quote,
+                    after: latency["pricing.listPrice"] ?? .zero
+                )
             ),
             inventory: MockInventoryService(
                 clock: clock,
-                check: BatonTesting.MockScript.behaviours(scripts["inventory.check"], returning: CheckoutFixtures.stockReport, after: latency["inventory.check"] ?? .zero),
-                reserve: BatonTesting.MockScript.behaviours(scripts["inventory.reserve"], returning: CheckoutFixtures.reservation, after: latency["inventory.reserve"] ?? .zero),
-                release: BatonTesting.MockScript.behaviours(scripts["inventory.release"], returning: CheckoutFixtures.reservation, after: latency["inventory.release"] ?? .zero)
+                check: BatonTesting.MockScript.behaviours(
+                    scripts["inventory.check"],
+                    returning: CheckoutFixtures.stockReport,
+                    after: latency["inventory.check"] ?? .zero
+                ),
+                reserve: BatonTesting.MockScript.behaviours(
+                    scripts["inventory.reserve"],
+                    returning: CheckoutFixtures.reservation,
+                    after: latency["inventory.reserve"] ?? .zero
+                ),
+                release: BatonTesting.MockScript.behaviours(
+                    scripts["inventory.release"],
+                    returning: CheckoutFixtures.reservation,
+                    after: latency["inventory.release"] ?? .zero
+                )
             ),
             payments: MockPaymentsService(
                 clock: clock,
-                charge: BatonTesting.MockScript.behaviours(scripts["payments.charge"], returning: CheckoutFixtures.charge, after: latency["payments.charge"] ?? .zero),
-                refund: BatonTesting.MockScript.behaviours(scripts["payments.refund"], returning: CheckoutFixtures.charge, after: latency["payments.refund"] ?? .zero)
+                charge: BatonTesting.MockScript.behaviours(
+                    scripts["payments.charge"],
+                    returning: CheckoutFixtures.charge,
+                    after: latency["payments.charge"] ?? .zero
+                ),
+                refund: BatonTesting.MockScript.behaviours(
+                    scripts["payments.refund"],
+                    returning: CheckoutFixtures.charge,
+                    after: latency["payments.refund"] ?? .zero
+                )
             ),
             mail: MockMailService(
                 clock: clock,
-                sendReceipt: BatonTesting.MockScript.behaviours(scripts["mail.sendReceipt"], returning: CheckoutFixtures.mailSendReceiptOutput, after: latency["mail.sendReceipt"] ?? .zero)
+                sendReceipt: BatonTesting.MockScript.behaviours(
+                    scripts["mail.sendReceipt"],
+                    returning: CheckoutFixtures.mailSendReceiptOutput,
+                    after: latency["mail.sendReceipt"] ?? .zero
+                )
             ),
             wrapping: MockWrappingService(
                 clock: clock,
-                book: BatonTesting.MockScript.behaviours(scripts["wrapping.book"], returning: CheckoutFixtures.wrappingBookOutput, after: latency["wrapping.book"] ?? .zero),
-                cancel: BatonTesting.MockScript.behaviours(scripts["wrapping.cancel"], returning: CheckoutFixtures.wrappingCancelOutput, after: latency["wrapping.cancel"] ?? .zero)
+                book: BatonTesting.MockScript.behaviours(
+                    scripts["wrapping.book"],
+                    returning: CheckoutFixtures.wrappingBookOutput,
+                    after: latency["wrapping.book"] ?? .zero
+                ),
+                cancel: BatonTesting.MockScript.behaviours(
+                    scripts["wrapping.cancel"],
+                    returning: CheckoutFixtures.wrappingCancelOutput,
+                    after: latency["wrapping.cancel"] ?? .zero
+                )
             )
         )
         self.mocks = mocks
@@ -92,7 +136,15 @@ struct CheckoutTestWorld {
             random: BatonRuntime.RandomSource { 0 },
             telemetry: BatonRuntime.Telemetry.disabled
         )
-        self.orchestrator = CheckoutOrchestrator(cart: mocks.cart, pricing: mocks.pricing, inventory: mocks.inventory, payments: mocks.payments, mail: mocks.mail, wrapping: mocks.wrapping, options: options)
+        self.orchestrator = CheckoutOrchestrator(
+            cart: mocks.cart,
+            pricing: mocks.pricing,
+            inventory: mocks.inventory,
+            payments: mocks.payments,
+            mail: mocks.mail,
+            wrapping: mocks.wrapping,
+            options: options
+        )
     }
 }
 
@@ -100,13 +152,23 @@ struct CheckoutTestWorld {
 /// retries, deadlines, conditions and dependencies promise.
 @Suite struct CheckoutGeneratedTests {
     /// Mock latencies that make every step of `checkout` finish at a distinct instant.
-    static let checkoutLatency: [Swift.String: Swift.Duration] = ["cart.getCart": Swift.Duration.microseconds(100), "inventory.check": Swift.Duration.microseconds(300), "inventory.reserve": Swift.Duration.microseconds(400), "payments.charge": Swift.Duration.microseconds(500), "pricing.quote": Swift.Duration.microseconds(200), "wrapping.book": Swift.Duration.microseconds(600)]
+    static let checkoutLatency: [Swift.String: Swift.Duration] = [
+        "cart.getCart": Swift.Duration.microseconds(100),
+        "inventory.check": Swift.Duration.microseconds(300),
+        "inventory.reserve": Swift.Duration.microseconds(400),
+        "payments.charge": Swift.Duration.microseconds(500),
+        "pricing.quote": Swift.Duration.microseconds(200),
+        "wrapping.book": Swift.Duration.microseconds(600),
+    ]
 
-    /// Every step succeeds: the output is what `result` maps, each step got what its `with` maps, and each step started exactly when its last dependency finished.
+    /// Every step succeeds: the output is what `result` maps, each step got what its `with` maps, and each step started
+    /// exactly when its last dependency finished.
     @Test(.timeLimit(.minutes(1))) func checkoutHappyPath() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CheckoutTestWorld(clock: clock, latency: CheckoutGeneratedTests.checkoutLatency)
-        let run = Swift.Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
+        let run = Swift.Task {
+            try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test")
+        }
         try await world.mocks.cart.getCart.waitForCalls(count: 1)
         try await world.mocks.wrapping.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
@@ -125,32 +187,82 @@ struct CheckoutTestWorld {
         let quoteValue: Quote = CheckoutFixtures.quote
         let stockValue: StockReport? = CheckoutFixtures.stockReport
         let chargeValue: Charge = CheckoutFixtures.charge
-        #expect(result.output == CheckoutSummary(orderId: input.orderId, total: quoteValue.total, stock: stockValue?.level, chargeId: chargeValue.id))
+        #expect(
+            result.output == CheckoutSummary(
+                orderId: input.orderId,
+                total: quoteValue.total,
+                stock: stockValue?.level,
+                chargeId: chargeValue.id
+            )
+        )
         #expect(result.report.isComplete)
         #expect(world.mocks.cart.getCart.inputs == [CartGetCartInput(cartId: input.cartId)])
-        #expect(world.mocks.cart.getCart.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
+        #expect(
+            world.mocks.cart.getCart.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0)),
+            ]
+        )
         #expect(world.mocks.pricing.quote.inputs == [QuoteRequest(items: cartValue.items, coupon: cartValue.coupon)])
-        #expect(world.mocks.pricing.quote.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100))])
+        #expect(
+            world.mocks.pricing.quote.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)),
+            ]
+        )
         #expect(world.mocks.inventory.check.inputs == [InventoryCheckInput(skus: cartValue.items.map { $0.sku })])
-        #expect(world.mocks.inventory.check.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100))])
-        #expect(world.mocks.inventory.reserve.inputs == [InventoryReserveInput(orderId: input.orderId, skus: cartValue.items.map { $0.sku })])
-        #expect(world.mocks.inventory.reserve.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300))])
-        #expect(world.mocks.payments.charge.inputs == [PaymentsChargeInput(orderId: input.orderId, amount: quoteValue.total)])
-        #expect(world.mocks.payments.charge.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300))])
+        #expect(
+            world.mocks.inventory.check.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)),
+            ]
+        )
+        #expect(
+            world.mocks.inventory.reserve.inputs == [
+                InventoryReserveInput(orderId: input.orderId, skus: cartValue.items.map { $0.sku }),
+            ]
+        )
+        #expect(
+            world.mocks.inventory.reserve.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)),
+            ]
+        )
+        #expect(
+            world.mocks.payments.charge.inputs == [
+                PaymentsChargeInput(orderId: input.orderId, amount: quoteValue.total),
+            ]
+        )
+        #expect(
+            world.mocks.payments.charge.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)),
+            ]
+        )
         #expect(world.mocks.wrapping.book.inputs == [WrappingBookInput(orderId: input.orderId)])
-        #expect(world.mocks.wrapping.book.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
+        #expect(
+            world.mocks.wrapping.book.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0)),
+            ]
+        )
         await world.orchestrator.shutdown()
     }
 
-    /// The required step `cart` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
+    /// The required step `cart` fails: the run throws naming it, compensates what completed in reverse order exactly
+    /// once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func checkoutFailsCart() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CheckoutTestWorld(clock: clock, latency: CheckoutGeneratedTests.checkoutLatency, scripts: ["cart.getCart": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Swift.Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
+        let world = CheckoutTestWorld(
+            clock: clock,
+            latency: CheckoutGeneratedTests.checkoutLatency,
+            scripts: ["cart.getCart": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
+        let run = Swift.Task {
+            try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test")
+        }
         try await world.mocks.cart.getCart.waitForCalls(count: 1)
         try await world.mocks.wrapping.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `checkout` run") })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.WorkflowError.self) {
+                try await run.value(waitingFor: "the `checkout` run")
+            }
+        )
         #expect(error.failedStep == "cart")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -163,13 +275,23 @@ struct CheckoutTestWorld {
     /// `quote` fails: its fallback provides the value and the report marks it degraded.
     @Test(.timeLimit(.minutes(1))) func checkoutQuoteFallsBack() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CheckoutTestWorld(clock: clock, scripts: ["pricing.quote": .fail(BatonTesting.ScriptedError(.permanent))])
+        let world = CheckoutTestWorld(
+            clock: clock,
+            scripts: ["pricing.quote": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
         let result = try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
         let input = CheckoutFixtures.checkoutRequest
         let quoteValue: Quote = CheckoutFixtures.quote
         let stockValue: StockReport? = CheckoutFixtures.stockReport
         let chargeValue: Charge = CheckoutFixtures.charge
-        #expect(result.output == CheckoutSummary(orderId: input.orderId, total: quoteValue.total, stock: stockValue?.level, chargeId: chargeValue.id))
+        #expect(
+            result.output == CheckoutSummary(
+                orderId: input.orderId,
+                total: quoteValue.total,
+                stock: stockValue?.level,
+                chargeId: chargeValue.id
+            )
+        )
         #expect(result.report[step: "quote"]?.outcome == .fallback)
         #expect(result.report.degraded.map(\.step).contains("quote"))
         #expect(world.mocks.pricing.listPrice.callCount == 1)
@@ -179,24 +301,41 @@ struct CheckoutTestWorld {
     /// The optional step `stock` fails: the run completes without its value and says so.
     @Test(.timeLimit(.minutes(1))) func checkoutWithoutStock() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CheckoutTestWorld(clock: clock, scripts: ["inventory.check": .fail(BatonTesting.ScriptedError(.permanent))])
+        let world = CheckoutTestWorld(
+            clock: clock,
+            scripts: ["inventory.check": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
         let result = try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
         let input = CheckoutFixtures.checkoutRequest
         let quoteValue: Quote = CheckoutFixtures.quote
         let stockValue: StockReport? = nil
         let chargeValue: Charge = CheckoutFixtures.charge
-        #expect(result.output == CheckoutSummary(orderId: input.orderId, total: quoteValue.total, stock: stockValue?.level, chargeId: chargeValue.id))
+        #expect(
+            result.output == CheckoutSummary(
+                orderId: input.orderId,
+                total: quoteValue.total,
+                stock: stockValue?.level,
+                chargeId: chargeValue.id
+            )
+        )
         #expect(!result.report.isComplete)
         #expect(result.report.missing.map(\.step) == ["stock"])
         #expect(result.report[step: "stock"]?.errorClass == .permanent)
         await world.orchestrator.shutdown()
     }
 
-    /// The required step `reserve` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
+    /// The required step `reserve` fails: the run throws naming it, compensates what completed in reverse order exactly
+    /// once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func checkoutFailsReserve() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CheckoutTestWorld(clock: clock, latency: CheckoutGeneratedTests.checkoutLatency, scripts: ["inventory.reserve": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Swift.Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
+        let world = CheckoutTestWorld(
+            clock: clock,
+            latency: CheckoutGeneratedTests.checkoutLatency,
+            scripts: ["inventory.reserve": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
+        let run = Swift.Task {
+            try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test")
+        }
         try await world.mocks.cart.getCart.waitForCalls(count: 1)
         try await world.mocks.wrapping.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
@@ -208,7 +347,11 @@ struct CheckoutTestWorld {
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(400)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(600)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(700)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `checkout` run") })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.WorkflowError.self) {
+                try await run.value(waitingFor: "the `checkout` run")
+            }
+        )
         #expect(error.failedStep == "reserve")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -217,11 +360,18 @@ struct CheckoutTestWorld {
         await world.orchestrator.shutdown()
     }
 
-    /// The required step `charge` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
+    /// The required step `charge` fails: the run throws naming it, compensates what completed in reverse order exactly
+    /// once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func checkoutFailsCharge() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CheckoutTestWorld(clock: clock, latency: CheckoutGeneratedTests.checkoutLatency, scripts: ["payments.charge": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Swift.Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
+        let world = CheckoutTestWorld(
+            clock: clock,
+            latency: CheckoutGeneratedTests.checkoutLatency,
+            scripts: ["payments.charge": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
+        let run = Swift.Task {
+            try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test")
+        }
         try await world.mocks.cart.getCart.waitForCalls(count: 1)
         try await world.mocks.wrapping.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
@@ -234,7 +384,11 @@ struct CheckoutTestWorld {
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(600)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(700)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(800)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `checkout` run") })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.WorkflowError.self) {
+                try await run.value(waitingFor: "the `checkout` run")
+            }
+        )
         #expect(error.failedStep == "charge")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -244,11 +398,18 @@ struct CheckoutTestWorld {
         await world.orchestrator.shutdown()
     }
 
-    /// The required step `giftWrap` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
+    /// The required step `giftWrap` fails: the run throws naming it, compensates what completed in reverse order
+    /// exactly once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func checkoutFailsGiftWrap() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CheckoutTestWorld(clock: clock, latency: CheckoutGeneratedTests.checkoutLatency, scripts: ["wrapping.book": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Swift.Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
+        let world = CheckoutTestWorld(
+            clock: clock,
+            latency: CheckoutGeneratedTests.checkoutLatency,
+            scripts: ["wrapping.book": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
+        let run = Swift.Task {
+            try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test")
+        }
         try await world.mocks.cart.getCart.waitForCalls(count: 1)
         try await world.mocks.wrapping.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
@@ -259,7 +420,11 @@ struct CheckoutTestWorld {
         try await world.mocks.payments.charge.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(400)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(600)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `checkout` run") })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.WorkflowError.self) {
+                try await run.value(waitingFor: "the `checkout` run")
+            }
+        )
         #expect(error.failedStep == "giftWrap")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -282,7 +447,10 @@ struct CheckoutTestWorld {
     /// A transient failure of `cart` is retried, as its retry policy allows.
     @Test(.timeLimit(.minutes(1))) func checkoutRetriesCart() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CheckoutTestWorld(clock: clock, scripts: ["cart.getCart": .failFirst(BatonTesting.ScriptedError(.transient))])
+        let world = CheckoutTestWorld(
+            clock: clock,
+            scripts: ["cart.getCart": .failFirst(BatonTesting.ScriptedError(.transient))]
+        )
         let result = try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
         #expect(world.mocks.cart.getCart.callCount == 2)
         #expect(world.mocks.cart.getCart.calls.map(\.context.attempt) == [1, 2])
@@ -294,8 +462,15 @@ struct CheckoutTestWorld {
     /// `giftWrap` is a write without an idempotency key: a transient failure is not retried.
     @Test(.timeLimit(.minutes(1))) func checkoutDoesNotRetryGiftWrap() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CheckoutTestWorld(clock: clock, scripts: ["wrapping.book": .failFirst(BatonTesting.ScriptedError(.transient))])
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest) })
+        let world = CheckoutTestWorld(
+            clock: clock,
+            scripts: ["wrapping.book": .failFirst(BatonTesting.ScriptedError(.transient))]
+        )
+        let error = try #require(
+            await #expect(throws: BatonRuntime.WorkflowError.self) {
+                try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
+            }
+        )
         #expect(error.failedStep == "giftWrap")
         #expect(world.mocks.wrapping.book.callCount == 1)
         await world.orchestrator.shutdown()
@@ -305,16 +480,23 @@ struct CheckoutTestWorld {
     @Test(.timeLimit(.minutes(1))) func checkoutHangingCartMeetsTheDeadline() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CheckoutTestWorld(clock: clock, scripts: ["cart.getCart": .hang])
-        let run = Swift.Task { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test") }
+        let run = Swift.Task {
+            try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, correlationID: "generated-test")
+        }
         try await world.mocks.cart.getCart.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.milliseconds(800)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `checkout` run") })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.WorkflowError.self) {
+                try await run.value(waitingFor: "the `checkout` run")
+            }
+        )
         #expect(error.errorClass == .timeout)
         #expect(clock.now == BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.milliseconds(800)))
         await world.orchestrator.shutdown()
     }
 
-    /// A second run with the same input carries `reserve`'s idempotency key again: the remembered outcome is used and the operation is not called twice.
+    /// A second run with the same input carries `reserve`'s idempotency key again: the remembered outcome is used and
+    /// the operation is not called twice.
     @Test(.timeLimit(.minutes(1))) func checkoutDeduplicatesReserve() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CheckoutTestWorld(clock: clock)
@@ -350,14 +532,19 @@ struct CheckoutTestWorld {
         await world.orchestrator.shutdown()
     }
 
-    /// Admission control admits a burst of 100 calls at one instant and refuses the next with a retry-after; the `batch` class has its own rate.
+    /// Admission control admits a burst of 100 calls at one instant and refuses the next with a retry-after; the
+    /// `batch` class has its own rate.
     @Test(.timeLimit(.minutes(1))) func checkoutAdmissionRefusesBeyondTheBurst() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CheckoutTestWorld(clock: clock)
         for _ in 0..<100 {
             _ = try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
         }
-        let error = try #require(await #expect(throws: BatonRuntime.OverloadedError.self) { try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest) })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.OverloadedError.self) {
+                try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest)
+            }
+        )
         #expect(error.reason == .admissionRate)
         #expect((error.retryAfter ?? .zero) > .zero)
         _ = try await world.orchestrator.checkout(CheckoutFixtures.checkoutRequest, admissionClass: .batch)

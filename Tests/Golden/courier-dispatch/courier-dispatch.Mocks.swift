@@ -52,76 +52,223 @@ enum CourierDispatchFixtures {
         Audience.couriers
     }
     static var dispatchRequest: DispatchRequest {
-        DispatchRequest(deliveryId: Foundation.UUID(uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)), merchantId: "DispatchRequest.merchantId", pickup: Coordinates(lat: 1.5, lng: 2.5), dropoff: Coordinates(lat: 1.5, lng: 2.5), readyAt: Foundation.Date(timeIntervalSince1970: 1700018000), vehicle: Vehicle.bicycle, priority: Priority.standard, scheduled: true)
+        DispatchRequest(
+            deliveryId: Foundation.UUID(
+                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
+            ),
+            merchantId: "DispatchRequest.merchantId",
+            pickup: Coordinates(lat: 1.5, lng: 2.5),
+            dropoff: Coordinates(lat: 1.5, lng: 2.5),
+            readyAt: Foundation.Date(timeIntervalSince1970: 1700018000),
+            vehicle: Vehicle.bicycle,
+            priority: Priority.standard,
+            scheduled: true
+        )
     }
     static var zone: Zone {
-        Zone(zoneId: "Zone.zoneId", status: ZoneStatus.`open`, surge: Foundation.Decimal(325) / 100, labels: ["key": "Zone.labels"])
+        Zone(
+            zoneId: "Zone.zoneId",
+            status: ZoneStatus.`open`,
+            surge: Foundation.Decimal(325) / 100,
+            labels: ["key": "Zone.labels"]
+        )
     }
     static var candidate: Candidate {
-        Candidate(courierId: "Candidate.courierId", vehicle: Vehicle.bicycle, position: Coordinates(lat: 1.5, lng: 2.5), distanceMeters: 4)
+        Candidate(
+            courierId: "Candidate.courierId",
+            vehicle: Vehicle.bicycle,
+            position: Coordinates(lat: 1.5, lng: 2.5),
+            distanceMeters: 4
+        )
     }
     static var candidates: Candidates {
-        Candidates(zoneId: "Candidates.zoneId", couriers: [Candidate(courierId: "Candidate.courierId", vehicle: Vehicle.bicycle, position: Coordinates(lat: 1.5, lng: 2.5), distanceMeters: 4)])
+        Candidates(
+            zoneId: "Candidates.zoneId",
+            couriers: [
+                Candidate(
+                    courierId: "Candidate.courierId",
+                    vehicle: Vehicle.bicycle,
+                    position: Coordinates(lat: 1.5, lng: 2.5),
+                    distanceMeters: 4
+                ),
+            ]
+        )
     }
     static var quote: Quote {
-        Quote(fee: Foundation.Decimal(125) / 100, currency: "Quote.currency", breakdown: ["key": Foundation.Decimal(325) / 100])
+        Quote(
+            fee: Foundation.Decimal(125) / 100,
+            currency: "Quote.currency",
+            breakdown: ["key": Foundation.Decimal(325) / 100]
+        )
     }
     static var eta: Eta {
-        Eta(pickupBy: Foundation.Date(timeIntervalSince1970: 1700003600), deliverBy: Foundation.Date(timeIntervalSince1970: 1700007200), confidence: 3.5)
+        Eta(
+            pickupBy: Foundation.Date(timeIntervalSince1970: 1700003600),
+            deliverBy: Foundation.Date(timeIntervalSince1970: 1700007200),
+            confidence: 3.5
+        )
     }
     static var assignment: Assignment {
-        Assignment(assignmentId: Foundation.UUID(uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)), courierId: "Assignment.courierId", expiresAt: Foundation.Date(timeIntervalSince1970: 1700010800))
+        Assignment(
+            assignmentId: Foundation.UUID(
+                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
+            ),
+            courierId: "Assignment.courierId",
+            expiresAt: Foundation.Date(timeIntervalSince1970: 1700010800)
+        )
     }
     static var zoneChange: ZoneChange {
-        ZoneChange(zoneId: "ZoneChange.zoneId", status: ZoneStatus.`open`, surge: Foundation.Decimal(325) / 100, reason: "ZoneChange.reason", changeId: Foundation.UUID(uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05)))
+        ZoneChange(
+            zoneId: "ZoneChange.zoneId",
+            status: ZoneStatus.`open`,
+            surge: Foundation.Decimal(325) / 100,
+            reason: "ZoneChange.reason",
+            changeId: Foundation.UUID(
+                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05)
+            )
+        )
     }
     static var dispatched: Dispatched {
-        Dispatched(deliveryId: Foundation.UUID(uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)), assignmentId: Foundation.UUID(uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02)), courierId: "Dispatched.courierId", fee: Foundation.Decimal(425) / 100, currency: "Dispatched.currency", pickupBy: Foundation.Date(timeIntervalSince1970: 1700021600), eta: Eta(pickupBy: Foundation.Date(timeIntervalSince1970: 1700003600), deliverBy: Foundation.Date(timeIntervalSince1970: 1700007200), confidence: 3.5), tolls: Foundation.Decimal(825) / 100)
+        Dispatched(
+            deliveryId: Foundation.UUID(
+                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
+            ),
+            assignmentId: Foundation.UUID(
+                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02)
+            ),
+            courierId: "Dispatched.courierId",
+            fee: Foundation.Decimal(425) / 100,
+            currency: "Dispatched.currency",
+            pickupBy: Foundation.Date(timeIntervalSince1970: 1700021600),
+            eta: Eta(
+                pickupBy: Foundation.Date(timeIntervalSince1970: 1700003600),
+                deliverBy: Foundation.Date(timeIntervalSince1970: 1700007200),
+                confidence: 3.5
+            ),
+            tolls: Foundation.Decimal(825) / 100
+        )
     }
     static var zonesZoneOfInput: ZonesZoneOfInput {
         ZonesZoneOfInput(merchantId: "ZonesZoneOfInput.merchantId")
     }
     static var couriersNearbyInput: CouriersNearbyInput {
-        CouriersNearbyInput(zoneId: "CouriersNearbyInput.zoneId", point: Coordinates(lat: 1.5, lng: 2.5), vehicle: Vehicle.bicycle, limit: 4)
+        CouriersNearbyInput(
+            zoneId: "CouriersNearbyInput.zoneId",
+            point: Coordinates(lat: 1.5, lng: 2.5),
+            vehicle: Vehicle.bicycle,
+            limit: 4
+        )
     }
     static var couriersReserveInput: CouriersReserveInput {
-        CouriersReserveInput(deliveryId: Foundation.UUID(uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)), zoneId: "CouriersReserveInput.zoneId", courierIds: ["CouriersReserveInput.courierIds"], fee: Foundation.Decimal(425) / 100)
+        CouriersReserveInput(
+            deliveryId: Foundation.UUID(
+                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
+            ),
+            zoneId: "CouriersReserveInput.zoneId",
+            courierIds: ["CouriersReserveInput.courierIds"],
+            fee: Foundation.Decimal(425) / 100
+        )
     }
     static var couriersReleaseInput: CouriersReleaseInput {
-        CouriersReleaseInput(assignmentId: Foundation.UUID(uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)), reason: "CouriersReleaseInput.reason")
+        CouriersReleaseInput(
+            assignmentId: Foundation.UUID(
+                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
+            ),
+            reason: "CouriersReleaseInput.reason"
+        )
     }
     static var couriersReleaseOutput: CouriersReleaseOutput {
         CouriersReleaseOutput(released: true)
     }
     static var pricingQuoteInput: PricingQuoteInput {
-        PricingQuoteInput(zoneId: "PricingQuoteInput.zoneId", pickup: Coordinates(lat: 1.5, lng: 2.5), dropoff: Coordinates(lat: 1.5, lng: 2.5), vehicle: Vehicle.bicycle, surge: Foundation.Decimal(525) / 100, priority: Priority.standard)
+        PricingQuoteInput(
+            zoneId: "PricingQuoteInput.zoneId",
+            pickup: Coordinates(lat: 1.5, lng: 2.5),
+            dropoff: Coordinates(lat: 1.5, lng: 2.5),
+            vehicle: Vehicle.bicycle,
+            surge: Foundation.Decimal(525) / 100,
+            priority: Priority.standard
+        )
     }
     static var mapsEtaInput: MapsEtaInput {
-        MapsEtaInput(from: Coordinates(lat: 1.5, lng: 2.5), to: Coordinates(lat: 1.5, lng: 2.5), vehicle: Vehicle.bicycle, readyAt: Foundation.Date(timeIntervalSince1970: 1700014400))
+        MapsEtaInput(
+            from: Coordinates(lat: 1.5, lng: 2.5),
+            to: Coordinates(lat: 1.5, lng: 2.5),
+            vehicle: Vehicle.bicycle,
+            readyAt: Foundation.Date(timeIntervalSince1970: 1700014400)
+        )
     }
     static var mapsTollsInput: MapsTollsInput {
-        MapsTollsInput(from: Coordinates(lat: 1.5, lng: 2.5), to: Coordinates(lat: 1.5, lng: 2.5), vehicle: Vehicle.bicycle)
+        MapsTollsInput(
+            from: Coordinates(lat: 1.5, lng: 2.5),
+            to: Coordinates(lat: 1.5, lng: 2.5),
+            vehicle: Vehicle.bicycle
+        )
     }
     static var mapsTollsOutput: MapsTollsOutput {
         MapsTollsOutput(amount: Foundation.Decimal(125) / 100, currency: "MapsTollsOutput.currency")
     }
     static var notificationsPushInput: NotificationsPushInput {
-        NotificationsPushInput(courierId: "NotificationsPushInput.courierId", template: "NotificationsPushInput.template", data: ["key": "NotificationsPushInput.data"])
+        NotificationsPushInput(
+            courierId: "NotificationsPushInput.courierId",
+            template: "NotificationsPushInput.template",
+            data: ["key": "NotificationsPushInput.data"]
+        )
     }
     static var notificationsPushOutput: NotificationsPushOutput {
         NotificationsPushOutput(messageId: "NotificationsPushOutput.messageId")
     }
     static var notificationsBroadcastInput: NotificationsBroadcastInput {
-        NotificationsBroadcastInput(zoneId: "NotificationsBroadcastInput.zoneId", audiences: [Audience.couriers], template: "NotificationsBroadcastInput.template")
+        NotificationsBroadcastInput(
+            zoneId: "NotificationsBroadcastInput.zoneId",
+            audiences: [Audience.couriers],
+            template: "NotificationsBroadcastInput.template"
+        )
     }
     static var notificationsBroadcastOutput: NotificationsBroadcastOutput {
         NotificationsBroadcastOutput(recipients: 1)
     }
     static var setZoneStatusInput: SetZoneStatusInput {
-        SetZoneStatusInput(change: ZoneChange(zoneId: "ZoneChange.zoneId", status: ZoneStatus.`open`, surge: Foundation.Decimal(325) / 100, reason: "ZoneChange.reason", changeId: Foundation.UUID(uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05))), announce: true)
+        SetZoneStatusInput(
+            change: ZoneChange(
+                zoneId: "ZoneChange.zoneId",
+                status: ZoneStatus.`open`,
+                surge: Foundation.Decimal(325) / 100,
+                reason: "ZoneChange.reason",
+                changeId: Foundation.UUID(
+                    uuid: (
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x40,
+                        0x00,
+                        0x80,
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x05
+                    )
+                )
+            ),
+            announce: true
+        )
     }
     static var setZoneStatusOutput: SetZoneStatusOutput {
-        SetZoneStatusOutput(zone: Zone(zoneId: "Zone.zoneId", status: ZoneStatus.`open`, surge: Foundation.Decimal(325) / 100, labels: ["key": "Zone.labels"]), announced: true)
+        SetZoneStatusOutput(
+            zone: Zone(
+                zoneId: "Zone.zoneId",
+                status: ZoneStatus.`open`,
+                surge: Foundation.Decimal(325) / 100,
+                labels: ["key": "Zone.labels"]
+            ),
+            announced: true
+        )
     }
 }
 
@@ -160,7 +307,9 @@ final class MockCouriersService: CouriersService {
         clock: BatonTesting.ManualClock,
         nearby: [BatonTesting.ScriptedCall<Candidates>.Behaviour] = [.succeed(CourierDispatchFixtures.candidates)],
         reserve: [BatonTesting.ScriptedCall<Assignment>.Behaviour] = [.succeed(CourierDispatchFixtures.assignment)],
-        release: [BatonTesting.ScriptedCall<CouriersReleaseOutput>.Behaviour] = [.succeed(CourierDispatchFixtures.couriersReleaseOutput)]
+        release: [BatonTesting.ScriptedCall<CouriersReleaseOutput>.Behaviour] = [
+            .succeed(CourierDispatchFixtures.couriersReleaseOutput),
+        ]
     ) {
         self.nearby = BatonTesting.MockOperation(clock: clock, name: "couriers.nearby", nearby)
         self.reserve = BatonTesting.MockOperation(clock: clock, name: "couriers.reserve", reserve)
@@ -175,7 +324,10 @@ final class MockCouriersService: CouriersService {
         try await self.reserve(input, context: context)
     }
 
-    func release(_ input: CouriersReleaseInput, context: BatonRuntime.CallContext) async throws -> CouriersReleaseOutput {
+    func release(
+        _ input: CouriersReleaseInput,
+        context: BatonRuntime.CallContext
+    ) async throws -> CouriersReleaseOutput {
         try await self.release(input, context: context)
     }
 }
@@ -206,7 +358,9 @@ final class MockMapsService: MapsService {
     init(
         clock: BatonTesting.ManualClock,
         eta: [BatonTesting.ScriptedCall<Eta>.Behaviour] = [.succeed(CourierDispatchFixtures.eta)],
-        tolls: [BatonTesting.ScriptedCall<MapsTollsOutput>.Behaviour] = [.succeed(CourierDispatchFixtures.mapsTollsOutput)]
+        tolls: [BatonTesting.ScriptedCall<MapsTollsOutput>.Behaviour] = [
+            .succeed(CourierDispatchFixtures.mapsTollsOutput),
+        ]
     ) {
         self.eta = BatonTesting.MockOperation(clock: clock, name: "maps.eta", eta)
         self.tolls = BatonTesting.MockOperation(clock: clock, name: "maps.tolls", tolls)
@@ -229,18 +383,28 @@ final class MockNotificationsService: NotificationsService {
     /// Every operation succeeds at once with its fixture unless given a script.
     init(
         clock: BatonTesting.ManualClock,
-        push: [BatonTesting.ScriptedCall<NotificationsPushOutput>.Behaviour] = [.succeed(CourierDispatchFixtures.notificationsPushOutput)],
-        broadcast: [BatonTesting.ScriptedCall<NotificationsBroadcastOutput>.Behaviour] = [.succeed(CourierDispatchFixtures.notificationsBroadcastOutput)]
+        push: [BatonTesting.ScriptedCall<NotificationsPushOutput>.Behaviour] = [
+            .succeed(CourierDispatchFixtures.notificationsPushOutput),
+        ],
+        broadcast: [BatonTesting.ScriptedCall<NotificationsBroadcastOutput>.Behaviour] = [
+            .succeed(CourierDispatchFixtures.notificationsBroadcastOutput),
+        ]
     ) {
         self.push = BatonTesting.MockOperation(clock: clock, name: "notifications.push", push)
         self.broadcast = BatonTesting.MockOperation(clock: clock, name: "notifications.broadcast", broadcast)
     }
 
-    func push(_ input: NotificationsPushInput, context: BatonRuntime.CallContext) async throws -> NotificationsPushOutput {
+    func push(
+        _ input: NotificationsPushInput,
+        context: BatonRuntime.CallContext
+    ) async throws -> NotificationsPushOutput {
         try await self.push(input, context: context)
     }
 
-    func broadcast(_ input: NotificationsBroadcastInput, context: BatonRuntime.CallContext) async throws -> NotificationsBroadcastOutput {
+    func broadcast(
+        _ input: NotificationsBroadcastInput,
+        context: BatonRuntime.CallContext
+    ) async throws -> NotificationsBroadcastOutput {
         try await self.broadcast(input, context: context)
     }
 }

@@ -3,7 +3,9 @@
 import BatonRuntime
 import Foundation
 
-/// Assigns a courier to a delivery: finds the merchant's zone, looks for idle couriers near the pickup in the local region, prices and times the job, then reserves a courier on the primary of its region. Operators open and close zones; each change drops the cached zone lookups.
+/// Assigns a courier to a delivery: finds the merchant's zone, looks for idle couriers near the pickup in the local
+/// region, prices and times the job, then reserves a courier on the primary of its region. Operators open and close
+/// zones; each change drops the cached zone lookups.
 public struct CourierDispatchOrchestrator: Swift.Sendable {
     /// The downstream services, as the spec names them.
     struct Services: Swift.Sendable {
@@ -41,18 +43,66 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
         notifications: any NotificationsService,
         options: BatonRuntime.OrchestratorOptions = BatonRuntime.OrchestratorOptions()
     ) {
-        let services = Services(zones: zones, couriers: couriers, pricing: pricing, maps: maps, notifications: notifications)
+        let services = Services(
+            zones: zones,
+            couriers: couriers,
+            pricing: pricing,
+            maps: maps,
+            notifications: notifications
+        )
         let asyncSteps: BatonRuntime.AsyncStepQueue? = BatonRuntime.AsyncStepQueue(
-            capacity: options.asyncQueueCapacity, maxConcurrent: options.asyncQueueConcurrency, telemetry: options.telemetry)
+            capacity: options.asyncQueueCapacity,
+            maxConcurrent: options.asyncQueueConcurrency,
+            telemetry: options.telemetry
+        )
         let policies = Policies(options: options)
         let caches = Caches(options: options)
         self.caches = caches
         self.policies = policies
         self.asyncSteps = asyncSteps
-        self.dispatchWorkflow = CourierDispatchOrchestrator.makeDispatchWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
-        self.dispatchWorkflowAdmission = BatonRuntime.AdmissionController(name: "dispatch", maxConcurrent: 400, classes: [BatonRuntime.AdmissionController.CallerClass("merchant", rate: BatonRuntime.Rate(300.0, per: Swift.Duration.seconds(1)), burst: 60), BatonRuntime.AdmissionController.CallerClass("reassignment", rate: BatonRuntime.Rate(50.0, per: Swift.Duration.seconds(1)), burst: 10)], clock: options.clock)
-        self.setZoneStatusWorkflow = CourierDispatchOrchestrator.makeSetZoneStatusWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
-        self.setZoneStatusWorkflowAdmission = BatonRuntime.AdmissionController(name: "setZoneStatus", maxConcurrent: 4, classes: [BatonRuntime.AdmissionController.CallerClass("default", rate: BatonRuntime.Rate(5.0, per: Swift.Duration.seconds(1)), burst: 5)], clock: options.clock)
+        self.dispatchWorkflow = CourierDispatchOrchestrator.makeDispatchWorkflow(
+            services: services,
+            policies: policies,
+            caches: caches,
+            options: options,
+            asyncSteps: asyncSteps
+        )
+        self.dispatchWorkflowAdmission = BatonRuntime.AdmissionController(
+            name: "dispatch",
+            maxConcurrent: 400,
+            classes: [
+                BatonRuntime.AdmissionController.CallerClass(
+                    "merchant",
+                    rate: BatonRuntime.Rate(300.0, per: Swift.Duration.seconds(1)),
+                    burst: 60
+                ),
+                BatonRuntime.AdmissionController.CallerClass(
+                    "reassignment",
+                    rate: BatonRuntime.Rate(50.0, per: Swift.Duration.seconds(1)),
+                    burst: 10
+                ),
+            ],
+            clock: options.clock
+        )
+        self.setZoneStatusWorkflow = CourierDispatchOrchestrator.makeSetZoneStatusWorkflow(
+            services: services,
+            policies: policies,
+            caches: caches,
+            options: options,
+            asyncSteps: asyncSteps
+        )
+        self.setZoneStatusWorkflowAdmission = BatonRuntime.AdmissionController(
+            name: "setZoneStatus",
+            maxConcurrent: 4,
+            classes: [
+                BatonRuntime.AdmissionController.CallerClass(
+                    "default",
+                    rate: BatonRuntime.Rate(5.0, per: Swift.Duration.seconds(1)),
+                    burst: 5
+                ),
+            ],
+            clock: options.clock
+        )
     }
 
     /// Finds, prices and reserves a courier for a delivery.
@@ -123,7 +173,18 @@ extension CourierDispatchOrchestrator {
         let zonesZoneOf: BatonRuntime.ResponseCache<ZonesZoneOfCacheKey, Zone>
 
         init(options: BatonRuntime.OrchestratorOptions) {
-            self.zonesZoneOf = BatonRuntime.ResponseCache<ZonesZoneOfCacheKey, Zone>(service: "zones", operation: "zoneOf", policy: BatonRuntime.CachePolicy(ttl: Swift.Duration.seconds(60), staleWhileRevalidate: Swift.Duration.seconds(300), staleIfError: Swift.Duration.seconds(1800), maxEntries: 20000), clock: options.clock, telemetry: options.telemetry)
+            self.zonesZoneOf = BatonRuntime.ResponseCache<ZonesZoneOfCacheKey, Zone>(
+                service: "zones",
+                operation: "zoneOf",
+                policy: BatonRuntime.CachePolicy(
+                    ttl: Swift.Duration.seconds(60),
+                    staleWhileRevalidate: Swift.Duration.seconds(300),
+                    staleIfError: Swift.Duration.seconds(1800),
+                    maxEntries: 20000
+                ),
+                clock: options.clock,
+                telemetry: options.telemetry
+            )
         }
     }
 
@@ -146,23 +207,62 @@ extension CourierDispatchOrchestrator {
             let zonesRouter = BatonRuntime.EndpointRouter(
                 service: "zones",
                 endpoints: [
-                    BatonRuntime.Endpoint(url: "https://zones.eu-west.internal:8443", region: "eu-west", role: .primary),
-                    BatonRuntime.Endpoint(url: "https://zones-ro.eu-west.internal:8443", region: "eu-west", role: .replica),
-                    BatonRuntime.Endpoint(url: "https://zones-ro.eu-central.internal:8443", region: "eu-central", role: .replica)
+                    BatonRuntime.Endpoint(
+                        url: "https://zones.eu-west.internal:8443",
+                        region: "eu-west",
+                        role: .primary
+                    ),
+                    BatonRuntime.Endpoint(
+                        url: "https://zones-ro.eu-west.internal:8443",
+                        region: "eu-west",
+                        role: .replica
+                    ),
+                    BatonRuntime.Endpoint(
+                        url: "https://zones-ro.eu-central.internal:8443",
+                        region: "eu-central",
+                        role: .replica
+                    ),
                 ],
                 strategy: .regionFirst,
                 localRegion: "eu-west",
-                outlierDetection: BatonRuntime.EndpointRouter.OutlierDetection(consecutiveFailures: 3, ejectFor: Swift.Duration.seconds(20), maxEjected: 0.34),
-                circuitBreaker: BatonRuntime.CircuitBreaker.Configuration(mode: .rate, failureRate: 0.25, window: 100, minCalls: 40, consecutiveFailures: 5, openFor: Swift.Duration.seconds(10), halfOpenProbes: 1),
+                outlierDetection: BatonRuntime.EndpointRouter.OutlierDetection(
+                    consecutiveFailures: 3,
+                    ejectFor: Swift.Duration.seconds(20),
+                    maxEjected: 0.34
+                ),
+                circuitBreaker: BatonRuntime.CircuitBreaker.Configuration(
+                    mode: .rate,
+                    failureRate: 0.25,
+                    window: 100,
+                    minCalls: 40,
+                    consecutiveFailures: 5,
+                    openFor: Swift.Duration.seconds(10),
+                    halfOpenProbes: 1
+                ),
                 estimator: zonesLatency,
+                evaluationInterval: Swift.Duration.seconds(1),
+                statsWindow: Swift.Duration.seconds(10),
                 clock: options.clock,
                 random: options.random,
                 telemetry: options.telemetry
             )
-            let zonesRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
+            let zonesRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                clock: options.clock
+            )
             let zonesPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(30),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(5), max: Swift.Duration.milliseconds(20), multiplier: 2.0, jitter: .decorrelated), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 2,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(5),
+                        max: Swift.Duration.milliseconds(20),
+                        multiplier: 2.0,
+                        jitter: .decorrelated
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: zonesRetryBudget,
                 router: zonesRouter,
                 classifier: options.classifier,
@@ -173,29 +273,93 @@ extension CourierDispatchOrchestrator {
             let couriersRouter = BatonRuntime.EndpointRouter(
                 service: "couriers",
                 endpoints: [
-                    BatonRuntime.Endpoint(url: "https://couriers.eu-west.internal:8443", region: "eu-west", role: .primary),
-                    BatonRuntime.Endpoint(url: "https://couriers-ro-1.eu-west.internal:8443", region: "eu-west", weight: 2, role: .replica),
-                    BatonRuntime.Endpoint(url: "https://couriers-ro-2.eu-west.internal:8443", region: "eu-west", weight: 2, role: .replica),
-                    BatonRuntime.Endpoint(url: "https://couriers.eu-central.internal:8443", region: "eu-central", role: .primary)
+                    BatonRuntime.Endpoint(
+                        url: "https://couriers.eu-west.internal:8443",
+                        region: "eu-west",
+                        role: .primary
+                    ),
+                    BatonRuntime.Endpoint(
+                        url: "https://couriers-ro-1.eu-west.internal:8443",
+                        region: "eu-west",
+                        weight: 2,
+                        role: .replica
+                    ),
+                    BatonRuntime.Endpoint(
+                        url: "https://couriers-ro-2.eu-west.internal:8443",
+                        region: "eu-west",
+                        weight: 2,
+                        role: .replica
+                    ),
+                    BatonRuntime.Endpoint(
+                        url: "https://couriers.eu-central.internal:8443",
+                        region: "eu-central",
+                        role: .primary
+                    ),
                 ],
                 strategy: .regionFirst,
                 localRegion: "eu-west",
-                outlierDetection: BatonRuntime.EndpointRouter.OutlierDetection(consecutiveFailures: 5, ejectFor: Swift.Duration.seconds(30), maxEjected: 0.25),
+                outlierDetection: BatonRuntime.EndpointRouter.OutlierDetection(
+                    consecutiveFailures: 5,
+                    ejectFor: Swift.Duration.seconds(30),
+                    maxEjected: 0.25
+                ),
                 rules: [
-                    BatonRuntime.RoutingRule(name: "spill-to-eu-central", when: BatonRuntime.RoutingCondition.and(BatonRuntime.RoutingCondition.latency(.p90, .greaterThan, Swift.Duration.milliseconds(60)), BatonRuntime.RoutingCondition.compare(.inflight, .greaterThan, 200)), .prefer(.region("eu-central"))),
-                    BatonRuntime.RoutingRule(name: "avoid-sick-local-region", when: BatonRuntime.RoutingCondition.or(BatonRuntime.RoutingCondition.compare(.healthy, .lessThan, 0.5), BatonRuntime.RoutingCondition.compare(.errorRate, .greaterThanOrEqual, 0.1)), .avoid(.region("eu-west")))
+                    BatonRuntime.RoutingRule(
+                        name: "spill-to-eu-central",
+                        when: BatonRuntime.RoutingCondition.and(
+                            BatonRuntime.RoutingCondition.latency(.p90, .greaterThan, Swift.Duration.milliseconds(60)),
+                            BatonRuntime.RoutingCondition.compare(.inflight, .greaterThan, 200)
+                        ),
+                        .prefer(.region("eu-central"))
+                    ),
+                    BatonRuntime.RoutingRule(
+                        name: "avoid-sick-local-region",
+                        when: BatonRuntime.RoutingCondition.or(
+                            BatonRuntime.RoutingCondition.compare(.healthy, .lessThan, 0.5),
+                            BatonRuntime.RoutingCondition.compare(.errorRate, .greaterThanOrEqual, 0.1)
+                        ),
+                        .avoid(.region("eu-west"))
+                    ),
                 ],
-                circuitBreaker: BatonRuntime.CircuitBreaker.Configuration(mode: .rate, failureRate: 0.25, window: 100, minCalls: 40, consecutiveFailures: 5, openFor: Swift.Duration.seconds(10), halfOpenProbes: 1),
+                circuitBreaker: BatonRuntime.CircuitBreaker.Configuration(
+                    mode: .rate,
+                    failureRate: 0.25,
+                    window: 100,
+                    minCalls: 40,
+                    consecutiveFailures: 5,
+                    openFor: Swift.Duration.seconds(10),
+                    halfOpenProbes: 1
+                ),
                 estimator: couriersLatency,
+                evaluationInterval: Swift.Duration.seconds(1),
+                statsWindow: Swift.Duration.seconds(10),
                 clock: options.clock,
                 random: options.random,
                 telemetry: options.telemetry
             )
-            let couriersRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
-            let couriersHedging = BatonRuntime.Hedging(BatonRuntime.HedgePolicy(delay: .fixed(Swift.Duration.milliseconds(15)), maxAttempts: 2), service: "couriers", estimator: couriersLatency, telemetry: options.telemetry)
+            let couriersRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                clock: options.clock
+            )
+            let couriersHedging = BatonRuntime.Hedging(
+                BatonRuntime.HedgePolicy(delay: .fixed(Swift.Duration.milliseconds(15)), maxAttempts: 2),
+                service: "couriers",
+                estimator: couriersLatency,
+                telemetry: options.telemetry
+            )
             let couriersNearbyPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(40),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(5), max: Swift.Duration.milliseconds(20), multiplier: 2.0, jitter: .decorrelated), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 2,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(5),
+                        max: Swift.Duration.milliseconds(20),
+                        multiplier: 2.0,
+                        jitter: .decorrelated
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: couriersRetryBudget,
                 router: couriersRouter,
                 hedging: couriersHedging,
@@ -209,28 +373,71 @@ extension CourierDispatchOrchestrator {
                 endpoints: [
                     BatonRuntime.Endpoint(url: "https://pricing-a.internal:8443"),
                     BatonRuntime.Endpoint(url: "https://pricing-b.internal:8443"),
-                    BatonRuntime.Endpoint(url: "https://pricing-flat.internal:8443", variant: "flat")
+                    BatonRuntime.Endpoint(url: "https://pricing-flat.internal:8443", variant: "flat"),
                 ],
                 strategy: .random,
                 rules: [
-                    BatonRuntime.RoutingRule(name: "flat-rate-when-degraded", when: BatonRuntime.RoutingCondition.or(BatonRuntime.RoutingCondition.latency(.p99, .greaterThan, Swift.Duration.milliseconds(150)), BatonRuntime.RoutingCondition.compare(.healthy, .lessThanOrEqual, 0.5)), .use(.variant("flat")))
+                    BatonRuntime.RoutingRule(
+                        name: "flat-rate-when-degraded",
+                        when: BatonRuntime.RoutingCondition.or(
+                            BatonRuntime.RoutingCondition.latency(.p99, .greaterThan, Swift.Duration.milliseconds(150)),
+                            BatonRuntime.RoutingCondition.compare(.healthy, .lessThanOrEqual, 0.5)
+                        ),
+                        .use(.variant("flat"))
+                    ),
                 ],
                 estimator: pricingLatency,
+                evaluationInterval: Swift.Duration.seconds(1),
+                statsWindow: Swift.Duration.seconds(10),
                 clock: options.clock,
                 random: options.random,
                 telemetry: options.telemetry
             )
-            let pricingRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
+            let pricingRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                clock: options.clock
+            )
             let pricingBreaker = BatonRuntime.CircuitBreaker(
                 name: "pricing.slowPricing",
-                configuration: BatonRuntime.CircuitBreaker.Configuration(mode: .rate, failureRate: 0.5, window: 20, minCalls: 10, slowCall: BatonRuntime.CircuitBreaker.SlowCall(threshold: Swift.Duration.milliseconds(80), rate: 0.6), consecutiveFailures: 5, openFor: Swift.Duration.seconds(5), halfOpenProbes: 1),
+                configuration: BatonRuntime.CircuitBreaker.Configuration(
+                    mode: .rate,
+                    failureRate: 0.5,
+                    window: 20,
+                    minCalls: 10,
+                    slowCall: BatonRuntime.CircuitBreaker.SlowCall(
+                        threshold: Swift.Duration.milliseconds(80),
+                        rate: 0.6
+                    ),
+                    consecutiveFailures: 5,
+                    openFor: Swift.Duration.seconds(5),
+                    halfOpenProbes: 1
+                ),
                 clock: options.clock,
-                observer: options.telemetry.circuitStateRecorder(breaker: "pricing.slowPricing", service: "pricing").observe
+                observer: options.telemetry.circuitStateRecorder(
+                    breaker: "pricing.slowPricing",
+                    service: "pricing"
+                ).observe
             )
-            let pricingBulkhead = BatonRuntime.Bulkhead(name: "pricing", maxConcurrent: 200, maxQueue: 0, queueTimeout: nil, clock: options.clock)
+            let pricingBulkhead = BatonRuntime.Bulkhead(
+                name: "pricing",
+                maxConcurrent: 200,
+                maxQueue: 0,
+                queueTimeout: nil,
+                clock: options.clock
+            )
             let pricingQuotePolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(50),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(5), max: Swift.Duration.milliseconds(20), multiplier: 2.0, jitter: .decorrelated), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 2,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(5),
+                        max: Swift.Duration.milliseconds(20),
+                        multiplier: 2.0,
+                        jitter: .decorrelated
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: pricingRetryBudget,
                 circuitBreaker: pricingBreaker,
                 bulkhead: pricingBulkhead,
@@ -244,17 +451,43 @@ extension CourierDispatchOrchestrator {
                 service: "maps",
                 endpoints: [
                     BatonRuntime.Endpoint(url: "https://maps-1.provider.example:443"),
-                    BatonRuntime.Endpoint(url: "https://maps-2.provider.example:443")
+                    BatonRuntime.Endpoint(url: "https://maps-2.provider.example:443"),
                 ],
                 strategy: .roundRobin,
                 estimator: mapsLatency,
+                evaluationInterval: Swift.Duration.seconds(1),
+                statsWindow: Swift.Duration.seconds(10),
                 clock: options.clock,
                 random: options.random,
                 telemetry: options.telemetry
             )
-            let mapsEndpointBreakers = mapsRouter.makeEndpointBreakers(name: "maps.provider", configuration: BatonRuntime.CircuitBreaker.Configuration(mode: .consecutive, failureRate: 0.5, window: 20, minCalls: 10, consecutiveFailures: 3, openFor: Swift.Duration.seconds(20), halfOpenProbes: 3), telemetry: options.telemetry)
-            let mapsRateLimiter = BatonRuntime.RateLimiter(name: "maps", rate: BatonRuntime.Rate(3000.0, per: Swift.Duration.seconds(60)), burst: 100, maxWait: Swift.Duration.milliseconds(10), clock: options.clock)
-            let mapsBulkhead = BatonRuntime.Bulkhead(name: "maps", maxConcurrent: 64, maxQueue: 128, queueTimeout: Swift.Duration.milliseconds(15), clock: options.clock)
+            let mapsEndpointBreakers = mapsRouter.makeEndpointBreakers(
+                name: "maps.provider",
+                configuration: BatonRuntime.CircuitBreaker.Configuration(
+                    mode: .consecutive,
+                    failureRate: 0.5,
+                    window: 20,
+                    minCalls: 10,
+                    consecutiveFailures: 3,
+                    openFor: Swift.Duration.seconds(20),
+                    halfOpenProbes: 3
+                ),
+                telemetry: options.telemetry
+            )
+            let mapsRateLimiter = BatonRuntime.RateLimiter(
+                name: "maps",
+                rate: BatonRuntime.Rate(3000.0, per: Swift.Duration.seconds(60)),
+                burst: 100,
+                maxWait: Swift.Duration.milliseconds(10),
+                clock: options.clock
+            )
+            let mapsBulkhead = BatonRuntime.Bulkhead(
+                name: "maps",
+                maxConcurrent: 64,
+                maxQueue: 128,
+                queueTimeout: Swift.Duration.milliseconds(15),
+                clock: options.clock
+            )
             let dispatchEtaPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(60),
                 rateLimiter: mapsRateLimiter,
@@ -265,11 +498,30 @@ extension CourierDispatchOrchestrator {
                 clock: options.clock,
                 random: options.random
             )
-            let mapsRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
-            let mapsRateLimiter2 = BatonRuntime.RateLimiter(name: "maps", rate: BatonRuntime.Rate(20.0, per: Swift.Duration.seconds(1)), burst: 5, maxWait: Swift.Duration.seconds(0), clock: options.clock)
+            let mapsRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                clock: options.clock
+            )
+            let mapsRateLimiter2 = BatonRuntime.RateLimiter(
+                name: "maps",
+                rate: BatonRuntime.Rate(20.0, per: Swift.Duration.seconds(1)),
+                burst: 5,
+                maxWait: Swift.Duration.seconds(0),
+                clock: options.clock
+            )
             let dispatchTollsPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(80),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(10), max: Swift.Duration.milliseconds(10), multiplier: 2.0, jitter: .none), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 2,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(10),
+                        max: Swift.Duration.milliseconds(10),
+                        multiplier: 2.0,
+                        jitter: .none
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: mapsRetryBudget,
                 rateLimiter: mapsRateLimiter2,
                 bulkhead: mapsBulkhead,
@@ -280,7 +532,17 @@ extension CourierDispatchOrchestrator {
             )
             let couriersReservePolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(60),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 3, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(20), max: Swift.Duration.milliseconds(60), multiplier: 1.5, jitter: .equal), retryOn: [.timeout, .unavailable, .overloaded], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 3,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(20),
+                        max: Swift.Duration.milliseconds(60),
+                        multiplier: 1.5,
+                        jitter: .equal
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: couriersRetryBudget,
                 router: couriersRouter,
                 access: .write,
@@ -290,7 +552,17 @@ extension CourierDispatchOrchestrator {
             )
             let couriersReleasePolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(40),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 5, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(50), max: Swift.Duration.milliseconds(500), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: nil),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 5,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(50),
+                        max: Swift.Duration.milliseconds(500),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: nil
+                ),
                 router: couriersRouter,
                 access: .write,
                 classifier: options.classifier,
@@ -305,7 +577,17 @@ extension CourierDispatchOrchestrator {
             )
             let setZoneStatusUpdatePolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(300),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 3, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(20), max: Swift.Duration.milliseconds(60), multiplier: 1.5, jitter: .equal), retryOn: [.timeout, .unavailable, .overloaded], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 3,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(20),
+                        max: Swift.Duration.milliseconds(60),
+                        multiplier: 1.5,
+                        jitter: .equal
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: zonesRetryBudget,
                 router: zonesRouter,
                 endpointBreakers: [],
@@ -323,7 +605,12 @@ extension CourierDispatchOrchestrator {
             self.couriersReleasePolicy = couriersReleasePolicy
             self.notificationsPolicy = notificationsPolicy
             self.setZoneStatusUpdatePolicy = setZoneStatusUpdatePolicy
-            self.routers = ["zones": zonesRouter, "couriers": couriersRouter, "pricing": pricingRouter, "maps": mapsRouter]
+            self.routers = [
+                "zones": zonesRouter,
+                "couriers": couriersRouter,
+                "pricing": pricingRouter,
+                "maps": mapsRouter,
+            ]
         }
     }
 
@@ -334,17 +621,32 @@ extension CourierDispatchOrchestrator {
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<DispatchRequest, Dispatched> {
-        var builder = BatonRuntime.WorkflowBuilder<DispatchRequest>(workflow: "dispatch", deadline: Swift.Duration.milliseconds(500), clock: options.clock, random: options.random, telemetry: options.telemetry, asyncQueue: asyncSteps, classifier: options.classifier)
+        var builder = BatonRuntime.WorkflowBuilder<DispatchRequest>(
+            workflow: "dispatch",
+            deadline: Swift.Duration.milliseconds(500),
+            clock: options.clock,
+            random: options.random,
+            telemetry: options.telemetry,
+            asyncQueue: asyncSteps,
+            classifier: options.classifier
+        )
         let zoneStep: BatonRuntime.StepKey<Zone> = builder.step(
             "zone",
             service: "zones",
             policy: policies.zonesPolicy,
-            cache: BatonRuntime.StepCache(caches.zonesZoneOf) { (input: DispatchRequest, values: BatonRuntime.StepValues) -> ZonesZoneOfCacheKey in
+            cache: BatonRuntime.StepCache(caches.zonesZoneOf) { (
+                input: DispatchRequest,
+                values: BatonRuntime.StepValues
+            ) -> ZonesZoneOfCacheKey in
                 let request: ZonesZoneOfInput = ZonesZoneOfInput(merchantId: input.merchantId)
                 return ZonesZoneOfCacheKey(merchantId: request.merchantId)
             },
             fallback: .stale,
-            call: { (input: DispatchRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Zone in
+            call: { (
+                input: DispatchRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Zone in
                 try await services.zones.zoneOf(ZonesZoneOfInput(merchantId: input.merchantId), context: context)
             }
         )
@@ -353,8 +655,20 @@ extension CourierDispatchOrchestrator {
             service: "couriers",
             dependsOn: [zoneStep.id],
             policy: policies.couriersNearbyPolicy,
-            call: { (input: DispatchRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Candidates in
-                try await services.couriers.nearby(CouriersNearbyInput(zoneId: values[zoneStep].zoneId, point: input.pickup, vehicle: input.vehicle, limit: 10), context: context)
+            call: { (
+                input: DispatchRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Candidates in
+                try await services.couriers.nearby(
+                    CouriersNearbyInput(
+                        zoneId: values[zoneStep].zoneId,
+                        point: input.pickup,
+                        vehicle: input.vehicle,
+                        limit: 10
+                    ),
+                    context: context
+                )
             }
         )
         let quoteStep: BatonRuntime.StepKey<Quote> = builder.step(
@@ -362,9 +676,29 @@ extension CourierDispatchOrchestrator {
             service: "pricing",
             dependsOn: [zoneStep.id],
             policy: policies.pricingQuotePolicy,
-            fallback: .value(Quote(fee: Foundation.Decimal(string: "6.90")!, currency: "EUR", breakdown: ["base": Foundation.Decimal(string: "6.90")!])),
-            call: { (input: DispatchRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Quote in
-                try await services.pricing.quote(PricingQuoteInput(zoneId: values[zoneStep].zoneId, pickup: input.pickup, dropoff: input.dropoff, vehicle: input.vehicle, surge: values[zoneStep].surge, priority: input.priority), context: context)
+            fallback: .value(
+                Quote(
+                    fee: Foundation.Decimal(string: "6.90")!,
+                    currency: "EUR",
+                    breakdown: ["base": Foundation.Decimal(string: "6.90")!]
+                )
+            ),
+            call: { (
+                input: DispatchRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Quote in
+                try await services.pricing.quote(
+                    PricingQuoteInput(
+                        zoneId: values[zoneStep].zoneId,
+                        pickup: input.pickup,
+                        dropoff: input.dropoff,
+                        vehicle: input.vehicle,
+                        surge: values[zoneStep].surge,
+                        priority: input.priority
+                    ),
+                    context: context
+                )
             }
         )
         let etaStep: BatonRuntime.StepKey<Eta> = builder.step(
@@ -372,18 +706,34 @@ extension CourierDispatchOrchestrator {
             service: "maps",
             optional: true,
             policy: policies.dispatchEtaPolicy,
-            call: { (input: DispatchRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Eta in
-                try await services.maps.eta(MapsEtaInput(from: input.pickup, to: input.dropoff, vehicle: input.vehicle, readyAt: input.readyAt), context: context)
+            call: { (
+                input: DispatchRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Eta in
+                try await services.maps.eta(
+                    MapsEtaInput(from: input.pickup, to: input.dropoff, vehicle: input.vehicle, readyAt: input.readyAt),
+                    context: context
+                )
             }
         )
         let tollsStep: BatonRuntime.StepKey<MapsTollsOutput> = builder.step(
             "tolls",
             service: "maps",
             optional: true,
-            when: { (input: DispatchRequest, values: BatonRuntime.StepValues) -> Swift.Bool in input.vehicle != Vehicle.bicycle },
+            when: { (input: DispatchRequest, values: BatonRuntime.StepValues) -> Swift.Bool in
+                input.vehicle != Vehicle.bicycle
+            },
             policy: policies.dispatchTollsPolicy,
-            call: { (input: DispatchRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> MapsTollsOutput in
-                try await services.maps.tolls(MapsTollsInput(from: input.pickup, to: input.dropoff, vehicle: input.vehicle), context: context)
+            call: { (
+                input: DispatchRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> MapsTollsOutput in
+                try await services.maps.tolls(
+                    MapsTollsInput(from: input.pickup, to: input.dropoff, vehicle: input.vehicle),
+                    context: context
+                )
             }
         )
         let reserveStep: BatonRuntime.StepKey<Assignment> = builder.step(
@@ -391,13 +741,39 @@ extension CourierDispatchOrchestrator {
             service: "couriers",
             dependsOn: [zoneStep.id, nearbyStep.id, quoteStep.id],
             policy: policies.couriersReservePolicy,
-            idempotencyKey: { (input: DispatchRequest, values: BatonRuntime.StepValues) -> Swift.String? in "\(input.deliveryId)" },
-            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "couriers.reserve", ttl: options.idempotencyTTL),
-            compensation: BatonRuntime.StepCompensation(policy: policies.couriersReleasePolicy) { (input: DispatchRequest, output: Assignment, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in
-                _ = try await services.couriers.release(CouriersReleaseInput(assignmentId: output.assignmentId, reason: "dispatch failed"), context: context)
+            idempotencyKey: { (input: DispatchRequest, values: BatonRuntime.StepValues) -> Swift.String? in
+                Swift.String(describing: input.deliveryId)
             },
-            call: { (input: DispatchRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Assignment in
-                try await services.couriers.reserve(CouriersReserveInput(deliveryId: input.deliveryId, zoneId: values[zoneStep].zoneId, courierIds: values[nearbyStep].couriers.map { $0.courierId }, fee: values[quoteStep].fee), context: context)
+            idempotency: BatonRuntime.StepIdempotency(
+                store: options.idempotencyStore,
+                scope: "couriers.reserve",
+                ttl: options.idempotencyTTL
+            ),
+            compensation: BatonRuntime.StepCompensation(policy: policies.couriersReleasePolicy) { (
+                input: DispatchRequest,
+                output: Assignment,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws in
+                _ = try await services.couriers.release(
+                    CouriersReleaseInput(assignmentId: output.assignmentId, reason: "dispatch failed"),
+                    context: context
+                )
+            },
+            call: { (
+                input: DispatchRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Assignment in
+                try await services.couriers.reserve(
+                    CouriersReserveInput(
+                        deliveryId: input.deliveryId,
+                        zoneId: values[zoneStep].zoneId,
+                        courierIds: values[nearbyStep].couriers.map { $0.courierId },
+                        fee: values[quoteStep].fee
+                    ),
+                    context: context
+                )
             }
         )
         builder.asyncStep(
@@ -406,12 +782,32 @@ extension CourierDispatchOrchestrator {
             dependsOn: [zoneStep.id, reserveStep.id],
             when: { (input: DispatchRequest, values: BatonRuntime.StepValues) -> Swift.Bool in !input.scheduled },
             policy: policies.notificationsPolicy,
-            call: { (input: DispatchRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Swift.Void in
-                _ = try await services.notifications.push(NotificationsPushInput(courierId: values[reserveStep].courierId, template: "${merchant} has a delivery ready for pickup", data: ["merchant": input.merchantId, "zone": values[zoneStep].zoneId, "kind": "offer"]), context: context)
+            call: { (
+                input: DispatchRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Swift.Void in
+                _ = try await services.notifications.push(
+                    NotificationsPushInput(
+                        courierId: values[reserveStep].courierId,
+                        template: "${merchant} has a delivery ready for pickup",
+                        data: ["merchant": input.merchantId, "zone": values[zoneStep].zoneId, "kind": "offer"]
+                    ),
+                    context: context
+                )
             }
         )
         return builder.build { (input: DispatchRequest, values: BatonRuntime.StepValues) -> Dispatched in
-            Dispatched(deliveryId: input.deliveryId, assignmentId: values[reserveStep].assignmentId, courierId: values[reserveStep].courierId, fee: values[quoteStep].fee, currency: values[quoteStep].currency, pickupBy: values[ifPresent: etaStep]?.pickupBy, eta: values[ifPresent: etaStep], tolls: values[ifPresent: tollsStep]?.amount)
+            Dispatched(
+                deliveryId: input.deliveryId,
+                assignmentId: values[reserveStep].assignmentId,
+                courierId: values[reserveStep].courierId,
+                fee: values[quoteStep].fee,
+                currency: values[quoteStep].currency,
+                pickupBy: values[ifPresent: etaStep]?.pickupBy,
+                eta: values[ifPresent: etaStep],
+                tolls: values[ifPresent: tollsStep]?.amount
+            )
         }
     }
 
@@ -422,17 +818,33 @@ extension CourierDispatchOrchestrator {
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<SetZoneStatusInput, SetZoneStatusOutput> {
-        var builder = BatonRuntime.WorkflowBuilder<SetZoneStatusInput>(workflow: "setZoneStatus", deadline: Swift.Duration.seconds(2), clock: options.clock, random: options.random, telemetry: options.telemetry, asyncQueue: asyncSteps, classifier: options.classifier)
+        var builder = BatonRuntime.WorkflowBuilder<SetZoneStatusInput>(
+            workflow: "setZoneStatus",
+            deadline: Swift.Duration.seconds(2),
+            clock: options.clock,
+            random: options.random,
+            telemetry: options.telemetry,
+            asyncQueue: asyncSteps,
+            classifier: options.classifier
+        )
         let updateStep: BatonRuntime.StepKey<Zone> = builder.step(
             "update",
             service: "zones",
             policy: policies.setZoneStatusUpdatePolicy,
-            idempotencyKey: { (input: SetZoneStatusInput, values: BatonRuntime.StepValues) -> Swift.String? in "\((input.change).changeId)" },
-            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "zones.setStatus", ttl: options.idempotencyTTL),
-            invalidates: [
-                BatonRuntime.CacheInvalidation.all(caches.zonesZoneOf)
-            ],
-            call: { (input: SetZoneStatusInput, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Zone in
+            idempotencyKey: { (input: SetZoneStatusInput, values: BatonRuntime.StepValues) -> Swift.String? in
+                Swift.String(describing: input.change.changeId)
+            },
+            idempotency: BatonRuntime.StepIdempotency(
+                store: options.idempotencyStore,
+                scope: "zones.setStatus",
+                ttl: options.idempotencyTTL
+            ),
+            invalidates: [BatonRuntime.CacheInvalidation.all(caches.zonesZoneOf)],
+            call: { (
+                input: SetZoneStatusInput,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Zone in
                 try await services.zones.setStatus(input.change, context: context)
             }
         )
@@ -442,8 +854,19 @@ extension CourierDispatchOrchestrator {
             dependsOn: [updateStep.id],
             when: { (input: SetZoneStatusInput, values: BatonRuntime.StepValues) -> Swift.Bool in input.announce },
             policy: policies.notificationsPolicy,
-            call: { (input: SetZoneStatusInput, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Swift.Void in
-                _ = try await services.notifications.broadcast(NotificationsBroadcastInput(zoneId: values[updateStep].zoneId, audiences: [Audience.couriers, Audience.merchants], template: "Zone ${zone} is now ${status}"), context: context)
+            call: { (
+                input: SetZoneStatusInput,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Swift.Void in
+                _ = try await services.notifications.broadcast(
+                    NotificationsBroadcastInput(
+                        zoneId: values[updateStep].zoneId,
+                        audiences: [Audience.couriers, Audience.merchants],
+                        template: "Zone ${zone} is now ${status}"
+                    ),
+                    context: context
+                )
             }
         )
         return builder.build { (input: SetZoneStatusInput, values: BatonRuntime.StepValues) -> SetZoneStatusOutput in

@@ -41,7 +41,13 @@ public protocol MapsService: Swift.Sendable {
 /// Push messages to courier and merchant devices.
 public protocol NotificationsService: Swift.Sendable {
     /// A write without an idempotency key: Baton never retries or hedges it.
-    func push(_ input: NotificationsPushInput, context: BatonRuntime.CallContext) async throws -> NotificationsPushOutput
+    func push(
+        _ input: NotificationsPushInput,
+        context: BatonRuntime.CallContext
+    ) async throws -> NotificationsPushOutput
     /// A write without an idempotency key: Baton never retries or hedges it.
-    func broadcast(_ input: NotificationsBroadcastInput, context: BatonRuntime.CallContext) async throws -> NotificationsBroadcastOutput
+    func broadcast(
+        _ input: NotificationsBroadcastInput,
+        context: BatonRuntime.CallContext
+    ) async throws -> NotificationsBroadcastOutput
 }

@@ -62,28 +62,68 @@ struct CourierDispatchTestWorld {
         let mocks = Mocks(
             zones: MockZonesService(
                 clock: clock,
-                zoneOf: BatonTesting.MockScript.behaviours(scripts["zones.zoneOf"], returning: CourierDispatchFixtures.zone, after: latency["zones.zoneOf"] ?? .zero),
-                setStatus: BatonTesting.MockScript.behaviours(scripts["zones.setStatus"], returning: CourierDispatchFixtures.zone, after: latency["zones.setStatus"] ?? .zero)
+                zoneOf: BatonTesting.MockScript.behaviours(
+                    scripts["zones.zoneOf"],
+                    returning: CourierDispatchFixtures.zone,
+                    after: latency["zones.zoneOf"] ?? .zero
+                ),
+                setStatus: BatonTesting.MockScript.behaviours(
+                    scripts["zones.setStatus"],
+                    returning: CourierDispatchFixtures.zone,
+                    after: latency["zones.setStatus"] ?? .zero
+                )
             ),
             couriers: MockCouriersService(
                 clock: clock,
-                nearby: BatonTesting.MockScript.behaviours(scripts["couriers.nearby"], returning: CourierDispatchFixtures.candidates, after: latency["couriers.nearby"] ?? .zero),
-                reserve: BatonTesting.MockScript.behaviours(scripts["couriers.reserve"], returning: CourierDispatchFixtures.assignment, after: latency["couriers.reserve"] ?? .zero),
-                release: BatonTesting.MockScript.behaviours(scripts["couriers.release"], returning: CourierDispatchFixtures.couriersReleaseOutput, after: latency["couriers.release"] ?? .zero)
+                nearby: BatonTesting.MockScript.behaviours(
+                    scripts["couriers.nearby"],
+                    returning: CourierDispatchFixtures.candidates,
+                    after: latency["couriers.nearby"] ?? .zero
+                ),
+                reserve: BatonTesting.MockScript.behaviours(
+                    scripts["couriers.reserve"],
+                    returning: CourierDispatchFixtures.assignment,
+                    after: latency["couriers.reserve"] ?? .zero
+                ),
+                release: BatonTesting.MockScript.behaviours(
+                    scripts["couriers.release"],
+                    returning: CourierDispatchFixtures.couriersReleaseOutput,
+                    after: latency["couriers.release"] ?? .zero
+                )
             ),
             pricing: MockPricingService(
                 clock: clock,
-                quote: BatonTesting.MockScript.behaviours(scripts["pricing.quote"], returning: CourierDispatchFixtures.quote, after: latency["pricing.quote"] ?? .zero)
+                quote: BatonTesting.MockScript.behaviours(
+                    scripts["pricing.quote"],
+                    returning: CourierDispatchFixtures.quote,
+                    after: latency["pricing.quote"] ?? .zero
+                )
             ),
             maps: MockMapsService(
                 clock: clock,
-                eta: BatonTesting.MockScript.behaviours(scripts["maps.eta"], returning: CourierDispatchFixtures.eta, after: latency["maps.eta"] ?? .zero),
-                tolls: BatonTesting.MockScript.behaviours(scripts["maps.tolls"], returning: CourierDispatchFixtures.mapsTollsOutput, after: latency["maps.tolls"] ?? .zero)
+                eta: BatonTesting.MockScript.behaviours(
+                    scripts["maps.eta"],
+                    returning: CourierDispatchFixtures.eta,
+                    after: latency["maps.eta"] ?? .zero
+                ),
+                tolls: BatonTesting.MockScript.behaviours(
+                    scripts["maps.tolls"],
+                    returning: CourierDispatchFixtures.mapsTollsOutput,
+                    after: latency["maps.tolls"] ?? .zero
+                )
             ),
             notifications: MockNotificationsService(
                 clock: clock,
-                push: BatonTesting.MockScript.behaviours(scripts["notifications.push"], returning: CourierDispatchFixtures.notificationsPushOutput, after: latency["notifications.push"] ?? .zero),
-                broadcast: BatonTesting.MockScript.behaviours(scripts["notifications.broadcast"], returning: CourierDispatchFixtures.notificationsBroadcastOutput, after: latency["notifications.broadcast"] ?? .zero)
+                push: BatonTesting.MockScript.behaviours(
+                    scripts["notifications.push"],
+                    returning: CourierDispatchFixtures.notificationsPushOutput,
+                    after: latency["notifications.push"] ?? .zero
+                ),
+                broadcast: BatonTesting.MockScript.behaviours(
+                    scripts["notifications.broadcast"],
+                    returning: CourierDispatchFixtures.notificationsBroadcastOutput,
+                    after: latency["notifications.broadcast"] ?? .zero
+                )
             )
         )
         self.mocks = mocks
@@ -93,7 +133,14 @@ struct CourierDispatchTestWorld {
             random: BatonRuntime.RandomSource { 0 },
             telemetry: BatonRuntime.Telemetry.disabled
         )
-        self.orchestrator = CourierDispatchOrchestrator(zones: mocks.zones, couriers: mocks.couriers, pricing: mocks.pricing, maps: mocks.maps, notifications: mocks.notifications, options: options)
+        self.orchestrator = CourierDispatchOrchestrator(
+            zones: mocks.zones,
+            couriers: mocks.couriers,
+            pricing: mocks.pricing,
+            maps: mocks.maps,
+            notifications: mocks.notifications,
+            options: options
+        )
     }
 }
 
@@ -101,13 +148,26 @@ struct CourierDispatchTestWorld {
 /// retries, deadlines, conditions and dependencies promise.
 @Suite struct CourierDispatchGeneratedTests {
     /// Mock latencies that make every step of `dispatch` finish at a distinct instant.
-    static let dispatchLatency: [Swift.String: Swift.Duration] = ["couriers.nearby": Swift.Duration.microseconds(200), "couriers.reserve": Swift.Duration.microseconds(600), "maps.eta": Swift.Duration.microseconds(407), "maps.tolls": Swift.Duration.microseconds(500), "pricing.quote": Swift.Duration.microseconds(300), "zones.zoneOf": Swift.Duration.microseconds(100)]
+    static let dispatchLatency: [Swift.String: Swift.Duration] = [
+        "couriers.nearby": Swift.Duration.microseconds(200),
+        "couriers.reserve": Swift.Duration.microseconds(600),
+        "maps.eta": Swift.Duration.microseconds(407),
+        "maps.tolls": Swift.Duration.microseconds(500),
+        "pricing.quote": Swift.Duration.microseconds(300),
+        "zones.zoneOf": Swift.Duration.microseconds(100),
+    ]
 
-    /// Every step succeeds: the output is what `result` maps, each step got what its `with` maps, and each step started exactly when its last dependency finished.
+    /// Every step succeeds: the output is what `result` maps, each step got what its `with` maps, and each step started
+    /// exactly when its last dependency finished.
     @Test(.timeLimit(.minutes(1))) func dispatchHappyPath() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock, latency: CourierDispatchGeneratedTests.dispatchLatency)
-        let run = Swift.Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
+        let run = Swift.Task {
+            try await world.orchestrator.dispatch(
+                CourierDispatchFixtures.dispatchRequest,
+                correlationID: "generated-test"
+            )
+        }
         try await world.mocks.zones.zoneOf.waitForCalls(count: 1)
         try await world.mocks.maps.eta.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
@@ -126,35 +186,108 @@ struct CourierDispatchTestWorld {
         let etaValue: Eta? = CourierDispatchFixtures.eta
         let tollsValue: MapsTollsOutput? = nil
         let reserveValue: Assignment = CourierDispatchFixtures.assignment
-        #expect(result.output == Dispatched(deliveryId: input.deliveryId, assignmentId: reserveValue.assignmentId, courierId: reserveValue.courierId, fee: quoteValue.fee, currency: quoteValue.currency, pickupBy: etaValue?.pickupBy, eta: etaValue, tolls: tollsValue?.amount))
+        #expect(
+            result.output == Dispatched(
+                deliveryId: input.deliveryId,
+                assignmentId: reserveValue.assignmentId,
+                courierId: reserveValue.courierId,
+                fee: quoteValue.fee,
+                currency: quoteValue.currency,
+                pickupBy: etaValue?.pickupBy,
+                eta: etaValue,
+                tolls: tollsValue?.amount
+            )
+        )
         #expect(result.report.isComplete)
         #expect(world.mocks.zones.zoneOf.inputs == [ZonesZoneOfInput(merchantId: input.merchantId)])
-        #expect(world.mocks.zones.zoneOf.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
-        #expect(world.mocks.couriers.nearby.inputs == [CouriersNearbyInput(zoneId: zoneValue.zoneId, point: input.pickup, vehicle: input.vehicle, limit: 10)])
-        #expect(world.mocks.couriers.nearby.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100))])
-        #expect(world.mocks.pricing.quote.inputs == [PricingQuoteInput(zoneId: zoneValue.zoneId, pickup: input.pickup, dropoff: input.dropoff, vehicle: input.vehicle, surge: zoneValue.surge, priority: input.priority)])
-        #expect(world.mocks.pricing.quote.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100))])
-        #expect(world.mocks.maps.eta.inputs == [MapsEtaInput(from: input.pickup, to: input.dropoff, vehicle: input.vehicle, readyAt: input.readyAt)])
-        #expect(world.mocks.maps.eta.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
+        #expect(
+            world.mocks.zones.zoneOf.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0)),
+            ]
+        )
+        #expect(
+            world.mocks.couriers.nearby.inputs == [
+                CouriersNearbyInput(zoneId: zoneValue.zoneId, point: input.pickup, vehicle: input.vehicle, limit: 10),
+            ]
+        )
+        #expect(
+            world.mocks.couriers.nearby.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)),
+            ]
+        )
+        #expect(
+            world.mocks.pricing.quote.inputs == [
+                PricingQuoteInput(
+                    zoneId: zoneValue.zoneId,
+                    pickup: input.pickup,
+                    dropoff: input.dropoff,
+                    vehicle: input.vehicle,
+                    surge: zoneValue.surge,
+                    priority: input.priority
+                ),
+            ]
+        )
+        #expect(
+            world.mocks.pricing.quote.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)),
+            ]
+        )
+        #expect(
+            world.mocks.maps.eta.inputs == [
+                MapsEtaInput(from: input.pickup, to: input.dropoff, vehicle: input.vehicle, readyAt: input.readyAt),
+            ]
+        )
+        #expect(
+            world.mocks.maps.eta.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0)),
+            ]
+        )
         #expect(world.mocks.maps.tolls.callCount == 0, "`tolls` is skipped by its condition")
-        #expect(world.mocks.couriers.reserve.inputs == [CouriersReserveInput(deliveryId: input.deliveryId, zoneId: zoneValue.zoneId, courierIds: nearbyValue.couriers.map { $0.courierId }, fee: quoteValue.fee)])
-        #expect(world.mocks.couriers.reserve.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(400))])
+        #expect(
+            world.mocks.couriers.reserve.inputs == [
+                CouriersReserveInput(
+                    deliveryId: input.deliveryId,
+                    zoneId: zoneValue.zoneId,
+                    courierIds: nearbyValue.couriers.map { $0.courierId },
+                    fee: quoteValue.fee
+                ),
+            ]
+        )
+        #expect(
+            world.mocks.couriers.reserve.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(400)),
+            ]
+        )
         #expect(world.mocks.notifications.push.callCount == 0, "`offer` is skipped by its condition")
         await world.orchestrator.shutdown()
     }
 
-    /// The required step `nearby` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
+    /// The required step `nearby` fails: the run throws naming it, compensates what completed in reverse order exactly
+    /// once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func dispatchFailsNearby() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CourierDispatchTestWorld(clock: clock, latency: CourierDispatchGeneratedTests.dispatchLatency, scripts: ["couriers.nearby": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Swift.Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
+        let world = CourierDispatchTestWorld(
+            clock: clock,
+            latency: CourierDispatchGeneratedTests.dispatchLatency,
+            scripts: ["couriers.nearby": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
+        let run = Swift.Task {
+            try await world.orchestrator.dispatch(
+                CourierDispatchFixtures.dispatchRequest,
+                correlationID: "generated-test"
+            )
+        }
         try await world.mocks.zones.zoneOf.waitForCalls(count: 1)
         try await world.mocks.maps.eta.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         try await world.mocks.couriers.nearby.waitForCalls(count: 1)
         try await world.mocks.pricing.quote.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `dispatch` run") })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.WorkflowError.self) {
+                try await run.value(waitingFor: "the `dispatch` run")
+            }
+        )
         #expect(error.failedStep == "nearby")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -166,14 +299,32 @@ struct CourierDispatchTestWorld {
     /// `quote` fails: its fallback provides the value and the report marks it degraded.
     @Test(.timeLimit(.minutes(1))) func dispatchQuoteFallsBack() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CourierDispatchTestWorld(clock: clock, scripts: ["pricing.quote": .fail(BatonTesting.ScriptedError(.permanent))])
+        let world = CourierDispatchTestWorld(
+            clock: clock,
+            scripts: ["pricing.quote": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
         let result = try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest)
         let input = CourierDispatchFixtures.dispatchRequest
-        let quoteValue: Quote = Quote(fee: Foundation.Decimal(string: "6.90")!, currency: "EUR", breakdown: ["base": Foundation.Decimal(string: "6.90")!])
+        let quoteValue: Quote = Quote(
+            fee: Foundation.Decimal(string: "6.90")!,
+            currency: "EUR",
+            breakdown: ["base": Foundation.Decimal(string: "6.90")!]
+        )
         let etaValue: Eta? = CourierDispatchFixtures.eta
         let tollsValue: MapsTollsOutput? = nil
         let reserveValue: Assignment = CourierDispatchFixtures.assignment
-        #expect(result.output == Dispatched(deliveryId: input.deliveryId, assignmentId: reserveValue.assignmentId, courierId: reserveValue.courierId, fee: quoteValue.fee, currency: quoteValue.currency, pickupBy: etaValue?.pickupBy, eta: etaValue, tolls: tollsValue?.amount))
+        #expect(
+            result.output == Dispatched(
+                deliveryId: input.deliveryId,
+                assignmentId: reserveValue.assignmentId,
+                courierId: reserveValue.courierId,
+                fee: quoteValue.fee,
+                currency: quoteValue.currency,
+                pickupBy: etaValue?.pickupBy,
+                eta: etaValue,
+                tolls: tollsValue?.amount
+            )
+        )
         #expect(result.report[step: "quote"]?.outcome == .fallback)
         #expect(result.report.degraded.map(\.step).contains("quote"))
         await world.orchestrator.shutdown()
@@ -182,25 +333,49 @@ struct CourierDispatchTestWorld {
     /// The optional step `eta` fails: the run completes without its value and says so.
     @Test(.timeLimit(.minutes(1))) func dispatchWithoutEta() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CourierDispatchTestWorld(clock: clock, scripts: ["maps.eta": .fail(BatonTesting.ScriptedError(.permanent))])
+        let world = CourierDispatchTestWorld(
+            clock: clock,
+            scripts: ["maps.eta": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
         let result = try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest)
         let input = CourierDispatchFixtures.dispatchRequest
         let quoteValue: Quote = CourierDispatchFixtures.quote
         let etaValue: Eta? = nil
         let tollsValue: MapsTollsOutput? = nil
         let reserveValue: Assignment = CourierDispatchFixtures.assignment
-        #expect(result.output == Dispatched(deliveryId: input.deliveryId, assignmentId: reserveValue.assignmentId, courierId: reserveValue.courierId, fee: quoteValue.fee, currency: quoteValue.currency, pickupBy: etaValue?.pickupBy, eta: etaValue, tolls: tollsValue?.amount))
+        #expect(
+            result.output == Dispatched(
+                deliveryId: input.deliveryId,
+                assignmentId: reserveValue.assignmentId,
+                courierId: reserveValue.courierId,
+                fee: quoteValue.fee,
+                currency: quoteValue.currency,
+                pickupBy: etaValue?.pickupBy,
+                eta: etaValue,
+                tolls: tollsValue?.amount
+            )
+        )
         #expect(!result.report.isComplete)
         #expect(result.report.missing.map(\.step) == ["eta"])
         #expect(result.report[step: "eta"]?.errorClass == .permanent)
         await world.orchestrator.shutdown()
     }
 
-    /// The required step `reserve` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
+    /// The required step `reserve` fails: the run throws naming it, compensates what completed in reverse order exactly
+    /// once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func dispatchFailsReserve() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CourierDispatchTestWorld(clock: clock, latency: CourierDispatchGeneratedTests.dispatchLatency, scripts: ["couriers.reserve": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Swift.Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
+        let world = CourierDispatchTestWorld(
+            clock: clock,
+            latency: CourierDispatchGeneratedTests.dispatchLatency,
+            scripts: ["couriers.reserve": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
+        let run = Swift.Task {
+            try await world.orchestrator.dispatch(
+                CourierDispatchFixtures.dispatchRequest,
+                correlationID: "generated-test"
+            )
+        }
         try await world.mocks.zones.zoneOf.waitForCalls(count: 1)
         try await world.mocks.maps.eta.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
@@ -211,7 +386,11 @@ struct CourierDispatchTestWorld {
         try await world.mocks.couriers.reserve.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(407)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.milliseconds(1)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `dispatch` run") })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.WorkflowError.self) {
+                try await run.value(waitingFor: "the `dispatch` run")
+            }
+        )
         #expect(error.failedStep == "reserve")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -219,7 +398,8 @@ struct CourierDispatchTestWorld {
         await world.orchestrator.shutdown()
     }
 
-    /// A second run with the same input carries `reserve`'s idempotency key again: the remembered outcome is used and the operation is not called twice.
+    /// A second run with the same input carries `reserve`'s idempotency key again: the remembered outcome is used and
+    /// the operation is not called twice.
     @Test(.timeLimit(.minutes(1))) func dispatchDeduplicatesReserve() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock)
@@ -258,13 +438,26 @@ struct CourierDispatchTestWorld {
     /// A slow first call of `nearby` is overtaken by a hedge sent after 15ms.
     @Test(.timeLimit(.minutes(1))) func dispatchHedgesNearby() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CourierDispatchTestWorld(clock: clock, scripts: ["couriers.nearby": .slowFirst(Swift.Duration.milliseconds(150))])
-        let run = Swift.Task { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, correlationID: "generated-test") }
+        let world = CourierDispatchTestWorld(
+            clock: clock,
+            scripts: ["couriers.nearby": .slowFirst(Swift.Duration.milliseconds(150))]
+        )
+        let run = Swift.Task {
+            try await world.orchestrator.dispatch(
+                CourierDispatchFixtures.dispatchRequest,
+                correlationID: "generated-test"
+            )
+        }
         try await world.mocks.couriers.nearby.waitForCalls(count: 1)
         clock.advance(by: Swift.Duration.milliseconds(15))
         let result = try await run.value(waitingFor: "the `dispatch` run")
         #expect(world.mocks.couriers.nearby.callCount == 2)
-        #expect(world.mocks.couriers.nearby.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero, BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.milliseconds(15))])
+        #expect(
+            world.mocks.couriers.nearby.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero,
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.milliseconds(15)),
+            ]
+        )
         #expect(result.report[step: "nearby"]?.outcome == .succeeded)
         #expect(result.report[step: "nearby"]?.attempts == 2)
         let endpoints = world.mocks.couriers.nearby.calls.map(\.context.endpoint)
@@ -272,28 +465,44 @@ struct CourierDispatchTestWorld {
         await world.orchestrator.shutdown()
     }
 
-    /// Admission control admits a burst of 60 calls at one instant and refuses the next with a retry-after; the `reassignment` class has its own rate.
+    /// Admission control admits a burst of 60 calls at one instant and refuses the next with a retry-after; the
+    /// `reassignment` class has its own rate.
     @Test(.timeLimit(.minutes(1))) func dispatchAdmissionRefusesBeyondTheBurst() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock)
         for _ in 0..<60 {
             _ = try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest)
         }
-        let error = try #require(await #expect(throws: BatonRuntime.OverloadedError.self) { try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest) })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.OverloadedError.self) {
+                try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest)
+            }
+        )
         #expect(error.reason == .admissionRate)
         #expect((error.retryAfter ?? .zero) > .zero)
-        _ = try await world.orchestrator.dispatch(CourierDispatchFixtures.dispatchRequest, admissionClass: .reassignment)
+        _ = try await world.orchestrator.dispatch(
+            CourierDispatchFixtures.dispatchRequest,
+            admissionClass: .reassignment
+        )
         await world.orchestrator.shutdown()
     }
 
     /// Mock latencies that make every step of `setZoneStatus` finish at a distinct instant.
-    static let setZoneStatusLatency: [Swift.String: Swift.Duration] = ["zones.setStatus": Swift.Duration.microseconds(100)]
+    static let setZoneStatusLatency: [Swift.String: Swift.Duration] = [
+        "zones.setStatus": Swift.Duration.microseconds(100),
+    ]
 
-    /// Every step succeeds: the output is what `result` maps, each step got what its `with` maps, and each step started exactly when its last dependency finished.
+    /// Every step succeeds: the output is what `result` maps, each step got what its `with` maps, and each step started
+    /// exactly when its last dependency finished.
     @Test(.timeLimit(.minutes(1))) func setZoneStatusHappyPath() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock, latency: CourierDispatchGeneratedTests.setZoneStatusLatency)
-        let run = Swift.Task { try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput, correlationID: "generated-test") }
+        let run = Swift.Task {
+            try await world.orchestrator.setZoneStatus(
+                CourierDispatchFixtures.setZoneStatusInput,
+                correlationID: "generated-test"
+            )
+        }
         try await world.mocks.zones.setStatus.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         let result = try await run.value(waitingFor: "the `setZoneStatus` run")
@@ -302,18 +511,36 @@ struct CourierDispatchTestWorld {
         #expect(result.output == SetZoneStatusOutput(zone: updateValue, announced: input.announce))
         #expect(result.report.isComplete)
         #expect(world.mocks.zones.setStatus.inputs == [input.change])
-        #expect(world.mocks.zones.setStatus.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
+        #expect(
+            world.mocks.zones.setStatus.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0)),
+            ]
+        )
         await world.orchestrator.shutdown()
     }
 
-    /// The required step `update` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
+    /// The required step `update` fails: the run throws naming it, compensates what completed in reverse order exactly
+    /// once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func setZoneStatusFailsUpdate() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = CourierDispatchTestWorld(clock: clock, latency: CourierDispatchGeneratedTests.setZoneStatusLatency, scripts: ["zones.setStatus": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Swift.Task { try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput, correlationID: "generated-test") }
+        let world = CourierDispatchTestWorld(
+            clock: clock,
+            latency: CourierDispatchGeneratedTests.setZoneStatusLatency,
+            scripts: ["zones.setStatus": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
+        let run = Swift.Task {
+            try await world.orchestrator.setZoneStatus(
+                CourierDispatchFixtures.setZoneStatusInput,
+                correlationID: "generated-test"
+            )
+        }
         try await world.mocks.zones.setStatus.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `setZoneStatus` run") })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.WorkflowError.self) {
+                try await run.value(waitingFor: "the `setZoneStatus` run")
+            }
+        )
         #expect(error.failedStep == "update")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -325,16 +552,26 @@ struct CourierDispatchTestWorld {
     @Test(.timeLimit(.minutes(1))) func setZoneStatusHangingUpdateMeetsTheDeadline() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock, scripts: ["zones.setStatus": .hang])
-        let run = Swift.Task { try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput, correlationID: "generated-test") }
+        let run = Swift.Task {
+            try await world.orchestrator.setZoneStatus(
+                CourierDispatchFixtures.setZoneStatusInput,
+                correlationID: "generated-test"
+            )
+        }
         try await world.mocks.zones.setStatus.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(2)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `setZoneStatus` run") })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.WorkflowError.self) {
+                try await run.value(waitingFor: "the `setZoneStatus` run")
+            }
+        )
         #expect(error.errorClass == .timeout)
         #expect(clock.now == BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(2)))
         await world.orchestrator.shutdown()
     }
 
-    /// A second run with the same input carries `update`'s idempotency key again: the remembered outcome is used and the operation is not called twice.
+    /// A second run with the same input carries `update`'s idempotency key again: the remembered outcome is used and
+    /// the operation is not called twice.
     @Test(.timeLimit(.minutes(1))) func setZoneStatusDeduplicatesUpdate() async throws {
         let clock = BatonTesting.ManualClock()
         let world = CourierDispatchTestWorld(clock: clock)
@@ -353,7 +590,11 @@ struct CourierDispatchTestWorld {
         for _ in 0..<5 {
             _ = try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput)
         }
-        let error = try #require(await #expect(throws: BatonRuntime.OverloadedError.self) { try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput) })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.OverloadedError.self) {
+                try await world.orchestrator.setZoneStatus(CourierDispatchFixtures.setZoneStatusInput)
+            }
+        )
         #expect(error.reason == .admissionRate)
         #expect((error.retryAfter ?? .zero) > .zero)
         await world.orchestrator.shutdown()

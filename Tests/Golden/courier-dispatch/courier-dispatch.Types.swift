@@ -51,7 +51,16 @@ public struct DispatchRequest: Swift.Codable, Swift.Hashable, Swift.Sendable {
     /// Booked ahead; the scheduler tells the courier later.
     public var scheduled: Swift.Bool
 
-    public init(deliveryId: Foundation.UUID, merchantId: Swift.String, pickup: Coordinates, dropoff: Coordinates, readyAt: Foundation.Date, vehicle: Vehicle, priority: Priority, scheduled: Swift.Bool) {
+    public init(
+        deliveryId: Foundation.UUID,
+        merchantId: Swift.String,
+        pickup: Coordinates,
+        dropoff: Coordinates,
+        readyAt: Foundation.Date,
+        vehicle: Vehicle,
+        priority: Priority,
+        scheduled: Swift.Bool
+    ) {
         self.deliveryId = deliveryId
         self.merchantId = merchantId
         self.pickup = pickup
@@ -79,11 +88,23 @@ public struct DispatchRequest: Swift.Codable, Swift.Hashable, Swift.Sendable {
         let _merchantId = try container.decode(Swift.String.self, forKey: CodingKeys.merchantId)
         let _pickup = try container.decode(Coordinates.self, forKey: CodingKeys.pickup)
         let _dropoff = try container.decode(Coordinates.self, forKey: CodingKeys.dropoff)
-        let _readyAt = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.readyAt), codingPath: container.codingPath + [CodingKeys.readyAt])
+        let _readyAt = try BatonRFC3339.date(
+            container.decode(Swift.String.self, forKey: CodingKeys.readyAt),
+            codingPath: container.codingPath + [CodingKeys.readyAt]
+        )
         let _vehicle = try container.decode(Vehicle.self, forKey: CodingKeys.vehicle)
         let _priority = try container.decode(Priority.self, forKey: CodingKeys.priority)
         let _scheduled = try container.decode(Swift.Bool.self, forKey: CodingKeys.scheduled)
-        self.init(deliveryId: _deliveryId, merchantId: _merchantId, pickup: _pickup, dropoff: _dropoff, readyAt: _readyAt, vehicle: _vehicle, priority: _priority, scheduled: _scheduled)
+        self.init(
+            deliveryId: _deliveryId,
+            merchantId: _merchantId,
+            pickup: _pickup,
+            dropoff: _dropoff,
+            readyAt: _readyAt,
+            vehicle: _vehicle,
+            priority: _priority,
+            scheduled: _scheduled
+        )
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {
@@ -105,7 +126,12 @@ public struct Zone: Swift.Codable, Swift.Hashable, Swift.Sendable {
     public var surge: Foundation.Decimal
     public var labels: [Swift.String: Swift.String]
 
-    public init(zoneId: Swift.String, status: ZoneStatus, surge: Foundation.Decimal, labels: [Swift.String: Swift.String]) {
+    public init(
+        zoneId: Swift.String,
+        status: ZoneStatus,
+        surge: Foundation.Decimal,
+        labels: [Swift.String: Swift.String]
+    ) {
         self.zoneId = zoneId
         self.status = status
         self.surge = surge
@@ -168,8 +194,14 @@ public struct Eta: Swift.Codable, Swift.Hashable, Swift.Sendable {
 
     public init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        let _pickupBy = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.pickupBy), codingPath: container.codingPath + [CodingKeys.pickupBy])
-        let _deliverBy = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.deliverBy), codingPath: container.codingPath + [CodingKeys.deliverBy])
+        let _pickupBy = try BatonRFC3339.date(
+            container.decode(Swift.String.self, forKey: CodingKeys.pickupBy),
+            codingPath: container.codingPath + [CodingKeys.pickupBy]
+        )
+        let _deliverBy = try BatonRFC3339.date(
+            container.decode(Swift.String.self, forKey: CodingKeys.deliverBy),
+            codingPath: container.codingPath + [CodingKeys.deliverBy]
+        )
         let _confidence = try container.decode(Swift.Double.self, forKey: CodingKeys.confidence)
         self.init(pickupBy: _pickupBy, deliverBy: _deliverBy, confidence: _confidence)
     }
@@ -203,7 +235,10 @@ public struct Assignment: Swift.Codable, Swift.Hashable, Swift.Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let _assignmentId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.assignmentId)
         let _courierId = try container.decode(Swift.String.self, forKey: CodingKeys.courierId)
-        let _expiresAt = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.expiresAt), codingPath: container.codingPath + [CodingKeys.expiresAt])
+        let _expiresAt = try BatonRFC3339.date(
+            container.decode(Swift.String.self, forKey: CodingKeys.expiresAt),
+            codingPath: container.codingPath + [CodingKeys.expiresAt]
+        )
         self.init(assignmentId: _assignmentId, courierId: _courierId, expiresAt: _expiresAt)
     }
 
@@ -222,7 +257,13 @@ public struct ZoneChange: Swift.Codable, Swift.Hashable, Swift.Sendable {
     public var reason: Swift.String
     public var changeId: Foundation.UUID
 
-    public init(zoneId: Swift.String, status: ZoneStatus, surge: Foundation.Decimal, reason: Swift.String, changeId: Foundation.UUID) {
+    public init(
+        zoneId: Swift.String,
+        status: ZoneStatus,
+        surge: Foundation.Decimal,
+        reason: Swift.String,
+        changeId: Foundation.UUID
+    ) {
         self.zoneId = zoneId
         self.status = status
         self.surge = surge
@@ -241,7 +282,16 @@ public struct Dispatched: Swift.Codable, Swift.Hashable, Swift.Sendable {
     public var eta: Eta?
     public var tolls: Foundation.Decimal?
 
-    public init(deliveryId: Foundation.UUID, assignmentId: Foundation.UUID, courierId: Swift.String, fee: Foundation.Decimal, currency: Swift.String, pickupBy: Foundation.Date? = nil, eta: Eta? = nil, tolls: Foundation.Decimal? = nil) {
+    public init(
+        deliveryId: Foundation.UUID,
+        assignmentId: Foundation.UUID,
+        courierId: Swift.String,
+        fee: Foundation.Decimal,
+        currency: Swift.String,
+        pickupBy: Foundation.Date? = nil,
+        eta: Eta? = nil,
+        tolls: Foundation.Decimal? = nil
+    ) {
         self.deliveryId = deliveryId
         self.assignmentId = assignmentId
         self.courierId = courierId
@@ -270,10 +320,21 @@ public struct Dispatched: Swift.Codable, Swift.Hashable, Swift.Sendable {
         let _courierId = try container.decode(Swift.String.self, forKey: CodingKeys.courierId)
         let _fee = try container.decode(Foundation.Decimal.self, forKey: CodingKeys.fee)
         let _currency = try container.decode(Swift.String.self, forKey: CodingKeys.currency)
-        let _pickupBy = try container.decodeIfPresent(Swift.String.self, forKey: CodingKeys.pickupBy).map { try BatonRFC3339.date($0, codingPath: container.codingPath + [CodingKeys.pickupBy]) }
+        let _pickupBy = try container.decodeIfPresent(Swift.String.self, forKey: CodingKeys.pickupBy).map {
+            try BatonRFC3339.date($0, codingPath: container.codingPath + [CodingKeys.pickupBy])
+        }
         let _eta = try container.decodeIfPresent(Eta.self, forKey: CodingKeys.eta)
         let _tolls = try container.decodeIfPresent(Foundation.Decimal.self, forKey: CodingKeys.tolls)
-        self.init(deliveryId: _deliveryId, assignmentId: _assignmentId, courierId: _courierId, fee: _fee, currency: _currency, pickupBy: _pickupBy, eta: _eta, tolls: _tolls)
+        self.init(
+            deliveryId: _deliveryId,
+            assignmentId: _assignmentId,
+            courierId: _courierId,
+            fee: _fee,
+            currency: _currency,
+            pickupBy: _pickupBy,
+            eta: _eta,
+            tolls: _tolls
+        )
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {
@@ -320,7 +381,12 @@ public struct CouriersReserveInput: Swift.Codable, Swift.Hashable, Swift.Sendabl
     public var courierIds: [Swift.String]
     public var fee: Foundation.Decimal
 
-    public init(deliveryId: Foundation.UUID, zoneId: Swift.String, courierIds: [Swift.String], fee: Foundation.Decimal) {
+    public init(
+        deliveryId: Foundation.UUID,
+        zoneId: Swift.String,
+        courierIds: [Swift.String],
+        fee: Foundation.Decimal
+    ) {
         self.deliveryId = deliveryId
         self.zoneId = zoneId
         self.courierIds = courierIds
@@ -357,7 +423,14 @@ public struct PricingQuoteInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
     public var surge: Foundation.Decimal
     public var priority: Priority
 
-    public init(zoneId: Swift.String, pickup: Coordinates, dropoff: Coordinates, vehicle: Vehicle, surge: Foundation.Decimal, priority: Priority) {
+    public init(
+        zoneId: Swift.String,
+        pickup: Coordinates,
+        dropoff: Coordinates,
+        vehicle: Vehicle,
+        surge: Foundation.Decimal,
+        priority: Priority
+    ) {
         self.zoneId = zoneId
         self.pickup = pickup
         self.dropoff = dropoff
@@ -393,7 +466,10 @@ public struct MapsEtaInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
         let _from = try container.decode(Coordinates.self, forKey: CodingKeys.from)
         let _to = try container.decode(Coordinates.self, forKey: CodingKeys.to)
         let _vehicle = try container.decode(Vehicle.self, forKey: CodingKeys.vehicle)
-        let _readyAt = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.readyAt), codingPath: container.codingPath + [CodingKeys.readyAt])
+        let _readyAt = try BatonRFC3339.date(
+            container.decode(Swift.String.self, forKey: CodingKeys.readyAt),
+            codingPath: container.codingPath + [CodingKeys.readyAt]
+        )
         self.init(from: _from, to: _to, vehicle: _vehicle, readyAt: _readyAt)
     }
 

@@ -25,13 +25,23 @@ import Foundation
 /// Deterministic sample values of every type of the spec: same spec, same values.
 enum ProductPageFixtures {
     static var pageRequest: PageRequest {
-        PageRequest(sku: "PageRequest.sku", customerId: "PageRequest.customerId", region: "PageRequest.region", tier: CustomerTier.standard)
+        PageRequest(
+            sku: "PageRequest.sku",
+            customerId: "PageRequest.customerId",
+            region: "PageRequest.region",
+            tier: CustomerTier.standard
+        )
     }
     static var customerTier: CustomerTier {
         CustomerTier.standard
     }
     static var product: Product {
-        Product(sku: "Product.sku", title: "Product.title", category: "Product.category", imageIds: ["Product.imageIds"])
+        Product(
+            sku: "Product.sku",
+            title: "Product.title",
+            category: "Product.category",
+            imageIds: ["Product.imageIds"]
+        )
     }
     static var price: Price {
         Price(amount: Foundation.Decimal(125) / 100, currency: "Price.currency")
@@ -52,10 +62,33 @@ enum ProductPageFixtures {
         Recommendation(sku: "Recommendation.sku", score: 2.5)
     }
     static var offer: Offer {
-        Offer(code: "Offer.code", description: "Offer.description", expires: Foundation.Date(timeIntervalSince1970: 1700010800))
+        Offer(
+            code: "Offer.code",
+            description: "Offer.description",
+            expires: Foundation.Date(timeIntervalSince1970: 1700010800)
+        )
     }
     static var productPage: ProductPage {
-        ProductPage(product: Product(sku: "Product.sku", title: "Product.title", category: "Product.category", imageIds: ["Product.imageIds"]), price: Price(amount: Foundation.Decimal(125) / 100, currency: "Price.currency"), availability: Availability(level: StockLevel.inStock, shipsWithinDays: 2), reviews: ReviewSummary(average: 1.5, count: 2, top: [Review(rating: 1, text: "Review.text")]), recommendations: [Recommendation(sku: "Recommendation.sku", score: 2.5)], offers: [Offer(code: "Offer.code", description: "Offer.description", expires: Foundation.Date(timeIntervalSince1970: 1700010800))], imageIds: ["ProductPage.imageIds"])
+        ProductPage(
+            product: Product(
+                sku: "Product.sku",
+                title: "Product.title",
+                category: "Product.category",
+                imageIds: ["Product.imageIds"]
+            ),
+            price: Price(amount: Foundation.Decimal(125) / 100, currency: "Price.currency"),
+            availability: Availability(level: StockLevel.inStock, shipsWithinDays: 2),
+            reviews: ReviewSummary(average: 1.5, count: 2, top: [Review(rating: 1, text: "Review.text")]),
+            recommendations: [Recommendation(sku: "Recommendation.sku", score: 2.5)],
+            offers: [
+                Offer(
+                    code: "Offer.code",
+                    description: "Offer.description",
+                    expires: Foundation.Date(timeIntervalSince1970: 1700010800)
+                ),
+            ],
+            imageIds: ["ProductPage.imageIds"]
+        )
     }
     static var catalogueProductInput: CatalogueProductInput {
         CatalogueProductInput(sku: "CatalogueProductInput.sku")
@@ -70,7 +103,11 @@ enum ProductPageFixtures {
         ReviewsSummaryInput(sku: "ReviewsSummaryInput.sku", limit: 2)
     }
     static var recommenderSimilarInput: RecommenderSimilarInput {
-        RecommenderSimilarInput(sku: "RecommenderSimilarInput.sku", category: "RecommenderSimilarInput.category", max: 3)
+        RecommenderSimilarInput(
+            sku: "RecommenderSimilarInput.sku",
+            category: "RecommenderSimilarInput.category",
+            max: 3
+        )
     }
     static var offersPersonalInput: OffersPersonalInput {
         OffersPersonalInput(customerId: "OffersPersonalInput.customerId", sku: "OffersPersonalInput.sku")
@@ -118,12 +155,17 @@ final class MockInventoryService: InventoryService {
     /// Every operation succeeds at once with its fixture unless given a script.
     init(
         clock: BatonTesting.ManualClock,
-        availability: [BatonTesting.ScriptedCall<Availability>.Behaviour] = [.succeed(ProductPageFixtures.availability)]
+        availability: [BatonTesting.ScriptedCall<Availability>.Behaviour] = [
+            .succeed(ProductPageFixtures.availability),
+        ]
     ) {
         self.availability = BatonTesting.MockOperation(clock: clock, name: "inventory.availability", availability)
     }
 
-    func availability(_ input: InventoryAvailabilityInput, context: BatonRuntime.CallContext) async throws -> Availability {
+    func availability(
+        _ input: InventoryAvailabilityInput,
+        context: BatonRuntime.CallContext
+    ) async throws -> Availability {
         try await self.availability(input, context: context)
     }
 }
@@ -152,7 +194,9 @@ final class MockRecommenderService: RecommenderService {
     /// Every operation succeeds at once with its fixture unless given a script.
     init(
         clock: BatonTesting.ManualClock,
-        similar: [BatonTesting.ScriptedCall<[Recommendation]>.Behaviour] = [.succeed([ProductPageFixtures.recommendation])]
+        similar: [BatonTesting.ScriptedCall<[Recommendation]>.Behaviour] = [
+            .succeed([ProductPageFixtures.recommendation]),
+        ]
     ) {
         self.similar = BatonTesting.MockOperation(clock: clock, name: "recommender.similar", similar)
     }

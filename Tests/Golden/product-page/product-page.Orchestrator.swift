@@ -3,7 +3,8 @@
 import BatonRuntime
 import Foundation
 
-/// Assembles a product page from several read-only services. Every call is cached or hedged, and only the catalogue entry is required: everything else degrades gracefully.
+/// Assembles a product page from several read-only services. Every call is cached or hedged, and only the catalogue
+/// entry is required: everything else degrades gracefully.
 public struct ProductPageOrchestrator: Swift.Sendable {
     /// The downstream services, as the spec names them.
     struct Services: Swift.Sendable {
@@ -42,15 +43,39 @@ public struct ProductPageOrchestrator: Swift.Sendable {
         offers: any OffersService,
         options: BatonRuntime.OrchestratorOptions = BatonRuntime.OrchestratorOptions()
     ) {
-        let services = Services(catalogue: catalogue, pricing: pricing, inventory: inventory, reviews: reviews, recommender: recommender, offers: offers)
+        let services = Services(
+            catalogue: catalogue,
+            pricing: pricing,
+            inventory: inventory,
+            reviews: reviews,
+            recommender: recommender,
+            offers: offers
+        )
         let asyncSteps: BatonRuntime.AsyncStepQueue? = nil
         let policies = Policies(options: options)
         let caches = Caches(options: options)
         self.caches = caches
         self.policies = policies
         self.asyncSteps = asyncSteps
-        self.productPageWorkflow = ProductPageOrchestrator.makeProductPageWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
-        self.productPageWorkflowAdmission = BatonRuntime.AdmissionController(name: "productPage", maxConcurrent: 500, classes: [BatonRuntime.AdmissionController.CallerClass("default", rate: BatonRuntime.Rate(2000.0, per: Swift.Duration.seconds(1)), burst: 400)], clock: options.clock)
+        self.productPageWorkflow = ProductPageOrchestrator.makeProductPageWorkflow(
+            services: services,
+            policies: policies,
+            caches: caches,
+            options: options,
+            asyncSteps: asyncSteps
+        )
+        self.productPageWorkflowAdmission = BatonRuntime.AdmissionController(
+            name: "productPage",
+            maxConcurrent: 500,
+            classes: [
+                BatonRuntime.AdmissionController.CallerClass(
+                    "default",
+                    rate: BatonRuntime.Rate(2000.0, per: Swift.Duration.seconds(1)),
+                    burst: 400
+                ),
+            ],
+            clock: options.clock
+        )
     }
 
     /// Everything the product page shows, within 300ms.
@@ -110,9 +135,36 @@ extension ProductPageOrchestrator {
         let reviewsSummary: BatonRuntime.ResponseCache<ReviewsSummaryCacheKey, ReviewSummary>
 
         init(options: BatonRuntime.OrchestratorOptions) {
-            self.catalogueProduct = BatonRuntime.ResponseCache<CatalogueProductCacheKey, Product>(service: "catalogue", operation: "product", policy: BatonRuntime.CachePolicy(ttl: Swift.Duration.seconds(300), staleWhileRevalidate: Swift.Duration.seconds(600), staleIfError: Swift.Duration.seconds(3600), maxEntries: 50000), clock: options.clock, telemetry: options.telemetry)
-            self.pricingPrice = BatonRuntime.ResponseCache<PricingPriceCacheKey, Price>(service: "pricing", operation: "price", policy: BatonRuntime.CachePolicy(ttl: Swift.Duration.seconds(10), staleIfError: Swift.Duration.seconds(120), maxEntries: 10000), clock: options.clock, telemetry: options.telemetry)
-            self.reviewsSummary = BatonRuntime.ResponseCache<ReviewsSummaryCacheKey, ReviewSummary>(service: "reviews", operation: "summary", policy: BatonRuntime.CachePolicy(ttl: Swift.Duration.seconds(60), maxEntries: 10000), clock: options.clock, telemetry: options.telemetry)
+            self.catalogueProduct = BatonRuntime.ResponseCache<CatalogueProductCacheKey, Product>(
+                service: "catalogue",
+                operation: "product",
+                policy: BatonRuntime.CachePolicy(
+                    ttl: Swift.Duration.seconds(300),
+                    staleWhileRevalidate: Swift.Duration.seconds(600),
+                    staleIfError: Swift.Duration.seconds(3600),
+                    maxEntries: 50000
+                ),
+                clock: options.clock,
+                telemetry: options.telemetry
+            )
+            self.pricingPrice = BatonRuntime.ResponseCache<PricingPriceCacheKey, Price>(
+                service: "pricing",
+                operation: "price",
+                policy: BatonRuntime.CachePolicy(
+                    ttl: Swift.Duration.seconds(10),
+                    staleIfError: Swift.Duration.seconds(120),
+                    maxEntries: 10000
+                ),
+                clock: options.clock,
+                telemetry: options.telemetry
+            )
+            self.reviewsSummary = BatonRuntime.ResponseCache<ReviewsSummaryCacheKey, ReviewSummary>(
+                service: "reviews",
+                operation: "summary",
+                policy: BatonRuntime.CachePolicy(ttl: Swift.Duration.seconds(60), maxEntries: 10000),
+                clock: options.clock,
+                telemetry: options.telemetry
+            )
         }
     }
 
@@ -134,25 +186,71 @@ extension ProductPageOrchestrator {
                 endpoints: [
                     BatonRuntime.Endpoint(url: "http://catalogue-eu-1:8080", region: "eu-west", role: .primary),
                     BatonRuntime.Endpoint(url: "http://catalogue-eu-2:8080", region: "eu-west", role: .replica),
-                    BatonRuntime.Endpoint(url: "http://catalogue-us:8080", region: "us-east", role: .replica)
+                    BatonRuntime.Endpoint(url: "http://catalogue-us:8080", region: "us-east", role: .replica),
                 ],
                 strategy: .regionFirst,
                 localRegion: "eu-west",
-                outlierDetection: BatonRuntime.EndpointRouter.OutlierDetection(consecutiveFailures: 3, ejectFor: Swift.Duration.seconds(15), maxEjected: 0.1),
+                outlierDetection: BatonRuntime.EndpointRouter.OutlierDetection(
+                    consecutiveFailures: 3,
+                    ejectFor: Swift.Duration.seconds(15),
+                    maxEjected: 0.1
+                ),
                 rules: [
-                    BatonRuntime.RoutingRule(name: "avoid-slow-region", when: BatonRuntime.RoutingCondition.or(BatonRuntime.RoutingCondition.and(BatonRuntime.RoutingCondition.latency(.p99, .greaterThan, Swift.Duration.milliseconds(250)), BatonRuntime.RoutingCondition.compare(.inflight, .greaterThanOrEqual, 100)), BatonRuntime.RoutingCondition.compare(.healthy, .lessThan, 0.5)), .avoid(.region("eu-west")))
+                    BatonRuntime.RoutingRule(
+                        name: "avoid-slow-region",
+                        when: BatonRuntime.RoutingCondition.or(
+                            BatonRuntime.RoutingCondition.and(
+                                BatonRuntime.RoutingCondition.latency(
+                                    .p99,
+                                    .greaterThan,
+                                    Swift.Duration.milliseconds(250)
+                                ),
+                                BatonRuntime.RoutingCondition.compare(.inflight, .greaterThanOrEqual, 100)
+                            ),
+                            BatonRuntime.RoutingCondition.compare(.healthy, .lessThan, 0.5)
+                        ),
+                        .avoid(.region("eu-west"))
+                    ),
                 ],
-                circuitBreaker: BatonRuntime.CircuitBreaker.Configuration(mode: .rate, failureRate: 0.5, window: 50, minCalls: 20, consecutiveFailures: 5, openFor: Swift.Duration.seconds(10), halfOpenProbes: 1),
+                circuitBreaker: BatonRuntime.CircuitBreaker.Configuration(
+                    mode: .rate,
+                    failureRate: 0.5,
+                    window: 50,
+                    minCalls: 20,
+                    consecutiveFailures: 5,
+                    openFor: Swift.Duration.seconds(10),
+                    halfOpenProbes: 1
+                ),
                 estimator: catalogueLatency,
+                evaluationInterval: Swift.Duration.seconds(1),
+                statsWindow: Swift.Duration.seconds(10),
                 clock: options.clock,
                 random: options.random,
                 telemetry: options.telemetry
             )
-            let catalogueRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
-            let catalogueHedging = BatonRuntime.Hedging(BatonRuntime.HedgePolicy(delay: .percentile(0.9), maxAttempts: 2), service: "catalogue", estimator: catalogueLatency, telemetry: options.telemetry)
+            let catalogueRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                clock: options.clock
+            )
+            let catalogueHedging = BatonRuntime.Hedging(
+                BatonRuntime.HedgePolicy(delay: .percentile(0.9), maxAttempts: 2),
+                service: "catalogue",
+                estimator: catalogueLatency,
+                telemetry: options.telemetry
+            )
             let cataloguePolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(60),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(10), max: Swift.Duration.milliseconds(40), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 2,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(10),
+                        max: Swift.Duration.milliseconds(40),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: catalogueRetryBudget,
                 router: catalogueRouter,
                 hedging: catalogueHedging,
@@ -160,16 +258,44 @@ extension ProductPageOrchestrator {
                 clock: options.clock,
                 random: options.random
             )
-            let pricingRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
+            let pricingRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                clock: options.clock
+            )
             let pricingBreaker = BatonRuntime.CircuitBreaker(
                 name: "pricing.slowAware",
-                configuration: BatonRuntime.CircuitBreaker.Configuration(mode: .rate, failureRate: 0.4, window: 20, minCalls: 10, slowCall: BatonRuntime.CircuitBreaker.SlowCall(threshold: Swift.Duration.milliseconds(150), rate: 0.8), consecutiveFailures: 5, openFor: Swift.Duration.seconds(5), halfOpenProbes: 1),
+                configuration: BatonRuntime.CircuitBreaker.Configuration(
+                    mode: .rate,
+                    failureRate: 0.4,
+                    window: 20,
+                    minCalls: 10,
+                    slowCall: BatonRuntime.CircuitBreaker.SlowCall(
+                        threshold: Swift.Duration.milliseconds(150),
+                        rate: 0.8
+                    ),
+                    consecutiveFailures: 5,
+                    openFor: Swift.Duration.seconds(5),
+                    halfOpenProbes: 1
+                ),
                 clock: options.clock,
-                observer: options.telemetry.circuitStateRecorder(breaker: "pricing.slowAware", service: "pricing").observe
+                observer: options.telemetry.circuitStateRecorder(
+                    breaker: "pricing.slowAware",
+                    service: "pricing"
+                ).observe
             )
             let pricingPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(40),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(10), max: Swift.Duration.milliseconds(40), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 2,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(10),
+                        max: Swift.Duration.milliseconds(40),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: pricingRetryBudget,
                 circuitBreaker: pricingBreaker,
                 classifier: options.classifier,
@@ -177,7 +303,12 @@ extension ProductPageOrchestrator {
                 random: options.random
             )
             let inventoryLatency = BatonRuntime.LatencyEstimator(clock: options.clock)
-            let inventoryHedging = BatonRuntime.Hedging(BatonRuntime.HedgePolicy(delay: .fixed(Swift.Duration.milliseconds(20)), maxAttempts: 2), service: "inventory", estimator: inventoryLatency, telemetry: options.telemetry)
+            let inventoryHedging = BatonRuntime.Hedging(
+                BatonRuntime.HedgePolicy(delay: .fixed(Swift.Duration.milliseconds(20)), maxAttempts: 2),
+                service: "inventory",
+                estimator: inventoryLatency,
+                telemetry: options.telemetry
+            )
             let inventoryPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(50),
                 hedging: inventoryHedging,
@@ -185,7 +316,13 @@ extension ProductPageOrchestrator {
                 clock: options.clock,
                 random: options.random
             )
-            let reviewsRateLimiter = BatonRuntime.RateLimiter(name: "reviews", rate: BatonRuntime.Rate(6000.0, per: Swift.Duration.seconds(60)), burst: 200, maxWait: Swift.Duration.milliseconds(5), clock: options.clock)
+            let reviewsRateLimiter = BatonRuntime.RateLimiter(
+                name: "reviews",
+                rate: BatonRuntime.Rate(6000.0, per: Swift.Duration.seconds(60)),
+                burst: 200,
+                maxWait: Swift.Duration.milliseconds(5),
+                clock: options.clock
+            )
             let reviewsPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(80),
                 rateLimiter: reviewsRateLimiter,
@@ -198,18 +335,33 @@ extension ProductPageOrchestrator {
                 service: "recommender",
                 endpoints: [
                     BatonRuntime.Endpoint(url: "http://reco:8080"),
-                    BatonRuntime.Endpoint(url: "http://reco-lite:8080", variant: "lite")
+                    BatonRuntime.Endpoint(url: "http://reco-lite:8080", variant: "lite"),
                 ],
                 strategy: .leastLatency,
                 rules: [
-                    BatonRuntime.RoutingRule(name: "shed-load", when: BatonRuntime.RoutingCondition.or(BatonRuntime.RoutingCondition.latency(.p50, .greaterThan, Swift.Duration.milliseconds(40)), BatonRuntime.RoutingCondition.compare(.errorRate, .greaterThanOrEqual, 0.025)), .use(.variant("lite")))
+                    BatonRuntime.RoutingRule(
+                        name: "shed-load",
+                        when: BatonRuntime.RoutingCondition.or(
+                            BatonRuntime.RoutingCondition.latency(.p50, .greaterThan, Swift.Duration.milliseconds(40)),
+                            BatonRuntime.RoutingCondition.compare(.errorRate, .greaterThanOrEqual, 0.025)
+                        ),
+                        .use(.variant("lite"))
+                    ),
                 ],
                 estimator: recommenderLatency,
+                evaluationInterval: Swift.Duration.seconds(1),
+                statsWindow: Swift.Duration.seconds(10),
                 clock: options.clock,
                 random: options.random,
                 telemetry: options.telemetry
             )
-            let recommenderBulkhead = BatonRuntime.Bulkhead(name: "recommender", maxConcurrent: 32, maxQueue: 64, queueTimeout: Swift.Duration.milliseconds(20), clock: options.clock)
+            let recommenderBulkhead = BatonRuntime.Bulkhead(
+                name: "recommender",
+                maxConcurrent: 32,
+                maxQueue: 64,
+                queueTimeout: Swift.Duration.milliseconds(20),
+                clock: options.clock
+            )
             let productPageRecommendationsPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(50),
                 bulkhead: recommenderBulkhead,
@@ -241,17 +393,32 @@ extension ProductPageOrchestrator {
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<PageRequest, ProductPage> {
-        var builder = BatonRuntime.WorkflowBuilder<PageRequest>(workflow: "productPage", deadline: Swift.Duration.milliseconds(300), clock: options.clock, random: options.random, telemetry: options.telemetry, asyncQueue: asyncSteps, classifier: options.classifier)
+        var builder = BatonRuntime.WorkflowBuilder<PageRequest>(
+            workflow: "productPage",
+            deadline: Swift.Duration.milliseconds(300),
+            clock: options.clock,
+            random: options.random,
+            telemetry: options.telemetry,
+            asyncQueue: asyncSteps,
+            classifier: options.classifier
+        )
         let productStep: BatonRuntime.StepKey<Product> = builder.step(
             "product",
             service: "catalogue",
             policy: policies.cataloguePolicy,
-            cache: BatonRuntime.StepCache(caches.catalogueProduct) { (input: PageRequest, values: BatonRuntime.StepValues) -> CatalogueProductCacheKey in
+            cache: BatonRuntime.StepCache(caches.catalogueProduct) { (
+                input: PageRequest,
+                values: BatonRuntime.StepValues
+            ) -> CatalogueProductCacheKey in
                 let request: CatalogueProductInput = CatalogueProductInput(sku: input.sku)
                 return CatalogueProductCacheKey(sku: request.sku)
             },
             fallback: .stale,
-            call: { (input: PageRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Product in
+            call: { (
+                input: PageRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Product in
                 try await services.catalogue.product(CatalogueProductInput(sku: input.sku), context: context)
             }
         )
@@ -260,12 +427,22 @@ extension ProductPageOrchestrator {
             service: "pricing",
             optional: true,
             policy: policies.pricingPolicy,
-            cache: BatonRuntime.StepCache(caches.pricingPrice) { (input: PageRequest, values: BatonRuntime.StepValues) -> PricingPriceCacheKey in
+            cache: BatonRuntime.StepCache(caches.pricingPrice) { (
+                input: PageRequest,
+                values: BatonRuntime.StepValues
+            ) -> PricingPriceCacheKey in
                 let request: PricingPriceInput = PricingPriceInput(sku: input.sku, region: input.region)
                 return PricingPriceCacheKey(sku: request.sku, region: request.region)
             },
-            call: { (input: PageRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Price in
-                try await services.pricing.price(PricingPriceInput(sku: input.sku, region: input.region), context: context)
+            call: { (
+                input: PageRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Price in
+                try await services.pricing.price(
+                    PricingPriceInput(sku: input.sku, region: input.region),
+                    context: context
+                )
             }
         )
         let availabilityStep: BatonRuntime.StepKey<Availability> = builder.step(
@@ -274,8 +451,15 @@ extension ProductPageOrchestrator {
             optional: true,
             policy: policies.inventoryPolicy,
             fallback: .value(Availability(level: StockLevel.low, shipsWithinDays: 7)),
-            call: { (input: PageRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Availability in
-                try await services.inventory.availability(InventoryAvailabilityInput(sku: input.sku, region: input.region), context: context)
+            call: { (
+                input: PageRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Availability in
+                try await services.inventory.availability(
+                    InventoryAvailabilityInput(sku: input.sku, region: input.region),
+                    context: context
+                )
             }
         )
         let reviewsStep: BatonRuntime.StepKey<ReviewSummary> = builder.step(
@@ -283,11 +467,18 @@ extension ProductPageOrchestrator {
             service: "reviews",
             optional: true,
             policy: policies.reviewsPolicy,
-            cache: BatonRuntime.StepCache(caches.reviewsSummary) { (input: PageRequest, values: BatonRuntime.StepValues) -> ReviewsSummaryCacheKey in
+            cache: BatonRuntime.StepCache(caches.reviewsSummary) { (
+                input: PageRequest,
+                values: BatonRuntime.StepValues
+            ) -> ReviewsSummaryCacheKey in
                 let request: ReviewsSummaryInput = ReviewsSummaryInput(sku: input.sku, limit: 3)
                 return ReviewsSummaryCacheKey(sku: request.sku)
             },
-            call: { (input: PageRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> ReviewSummary in
+            call: { (
+                input: PageRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> ReviewSummary in
                 try await services.reviews.summary(ReviewsSummaryInput(sku: input.sku, limit: 3), context: context)
             }
         )
@@ -297,22 +488,46 @@ extension ProductPageOrchestrator {
             dependsOn: [productStep.id],
             optional: true,
             policy: policies.productPageRecommendationsPolicy,
-            call: { (input: PageRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> [Recommendation] in
-                try await services.recommender.similar(RecommenderSimilarInput(sku: input.sku, category: values[productStep].category, max: 8), context: context)
+            call: { (
+                input: PageRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> [Recommendation] in
+                try await services.recommender.similar(
+                    RecommenderSimilarInput(sku: input.sku, category: values[productStep].category, max: 8),
+                    context: context
+                )
             }
         )
         let offersStep: BatonRuntime.StepKey<[Offer]> = builder.step(
             "offers",
             service: "offers",
             optional: true,
-            when: { (input: PageRequest, values: BatonRuntime.StepValues) -> Swift.Bool in input.tier == CustomerTier.gold },
+            when: { (input: PageRequest, values: BatonRuntime.StepValues) -> Swift.Bool in
+                input.tier == CustomerTier.gold
+            },
             policy: policies.offersPolicy,
-            call: { (input: PageRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> [Offer] in
-                try await services.offers.personal(OffersPersonalInput(customerId: input.customerId, sku: input.sku), context: context)
+            call: { (
+                input: PageRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> [Offer] in
+                try await services.offers.personal(
+                    OffersPersonalInput(customerId: input.customerId, sku: input.sku),
+                    context: context
+                )
             }
         )
         return builder.build { (input: PageRequest, values: BatonRuntime.StepValues) -> ProductPage in
-            ProductPage(product: values[productStep], price: values[ifPresent: priceStep], availability: values[ifPresent: availabilityStep], reviews: values[ifPresent: reviewsStep], recommendations: values[ifPresent: recommendationsStep], offers: values[ifPresent: offersStep], imageIds: values[productStep].imageIds)
+            ProductPage(
+                product: values[productStep],
+                price: values[ifPresent: priceStep],
+                availability: values[ifPresent: availabilityStep],
+                reviews: values[ifPresent: reviewsStep],
+                recommendations: values[ifPresent: recommendationsStep],
+                offers: values[ifPresent: offersStep],
+                imageIds: values[productStep].imageIds
+            )
         }
     }
 }

@@ -14,7 +14,10 @@ public protocol PricingService: Swift.Sendable {
 }
 
 public protocol InventoryService: Swift.Sendable {
-    func availability(_ input: InventoryAvailabilityInput, context: BatonRuntime.CallContext) async throws -> Availability
+    func availability(
+        _ input: InventoryAvailabilityInput,
+        context: BatonRuntime.CallContext
+    ) async throws -> Availability
 }
 
 public protocol ReviewsService: Swift.Sendable {

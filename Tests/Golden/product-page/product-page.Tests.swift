@@ -51,27 +51,51 @@ struct ProductPageTestWorld {
         let mocks = Mocks(
             catalogue: MockCatalogueService(
                 clock: clock,
-                product: BatonTesting.MockScript.behaviours(scripts["catalogue.product"], returning: ProductPageFixtures.product, after: latency["catalogue.product"] ?? .zero)
+                product: BatonTesting.MockScript.behaviours(
+                    scripts["catalogue.product"],
+                    returning: ProductPageFixtures.product,
+                    after: latency["catalogue.product"] ?? .zero
+                )
             ),
             pricing: MockPricingService(
                 clock: clock,
-                price: BatonTesting.MockScript.behaviours(scripts["pricing.price"], returning: ProductPageFixtures.price, after: latency["pricing.price"] ?? .zero)
+                price: BatonTesting.MockScript.behaviours(
+                    scripts["pricing.price"],
+                    returning: ProductPageFixtures.price,
+                    after: latency["pricing.price"] ?? .zero
+                )
             ),
             inventory: MockInventoryService(
                 clock: clock,
-                availability: BatonTesting.MockScript.behaviours(scripts["inventory.availability"], returning: ProductPageFixtures.availability, after: latency["inventory.availability"] ?? .zero)
+                availability: BatonTesting.MockScript.behaviours(
+                    scripts["inventory.availability"],
+                    returning: ProductPageFixtures.availability,
+                    after: latency["inventory.availability"] ?? .zero
+                )
             ),
             reviews: MockReviewsService(
                 clock: clock,
-                summary: BatonTesting.MockScript.behaviours(scripts["reviews.summary"], returning: ProductPageFixtures.reviewSummary, after: latency["reviews.summary"] ?? .zero)
+                summary: BatonTesting.MockScript.behaviours(
+                    scripts["reviews.summary"],
+                    returning: ProductPageFixtures.reviewSummary,
+                    after: latency["reviews.summary"] ?? .zero
+                )
             ),
             recommender: MockRecommenderService(
                 clock: clock,
-                similar: BatonTesting.MockScript.behaviours(scripts["recommender.similar"], returning: [ProductPageFixtures.recommendation], after: latency["recommender.similar"] ?? .zero)
+                similar: BatonTesting.MockScript.behaviours(
+                    scripts["recommender.similar"],
+                    returning: [ProductPageFixtures.recommendation],
+                    after: latency["recommender.similar"] ?? .zero
+                )
             ),
             offers: MockOffersService(
                 clock: clock,
-                personal: BatonTesting.MockScript.behaviours(scripts["offers.personal"], returning: [ProductPageFixtures.offer], after: latency["offers.personal"] ?? .zero)
+                personal: BatonTesting.MockScript.behaviours(
+                    scripts["offers.personal"],
+                    returning: [ProductPageFixtures.offer],
+                    after: latency["offers.personal"] ?? .zero
+                )
             )
         )
         self.mocks = mocks
@@ -81,7 +105,15 @@ struct ProductPageTestWorld {
             random: BatonRuntime.RandomSource { 0 },
             telemetry: BatonRuntime.Telemetry.disabled
         )
-        self.orchestrator = ProductPageOrchestrator(catalogue: mocks.catalogue, pricing: mocks.pricing, inventory: mocks.inventory, reviews: mocks.reviews, recommender: mocks.recommender, offers: mocks.offers, options: options)
+        self.orchestrator = ProductPageOrchestrator(
+            catalogue: mocks.catalogue,
+            pricing: mocks.pricing,
+            inventory: mocks.inventory,
+            reviews: mocks.reviews,
+            recommender: mocks.recommender,
+            offers: mocks.offers,
+            options: options
+        )
     }
 }
 
@@ -89,13 +121,23 @@ struct ProductPageTestWorld {
 /// retries, deadlines, conditions and dependencies promise.
 @Suite struct ProductPageGeneratedTests {
     /// Mock latencies that make every step of `productPage` finish at a distinct instant.
-    static let productPageLatency: [Swift.String: Swift.Duration] = ["catalogue.product": Swift.Duration.microseconds(100), "inventory.availability": Swift.Duration.microseconds(300), "offers.personal": Swift.Duration.microseconds(600), "pricing.price": Swift.Duration.microseconds(200), "recommender.similar": Swift.Duration.microseconds(500), "reviews.summary": Swift.Duration.microseconds(400)]
+    static let productPageLatency: [Swift.String: Swift.Duration] = [
+        "catalogue.product": Swift.Duration.microseconds(100),
+        "inventory.availability": Swift.Duration.microseconds(300),
+        "offers.personal": Swift.Duration.microseconds(600),
+        "pricing.price": Swift.Duration.microseconds(200),
+        "recommender.similar": Swift.Duration.microseconds(500),
+        "reviews.summary": Swift.Duration.microseconds(400),
+    ]
 
-    /// Every step succeeds: the output is what `result` maps, each step got what its `with` maps, and each step started exactly when its last dependency finished.
+    /// Every step succeeds: the output is what `result` maps, each step got what its `with` maps, and each step started
+    /// exactly when its last dependency finished.
     @Test(.timeLimit(.minutes(1))) func productPageHappyPath() async throws {
         let clock = BatonTesting.ManualClock()
         let world = ProductPageTestWorld(clock: clock, latency: ProductPageGeneratedTests.productPageLatency)
-        let run = Swift.Task { try await world.orchestrator.productPage(ProductPageFixtures.pageRequest, correlationID: "generated-test") }
+        let run = Swift.Task {
+            try await world.orchestrator.productPage(ProductPageFixtures.pageRequest, correlationID: "generated-test")
+        }
         try await world.mocks.catalogue.product.waitForCalls(count: 1)
         try await world.mocks.pricing.price.waitForCalls(count: 1)
         try await world.mocks.inventory.availability.waitForCalls(count: 1)
@@ -114,18 +156,56 @@ struct ProductPageTestWorld {
         let reviewsValue: ReviewSummary? = ProductPageFixtures.reviewSummary
         let recommendationsValue: [Recommendation]? = [ProductPageFixtures.recommendation]
         let offersValue: [Offer]? = nil
-        #expect(result.output == ProductPage(product: productValue, price: priceValue, availability: availabilityValue, reviews: reviewsValue, recommendations: recommendationsValue, offers: offersValue, imageIds: productValue.imageIds))
+        #expect(
+            result.output == ProductPage(
+                product: productValue,
+                price: priceValue,
+                availability: availabilityValue,
+                reviews: reviewsValue,
+                recommendations: recommendationsValue,
+                offers: offersValue,
+                imageIds: productValue.imageIds
+            )
+        )
         #expect(result.report.isComplete)
         #expect(world.mocks.catalogue.product.inputs == [CatalogueProductInput(sku: input.sku)])
-        #expect(world.mocks.catalogue.product.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
+        #expect(
+            world.mocks.catalogue.product.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0)),
+            ]
+        )
         #expect(world.mocks.pricing.price.inputs == [PricingPriceInput(sku: input.sku, region: input.region)])
-        #expect(world.mocks.pricing.price.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
-        #expect(world.mocks.inventory.availability.inputs == [InventoryAvailabilityInput(sku: input.sku, region: input.region)])
-        #expect(world.mocks.inventory.availability.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
+        #expect(
+            world.mocks.pricing.price.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0)),
+            ]
+        )
+        #expect(
+            world.mocks.inventory.availability.inputs == [
+                InventoryAvailabilityInput(sku: input.sku, region: input.region),
+            ]
+        )
+        #expect(
+            world.mocks.inventory.availability.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0)),
+            ]
+        )
         #expect(world.mocks.reviews.summary.inputs == [ReviewsSummaryInput(sku: input.sku, limit: 3)])
-        #expect(world.mocks.reviews.summary.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
-        #expect(world.mocks.recommender.similar.inputs == [RecommenderSimilarInput(sku: input.sku, category: productValue.category, max: 8)])
-        #expect(world.mocks.recommender.similar.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100))])
+        #expect(
+            world.mocks.reviews.summary.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0)),
+            ]
+        )
+        #expect(
+            world.mocks.recommender.similar.inputs == [
+                RecommenderSimilarInput(sku: input.sku, category: productValue.category, max: 8),
+            ]
+        )
+        #expect(
+            world.mocks.recommender.similar.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)),
+            ]
+        )
         #expect(world.mocks.offers.personal.callCount == 0, "`offers` is skipped by its condition")
         await world.orchestrator.shutdown()
     }
@@ -133,7 +213,10 @@ struct ProductPageTestWorld {
     /// The optional step `price` fails: the run completes without its value and says so.
     @Test(.timeLimit(.minutes(1))) func productPageWithoutPrice() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = ProductPageTestWorld(clock: clock, scripts: ["pricing.price": .fail(BatonTesting.ScriptedError(.permanent))])
+        let world = ProductPageTestWorld(
+            clock: clock,
+            scripts: ["pricing.price": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
         let result = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
         let productValue: Product = ProductPageFixtures.product
         let priceValue: Price? = nil
@@ -141,7 +224,17 @@ struct ProductPageTestWorld {
         let reviewsValue: ReviewSummary? = ProductPageFixtures.reviewSummary
         let recommendationsValue: [Recommendation]? = [ProductPageFixtures.recommendation]
         let offersValue: [Offer]? = nil
-        #expect(result.output == ProductPage(product: productValue, price: priceValue, availability: availabilityValue, reviews: reviewsValue, recommendations: recommendationsValue, offers: offersValue, imageIds: productValue.imageIds))
+        #expect(
+            result.output == ProductPage(
+                product: productValue,
+                price: priceValue,
+                availability: availabilityValue,
+                reviews: reviewsValue,
+                recommendations: recommendationsValue,
+                offers: offersValue,
+                imageIds: productValue.imageIds
+            )
+        )
         #expect(!result.report.isComplete)
         #expect(result.report.missing.map(\.step) == ["price"])
         #expect(result.report[step: "price"]?.errorClass == .permanent)
@@ -151,7 +244,10 @@ struct ProductPageTestWorld {
     /// `availability` fails: its fallback provides the value and the report marks it degraded.
     @Test(.timeLimit(.minutes(1))) func productPageAvailabilityFallsBack() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = ProductPageTestWorld(clock: clock, scripts: ["inventory.availability": .fail(BatonTesting.ScriptedError(.permanent))])
+        let world = ProductPageTestWorld(
+            clock: clock,
+            scripts: ["inventory.availability": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
         let result = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
         let productValue: Product = ProductPageFixtures.product
         let priceValue: Price? = ProductPageFixtures.price
@@ -159,7 +255,17 @@ struct ProductPageTestWorld {
         let reviewsValue: ReviewSummary? = ProductPageFixtures.reviewSummary
         let recommendationsValue: [Recommendation]? = [ProductPageFixtures.recommendation]
         let offersValue: [Offer]? = nil
-        #expect(result.output == ProductPage(product: productValue, price: priceValue, availability: availabilityValue, reviews: reviewsValue, recommendations: recommendationsValue, offers: offersValue, imageIds: productValue.imageIds))
+        #expect(
+            result.output == ProductPage(
+                product: productValue,
+                price: priceValue,
+                availability: availabilityValue,
+                reviews: reviewsValue,
+                recommendations: recommendationsValue,
+                offers: offersValue,
+                imageIds: productValue.imageIds
+            )
+        )
         #expect(result.report[step: "availability"]?.outcome == .fallback)
         #expect(result.report.degraded.map(\.step).contains("availability"))
         await world.orchestrator.shutdown()
@@ -168,7 +274,10 @@ struct ProductPageTestWorld {
     /// The optional step `reviews` fails: the run completes without its value and says so.
     @Test(.timeLimit(.minutes(1))) func productPageWithoutReviews() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = ProductPageTestWorld(clock: clock, scripts: ["reviews.summary": .fail(BatonTesting.ScriptedError(.permanent))])
+        let world = ProductPageTestWorld(
+            clock: clock,
+            scripts: ["reviews.summary": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
         let result = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
         let productValue: Product = ProductPageFixtures.product
         let priceValue: Price? = ProductPageFixtures.price
@@ -176,7 +285,17 @@ struct ProductPageTestWorld {
         let reviewsValue: ReviewSummary? = nil
         let recommendationsValue: [Recommendation]? = [ProductPageFixtures.recommendation]
         let offersValue: [Offer]? = nil
-        #expect(result.output == ProductPage(product: productValue, price: priceValue, availability: availabilityValue, reviews: reviewsValue, recommendations: recommendationsValue, offers: offersValue, imageIds: productValue.imageIds))
+        #expect(
+            result.output == ProductPage(
+                product: productValue,
+                price: priceValue,
+                availability: availabilityValue,
+                reviews: reviewsValue,
+                recommendations: recommendationsValue,
+                offers: offersValue,
+                imageIds: productValue.imageIds
+            )
+        )
         #expect(!result.report.isComplete)
         #expect(result.report.missing.map(\.step) == ["reviews"])
         #expect(result.report[step: "reviews"]?.errorClass == .permanent)
@@ -186,7 +305,10 @@ struct ProductPageTestWorld {
     /// The optional step `recommendations` fails: the run completes without its value and says so.
     @Test(.timeLimit(.minutes(1))) func productPageWithoutRecommendations() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = ProductPageTestWorld(clock: clock, scripts: ["recommender.similar": .fail(BatonTesting.ScriptedError(.permanent))])
+        let world = ProductPageTestWorld(
+            clock: clock,
+            scripts: ["recommender.similar": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
         let result = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
         let productValue: Product = ProductPageFixtures.product
         let priceValue: Price? = ProductPageFixtures.price
@@ -194,7 +316,17 @@ struct ProductPageTestWorld {
         let reviewsValue: ReviewSummary? = ProductPageFixtures.reviewSummary
         let recommendationsValue: [Recommendation]? = nil
         let offersValue: [Offer]? = nil
-        #expect(result.output == ProductPage(product: productValue, price: priceValue, availability: availabilityValue, reviews: reviewsValue, recommendations: recommendationsValue, offers: offersValue, imageIds: productValue.imageIds))
+        #expect(
+            result.output == ProductPage(
+                product: productValue,
+                price: priceValue,
+                availability: availabilityValue,
+                reviews: reviewsValue,
+                recommendations: recommendationsValue,
+                offers: offersValue,
+                imageIds: productValue.imageIds
+            )
+        )
         #expect(!result.report.isComplete)
         #expect(result.report.missing.map(\.step) == ["recommendations"])
         #expect(result.report[step: "recommendations"]?.errorClass == .permanent)
@@ -204,7 +336,10 @@ struct ProductPageTestWorld {
     /// A transient failure of `product` is retried, as its retry policy allows.
     @Test(.timeLimit(.minutes(1))) func productPageRetriesProduct() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = ProductPageTestWorld(clock: clock, scripts: ["catalogue.product": .failFirst(BatonTesting.ScriptedError(.transient))])
+        let world = ProductPageTestWorld(
+            clock: clock,
+            scripts: ["catalogue.product": .failFirst(BatonTesting.ScriptedError(.transient))]
+        )
         let result = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
         #expect(world.mocks.catalogue.product.callCount == 2)
         #expect(world.mocks.catalogue.product.calls.map(\.context.attempt) == [1, 2])
@@ -240,10 +375,14 @@ struct ProductPageTestWorld {
         await world.orchestrator.shutdown()
     }
 
-    /// While `recommender` is healthy no rule routes it; once it fails every call, its rule `shed-load` takes over at the next evaluation.
+    /// While `recommender` is healthy no rule routes it; once it fails every call, its rule `shed-load` takes over at
+    /// the next evaluation.
     @Test(.timeLimit(.minutes(1))) func productPageRoutesRecommendationsByRule() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = ProductPageTestWorld(clock: clock, scripts: ["recommender.similar": .fail(BatonTesting.ScriptedError(.unknown))])
+        let world = ProductPageTestWorld(
+            clock: clock,
+            scripts: ["recommender.similar": .fail(BatonTesting.ScriptedError(.unknown))]
+        )
         _ = try? await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
         #expect(world.orchestrator.routingSnapshots["recommender"]?.activeRule == nil)
         clock.advance(by: Swift.Duration.seconds(1))
@@ -257,13 +396,23 @@ struct ProductPageTestWorld {
     /// A slow first call of `availability` is overtaken by a hedge sent after 20ms.
     @Test(.timeLimit(.minutes(1))) func productPageHedgesAvailability() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = ProductPageTestWorld(clock: clock, scripts: ["inventory.availability": .slowFirst(Swift.Duration.milliseconds(200))])
-        let run = Swift.Task { try await world.orchestrator.productPage(ProductPageFixtures.pageRequest, correlationID: "generated-test") }
+        let world = ProductPageTestWorld(
+            clock: clock,
+            scripts: ["inventory.availability": .slowFirst(Swift.Duration.milliseconds(200))]
+        )
+        let run = Swift.Task {
+            try await world.orchestrator.productPage(ProductPageFixtures.pageRequest, correlationID: "generated-test")
+        }
         try await world.mocks.inventory.availability.waitForCalls(count: 1)
         clock.advance(by: Swift.Duration.milliseconds(20))
         let result = try await run.value(waitingFor: "the `productPage` run")
         #expect(world.mocks.inventory.availability.callCount == 2)
-        #expect(world.mocks.inventory.availability.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero, BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.milliseconds(20))])
+        #expect(
+            world.mocks.inventory.availability.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero,
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.milliseconds(20)),
+            ]
+        )
         #expect(result.report[step: "availability"]?.outcome == .succeeded)
         #expect(result.report[step: "availability"]?.attempts == 2)
         await world.orchestrator.shutdown()
@@ -276,7 +425,11 @@ struct ProductPageTestWorld {
         for _ in 0..<400 {
             _ = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
         }
-        let error = try #require(await #expect(throws: BatonRuntime.OverloadedError.self) { try await world.orchestrator.productPage(ProductPageFixtures.pageRequest) })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.OverloadedError.self) {
+                try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
+            }
+        )
         #expect(error.reason == .admissionRate)
         #expect((error.retryAfter ?? .zero) > .zero)
         await world.orchestrator.shutdown()

@@ -117,7 +117,10 @@ public struct Offer: Swift.Codable, Swift.Hashable, Swift.Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let _code = try container.decode(Swift.String.self, forKey: CodingKeys.code)
         let _description = try container.decode(Swift.String.self, forKey: CodingKeys.description)
-        let _expires = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.expires), codingPath: container.codingPath + [CodingKeys.expires])
+        let _expires = try BatonRFC3339.date(
+            container.decode(Swift.String.self, forKey: CodingKeys.expires),
+            codingPath: container.codingPath + [CodingKeys.expires]
+        )
         self.init(code: _code, description: _description, expires: _expires)
     }
 
@@ -138,7 +141,15 @@ public struct ProductPage: Swift.Codable, Swift.Hashable, Swift.Sendable {
     public var offers: [Offer]?
     public var imageIds: [Swift.String]
 
-    public init(product: Product, price: Price? = nil, availability: Availability? = nil, reviews: ReviewSummary? = nil, recommendations: [Recommendation]? = nil, offers: [Offer]? = nil, imageIds: [Swift.String]) {
+    public init(
+        product: Product,
+        price: Price? = nil,
+        availability: Availability? = nil,
+        reviews: ReviewSummary? = nil,
+        recommendations: [Recommendation]? = nil,
+        offers: [Offer]? = nil,
+        imageIds: [Swift.String]
+    ) {
         self.product = product
         self.price = price
         self.availability = availability

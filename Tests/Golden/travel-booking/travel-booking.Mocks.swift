@@ -24,10 +24,24 @@ import Foundation
 /// Deterministic sample values of every type of the spec: same spec, same values.
 enum TravelBookingFixtures {
     static var tripRequest: TripRequest {
-        TripRequest(tripId: Foundation.UUID(uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)), travellerId: "TripRequest.travellerId", from: "TripRequest.from", to: "TripRequest.to", departure: Foundation.Date(timeIntervalSince1970: 1700018000), nights: 6, wantsCar: true)
+        TripRequest(
+            tripId: Foundation.UUID(
+                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
+            ),
+            travellerId: "TripRequest.travellerId",
+            from: "TripRequest.from",
+            to: "TripRequest.to",
+            departure: Foundation.Date(timeIntervalSince1970: 1700018000),
+            nights: 6,
+            wantsCar: true
+        )
     }
     static var flightBooking: FlightBooking {
-        FlightBooking(bookingId: "FlightBooking.bookingId", seat: "FlightBooking.seat", price: Foundation.Decimal(325) / 100)
+        FlightBooking(
+            bookingId: "FlightBooking.bookingId",
+            seat: "FlightBooking.seat",
+            price: Foundation.Decimal(325) / 100
+        )
     }
     static var hotelBooking: HotelBooking {
         HotelBooking(bookingId: "HotelBooking.bookingId", price: Foundation.Decimal(225) / 100)
@@ -42,31 +56,79 @@ enum TravelBookingFixtures {
         Payment(paymentId: "Payment.paymentId", amount: Foundation.Decimal(225) / 100)
     }
     static var itinerary: Itinerary {
-        Itinerary(tripId: Foundation.UUID(uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)), flight: FlightBooking(bookingId: "FlightBooking.bookingId", seat: "FlightBooking.seat", price: Foundation.Decimal(325) / 100), hotel: HotelBooking(bookingId: "HotelBooking.bookingId", price: Foundation.Decimal(225) / 100), car: CarBooking(bookingId: "CarBooking.bookingId", price: Foundation.Decimal(225) / 100), paymentId: "Itinerary.paymentId")
+        Itinerary(
+            tripId: Foundation.UUID(
+                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
+            ),
+            flight: FlightBooking(
+                bookingId: "FlightBooking.bookingId",
+                seat: "FlightBooking.seat",
+                price: Foundation.Decimal(325) / 100
+            ),
+            hotel: HotelBooking(bookingId: "HotelBooking.bookingId", price: Foundation.Decimal(225) / 100),
+            car: CarBooking(bookingId: "CarBooking.bookingId", price: Foundation.Decimal(225) / 100),
+            paymentId: "Itinerary.paymentId"
+        )
     }
     static var flightsBookInput: FlightsBookInput {
-        FlightsBookInput(tripId: Foundation.UUID(uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)), travellerId: "FlightsBookInput.travellerId", from: "FlightsBookInput.from", to: "FlightsBookInput.to", departure: Foundation.Date(timeIntervalSince1970: 1700018000))
+        FlightsBookInput(
+            tripId: Foundation.UUID(
+                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
+            ),
+            travellerId: "FlightsBookInput.travellerId",
+            from: "FlightsBookInput.from",
+            to: "FlightsBookInput.to",
+            departure: Foundation.Date(timeIntervalSince1970: 1700018000)
+        )
     }
     static var flightsCancelInput: FlightsCancelInput {
         FlightsCancelInput(bookingId: "FlightsCancelInput.bookingId")
     }
     static var hotelsBookInput: HotelsBookInput {
-        HotelsBookInput(tripId: Foundation.UUID(uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)), city: "HotelsBookInput.city", checkIn: Foundation.Date(timeIntervalSince1970: 1700010800), nights: 4)
+        HotelsBookInput(
+            tripId: Foundation.UUID(
+                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
+            ),
+            city: "HotelsBookInput.city",
+            checkIn: Foundation.Date(timeIntervalSince1970: 1700010800),
+            nights: 4
+        )
     }
     static var hotelsCancelInput: HotelsCancelInput {
         HotelsCancelInput(bookingId: "HotelsCancelInput.bookingId")
     }
     static var carsBookInput: CarsBookInput {
-        CarsBookInput(tripId: Foundation.UUID(uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)), city: "CarsBookInput.city", from: Foundation.Date(timeIntervalSince1970: 1700010800), days: 4)
+        CarsBookInput(
+            tripId: Foundation.UUID(
+                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
+            ),
+            city: "CarsBookInput.city",
+            from: Foundation.Date(timeIntervalSince1970: 1700010800),
+            days: 4
+        )
     }
     static var carsCancelInput: CarsCancelInput {
         CarsCancelInput(bookingId: "CarsCancelInput.bookingId")
     }
     static var paymentsChargeInput: PaymentsChargeInput {
-        PaymentsChargeInput(tripId: Foundation.UUID(uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)), travellerId: "PaymentsChargeInput.travellerId", flight: Foundation.Decimal(325) / 100, hotel: Foundation.Decimal(425) / 100, car: Foundation.Decimal(525) / 100)
+        PaymentsChargeInput(
+            tripId: Foundation.UUID(
+                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
+            ),
+            travellerId: "PaymentsChargeInput.travellerId",
+            flight: Foundation.Decimal(325) / 100,
+            hotel: Foundation.Decimal(425) / 100,
+            car: Foundation.Decimal(525) / 100
+        )
     }
     static var notificationsItineraryInput: NotificationsItineraryInput {
-        NotificationsItineraryInput(travellerId: "NotificationsItineraryInput.travellerId", tripId: Foundation.UUID(uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02)), note: "NotificationsItineraryInput.note")
+        NotificationsItineraryInput(
+            travellerId: "NotificationsItineraryInput.travellerId",
+            tripId: Foundation.UUID(
+                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02)
+            ),
+            note: "NotificationsItineraryInput.note"
+        )
     }
     static var notificationsItineraryOutput: NotificationsItineraryOutput {
         NotificationsItineraryOutput(accepted: true)
@@ -169,12 +231,17 @@ final class MockNotificationsService: NotificationsService {
     /// Every operation succeeds at once with its fixture unless given a script.
     init(
         clock: BatonTesting.ManualClock,
-        itinerary: [BatonTesting.ScriptedCall<NotificationsItineraryOutput>.Behaviour] = [.succeed(TravelBookingFixtures.notificationsItineraryOutput)]
+        itinerary: [BatonTesting.ScriptedCall<NotificationsItineraryOutput>.Behaviour] = [
+            .succeed(TravelBookingFixtures.notificationsItineraryOutput),
+        ]
     ) {
         self.itinerary = BatonTesting.MockOperation(clock: clock, name: "notifications.itinerary", itinerary)
     }
 
-    func itinerary(_ input: NotificationsItineraryInput, context: BatonRuntime.CallContext) async throws -> NotificationsItineraryOutput {
+    func itinerary(
+        _ input: NotificationsItineraryInput,
+        context: BatonRuntime.CallContext
+    ) async throws -> NotificationsItineraryOutput {
         try await self.itinerary(input, context: context)
     }
 }

@@ -39,16 +39,36 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
         notifications: any NotificationsService,
         options: BatonRuntime.OrchestratorOptions = BatonRuntime.OrchestratorOptions()
     ) {
-        let services = Services(flights: flights, hotels: hotels, cars: cars, payments: payments, notifications: notifications)
+        let services = Services(
+            flights: flights,
+            hotels: hotels,
+            cars: cars,
+            payments: payments,
+            notifications: notifications
+        )
         let asyncSteps: BatonRuntime.AsyncStepQueue? = BatonRuntime.AsyncStepQueue(
-            capacity: options.asyncQueueCapacity, maxConcurrent: options.asyncQueueConcurrency, telemetry: options.telemetry)
+            capacity: options.asyncQueueCapacity,
+            maxConcurrent: options.asyncQueueConcurrency,
+            telemetry: options.telemetry
+        )
         let policies = Policies(options: options)
         let caches = Caches(options: options)
         self.caches = caches
         self.policies = policies
         self.asyncSteps = asyncSteps
-        self.bookTripWorkflow = TravelBookingOrchestrator.makeBookTripWorkflow(services: services, policies: policies, caches: caches, options: options, asyncSteps: asyncSteps)
-        self.bookTripWorkflowAdmission = BatonRuntime.AdmissionController(name: "bookTrip", maxConcurrent: 50, classes: [], clock: options.clock)
+        self.bookTripWorkflow = TravelBookingOrchestrator.makeBookTripWorkflow(
+            services: services,
+            policies: policies,
+            caches: caches,
+            options: options,
+            asyncSteps: asyncSteps
+        )
+        self.bookTripWorkflowAdmission = BatonRuntime.AdmissionController(
+            name: "bookTrip",
+            maxConcurrent: 50,
+            classes: [],
+            clock: options.clock
+        )
     }
 
     /// Flight, hotel and optional car are booked in parallel, then paid for.
@@ -102,16 +122,40 @@ extension TravelBookingOrchestrator {
         let routers: [Swift.String: BatonRuntime.EndpointRouter]
 
         init(options: BatonRuntime.OrchestratorOptions) {
-            let flightsRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5), clock: options.clock)
+            let flightsRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5),
+                clock: options.clock
+            )
             let flightsBreaker = BatonRuntime.CircuitBreaker(
                 name: "flights.partner",
-                configuration: BatonRuntime.CircuitBreaker.Configuration(mode: .consecutive, failureRate: 0.5, window: 20, minCalls: 10, consecutiveFailures: 5, openFor: Swift.Duration.seconds(30), halfOpenProbes: 2),
+                configuration: BatonRuntime.CircuitBreaker.Configuration(
+                    mode: .consecutive,
+                    failureRate: 0.5,
+                    window: 20,
+                    minCalls: 10,
+                    consecutiveFailures: 5,
+                    openFor: Swift.Duration.seconds(30),
+                    halfOpenProbes: 2
+                ),
                 clock: options.clock,
-                observer: options.telemetry.circuitStateRecorder(breaker: "flights.partner", service: "flights").observe
+                observer: options.telemetry.circuitStateRecorder(
+                    breaker: "flights.partner",
+                    service: "flights"
+                ).observe
             )
             let flightsBookPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.seconds(1),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 3, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(50), max: Swift.Duration.milliseconds(400), multiplier: 2.0, jitter: .equal), retryOn: [.timeout, .unavailable, .overloaded], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 3,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(50),
+                        max: Swift.Duration.milliseconds(400),
+                        multiplier: 2.0,
+                        jitter: .equal
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5)
+                ),
                 retryBudget: flightsRetryBudget,
                 circuitBreaker: flightsBreaker,
                 classifier: options.classifier,
@@ -120,22 +164,53 @@ extension TravelBookingOrchestrator {
             )
             let flightsCancelPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.seconds(1),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 6, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(100), max: Swift.Duration.seconds(2), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: nil),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 6,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(100),
+                        max: Swift.Duration.seconds(2),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: nil
+                ),
                 circuitBreaker: flightsBreaker,
                 classifier: options.classifier,
                 clock: options.clock,
                 random: options.random
             )
-            let hotelsRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5), clock: options.clock)
+            let hotelsRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5),
+                clock: options.clock
+            )
             let hotelsBreaker = BatonRuntime.CircuitBreaker(
                 name: "hotels.partner",
-                configuration: BatonRuntime.CircuitBreaker.Configuration(mode: .consecutive, failureRate: 0.5, window: 20, minCalls: 10, consecutiveFailures: 5, openFor: Swift.Duration.seconds(30), halfOpenProbes: 2),
+                configuration: BatonRuntime.CircuitBreaker.Configuration(
+                    mode: .consecutive,
+                    failureRate: 0.5,
+                    window: 20,
+                    minCalls: 10,
+                    consecutiveFailures: 5,
+                    openFor: Swift.Duration.seconds(30),
+                    halfOpenProbes: 2
+                ),
                 clock: options.clock,
                 observer: options.telemetry.circuitStateRecorder(breaker: "hotels.partner", service: "hotels").observe
             )
             let hotelsBookPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(800),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 3, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(50), max: Swift.Duration.milliseconds(400), multiplier: 2.0, jitter: .equal), retryOn: [.timeout, .unavailable, .overloaded], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 3,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(50),
+                        max: Swift.Duration.milliseconds(400),
+                        multiplier: 2.0,
+                        jitter: .equal
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5)
+                ),
                 retryBudget: hotelsRetryBudget,
                 circuitBreaker: hotelsBreaker,
                 classifier: options.classifier,
@@ -144,16 +219,39 @@ extension TravelBookingOrchestrator {
             )
             let hotelsCancelPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(800),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 6, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(100), max: Swift.Duration.seconds(2), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: nil),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 6,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(100),
+                        max: Swift.Duration.seconds(2),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: nil
+                ),
                 circuitBreaker: hotelsBreaker,
                 classifier: options.classifier,
                 clock: options.clock,
                 random: options.random
             )
-            let carsRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5), clock: options.clock)
+            let carsRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5),
+                clock: options.clock
+            )
             let carsBookPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(600),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 3, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(50), max: Swift.Duration.milliseconds(400), multiplier: 2.0, jitter: .equal), retryOn: [.timeout, .unavailable, .overloaded], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 3,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(50),
+                        max: Swift.Duration.milliseconds(400),
+                        multiplier: 2.0,
+                        jitter: .equal
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5)
+                ),
                 retryBudget: carsRetryBudget,
                 classifier: options.classifier,
                 clock: options.clock,
@@ -161,15 +259,38 @@ extension TravelBookingOrchestrator {
             )
             let carsCancelPolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(600),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 6, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(100), max: Swift.Duration.seconds(2), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: nil),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 6,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(100),
+                        max: Swift.Duration.seconds(2),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: nil
+                ),
                 classifier: options.classifier,
                 clock: options.clock,
                 random: options.random
             )
-            let paymentsRetryBudget = BatonRuntime.RetryBudget(BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10), clock: options.clock)
+            let paymentsRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                clock: options.clock
+            )
             let paymentsChargePolicy = BatonRuntime.ResiliencePipeline(
                 timeout: Swift.Duration.milliseconds(1500),
-                retry: BatonRuntime.RetryPolicy(maxAttempts: 2, backoff: BatonRuntime.Backoff(initial: Swift.Duration.milliseconds(100), max: Swift.Duration.seconds(1), multiplier: 2.0, jitter: .full), retryOn: [.timeout, .unavailable, .overloaded, .transient], budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 2,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(100),
+                        max: Swift.Duration.seconds(1),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                ),
                 retryBudget: paymentsRetryBudget,
                 classifier: options.classifier,
                 clock: options.clock,
@@ -199,31 +320,86 @@ extension TravelBookingOrchestrator {
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<TripRequest, Itinerary> {
-        var builder = BatonRuntime.WorkflowBuilder<TripRequest>(workflow: "bookTrip", deadline: Swift.Duration.seconds(12), clock: options.clock, random: options.random, telemetry: options.telemetry, asyncQueue: asyncSteps, classifier: options.classifier)
+        var builder = BatonRuntime.WorkflowBuilder<TripRequest>(
+            workflow: "bookTrip",
+            deadline: Swift.Duration.seconds(12),
+            clock: options.clock,
+            random: options.random,
+            telemetry: options.telemetry,
+            asyncQueue: asyncSteps,
+            classifier: options.classifier
+        )
         let flightStep: BatonRuntime.StepKey<FlightBooking> = builder.step(
             "flight",
             service: "flights",
             policy: policies.flightsBookPolicy,
-            idempotencyKey: { (input: TripRequest, values: BatonRuntime.StepValues) -> Swift.String? in "\(input.tripId)" },
-            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "flights.book", ttl: options.idempotencyTTL),
-            compensation: BatonRuntime.StepCompensation(policy: policies.flightsCancelPolicy) { (input: TripRequest, output: FlightBooking, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in
+            idempotencyKey: { (input: TripRequest, values: BatonRuntime.StepValues) -> Swift.String? in
+                Swift.String(describing: input.tripId)
+            },
+            idempotency: BatonRuntime.StepIdempotency(
+                store: options.idempotencyStore,
+                scope: "flights.book",
+                ttl: options.idempotencyTTL
+            ),
+            compensation: BatonRuntime.StepCompensation(policy: policies.flightsCancelPolicy) { (
+                input: TripRequest,
+                output: FlightBooking,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws in
                 _ = try await services.flights.cancel(FlightsCancelInput(bookingId: output.bookingId), context: context)
             },
-            call: { (input: TripRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> FlightBooking in
-                try await services.flights.book(FlightsBookInput(tripId: input.tripId, travellerId: input.travellerId, from: input.from, to: input.to, departure: input.departure), context: context)
+            call: { (
+                input: TripRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> FlightBooking in
+                try await services.flights.book(
+                    FlightsBookInput(
+                        tripId: input.tripId,
+                        travellerId: input.travellerId,
+                        from: input.from,
+                        to: input.to,
+                        departure: input.departure
+                    ),
+                    context: context
+                )
             }
         )
         let hotelStep: BatonRuntime.StepKey<HotelBooking> = builder.step(
             "hotel",
             service: "hotels",
             policy: policies.hotelsBookPolicy,
-            idempotencyKey: { (input: TripRequest, values: BatonRuntime.StepValues) -> Swift.String? in "\(input.tripId)" },
-            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "hotels.book", ttl: options.idempotencyTTL),
-            compensation: BatonRuntime.StepCompensation(policy: policies.hotelsCancelPolicy) { (input: TripRequest, output: HotelBooking, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in
+            idempotencyKey: { (input: TripRequest, values: BatonRuntime.StepValues) -> Swift.String? in
+                Swift.String(describing: input.tripId)
+            },
+            idempotency: BatonRuntime.StepIdempotency(
+                store: options.idempotencyStore,
+                scope: "hotels.book",
+                ttl: options.idempotencyTTL
+            ),
+            compensation: BatonRuntime.StepCompensation(policy: policies.hotelsCancelPolicy) { (
+                input: TripRequest,
+                output: HotelBooking,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws in
                 _ = try await services.hotels.cancel(HotelsCancelInput(bookingId: output.bookingId), context: context)
             },
-            call: { (input: TripRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> HotelBooking in
-                try await services.hotels.book(HotelsBookInput(tripId: input.tripId, city: input.to, checkIn: input.departure, nights: input.nights), context: context)
+            call: { (
+                input: TripRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> HotelBooking in
+                try await services.hotels.book(
+                    HotelsBookInput(
+                        tripId: input.tripId,
+                        city: input.to,
+                        checkIn: input.departure,
+                        nights: input.nights
+                    ),
+                    context: context
+                )
             }
         )
         let carStep: BatonRuntime.StepKey<CarBooking> = builder.step(
@@ -231,13 +407,31 @@ extension TravelBookingOrchestrator {
             service: "cars",
             when: { (input: TripRequest, values: BatonRuntime.StepValues) -> Swift.Bool in input.wantsCar },
             policy: policies.carsBookPolicy,
-            idempotencyKey: { (input: TripRequest, values: BatonRuntime.StepValues) -> Swift.String? in "\(input.tripId)" },
-            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "cars.book", ttl: options.idempotencyTTL),
-            compensation: BatonRuntime.StepCompensation(policy: policies.carsCancelPolicy) { (input: TripRequest, output: CarBooking, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws in
+            idempotencyKey: { (input: TripRequest, values: BatonRuntime.StepValues) -> Swift.String? in
+                Swift.String(describing: input.tripId)
+            },
+            idempotency: BatonRuntime.StepIdempotency(
+                store: options.idempotencyStore,
+                scope: "cars.book",
+                ttl: options.idempotencyTTL
+            ),
+            compensation: BatonRuntime.StepCompensation(policy: policies.carsCancelPolicy) { (
+                input: TripRequest,
+                output: CarBooking,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws in
                 _ = try await services.cars.cancel(CarsCancelInput(bookingId: output.bookingId), context: context)
             },
-            call: { (input: TripRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> CarBooking in
-                try await services.cars.book(CarsBookInput(tripId: input.tripId, city: input.to, from: input.departure, days: input.nights), context: context)
+            call: { (
+                input: TripRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> CarBooking in
+                try await services.cars.book(
+                    CarsBookInput(tripId: input.tripId, city: input.to, from: input.departure, days: input.nights),
+                    context: context
+                )
             }
         )
         let paymentStep: BatonRuntime.StepKey<Payment> = builder.step(
@@ -245,10 +439,29 @@ extension TravelBookingOrchestrator {
             service: "payments",
             dependsOn: [flightStep.id, hotelStep.id, carStep.id],
             policy: policies.paymentsChargePolicy,
-            idempotencyKey: { (input: TripRequest, values: BatonRuntime.StepValues) -> Swift.String? in "\(input.tripId)" },
-            idempotency: BatonRuntime.StepIdempotency(store: options.idempotencyStore, scope: "payments.charge", ttl: options.idempotencyTTL),
-            call: { (input: TripRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Payment in
-                try await services.payments.charge(PaymentsChargeInput(tripId: input.tripId, travellerId: input.travellerId, flight: values[flightStep].price, hotel: values[hotelStep].price, car: values[ifPresent: carStep]?.price), context: context)
+            idempotencyKey: { (input: TripRequest, values: BatonRuntime.StepValues) -> Swift.String? in
+                Swift.String(describing: input.tripId)
+            },
+            idempotency: BatonRuntime.StepIdempotency(
+                store: options.idempotencyStore,
+                scope: "payments.charge",
+                ttl: options.idempotencyTTL
+            ),
+            call: { (
+                input: TripRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Payment in
+                try await services.payments.charge(
+                    PaymentsChargeInput(
+                        tripId: input.tripId,
+                        travellerId: input.travellerId,
+                        flight: values[flightStep].price,
+                        hotel: values[hotelStep].price,
+                        car: values[ifPresent: carStep]?.price
+                    ),
+                    context: context
+                )
             }
         )
         builder.asyncStep(
@@ -256,12 +469,29 @@ extension TravelBookingOrchestrator {
             service: "notifications",
             dependsOn: [paymentStep.id],
             policy: policies.notificationsPolicy,
-            call: { (input: TripRequest, values: BatonRuntime.StepValues, context: BatonRuntime.CallContext) async throws -> Swift.Void in
-                _ = try await services.notifications.itinerary(NotificationsItineraryInput(travellerId: input.travellerId, tripId: input.tripId, note: "$ charged; have a good trip"), context: context)
+            call: { (
+                input: TripRequest,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Swift.Void in
+                _ = try await services.notifications.itinerary(
+                    NotificationsItineraryInput(
+                        travellerId: input.travellerId,
+                        tripId: input.tripId,
+                        note: "$ charged; have a good trip"
+                    ),
+                    context: context
+                )
             }
         )
         return builder.build { (input: TripRequest, values: BatonRuntime.StepValues) -> Itinerary in
-            Itinerary(tripId: input.tripId, flight: values[flightStep], hotel: values[hotelStep], car: values[ifPresent: carStep], paymentId: values[paymentStep].paymentId)
+            Itinerary(
+                tripId: input.tripId,
+                flight: values[flightStep],
+                hotel: values[hotelStep],
+                car: values[ifPresent: carStep],
+                paymentId: values[paymentStep].paymentId
+            )
         }
     }
 }

@@ -32,5 +32,8 @@ public protocol PaymentsService: Swift.Sendable {
 
 public protocol NotificationsService: Swift.Sendable {
     /// A write without an idempotency key: Baton never retries or hedges it.
-    func itinerary(_ input: NotificationsItineraryInput, context: BatonRuntime.CallContext) async throws -> NotificationsItineraryOutput
+    func itinerary(
+        _ input: NotificationsItineraryInput,
+        context: BatonRuntime.CallContext
+    ) async throws -> NotificationsItineraryOutput
 }

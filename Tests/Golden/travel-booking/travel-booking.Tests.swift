@@ -49,26 +49,58 @@ struct TravelBookingTestWorld {
         let mocks = Mocks(
             flights: MockFlightsService(
                 clock: clock,
-                book: BatonTesting.MockScript.behaviours(scripts["flights.book"], returning: TravelBookingFixtures.flightBooking, after: latency["flights.book"] ?? .zero),
-                cancel: BatonTesting.MockScript.behaviours(scripts["flights.cancel"], returning: TravelBookingFixtures.cancellation, after: latency["flights.cancel"] ?? .zero)
+                book: BatonTesting.MockScript.behaviours(
+                    scripts["flights.book"],
+                    returning: TravelBookingFixtures.flightBooking,
+                    after: latency["flights.book"] ?? .zero
+                ),
+                cancel: BatonTesting.MockScript.behaviours(
+                    scripts["flights.cancel"],
+                    returning: TravelBookingFixtures.cancellation,
+                    after: latency["flights.cancel"] ?? .zero
+                )
             ),
             hotels: MockHotelsService(
                 clock: clock,
-                book: BatonTesting.MockScript.behaviours(scripts["hotels.book"], returning: TravelBookingFixtures.hotelBooking, after: latency["hotels.book"] ?? .zero),
-                cancel: BatonTesting.MockScript.behaviours(scripts["hotels.cancel"], returning: TravelBookingFixtures.cancellation, after: latency["hotels.cancel"] ?? .zero)
+                book: BatonTesting.MockScript.behaviours(
+                    scripts["hotels.book"],
+                    returning: TravelBookingFixtures.hotelBooking,
+                    after: latency["hotels.book"] ?? .zero
+                ),
+                cancel: BatonTesting.MockScript.behaviours(
+                    scripts["hotels.cancel"],
+                    returning: TravelBookingFixtures.cancellation,
+                    after: latency["hotels.cancel"] ?? .zero
+                )
             ),
             cars: MockCarsService(
                 clock: clock,
-                book: BatonTesting.MockScript.behaviours(scripts["cars.book"], returning: TravelBookingFixtures.carBooking, after: latency["cars.book"] ?? .zero),
-                cancel: BatonTesting.MockScript.behaviours(scripts["cars.cancel"], returning: TravelBookingFixtures.cancellation, after: latency["cars.cancel"] ?? .zero)
+                book: BatonTesting.MockScript.behaviours(
+                    scripts["cars.book"],
+                    returning: TravelBookingFixtures.carBooking,
+                    after: latency["cars.book"] ?? .zero
+                ),
+                cancel: BatonTesting.MockScript.behaviours(
+                    scripts["cars.cancel"],
+                    returning: TravelBookingFixtures.cancellation,
+                    after: latency["cars.cancel"] ?? .zero
+                )
             ),
             payments: MockPaymentsService(
                 clock: clock,
-                charge: BatonTesting.MockScript.behaviours(scripts["payments.charge"], returning: TravelBookingFixtures.payment, after: latency["payments.charge"] ?? .zero)
+                charge: BatonTesting.MockScript.behaviours(
+                    scripts["payments.charge"],
+                    returning: TravelBookingFixtures.payment,
+                    after: latency["payments.charge"] ?? .zero
+                )
             ),
             notifications: MockNotificationsService(
                 clock: clock,
-                itinerary: BatonTesting.MockScript.behaviours(scripts["notifications.itinerary"], returning: TravelBookingFixtures.notificationsItineraryOutput, after: latency["notifications.itinerary"] ?? .zero)
+                itinerary: BatonTesting.MockScript.behaviours(
+                    scripts["notifications.itinerary"],
+                    returning: TravelBookingFixtures.notificationsItineraryOutput,
+                    after: latency["notifications.itinerary"] ?? .zero
+                )
             )
         )
         self.mocks = mocks
@@ -78,7 +110,14 @@ struct TravelBookingTestWorld {
             random: BatonRuntime.RandomSource { 0 },
             telemetry: BatonRuntime.Telemetry.disabled
         )
-        self.orchestrator = TravelBookingOrchestrator(flights: mocks.flights, hotels: mocks.hotels, cars: mocks.cars, payments: mocks.payments, notifications: mocks.notifications, options: options)
+        self.orchestrator = TravelBookingOrchestrator(
+            flights: mocks.flights,
+            hotels: mocks.hotels,
+            cars: mocks.cars,
+            payments: mocks.payments,
+            notifications: mocks.notifications,
+            options: options
+        )
     }
 }
 
@@ -86,13 +125,21 @@ struct TravelBookingTestWorld {
 /// retries, deadlines, conditions and dependencies promise.
 @Suite struct TravelBookingGeneratedTests {
     /// Mock latencies that make every step of `bookTrip` finish at a distinct instant.
-    static let bookTripLatency: [Swift.String: Swift.Duration] = ["cars.book": Swift.Duration.microseconds(300), "flights.book": Swift.Duration.microseconds(100), "hotels.book": Swift.Duration.microseconds(200), "payments.charge": Swift.Duration.microseconds(400)]
+    static let bookTripLatency: [Swift.String: Swift.Duration] = [
+        "cars.book": Swift.Duration.microseconds(300),
+        "flights.book": Swift.Duration.microseconds(100),
+        "hotels.book": Swift.Duration.microseconds(200),
+        "payments.charge": Swift.Duration.microseconds(400),
+    ]
 
-    /// Every step succeeds: the output is what `result` maps, each step got what its `with` maps, and each step started exactly when its last dependency finished.
+    /// Every step succeeds: the output is what `result` maps, each step got what its `with` maps, and each step started
+    /// exactly when its last dependency finished.
     @Test(.timeLimit(.minutes(1))) func bookTripHappyPath() async throws {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, latency: TravelBookingGeneratedTests.bookTripLatency)
-        let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
+        let run = Swift.Task {
+            try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test")
+        }
         try await world.mocks.flights.book.waitForCalls(count: 1)
         try await world.mocks.hotels.book.waitForCalls(count: 1)
         try await world.mocks.cars.book.waitForCalls(count: 1)
@@ -107,29 +154,92 @@ struct TravelBookingTestWorld {
         let hotelValue: HotelBooking = TravelBookingFixtures.hotelBooking
         let carValue: CarBooking? = TravelBookingFixtures.carBooking
         let paymentValue: Payment = TravelBookingFixtures.payment
-        #expect(result.output == Itinerary(tripId: input.tripId, flight: flightValue, hotel: hotelValue, car: carValue, paymentId: paymentValue.paymentId))
+        #expect(
+            result.output == Itinerary(
+                tripId: input.tripId,
+                flight: flightValue,
+                hotel: hotelValue,
+                car: carValue,
+                paymentId: paymentValue.paymentId
+            )
+        )
         #expect(result.report.isComplete)
-        #expect(world.mocks.flights.book.inputs == [FlightsBookInput(tripId: input.tripId, travellerId: input.travellerId, from: input.from, to: input.to, departure: input.departure)])
-        #expect(world.mocks.flights.book.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
-        #expect(world.mocks.hotels.book.inputs == [HotelsBookInput(tripId: input.tripId, city: input.to, checkIn: input.departure, nights: input.nights)])
-        #expect(world.mocks.hotels.book.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
-        #expect(world.mocks.cars.book.inputs == [CarsBookInput(tripId: input.tripId, city: input.to, from: input.departure, days: input.nights)])
-        #expect(world.mocks.cars.book.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0))])
-        #expect(world.mocks.payments.charge.inputs == [PaymentsChargeInput(tripId: input.tripId, travellerId: input.travellerId, flight: flightValue.price, hotel: hotelValue.price, car: carValue?.price)])
-        #expect(world.mocks.payments.charge.calls.map(\.startedAt) == [BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300))])
+        #expect(
+            world.mocks.flights.book.inputs == [
+                FlightsBookInput(
+                    tripId: input.tripId,
+                    travellerId: input.travellerId,
+                    from: input.from,
+                    to: input.to,
+                    departure: input.departure
+                ),
+            ]
+        )
+        #expect(
+            world.mocks.flights.book.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0)),
+            ]
+        )
+        #expect(
+            world.mocks.hotels.book.inputs == [
+                HotelsBookInput(tripId: input.tripId, city: input.to, checkIn: input.departure, nights: input.nights),
+            ]
+        )
+        #expect(
+            world.mocks.hotels.book.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0)),
+            ]
+        )
+        #expect(
+            world.mocks.cars.book.inputs == [
+                CarsBookInput(tripId: input.tripId, city: input.to, from: input.departure, days: input.nights),
+            ]
+        )
+        #expect(
+            world.mocks.cars.book.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(0)),
+            ]
+        )
+        #expect(
+            world.mocks.payments.charge.inputs == [
+                PaymentsChargeInput(
+                    tripId: input.tripId,
+                    travellerId: input.travellerId,
+                    flight: flightValue.price,
+                    hotel: hotelValue.price,
+                    car: carValue?.price
+                ),
+            ]
+        )
+        #expect(
+            world.mocks.payments.charge.calls.map(\.startedAt) == [
+                BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)),
+            ]
+        )
         await world.orchestrator.shutdown()
     }
 
-    /// The required step `flight` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
+    /// The required step `flight` fails: the run throws naming it, compensates what completed in reverse order exactly
+    /// once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func bookTripFailsFlight() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = TravelBookingTestWorld(clock: clock, latency: TravelBookingGeneratedTests.bookTripLatency, scripts: ["flights.book": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
+        let world = TravelBookingTestWorld(
+            clock: clock,
+            latency: TravelBookingGeneratedTests.bookTripLatency,
+            scripts: ["flights.book": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
+        let run = Swift.Task {
+            try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test")
+        }
         try await world.mocks.flights.book.waitForCalls(count: 1)
         try await world.mocks.hotels.book.waitForCalls(count: 1)
         try await world.mocks.cars.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `bookTrip` run") })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.WorkflowError.self) {
+                try await run.value(waitingFor: "the `bookTrip` run")
+            }
+        )
         #expect(error.failedStep == "flight")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -138,17 +248,28 @@ struct TravelBookingTestWorld {
         await world.orchestrator.shutdown()
     }
 
-    /// The required step `hotel` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
+    /// The required step `hotel` fails: the run throws naming it, compensates what completed in reverse order exactly
+    /// once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func bookTripFailsHotel() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = TravelBookingTestWorld(clock: clock, latency: TravelBookingGeneratedTests.bookTripLatency, scripts: ["hotels.book": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
+        let world = TravelBookingTestWorld(
+            clock: clock,
+            latency: TravelBookingGeneratedTests.bookTripLatency,
+            scripts: ["hotels.book": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
+        let run = Swift.Task {
+            try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test")
+        }
         try await world.mocks.flights.book.waitForCalls(count: 1)
         try await world.mocks.hotels.book.waitForCalls(count: 1)
         try await world.mocks.cars.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(200)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `bookTrip` run") })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.WorkflowError.self) {
+                try await run.value(waitingFor: "the `bookTrip` run")
+            }
+        )
         #expect(error.failedStep == "hotel")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -158,18 +279,29 @@ struct TravelBookingTestWorld {
         await world.orchestrator.shutdown()
     }
 
-    /// The required step `car` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
+    /// The required step `car` fails: the run throws naming it, compensates what completed in reverse order exactly
+    /// once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func bookTripFailsCar() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = TravelBookingTestWorld(clock: clock, latency: TravelBookingGeneratedTests.bookTripLatency, scripts: ["cars.book": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
+        let world = TravelBookingTestWorld(
+            clock: clock,
+            latency: TravelBookingGeneratedTests.bookTripLatency,
+            scripts: ["cars.book": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
+        let run = Swift.Task {
+            try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test")
+        }
         try await world.mocks.flights.book.waitForCalls(count: 1)
         try await world.mocks.hotels.book.waitForCalls(count: 1)
         try await world.mocks.cars.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(100)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(200)))
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `bookTrip` run") })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.WorkflowError.self) {
+                try await run.value(waitingFor: "the `bookTrip` run")
+            }
+        )
         #expect(error.failedStep == "car")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -191,11 +323,18 @@ struct TravelBookingTestWorld {
         await world.orchestrator.shutdown()
     }
 
-    /// The required step `payment` fails: the run throws naming it, compensates what completed in reverse order exactly once, and starts nothing new.
+    /// The required step `payment` fails: the run throws naming it, compensates what completed in reverse order exactly
+    /// once, and starts nothing new.
     @Test(.timeLimit(.minutes(1))) func bookTripFailsPayment() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = TravelBookingTestWorld(clock: clock, latency: TravelBookingGeneratedTests.bookTripLatency, scripts: ["payments.charge": .fail(BatonTesting.ScriptedError(.permanent))])
-        let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
+        let world = TravelBookingTestWorld(
+            clock: clock,
+            latency: TravelBookingGeneratedTests.bookTripLatency,
+            scripts: ["payments.charge": .fail(BatonTesting.ScriptedError(.permanent))]
+        )
+        let run = Swift.Task {
+            try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test")
+        }
         try await world.mocks.flights.book.waitForCalls(count: 1)
         try await world.mocks.hotels.book.waitForCalls(count: 1)
         try await world.mocks.cars.book.waitForCalls(count: 1)
@@ -204,7 +343,11 @@ struct TravelBookingTestWorld {
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(300)))
         try await world.mocks.payments.charge.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.microseconds(700)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `bookTrip` run") })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.WorkflowError.self) {
+                try await run.value(waitingFor: "the `bookTrip` run")
+            }
+        )
         #expect(error.failedStep == "payment")
         #expect(error.errorClass == .permanent)
         let compensated = error.compensations.map(\.step)
@@ -218,7 +361,10 @@ struct TravelBookingTestWorld {
     /// A transient failure of `payment` is retried, as its retry policy allows.
     @Test(.timeLimit(.minutes(1))) func bookTripRetriesPayment() async throws {
         let clock = BatonTesting.ManualClock()
-        let world = TravelBookingTestWorld(clock: clock, scripts: ["payments.charge": .failFirst(BatonTesting.ScriptedError(.transient))])
+        let world = TravelBookingTestWorld(
+            clock: clock,
+            scripts: ["payments.charge": .failFirst(BatonTesting.ScriptedError(.transient))]
+        )
         let result = try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest)
         #expect(world.mocks.payments.charge.callCount == 2)
         #expect(world.mocks.payments.charge.calls.map(\.context.attempt) == [1, 2])
@@ -231,16 +377,23 @@ struct TravelBookingTestWorld {
     @Test(.timeLimit(.minutes(1))) func bookTripHangingFlightMeetsTheDeadline() async throws {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock, scripts: ["flights.book": .hang])
-        let run = Swift.Task { try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test") }
+        let run = Swift.Task {
+            try await world.orchestrator.bookTrip(TravelBookingFixtures.tripRequest, correlationID: "generated-test")
+        }
         try await world.mocks.flights.book.waitForCalls(count: 1)
         clock.advance(to: BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(12)))
-        let error = try #require(await #expect(throws: BatonRuntime.WorkflowError.self) { try await run.value(waitingFor: "the `bookTrip` run") })
+        let error = try #require(
+            await #expect(throws: BatonRuntime.WorkflowError.self) {
+                try await run.value(waitingFor: "the `bookTrip` run")
+            }
+        )
         #expect(error.errorClass == .timeout)
         #expect(clock.now == BatonRuntime.BatonInstant.zero.advanced(by: Swift.Duration.seconds(12)))
         await world.orchestrator.shutdown()
     }
 
-    /// A second run with the same input carries `flight`'s idempotency key again: the remembered outcome is used and the operation is not called twice.
+    /// A second run with the same input carries `flight`'s idempotency key again: the remembered outcome is used and
+    /// the operation is not called twice.
     @Test(.timeLimit(.minutes(1))) func bookTripDeduplicatesFlight() async throws {
         let clock = BatonTesting.ManualClock()
         let world = TravelBookingTestWorld(clock: clock)

@@ -11,7 +11,15 @@ public struct TripRequest: Swift.Codable, Swift.Hashable, Swift.Sendable {
     public var nights: Swift.Int
     public var wantsCar: Swift.Bool
 
-    public init(tripId: Foundation.UUID, travellerId: Swift.String, from: Swift.String, to: Swift.String, departure: Foundation.Date, nights: Swift.Int, wantsCar: Swift.Bool) {
+    public init(
+        tripId: Foundation.UUID,
+        travellerId: Swift.String,
+        from: Swift.String,
+        to: Swift.String,
+        departure: Foundation.Date,
+        nights: Swift.Int,
+        wantsCar: Swift.Bool
+    ) {
         self.tripId = tripId
         self.travellerId = travellerId
         self.from = from
@@ -37,10 +45,21 @@ public struct TripRequest: Swift.Codable, Swift.Hashable, Swift.Sendable {
         let _travellerId = try container.decode(Swift.String.self, forKey: CodingKeys.travellerId)
         let _from = try container.decode(Swift.String.self, forKey: CodingKeys.from)
         let _to = try container.decode(Swift.String.self, forKey: CodingKeys.to)
-        let _departure = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.departure), codingPath: container.codingPath + [CodingKeys.departure])
+        let _departure = try BatonRFC3339.date(
+            container.decode(Swift.String.self, forKey: CodingKeys.departure),
+            codingPath: container.codingPath + [CodingKeys.departure]
+        )
         let _nights = try container.decode(Swift.Int.self, forKey: CodingKeys.nights)
         let _wantsCar = try container.decode(Swift.Bool.self, forKey: CodingKeys.wantsCar)
-        self.init(tripId: _tripId, travellerId: _travellerId, from: _from, to: _to, departure: _departure, nights: _nights, wantsCar: _wantsCar)
+        self.init(
+            tripId: _tripId,
+            travellerId: _travellerId,
+            from: _from,
+            to: _to,
+            departure: _departure,
+            nights: _nights,
+            wantsCar: _wantsCar
+        )
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {
@@ -114,7 +133,13 @@ public struct Itinerary: Swift.Codable, Swift.Hashable, Swift.Sendable {
     public var car: CarBooking?
     public var paymentId: Swift.String
 
-    public init(tripId: Foundation.UUID, flight: FlightBooking, hotel: HotelBooking, car: CarBooking? = nil, paymentId: Swift.String) {
+    public init(
+        tripId: Foundation.UUID,
+        flight: FlightBooking,
+        hotel: HotelBooking,
+        car: CarBooking? = nil,
+        paymentId: Swift.String
+    ) {
         self.tripId = tripId
         self.flight = flight
         self.hotel = hotel
@@ -131,7 +156,13 @@ public struct FlightsBookInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
     public var to: Swift.String
     public var departure: Foundation.Date
 
-    public init(tripId: Foundation.UUID, travellerId: Swift.String, from: Swift.String, to: Swift.String, departure: Foundation.Date) {
+    public init(
+        tripId: Foundation.UUID,
+        travellerId: Swift.String,
+        from: Swift.String,
+        to: Swift.String,
+        departure: Foundation.Date
+    ) {
         self.tripId = tripId
         self.travellerId = travellerId
         self.from = from
@@ -153,7 +184,10 @@ public struct FlightsBookInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
         let _travellerId = try container.decode(Swift.String.self, forKey: CodingKeys.travellerId)
         let _from = try container.decode(Swift.String.self, forKey: CodingKeys.from)
         let _to = try container.decode(Swift.String.self, forKey: CodingKeys.to)
-        let _departure = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.departure), codingPath: container.codingPath + [CodingKeys.departure])
+        let _departure = try BatonRFC3339.date(
+            container.decode(Swift.String.self, forKey: CodingKeys.departure),
+            codingPath: container.codingPath + [CodingKeys.departure]
+        )
         self.init(tripId: _tripId, travellerId: _travellerId, from: _from, to: _to, departure: _departure)
     }
 
@@ -201,7 +235,10 @@ public struct HotelsBookInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let _tripId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.tripId)
         let _city = try container.decode(Swift.String.self, forKey: CodingKeys.city)
-        let _checkIn = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.checkIn), codingPath: container.codingPath + [CodingKeys.checkIn])
+        let _checkIn = try BatonRFC3339.date(
+            container.decode(Swift.String.self, forKey: CodingKeys.checkIn),
+            codingPath: container.codingPath + [CodingKeys.checkIn]
+        )
         let _nights = try container.decode(Swift.Int.self, forKey: CodingKeys.nights)
         self.init(tripId: _tripId, city: _city, checkIn: _checkIn, nights: _nights)
     }
@@ -249,7 +286,10 @@ public struct CarsBookInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let _tripId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.tripId)
         let _city = try container.decode(Swift.String.self, forKey: CodingKeys.city)
-        let _from = try BatonRFC3339.date(container.decode(Swift.String.self, forKey: CodingKeys.from), codingPath: container.codingPath + [CodingKeys.from])
+        let _from = try BatonRFC3339.date(
+            container.decode(Swift.String.self, forKey: CodingKeys.from),
+            codingPath: container.codingPath + [CodingKeys.from]
+        )
         let _days = try container.decode(Swift.Int.self, forKey: CodingKeys.days)
         self.init(tripId: _tripId, city: _city, from: _from, days: _days)
     }
@@ -280,7 +320,13 @@ public struct PaymentsChargeInput: Swift.Codable, Swift.Hashable, Swift.Sendable
     public var hotel: Foundation.Decimal
     public var car: Foundation.Decimal?
 
-    public init(tripId: Foundation.UUID, travellerId: Swift.String, flight: Foundation.Decimal, hotel: Foundation.Decimal, car: Foundation.Decimal? = nil) {
+    public init(
+        tripId: Foundation.UUID,
+        travellerId: Swift.String,
+        flight: Foundation.Decimal,
+        hotel: Foundation.Decimal,
+        car: Foundation.Decimal? = nil
+    ) {
         self.tripId = tripId
         self.travellerId = travellerId
         self.flight = flight
