@@ -33,21 +33,38 @@ if os.path.exists(overhead):
                 figures.setdefault(current, {})["ns"] = value * scale
             elif "malloc" in metric:
                 figures.setdefault(current, {})["mallocs"] = value
-    bare = figures.get("bare call", {})
-    order = ["bare call", "hand-rolled timeout (reference)", "timeout only", "retry only", "breaker only", "full stack without timeout", "full stack",
+    routed = "retry + budget + breaker"
+    diamond = "diamond, hand-written task group (reference)"
+    order = ["bare call", "hand-rolled timeout (reference)", "single attempt, no timeout", "timeout only", "retry only",
+             "breaker only", "full stack without timeout", "full stack",
              "full stack, telemetry bootstrapped to no-op", "1-step workflow, full stack",
-             "1-step workflow, full stack, telemetry bootstrapped to no-op"]
+             "1-step workflow, full stack, telemetry bootstrapped to no-op",
+             routed, routed + ", round-robin router (3 endpoints)",
+             routed + ", least-latency router, outlier detection, endpoint breakers",
+             routed + ", hedging at p95 before any sample (no race)", routed + ", hedging armed (a race per call)",
+             diamond, "5-step diamond workflow, pass-through policy",
+             "5-step diamond workflow, SingleAttempt (attempts clipped to the deadline)"]
+    # Rows measured against another row than the bare call: what routing, hedging or the executor
+    # adds to the same work done without them.
+    def baseline_of(name):
+        if name.startswith(routed + ","):
+            return routed
+        if name.startswith("5-step diamond workflow"):
+            return diamond
+        return "bare call"
     for name in order + sorted(set(figures) - set(order)):
         if name not in figures:
             continue
         f = figures[name]
         row = {"suite": "1 per-call overhead", "name": name, "value": f.get("ns", float("nan")), "unit": "ns/call",
                "detail": f"{f.get('mallocs', float('nan')):g} mallocs/call"}
-        if name != "bare call" and "ns" in bare:
-            row["ratio"] = f["ns"] / bare["ns"]
-            row["baseline"] = "bare call"
-            added = f["ns"] - bare["ns"]
-            extra_mallocs = f.get("mallocs", 0) - bare.get("mallocs", 0)
+        against = baseline_of(name)
+        base = figures.get(against, {})
+        if name != "bare call" and "ns" in base:
+            row["ratio"] = f["ns"] / base["ns"]
+            row["baseline"] = against
+            added = f["ns"] - base["ns"]
+            extra_mallocs = f.get("mallocs", 0) - base.get("mallocs", 0)
             row["detail"] += f"; adds {added:.0f} ns, {extra_mallocs:g} mallocs"
             if name == "full stack":
                 row["target"] = "adds < 1 µs, ≤ 2 mallocs"

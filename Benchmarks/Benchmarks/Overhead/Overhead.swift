@@ -44,6 +44,95 @@ func fullStack(clock: AnyClock, telemetry: Telemetry, timeout: Duration? = .seco
     )
 }
 
+/// Retry + budget + breaker (no timeout): the baseline the routing and hedging rows add to.
+func routingBaseline(clock: AnyClock, router: EndpointRouter? = nil, hedging: Hedging? = nil) -> ResiliencePipeline {
+    ResiliencePipeline(
+        retry: RetryPolicy(maxAttempts: 3),
+        retryBudget: RetryBudget(clock: clock),
+        circuitBreaker: CircuitBreaker(name: "bench", clock: clock),
+        router: router,
+        hedging: hedging,
+        clock: clock
+    )
+}
+
+/// The routing and hedging variants of `routingBaseline`, each adding one feature.
+func routedPipelines(clock: AnyClock) -> [(String, ResiliencePipeline)] {
+    let endpoints = [Endpoint(url: "a"), Endpoint(url: "b"), Endpoint(url: "c")]
+    let roundRobin = EndpointRouter(service: "bench", endpoints: endpoints, clock: clock, telemetry: .disabled)
+    let leastLatency = EndpointRouter(
+        service: "bench", endpoints: endpoints, strategy: .leastLatency,
+        outlierDetection: EndpointRouter.OutlierDetection(), circuitBreaker: CircuitBreaker.Configuration(),
+        clock: clock, random: .seeded(1), telemetry: .disabled)
+    // A percentile delay that never has enough samples: the pipeline checks and runs no race.
+    let cold = Hedging(HedgePolicy(delay: .percentile(0.95)), service: "bench",
+                       estimator: LatencyEstimator(clock: clock), minimumSamples: .max, telemetry: .disabled)
+    // A delay the instant call never reaches: every call runs the race (attempt + timer tasks).
+    let armed = Hedging(HedgePolicy(delay: .fixed(.seconds(10))), service: "bench",
+                        estimator: LatencyEstimator(clock: clock), telemetry: .disabled)
+    return [
+        ("retry + budget + breaker", routingBaseline(clock: clock)),
+        ("retry + budget + breaker, round-robin router (3 endpoints)", routingBaseline(clock: clock, router: roundRobin)),
+        ("retry + budget + breaker, least-latency router, outlier detection, endpoint breakers",
+         routingBaseline(clock: clock, router: leastLatency)),
+        ("retry + budget + breaker, hedging at p95 before any sample (no race)", routingBaseline(clock: clock, hedging: cold)),
+        ("retry + budget + breaker, hedging armed (a race per call)", routingBaseline(clock: clock, hedging: armed)),
+    ]
+}
+
+/// One attempt, no timeout, no classifier work on success: lets the executor skip its deadline
+/// watcher (it says it ends by the deadline) without the attempt task a timeout needs, so the
+/// diamond rows measure the executor itself.
+struct PassThrough: CallPolicy {
+    var boundsAttemptsByRunDeadline: Bool { true }
+
+    func run<T: Sendable>(
+        _ context: CallContext,
+        log: AttemptLog,
+        _ call: @escaping @Sendable (CallContext) async throws -> T
+    ) async throws -> T {
+        var context = context
+        context.attempt = log.beginAttempt()
+        return try await call(context)
+    }
+}
+
+/// A diamond a → b, c, d → e written by hand with a task group: the reference for the executor.
+func handWrittenDiamond(_ input: Int) async throws -> Int {
+    let a = try await diamondService(input, CallContext(workflow: "bench", step: "a", correlationID: "c"))
+    let sum = try await withThrowingTaskGroup(of: Int.self) { group in
+        for step in ["b", "c", "d"] {
+            group.addTask { try await diamondService(a, CallContext(workflow: "bench", step: step, correlationID: "c")) }
+        }
+        var sum = 0
+        for try await value in group { sum += value }
+        return sum
+    }
+    return try await diamondService(sum, CallContext(workflow: "bench", step: "e", correlationID: "c"))
+}
+
+@inline(never)
+@Sendable func diamondService(_ value: Int, _ context: CallContext) async throws -> Int {
+    value + 1
+}
+
+/// The same diamond as a workflow: five steps, three of them concurrent.
+func diamond(policy: any CallPolicy) -> Workflow<Int, Int> {
+    var builder = WorkflowBuilder<Int>(workflow: "bench", deadline: .seconds(10), random: .seeded(1), telemetry: .disabled)
+    let a: StepKey<Int> = builder.step("a", service: "bench", policy: policy) { input, _, context in
+        try await diamondService(input, context)
+    }
+    let fanOut: [StepKey<Int>] = ["b", "c", "d"].map { name in
+        builder.step(name, service: "bench", dependsOn: [a.id], policy: policy) { _, values, context in
+            try await diamondService(values[a], context)
+        }
+    }
+    let e: StepKey<Int> = builder.step("e", service: "bench", dependsOn: fanOut.map(\.id), policy: policy) { _, values, context in
+        try await diamondService(fanOut.reduce(0) { $0 + values[$1] }, context)
+    }
+    return builder.build { _, values in values[e] }
+}
+
 /// A one-step workflow around the full stack: the executor's cost per call, with telemetry off
 /// or bootstrapped to no-op backends.
 func oneStep(clock: AnyClock, telemetry: Telemetry) -> Workflow<Int, Int> {
@@ -94,7 +183,14 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    for (name, pipeline) in pipelines(clock: clock) {
+    Benchmark("single attempt, no timeout", configuration: configuration) { benchmark in
+        let single = SingleAttempt(clock: clock)
+        for _ in benchmark.scaledIterations {
+            blackHole(try await single.run(context, log: log, call))
+        }
+    }
+
+    for (name, pipeline) in pipelines(clock: clock) + routedPipelines(clock: clock) {
         Benchmark(name, configuration: configuration) { benchmark in
             for _ in benchmark.scaledIterations {
                 blackHole(try await pipeline.run(context, log: log, call))
@@ -120,6 +216,24 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(try await plain.run(1, correlationID: "c").output)
         }
     }
+    Benchmark("diamond, hand-written task group (reference)", configuration: configuration) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try await handWrittenDiamond(1))
+        }
+    }
+    let passThrough = diamond(policy: PassThrough())
+    Benchmark("5-step diamond workflow, pass-through policy", configuration: configuration) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try await passThrough.run(1, correlationID: "c").output)
+        }
+    }
+    let timed = diamond(policy: SingleAttempt(clock: clock))
+    Benchmark("5-step diamond workflow, SingleAttempt (attempts clipped to the deadline)", configuration: configuration) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try await timed.run(1, correlationID: "c").output)
+        }
+    }
+
     let observed = oneStep(clock: clock, telemetry: Telemetry())
     Benchmark("1-step workflow, full stack, telemetry bootstrapped to no-op", configuration: configuration) { benchmark in
         for _ in benchmark.scaledIterations {
