@@ -27,7 +27,7 @@ import Testing
         #expect(watcher.watchedCount == 0)
         // The watcher wakes at its instant, finds nothing to watch and ends.
         clock.advance(by: .milliseconds(60))
-        while watcher.isArmed { await Task.yield() }
+        try await yieldUntil("the watcher's timer task to end") { !watcher.isArmed }
         #expect(clock.sleeperCount == 0)
     }
 
@@ -45,7 +45,7 @@ import Testing
         await #expect(throws: TimeoutError(limit: .milliseconds(100))) { try await task.value }
         #expect(clock.now == Self.at(100))
         #expect(watcher.watchedCount == 0)
-        while watcher.isArmed { await Task.yield() }
+        try await yieldUntil("the watcher's timer task to end") { !watcher.isArmed }
         #expect(clock.sleeperCount == 0, "the operation's sleep was cancelled and the watcher ended")
     }
 
@@ -88,7 +88,9 @@ import Testing
             try await clock.waitForSleepers(count: 11)  // ten operations, one watcher
             // The watcher wakes once and expires the five attempts whose instants have passed.
             clock.advance(to: Self.at(500))
-            while finished.value.load(ordering: .sequentiallyConsistent) < 5 { await Task.yield() }
+            try await yieldUntil("the five expired attempts to finish") {
+                finished.value.load(ordering: .sequentiallyConsistent) >= 5
+            }
             try await clock.waitForSleepers(count: 6)  // five operations, the watcher re-armed for 600 ms
             clock.advance(to: Self.at(550))
             var outcomes: [Int: Bool] = [:]
@@ -118,7 +120,9 @@ import Testing
         }
         // The timer sleeping until 1 s is retired for one sleeping until 100 ms.
         try await clock.waitForSleepers(count: 3)
-        while clock.nextDeadline != Self.at(100) || clock.sleeperCount != 3 { await Task.yield() }
+        try await yieldUntil("the watcher's timer to be re-armed for 100 ms (3 sleepers)") {
+            clock.nextDeadline == Self.at(100) && clock.sleeperCount == 3
+        }
         clock.advance(to: Self.at(100))
         await #expect(throws: TimeoutError.self) { try await early.value }
         try await clock.waitForSleepers(count: 2)  // the late operation and the re-armed timer

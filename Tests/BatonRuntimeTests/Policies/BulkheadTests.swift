@@ -21,7 +21,7 @@ import Testing
         let b = Self.hold(bulkhead, clock, until: .ms(20), served: served, name: "b")
         try await clock.waitForSleepers(count: 2)
         let c = Self.hold(bulkhead, clock, until: .ms(50), served: served, name: "c")
-        await eventually { bulkhead.queued == 1 }
+        try await yieldUntil("c to queue in the bulkhead") { bulkhead.queued == 1 }
         await #expect(throws: OverloadedError(reason: .bulkheadFull, name: "inventory")) {
             try await bulkhead.run { Issue.record("must not run") }
         }
@@ -46,7 +46,7 @@ import Testing
         var waiters: [Task<Void, any Error>] = []
         for (index, name) in ["w1", "w2", "w3"].enumerated() {
             waiters.append(Self.hold(bulkhead, clock, until: .ms(10), served: served, name: name))
-            await eventually { bulkhead.queued == index + 1 }
+            try await yieldUntil("\(name) to queue in the bulkhead (\(index + 1) queued)") { bulkhead.queued == index + 1 }
         }
         clock.advance(by: .milliseconds(10))
         try await first.value
@@ -98,9 +98,9 @@ import Testing
         let holder = Self.hold(bulkhead, clock, until: .ms(10), served: served, name: "holder")
         try await clock.waitForSleepers(count: 1)
         let cancelled = Self.hold(bulkhead, clock, until: .ms(10), served: served, name: "cancelled")
-        await eventually { bulkhead.queued == 1 }
+        try await yieldUntil("'cancelled' to queue in the bulkhead") { bulkhead.queued == 1 }
         let next = Self.hold(bulkhead, clock, until: .ms(10), served: served, name: "next")
-        await eventually { bulkhead.queued == 2 }
+        try await yieldUntil("'next' to queue behind 'cancelled'") { bulkhead.queued == 2 }
         cancelled.cancel()
         await #expect(throws: CancellationError.self) { try await cancelled.value }
         #expect(bulkhead.queued == 1)

@@ -14,12 +14,3 @@ final class Recorder<Element: Sendable>: Sendable {
 extension BatonInstant {
     static func ms(_ milliseconds: Int) -> BatonInstant { .zero.advanced(by: .milliseconds(milliseconds)) }
 }
-
-/// Waits (without wall-clock sleeping) until `condition` holds, yielding between checks. Only used
-/// where another task reaches a state without sleeping on the clock (e.g. parks in a bulkhead
-/// queue with no timeout), so there is no sleeper to wait for; the suite's time limit bounds it.
-func eventually(_ condition: () -> Bool) async {
-    while !condition() {
-        await Task.yield()
-    }
-}

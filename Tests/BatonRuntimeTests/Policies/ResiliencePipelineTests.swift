@@ -116,7 +116,7 @@ import Testing
         clock.advance(by: .milliseconds(50))
         // The timed-out call's sleep is cancelled and the backoff's begins, on other tasks: wait for
         // exactly that picture (a sleeper-count barrier could see the stale sleeper instead).
-        await eventually { clock.sleeperCount == 1 && clock.nextDeadline == .ms(75) }
+        try await yieldUntil("the backoff to be the only sleeper, until 75 ms") { clock.sleeperCount == 1 && clock.nextDeadline == .ms(75) }
         clock.advance(by: .milliseconds(25))
         #expect(try await task.value == 2)
         #expect(log.summary == AttemptSummary(attempts: 2, failures: [.timeout]))
