@@ -216,7 +216,7 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
                     // a thread hop each way. Only for steps whose policies end them at the
                     // deadline, since the watcher's event is not read while it runs.
                     if let alone = state.launchReady(group: &group, run: run) {
-                        let completion = await nodes[alone].execute!(run)
+                        let completion = await alone(run)
                         state.handle(.step(completion), group: &group, run: run)
                         continue
                     }
@@ -303,8 +303,8 @@ struct RunState<Input: Sendable, Output: Sendable> {
     var deadlinePassed = false
     /// Reused between scheduling rounds to avoid allocating per completion.
     private var worklist: [Int] = []
-    /// Steps whose dependencies are done, to be launched by `launchReady`.
-    private var ready: [Int] = []
+    /// Awaited steps whose dependencies are done, to be launched by `launchReady`.
+    private var ready: [(index: Int, execute: @Sendable (RunContext<Input>) async -> StepCompletion)] = []
 
     init(plan: WorkflowPlan<Input, Output>, deadline: Deadline) {
         self.plan = plan
@@ -331,16 +331,20 @@ struct RunState<Input: Sendable, Output: Sendable> {
     }
 
     /// Launches the ready steps as child tasks — or, when a single step is ready, nothing else
-    /// runs and its policies end it at the deadline, returns it for the caller to run inline.
-    mutating func launchReady(group: inout TaskGroup<RunEvent>, run: RunContext<Input>) -> Int? {
+    /// runs and its policies end it at the deadline, returns its work for the caller to run
+    /// inline.
+    mutating func launchReady(
+        group: inout TaskGroup<RunEvent>,
+        run: RunContext<Input>
+    ) -> (@Sendable (RunContext<Input>) async -> StepCompletion)? {
         guard !ready.isEmpty else { return nil }
         defer { ready.removeAll(keepingCapacity: true) }
         running += ready.count
-        if ready.count == 1, running == 1, plan.nodes[ready[0]].boundedByDeadline {
-            return ready[0]
+        if ready.count == 1, running == 1, plan.nodes[ready[0].index].boundedByDeadline {
+            return ready[0].execute
         }
-        for index in ready {
-            guard let execute = plan.nodes[index].execute else { continue }
+        for step in ready {
+            let execute = step.execute
             group.addTask { .step(await execute(run)) }
         }
         return nil
@@ -363,7 +367,10 @@ struct RunState<Input: Sendable, Output: Sendable> {
                 releaseDependents(of: index)
                 continue
             }
-            if let enqueue = node.enqueue {
+            switch node.work {
+            case .awaited(let execute, _):
+                ready.append((index, execute))
+            case .queued(let enqueue):
                 let now = run.environment.clock.now
                 let accepted = enqueue(run)
                 let outcome: StepOutcome = accepted ? .enqueued : .dropped
@@ -373,9 +380,7 @@ struct RunState<Input: Sendable, Output: Sendable> {
                     run.environment.log(.warning, "async step dropped: queue full or shut down", correlationID: run.correlationID, step: node.name)
                 }
                 releaseDependents(of: index)
-                continue
             }
-            ready.append(index)
         }
         worklist.removeAll(keepingCapacity: true)
     }

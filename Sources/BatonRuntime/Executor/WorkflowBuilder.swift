@@ -200,14 +200,14 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
                 name: name,
                 service: service,
                 isOptional: optional,
-                isAsync: false,
                 dependencies: checkedDependencies(dependencies, of: name),
                 condition: condition,
                 boundedByDeadline: policy.boundsAttemptsByRunDeadline && (fallback?.boundedByDeadline ?? true),
                 instruments: spec.instruments,
-                execute: { run in await StepRunner.execute(spec, call, fallback, cached, run) },
-                enqueue: nil,
-                compensate: compensate
+                work: .awaited(
+                    execute: { run in await StepRunner.execute(spec, call, fallback, cached, run) },
+                    compensate: compensate
+                )
             )
         )
         return StepKey(id: id)
@@ -259,14 +259,11 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
                 name: name,
                 service: service,
                 isOptional: true,
-                isAsync: true,
                 dependencies: checkedDependencies(dependencies, of: name),
                 condition: condition,
                 boundedByDeadline: true,
                 instruments: spec.instruments,
-                execute: nil,
-                enqueue: { run in StepRunner.enqueue(spec, call, run) },
-                compensate: nil
+                work: .queued(enqueue: { run in StepRunner.enqueue(spec, call, run) })
             )
         )
         return id
@@ -292,7 +289,21 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
     }
 }
 
-/// A declared step, with its output type erased into closures built once.
+/// What running a step means, with its output type erased into closures built once: awaited by
+/// the run, or handed to the background queue — exactly one of the two, and only an awaited step
+/// can be compensated.
+enum StepWork<Input: Sendable>: Sendable {
+    /// Runs the step to its outcome (in a child task of the run, or inline); `compensate`
+    /// undoes it once it succeeded (`nil` when the step declares no compensation).
+    case awaited(
+        execute: @Sendable (RunContext<Input>) async -> StepCompletion,
+        compensate: (@Sendable (RunContext<Input>) async -> CompensationReport)?
+    )
+    /// A `mode: async` step: hands the call to the queue and returns whether it was accepted.
+    case queued(enqueue: @Sendable (RunContext<Input>) -> Bool)
+}
+
+/// A declared step.
 ///
 /// A class so that the run loop and step tasks share it by reference instead of copying a dozen
 /// fields through generic value witnesses.
@@ -300,43 +311,45 @@ final class StepNode<Input: Sendable>: Sendable {
     let name: String
     let service: String
     let isOptional: Bool
-    let isAsync: Bool
     let dependencies: [Int]
     let condition: (@Sendable (Input, StepValues) -> Bool)?
     /// Whether the step's policies end its attempts by the run's deadline on their own.
     let boundedByDeadline: Bool
     let instruments: StepInstruments
-    /// Runs an awaited step to its outcome (in a child task of the run, or inline).
-    let execute: (@Sendable (RunContext<Input>) async -> StepCompletion)?
-    /// Hands an async step to the queue; returns whether it was accepted.
-    let enqueue: (@Sendable (RunContext<Input>) -> Bool)?
-    /// Undoes the step (only for steps that succeeded).
-    let compensate: (@Sendable (RunContext<Input>) async -> CompensationReport)?
+    /// Awaited or queued, with the closures that do it.
+    let work: StepWork<Input>
 
     init(
         name: String,
         service: String,
         isOptional: Bool,
-        isAsync: Bool,
         dependencies: [Int],
         condition: (@Sendable (Input, StepValues) -> Bool)?,
         boundedByDeadline: Bool,
         instruments: StepInstruments,
-        execute: (@Sendable (RunContext<Input>) async -> StepCompletion)?,
-        enqueue: (@Sendable (RunContext<Input>) -> Bool)?,
-        compensate: (@Sendable (RunContext<Input>) async -> CompensationReport)?
+        work: StepWork<Input>
     ) {
         self.name = name
         self.service = service
         self.isOptional = isOptional
-        self.isAsync = isAsync
         self.dependencies = dependencies
         self.condition = condition
         self.boundedByDeadline = boundedByDeadline
         self.instruments = instruments
-        self.execute = execute
-        self.enqueue = enqueue
-        self.compensate = compensate
+        self.work = work
+    }
+
+    /// Whether the step is `mode: async` (handed to the queue, never awaited).
+    var isAsync: Bool {
+        if case .queued = work { return true }
+        return false
+    }
+
+    /// Undoes the step once it succeeded; `nil` for steps without a compensation (and every
+    /// async step).
+    var compensate: (@Sendable (RunContext<Input>) async -> CompensationReport)? {
+        if case .awaited(_, let compensate) = work { return compensate }
+        return nil
     }
 }
 
