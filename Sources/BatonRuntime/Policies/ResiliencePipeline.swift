@@ -217,7 +217,14 @@ public struct ResiliencePipeline: CallPolicy {
         failed: inout EndpointSet
     ) async throws -> T {
         if let hedging, !Task.isCancelled, let delay = hedging.currentDelay() {
-            return try await hedged(context, log: log, call, hedging: hedging, delay: delay, failed: &failed)
+            let race = HedgingRace(
+                hedging: hedging, router: router, access: access, retryBudget: retryBudget, clock: clock,
+                feedsEstimator: feedsHedgingEstimator)
+            return try await race.run(firstDelay: delay, log: log, failed: &failed, avoiding: avoiding) { choice, slot in
+                // Only the first attempt's latency describes the dependency's distribution; a
+                // winning hedge's is recorded by the race as its elapsed time.
+                try await self.routedSingle(context, log: log, call, choice: choice, isHedge: true, feedsEstimator: slot == 0)
+            }
         }
         let choice = router?.select(for: access, excluding: avoiding(failed))
         do {
@@ -284,105 +291,6 @@ public struct ResiliencePipeline: CallPolicy {
         return set
     }
 
-    /// The hedging race (see ``Hedging``): attempts in a task group, the first success wins.
-    private func hedged<T: Sendable>(
-        _ context: CallContext,
-        log: AttemptLog,
-        _ call: @escaping @Sendable (CallContext) async throws -> T,
-        hedging: Hedging,
-        delay firstDelay: Duration,
-        failed: inout EndpointSet
-    ) async throws -> T {
-        let deadline = Deadline.current
-        let raceStart = clock.now
-        let maxAttempts = hedging.policy.maxAttempts
-        var failedHere = failed
-        defer { failed = failedHere }
-        return try await withThrowingTaskGroup(of: HedgeEvent<T>.self) { group in
-            var started = 0
-            var running = 0
-            var inUse = EndpointSet()
-            var lastError: (any Error)?
-
-            func launch(_ group: inout ThrowingTaskGroup<HedgeEvent<T>, any Error>) {
-                let choice = router?.select(for: access, excluding: avoiding(failedHere.union(inUse)))
-                if let choice { inUse.insert(choice.index) }
-                let slot = started
-                started += 1
-                running += 1
-                group.addTask {
-                    do {
-                        // Only the first attempt's latency describes the dependency's distribution;
-                        // a winning hedge's is recorded below as the race's elapsed time.
-                        let value = try await self.routedSingle(
-                            context, log: log, call, choice: choice, isHedge: true, feedsEstimator: slot == 0)
-                        return .finished(slot: slot, endpoint: choice?.index, .success(value))
-                    } catch {
-                        return .finished(slot: slot, endpoint: choice?.index, .failure(error))
-                    }
-                }
-            }
-
-            /// Schedules the next hedge `delay` from now unless that is at or past the deadline.
-            func schedule(_ group: inout ThrowingTaskGroup<HedgeEvent<T>, any Error>, after delay: Duration) {
-                let instant = clock.now.advanced(by: delay)
-                if let deadline, instant >= deadline.instant { return }
-                group.addTask {
-                    do {
-                        try await self.clock.sleep(until: instant, tolerance: nil)
-                        return .timerFired
-                    } catch {
-                        return .timerStopped
-                    }
-                }
-            }
-
-            launch(&group)
-            schedule(&group, after: firstDelay)
-
-            while let event = try await group.next() {
-                switch event {
-                case .finished(let slot, let endpoint, .success(let value)):
-                    group.cancelAll()
-                    if let router, let endpoint { log.recordEndpoint(router.endpoints[endpoint]) }
-                    if slot > 0 {
-                        hedging.recordWon()
-                        // The first attempt took at least this long: recording the hedge's own
-                        // (short) latency instead would pull the percentile delay down and make
-                        // ever more hedges (p95 hedged 6.4% of calls in the tail-at-scale
-                        // benchmark; with this, about 5%).
-                        if feedsHedgingEstimator { hedging.estimator.record(raceStart.duration(to: clock.now)) }
-                    }
-                    return value
-                case .finished(_, let endpoint, .failure(let error)):
-                    running -= 1
-                    lastError = error
-                    if let endpoint {
-                        inUse.remove(endpoint)
-                        failedHere.insert(endpoint)
-                    }
-                    if running == 0 {
-                        group.cancelAll()
-                        throw error
-                    }
-                case .timerFired:
-                    guard started < maxAttempts, !Task.isCancelled else { continue }
-                    if let deadline, clock.now >= deadline.instant { continue }
-                    if let retryBudget, !retryBudget.tryWithdraw() { continue }
-                    launch(&group)
-                    log.recordHedge()
-                    hedging.recordSent()
-                    if started < maxAttempts, let delay = hedging.currentDelay() {
-                        schedule(&group, after: delay)
-                    }
-                case .timerStopped:
-                    continue
-                }
-            }
-            throw lastError ?? CancellationError()
-        }
-    }
-
     /// Breaker → rate limit → bulkhead → attempt timeout → the call.
     ///
     /// `callStart` is set just before the call when durations are measured, so a `nil` after a
@@ -433,13 +341,3 @@ public struct ResiliencePipeline: CallPolicy {
     }
 }
 
-
-/// What a child task of a hedging race reports.
-private enum HedgeEvent<T: Sendable>: Sendable {
-    /// Attempt number `slot` (0 for the first) to `endpoint` ended.
-    case finished(slot: Int, endpoint: Int?, Result<T, any Error>)
-    /// The delay before the next hedge passed.
-    case timerFired
-    /// The delay was cancelled (the race is over).
-    case timerStopped
-}
