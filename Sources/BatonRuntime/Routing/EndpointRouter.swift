@@ -68,62 +68,6 @@ import Synchronization
 /// let quotes = ResiliencePipeline(timeout: .milliseconds(150), retry: RetryPolicy(), router: router, clock: clock)
 /// ```
 public final class EndpointRouter: Sendable {
-    /// Passive outlier detection settings (spec-v1 §5 `routing.outlierDetection`).
-    public struct OutlierDetection: Sendable, Hashable {
-        /// Failures in a row that eject an endpoint. Default 5.
-        public var consecutiveFailures: Int
-        /// Base ejection time, multiplied by the number of ejections. Default 30 s.
-        public var ejectFor: Duration
-        /// The largest share of endpoints ejected at once, 0...1. Default 0.5.
-        public var maxEjected: Double
-        /// Cap on one ejection. Default 300 s (Envoy's `max_ejection_time`).
-        public var maxEjectFor: Duration
-
-        /// Creates outlier detection settings; the defaults are spec-v1's
-        /// `{ consecutiveFailures: 5, ejectFor: 30s, maxEjected: 50% }` and Envoy's 300 s cap.
-        ///
-        /// - Parameters:
-        ///   - consecutiveFailures: Failures in a row that eject an endpoint; at least 1.
-        ///   - ejectFor: Base ejection time, multiplied by the endpoint's number of ejections;
-        ///     positive.
-        ///   - maxEjected: The largest share of endpoints ejected at once (0.5 is 50%); clamped to
-        ///     0...1.
-        ///   - maxEjectFor: Cap on one ejection; at least `ejectFor`.
-        public init(consecutiveFailures: Int = 5, ejectFor: Duration = .seconds(30), maxEjected: Double = 0.5, maxEjectFor: Duration = .seconds(300)) {
-            precondition(consecutiveFailures >= 1, "consecutiveFailures must be at least 1")
-            precondition(ejectFor > .zero && maxEjectFor >= ejectFor, "ejection times must be positive")
-            self.consecutiveFailures = consecutiveFailures
-            self.ejectFor = ejectFor
-            self.maxEjected = min(max(maxEjected, 0), 1)
-            self.maxEjectFor = maxEjectFor
-        }
-    }
-
-    /// Peak-EWMA settings for ``RoutingStrategy/leastLatency``.
-    public struct PeakEWMA: Sendable, Hashable {
-        /// How fast old samples lose weight (and an idle endpoint's estimate decays). Default
-        /// 10 s, as in Finagle and Linkerd.
-        public var decayTime: Duration
-        /// The estimate of an endpoint before its first sample. Default 30 ms (Linkerd's).
-        public var initialEstimate: Duration
-        /// A failed call counts as this many times the endpoint's current estimate. Default 5.
-        public var failurePenalty: Double
-
-        /// Creates peak-EWMA settings; the defaults are Finagle's and Linkerd's.
-        ///
-        /// - Parameters:
-        ///   - decayTime: How fast old samples lose weight; positive. Default 10 s.
-        ///   - initialEstimate: The estimate before an endpoint's first sample. Default 30 ms.
-        ///   - failurePenalty: A failure counts as this many times the current estimate; values
-        ///     below 1 become 1. Default 5.
-        public init(decayTime: Duration = .seconds(10), initialEstimate: Duration = .milliseconds(30), failurePenalty: Double = 5) {
-            precondition(decayTime > .zero, "decayTime must be positive")
-            self.decayTime = decayTime
-            self.initialEstimate = initialEstimate
-            self.failurePenalty = max(failurePenalty, 1)
-        }
-    }
-
     /// The endpoint chosen for one attempt; hand it back to ``finish(_:_:)``.
     public struct Choice: Sendable {
         /// The endpoint's position in ``EndpointRouter/endpoints``.
@@ -149,7 +93,7 @@ public final class EndpointRouter: Sendable {
     /// The endpoints, in spec order.
     public let endpoints: [Endpoint]
     /// How the router picks among the remaining candidates (spec `routing.strategy`).
-    public let strategy: RoutingStrategy
+    public var strategy: RoutingStrategy { selector.strategy }
     /// The region ``RoutingStrategy/regionFirst`` prefers.
     public let localRegion: String?
     /// `nil`: no ejection.
@@ -173,43 +117,24 @@ public final class EndpointRouter: Sendable {
     private let random: RandomSource
     private let logger: Logger
     private let observer: (@Sendable (RoutingRuleChange) -> Void)?
-    private let all: EndpointSet
-    private let writeTargets: EndpointSet
-    private let local: EndpointSet
-    private let ruleMatches: [EndpointSet]
-    private let weights: [Int]
-    private let bucketWidth: Duration
+    private let selector: EndpointSelector
     private let state: Lock<State>
 
-    static let statsBuckets = 10
-    /// The largest latency estimate kept, in nanoseconds (one hour).
-    static let maxEstimate: Double = 3_600e9
-
-    private struct EndpointState {
-        var estimate: Double  // nanoseconds
-        var stamp: BatonInstant
-        var inflight = 0
-        var consecutiveFailures = 0
-        var ejectedUntil: BatonInstant?
-        var ejections = 0
-        var returnedAt: BatonInstant = .zero
-        var roundRobin = 0
-    }
-
-    private struct StatsBucket {
-        var epoch: Int64 = .min
-        var calls = 0
-        var failures = 0
-    }
-
+    /// Everything that changes, under one lock: each part a value with one job.
     private struct State {
-        var endpoints: [EndpointState]
-        var buckets: [StatsBucket]
-        var inflight = 0
-        var activeRule: Int?
-        var activeSince: BatonInstant?
-        var activeStats: RoutingStats?
-        var nextEvaluation: BatonInstant = .zero
+        /// Each endpoint's peak-EWMA latency estimate.
+        var latency: [PeakEWMA.Estimate]
+        /// Attempts in flight to each endpoint, and in total.
+        var inflight: [Int]
+        var totalInflight = 0
+        /// The smooth weighted round-robin counters.
+        var roundRobin: [Int]
+        /// Failure streaks and ejections.
+        var outliers: OutlierDetector
+        /// Calls and failures of the last `statsWindow`.
+        var window: RoutingStatsWindow
+        /// The active rule.
+        var rules: RuleEvaluator
     }
 
     /// A router over `endpoints` (at least one).
@@ -256,7 +181,6 @@ public final class EndpointRouter: Sendable {
         precondition(statsWindow > .zero, "statsWindow must be positive")
         self.service = service
         self.endpoints = endpoints
-        self.strategy = strategy
         self.localRegion = localRegion
         self.outlierDetection = outlierDetection
         self.peakEWMA = peakEWMA
@@ -268,25 +192,7 @@ public final class EndpointRouter: Sendable {
         self.random = random
         self.logger = telemetry.logger
         self.observer = onRuleChange
-        self.weights = endpoints.map(\.weight)
-        self.bucketWidth = max(statsWindow / Self.statsBuckets, .nanoseconds(1))
-
-        var all = EndpointSet()
-        var primaries = EndpointSet()
-        var local = EndpointSet()
-        for (index, endpoint) in endpoints.enumerated() {
-            all.insert(index)
-            if endpoint.role == .primary { primaries.insert(index) }
-            if let localRegion, endpoint.region == localRegion { local.insert(index) }
-        }
-        self.all = all
-        self.writeTargets = primaries.isEmpty ? all : primaries
-        self.local = local
-        self.ruleMatches = rules.map { rule in
-            var matches = EndpointSet()
-            for (index, endpoint) in endpoints.enumerated() where rule.action.match.matches(endpoint) { matches.insert(index) }
-            return matches
-        }
+        self.selector = EndpointSelector(endpoints: endpoints, strategy: strategy, localRegion: localRegion)
         if let circuitBreaker {
             self.breakers = endpoints.map { endpoint in
                 let name = "\(service)@\(endpoint.url)"
@@ -297,10 +203,13 @@ public final class EndpointRouter: Sendable {
             self.breakers = []
         }
         let now = clock.now
-        let initial = Double(peakEWMA.initialEstimate.nanosecondsClamped)
         self.state = Lock(State(
-            endpoints: Array(repeating: EndpointState(estimate: initial, stamp: now), count: endpoints.count),
-            buckets: Array(repeating: StatsBucket(), count: Self.statsBuckets)))
+            latency: Array(repeating: peakEWMA.initial(at: now), count: endpoints.count),
+            inflight: Array(repeating: 0, count: endpoints.count),
+            roundRobin: Array(repeating: 0, count: endpoints.count),
+            outliers: OutlierDetector(settings: outlierDetection, endpointCount: endpoints.count),
+            window: RoutingStatsWindow(window: statsWindow),
+            rules: RuleEvaluator(rules: rules, endpoints: endpoints, interval: evaluationInterval)))
     }
 
     /// One breaker per endpoint (same order), named `<name>@<url>`: for an operation or step whose
@@ -325,18 +234,24 @@ public final class EndpointRouter: Sendable {
     /// - Returns: the choice; pass it to ``finish(_:_:)`` exactly once.
     public func select(for access: OperationAccess = .read, excluding excluded: EndpointSet = EndpointSet()) -> Choice {
         let now = clock.now
-        var open = EndpointSet()
-        for (index, breaker) in breakers.enumerated() where breaker.state == .open { open.insert(index) }
+        let open = openCircuits()
         let (index, change) = state.withLock { state -> (Int, RoutingRuleChange?) in
-            let unhealthy = self.expireEjections(&state, now: now).union(open)
+            let unhealthy = state.outliers.expireEjections(now: now).union(open)
             var change: RoutingRuleChange?
-            if !rules.isEmpty && now >= state.nextEvaluation {
+            if state.rules.isDue(at: now) {
                 change = self.evaluate(&state, now: now, unhealthy: unhealthy)
             }
-            let candidates = self.candidates(access: access, excluded: excluded, unhealthy: unhealthy, activeRule: state.activeRule)
-            let index = self.pick(from: candidates, in: &state, now: now)
-            state.endpoints[index].inflight += 1
-            state.inflight += 1
+            let candidates = selector.candidates(
+                access: access, excluded: excluded, unhealthy: unhealthy, rule: state.rules.activeAction)
+            let index: Int
+            switch selector.pick(from: candidates, roundRobin: &state.roundRobin, random: random) {
+            case .endpoint(let chosen):
+                index = chosen
+            case .cheaperOf(let a, let b):
+                index = self.cost(a, state, now: now) <= self.cost(b, state, now: now) ? a : b
+            }
+            state.inflight[index] += 1
+            state.totalInflight += 1
             return (index, change)
         }
         if let change { report(change) }
@@ -347,49 +262,41 @@ public final class EndpointRouter: Sendable {
     public func finish(_ choice: Choice, _ outcome: Outcome) {
         let now = clock.now
         var recordLatency: Duration?
-        let ejection = state.withLock { state -> (Duration, Int)? in
+        let ejection = state.withLock { state -> (duration: Duration, ejections: Int)? in
             let index = choice.index
-            state.endpoints[index].inflight -= 1
-            state.inflight -= 1
+            state.inflight[index] -= 1
+            state.totalInflight -= 1
             switch outcome {
             case .notSent:
                 return nil
             case .success(let latency):
                 recordLatency = latency
-                self.count(failure: false, in: &state, now: now)
-                state.endpoints[index].consecutiveFailures = 0
-                self.observe(sample: Double(latency.nanosecondsClamped), at: index, in: &state, now: now)
+                state.window.count(failure: false, at: now)
+                state.outliers.recordAnswer(index)
+                peakEWMA.observeAnswer(after: latency, into: &state.latency[index], at: now)
                 return nil
             case .failure(let errorClass, let latency):
                 switch errorClass {
                 case .cancelled:
-                    // A lower bound of the true latency: it may raise the peak, never lower it.
-                    let sample = Double(latency.nanosecondsClamped)
-                    if sample > self.decayedEstimate(state.endpoints[index], now: now) {
-                        state.endpoints[index].estimate = min(sample, Self.maxEstimate)
-                        state.endpoints[index].stamp = now
-                    }
+                    peakEWMA.observeLowerBound(latency, into: &state.latency[index], at: now)
                     return nil
                 case .permanent:
                     // The endpoint answered: healthy, and its latency is real.
-                    self.count(failure: false, in: &state, now: now)
-                    state.endpoints[index].consecutiveFailures = 0
-                    self.observe(sample: Double(latency.nanosecondsClamped), at: index, in: &state, now: now)
+                    state.window.count(failure: false, at: now)
+                    state.outliers.recordAnswer(index)
+                    peakEWMA.observeAnswer(after: latency, into: &state.latency[index], at: now)
                     return nil
                 case .timeout, .unavailable, .overloaded, .transient, .unknown:
-                    self.count(failure: true, in: &state, now: now)
-                    let current = max(self.decayedEstimate(state.endpoints[index], now: now), Double(peakEWMA.initialEstimate.nanosecondsClamped))
-                    let penalised = max(Double(latency.nanosecondsClamped), current * peakEWMA.failurePenalty)
-                    self.observe(sample: penalised, at: index, in: &state, now: now)
-                    state.endpoints[index].consecutiveFailures += 1
-                    return self.ejectIfDue(index, in: &state, now: now)
+                    state.window.count(failure: true, at: now)
+                    peakEWMA.observeFailure(after: latency, into: &state.latency[index], at: now)
+                    return state.outliers.recordFailure(index, now: now)
                 }
             }
         }
         if let recordLatency { estimator.record(recordLatency) }
-        if let (duration, count) = ejection {
+        if let ejection {
             logger.warning(
-                "endpoint \(choice.endpoint.url) of '\(service)' ejected for \(duration) (ejection \(count))",
+                "endpoint \(choice.endpoint.url) of '\(service)' ejected for \(ejection.duration) (ejection \(ejection.ejections))",
                 metadata: ["baton.service": .string(service), "baton.endpoint": .string(choice.endpoint.url)])
         }
     }
@@ -399,10 +306,9 @@ public final class EndpointRouter: Sendable {
     /// The live statistics rules are evaluated on.
     public var stats: RoutingStats {
         let now = clock.now
-        var open = EndpointSet()
-        for (index, breaker) in breakers.enumerated() where breaker.state == .open { open.insert(index) }
+        let open = openCircuits()
         return state.withLock { state in
-            let unhealthy = self.expireEjections(&state, now: now).union(open)
+            let unhealthy = state.outliers.expireEjections(now: now).union(open)
             return self.currentStats(state, now: now, unhealthy: unhealthy)
         }
     }
@@ -411,12 +317,11 @@ public final class EndpointRouter: Sendable {
     @discardableResult
     public func evaluateRules() -> RoutingRule? {
         let now = clock.now
-        var open = EndpointSet()
-        for (index, breaker) in breakers.enumerated() where breaker.state == .open { open.insert(index) }
+        let open = openCircuits()
         let (active, change) = state.withLock { state -> (Int?, RoutingRuleChange?) in
-            let unhealthy = self.expireEjections(&state, now: now).union(open)
+            let unhealthy = state.outliers.expireEjections(now: now).union(open)
             let change = self.evaluate(&state, now: now, unhealthy: unhealthy)
-            return (state.activeRule, change)
+            return (state.rules.active, change)
         }
         if let change { report(change) }
         return active.map { rules[$0] }
@@ -430,17 +335,17 @@ public final class EndpointRouter: Sendable {
         var open = EndpointSet()
         for (index, circuit) in circuits.enumerated() where circuit == .open { open.insert(index) }
         return state.withLock { state in
-            let unhealthy = self.expireEjections(&state, now: now).union(open)
+            let unhealthy = state.outliers.expireEjections(now: now).union(open)
             let endpointStates = endpoints.indices.map { index in
-                let endpointState = state.endpoints[index]
+                let health = state.outliers.endpoints[index]
                 return RoutingSnapshot.EndpointState(
                     endpoint: endpoints[index],
                     healthy: !unhealthy.contains(index),
-                    ejectedUntil: endpointState.ejectedUntil,
-                    ejections: endpointState.ejections,
-                    consecutiveFailures: endpointState.consecutiveFailures,
-                    latencyEstimate: .nanoseconds(Int64(self.decayedEstimate(endpointState, now: now).rounded())),
-                    inflight: endpointState.inflight,
+                    ejectedUntil: health.ejectedUntil,
+                    ejections: health.ejections,
+                    consecutiveFailures: health.consecutiveFailures,
+                    latencyEstimate: .nanoseconds(Int64(peakEWMA.decayed(state.latency[index], at: now).rounded())),
+                    inflight: state.inflight[index],
                     circuit: circuits.isEmpty ? nil : circuits[index])
             }
             return RoutingSnapshot(
@@ -448,169 +353,29 @@ public final class EndpointRouter: Sendable {
                 at: now,
                 strategy: strategy,
                 endpoints: endpointStates,
-                activeRule: state.activeRule.map { rules[$0].name },
-                activeSince: state.activeSince,
-                activeRuleStats: state.activeStats,
+                activeRule: state.rules.activeName,
+                activeSince: state.rules.activeSince,
+                activeRuleStats: state.rules.activeStats,
                 stats: self.currentStats(state, now: now, unhealthy: unhealthy))
         }
     }
 
-    // MARK: - Internals (lock held)
+    // MARK: - Internals
 
-    /// Ends ejections that are over and returns the endpoints still ejected.
-    private func expireEjections(_ state: inout State, now: BatonInstant) -> EndpointSet {
-        guard outlierDetection != nil else { return EndpointSet() }
-        var ejected = EndpointSet()
-        for index in state.endpoints.indices {
-            guard let until = state.endpoints[index].ejectedUntil else { continue }
-            if until <= now {
-                state.endpoints[index].ejectedUntil = nil
-                state.endpoints[index].returnedAt = until
-                state.endpoints[index].consecutiveFailures = 0
-            } else {
-                ejected.insert(index)
-            }
-        }
-        return ejected
+    /// The endpoints whose own breaker is open (read outside the router's lock).
+    private func openCircuits() -> EndpointSet {
+        var open = EndpointSet()
+        for (index, breaker) in breakers.enumerated() where breaker.state == .open { open.insert(index) }
+        return open
     }
 
-    private func ejectIfDue(_ index: Int, in state: inout State, now: BatonInstant) -> (Duration, Int)? {
-        guard let detection = outlierDetection,
-              state.endpoints[index].consecutiveFailures >= detection.consecutiveFailures else { return nil }
-        let ejected = expireEjections(&state, now: now)
-        guard !ejected.contains(index) else { return nil }
-        let allowed = Int((detection.maxEjected * Double(endpoints.count)).rounded(.down) + 1e-9)
-        guard ejected.count + 1 <= allowed else { return nil }
-        var endpoint = state.endpoints[index]
-        if endpoint.ejections > 0 {
-            let healthyPeriods = Int((endpoint.returnedAt.duration(to: now) / detection.ejectFor).rounded(.down))
-            endpoint.ejections = max(0, endpoint.ejections - max(0, healthyPeriods))
-        }
-        endpoint.ejections += 1
-        let duration = min(detection.ejectFor * endpoint.ejections, detection.maxEjectFor)
-        endpoint.ejectedUntil = now.advanced(by: duration)
-        endpoint.consecutiveFailures = 0
-        state.endpoints[index] = endpoint
-        return (duration, endpoint.ejections)
-    }
-
-    private func candidates(access: OperationAccess, excluded: EndpointSet, unhealthy: EndpointSet, activeRule: Int?) -> EndpointSet {
-        let base = access == .write ? writeTargets : all
-        // From the most to the least demanding notion of "acceptable"; the first pass that leaves
-        // a candidate wins.
-        let healthy = all.subtracting(unhealthy)
-        for pass in 0..<4 {
-            let usable: EndpointSet
-            switch pass {
-            case 0: usable = excluded.isEmpty ? healthy : healthy.subtracting(excluded)
-            case 1: if excluded.isEmpty { continue } else { usable = healthy }
-            case 2: if unhealthy.isEmpty { continue } else { usable = excluded.isEmpty ? all : all.subtracting(excluded) }
-            default: usable = all
-            }
-            var pool = base
-            if let activeRule {
-                let matches = ruleMatches[activeRule]
-                switch rules[activeRule].action {
-                case .use:
-                    let narrowed = pool.intersection(matches)
-                    if !narrowed.isEmpty { pool = narrowed }
-                case .prefer:
-                    let narrowed = pool.intersection(matches)
-                    if !narrowed.intersection(usable).isEmpty { pool = narrowed }
-                case .avoid:
-                    let narrowed = pool.subtracting(matches)
-                    if !narrowed.intersection(usable).isEmpty { pool = narrowed }
-                }
-            }
-            if strategy == .regionFirst && !local.isEmpty {
-                let narrowed = pool.intersection(local)
-                if !narrowed.intersection(usable).isEmpty { pool = narrowed }
-            }
-            let result = pool.intersection(usable)
-            if !result.isEmpty { return result }
-        }
-        return base
-    }
-
-    private func pick(from candidates: EndpointSet, in state: inout State, now: BatonInstant) -> Int {
-        let count = candidates.count
-        if count == 1 { return candidates.member(at: 0) }
-        switch strategy {
-        case .roundRobin, .regionFirst:
-            // Smooth weighted round robin.
-            var total = 0
-            var best = -1
-            candidates.forEach { index in
-                total += weights[index]
-                state.endpoints[index].roundRobin += weights[index]
-                if best < 0 || state.endpoints[index].roundRobin > state.endpoints[best].roundRobin { best = index }
-            }
-            state.endpoints[best].roundRobin -= total
-            return best
-        case .random:
-            var total = 0
-            candidates.forEach { total += weights[$0] }
-            var target = Int(random.next() % UInt64(total))
-            var chosen = -1
-            candidates.forEach { index in
-                guard chosen < 0 else { return }
-                if target < weights[index] { chosen = index } else { target -= weights[index] }
-            }
-            return chosen
-        case .leastLatency:
-            let first = Int(random.next() % UInt64(count))
-            var second = Int(random.next() % UInt64(count - 1))
-            if second >= first { second += 1 }
-            let a = candidates.member(at: first)
-            let b = candidates.member(at: second)
-            return cost(a, state, now: now) <= cost(b, state, now: now) ? a : b
-        }
-    }
-
+    /// `leastLatency`'s cost of an endpoint: its decayed estimate × (in-flight + 1) ÷ weight.
     private func cost(_ index: Int, _ state: State, now: BatonInstant) -> Double {
-        let endpoint = state.endpoints[index]
-        return decayedEstimate(endpoint, now: now) * Double(endpoint.inflight + 1) / Double(weights[index])
-    }
-
-    /// The estimate decayed towards zero for the time since its last sample (tower's `decay`).
-    private func decayedEstimate(_ endpoint: EndpointState, now: BatonInstant) -> Double {
-        let elapsed = endpoint.stamp.duration(to: now)
-        guard elapsed > .zero else { return endpoint.estimate }
-        return endpoint.estimate * exponential(-(elapsed / peakEWMA.decayTime))
-    }
-
-    /// Finagle's update: a slower sample is taken at once (the peak), a faster one blended in.
-    private func observe(sample rawSample: Double, at index: Int, in state: inout State, now: BatonInstant) {
-        // Repeated failure penalties grow geometrically: keep the estimate to an hour.
-        let sample = min(rawSample, Self.maxEstimate)
-        var endpoint = state.endpoints[index]
-        if sample > endpoint.estimate {
-            endpoint.estimate = sample
-        } else {
-            let elapsed = max(endpoint.stamp.duration(to: now), .zero)
-            let weight = exponential(-(elapsed / peakEWMA.decayTime))
-            endpoint.estimate = endpoint.estimate * weight + sample * (1 - weight)
-        }
-        endpoint.stamp = now
-        state.endpoints[index] = endpoint
-    }
-
-    private func count(failure: Bool, in state: inout State, now: BatonInstant) {
-        let epoch = Int64((now.offset / bucketWidth).rounded(.down))
-        let index = Int(epoch.magnitude % UInt64(Self.statsBuckets))
-        if state.buckets[index].epoch != epoch { state.buckets[index] = StatsBucket(epoch: epoch) }
-        state.buckets[index].calls += 1
-        if failure { state.buckets[index].failures += 1 }
+        peakEWMA.decayed(state.latency[index], at: now) * Double(state.inflight[index] + 1) / Double(selector.weight(of: index))
     }
 
     private func currentStats(_ state: State, now: BatonInstant, unhealthy: EndpointSet) -> RoutingStats {
-        let epoch = Int64((now.offset / bucketWidth).rounded(.down))
-        var calls = 0
-        var failures = 0
-        for bucket in state.buckets where bucket.epoch > epoch - Int64(Self.statsBuckets) && bucket.epoch <= epoch {
-            calls += bucket.calls
-            failures += bucket.failures
-        }
+        let (calls, failures) = state.window.totals(at: now)
         let latency = estimator.snapshot
         return RoutingStats(
             p50: latency.p50,
@@ -619,97 +384,17 @@ public final class EndpointRouter: Sendable {
             errorRate: calls == 0 ? 0 : Double(failures) / Double(calls),
             calls: calls,
             healthy: Double(endpoints.count - unhealthy.count) / Double(endpoints.count),
-            inflight: state.inflight)
+            inflight: state.totalInflight)
     }
 
     private func evaluate(_ state: inout State, now: BatonInstant, unhealthy: EndpointSet) -> RoutingRuleChange? {
-        state.nextEvaluation = now.advanced(by: evaluationInterval)
         let stats = currentStats(state, now: now, unhealthy: unhealthy)
-        let active = rules.firstIndex { $0.condition.holds(for: stats) }
-        guard active != state.activeRule else { return nil }
-        let change = RoutingRuleChange(
-            service: service, from: state.activeRule.map { rules[$0].name }, to: active.map { rules[$0].name }, at: now, stats: stats)
-        state.activeRule = active
-        state.activeSince = active == nil ? nil : now
-        state.activeStats = active == nil ? nil : stats
-        return change
+        return state.rules.evaluate(stats, at: now, service: service)
     }
 
+    /// Logs a change of the active rule (`notice`) and passes it to the observer.
     private func report(_ change: RoutingRuleChange) {
-        var metadata: Logger.Metadata = [
-            "baton.service": .string(service),
-            "baton.routing_rule": .string(change.to ?? "none"),
-            "baton.routing_previous_rule": .string(change.from ?? "none"),
-            "baton.stats.error_rate": .string(formatShare(change.stats.errorRate)),
-            "baton.stats.healthy": .string(formatShare(change.stats.healthy)),
-            "baton.stats.inflight": .stringConvertible(change.stats.inflight),
-        ]
-        if let p50 = change.stats.p50 { metadata["baton.stats.p50"] = .string(formatSeconds(p50.seconds)) }
-        if let p90 = change.stats.p90 { metadata["baton.stats.p90"] = .string(formatSeconds(p90.seconds)) }
-        if let p99 = change.stats.p99 { metadata["baton.stats.p99"] = .string(formatSeconds(p99.seconds)) }
-        logger.notice("\(change)", metadata: metadata)
+        logger.notice("\(change)", metadata: change.logMetadata)
         observer?(change)
-    }
-}
-
-/// The routing state of one service at one instant (``EndpointRouter/snapshot``).
-public struct RoutingSnapshot: Sendable, Hashable, CustomStringConvertible {
-    /// One endpoint's state.
-    public struct EndpointState: Sendable, Hashable {
-        /// The endpoint described.
-        public var endpoint: Endpoint
-        /// Neither ejected nor behind an open circuit.
-        public var healthy: Bool
-        /// When the current ejection ends, if ejected.
-        public var ejectedUntil: BatonInstant?
-        /// Ejections counted towards the next ejection's length.
-        public var ejections: Int
-        /// Failures in a row; any answer (a `permanent` error included) and every ejection reset
-        /// it. Outlier detection ejects at ``EndpointRouter/OutlierDetection/consecutiveFailures``.
-        public var consecutiveFailures: Int
-        /// The peak-EWMA latency estimate, decayed to now.
-        public var latencyEstimate: Duration
-        /// Attempts sent to the endpoint and not yet finished.
-        public var inflight: Int
-        /// The endpoint's breaker state, with per-endpoint breakers.
-        public var circuit: CircuitState?
-    }
-
-    /// The service the router routes.
-    public var service: String
-    /// When the snapshot was taken.
-    public var at: BatonInstant
-    /// The router's strategy.
-    public var strategy: RoutingStrategy
-    /// Every endpoint's state, in spec order.
-    public var endpoints: [EndpointState]
-    /// The active rule's name, or `nil` for default routing.
-    public var activeRule: String?
-    /// When the active rule became active.
-    public var activeSince: BatonInstant?
-    /// The stats that made it active.
-    public var activeRuleStats: RoutingStats?
-    /// The live stats now.
-    public var stats: RoutingStats
-
-    public var description: String {
-        var lines = ["routing '\(service)' at \(at): \(strategy), rule \(activeRule.map { "'\($0)' since \(activeSince.map { "\($0)" } ?? "?")" } ?? "none"); \(stats)"]
-        for state in endpoints {
-            var line = "  \(state.endpoint.url): \(state.healthy ? "healthy" : "unhealthy") ewma=\(state.latencyEstimate) inflight=\(state.inflight)"
-            if let until = state.ejectedUntil { line += " ejected until \(until) (#\(state.ejections))" }
-            if let circuit = state.circuit { line += " circuit \(circuit)" }
-            lines.append(line)
-        }
-        return lines.joined(separator: "\n")
-    }
-}
-
-extension Duration {
-    /// Nanoseconds, saturating at `Int64.max`, negative durations as zero.
-    var nanosecondsClamped: Int64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 0 }
-        guard seconds < 9_000_000_000 else { return .max }
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

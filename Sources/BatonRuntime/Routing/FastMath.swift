@@ -16,3 +16,13 @@ func exponential(_ x: Double) -> Double {
     }
     return sum * Double(sign: .plus, exponent: Int(k), significand: 1)
 }
+
+extension Duration {
+    /// Nanoseconds, saturating at `Int64.max`, negative durations as zero.
+    var nanosecondsClamped: Int64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        guard seconds < 9_000_000_000 else { return .max }
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
