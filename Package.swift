@@ -22,15 +22,19 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
     ],
     targets: [
+        // Every name generated code declares or relies on, and the generated files' names: the
+        // generator emits them, the checker reserves them, the plugins declare the files.
+        .target(name: "BatonNaming"),
         // Spec text -> located syntax tree -> checked, resolved model + diagnostics.
         .target(
             name: "BatonSpec",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["BatonNaming", .product(name: "Yams", package: "Yams")]
         ),
         // Resolved model -> Swift files, through the templates in `templates/` (embedded copies).
         .target(
             name: "BatonGenerator",
             dependencies: [
+                "BatonNaming",
                 "BatonSpec",
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
@@ -59,7 +63,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BatonSpecTests",
-            dependencies: ["BatonSpec"]
+            dependencies: ["BatonSpec", "BatonNaming"]
         ),
         .testTarget(
             name: "BatonRuntimeTests",
@@ -73,7 +77,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BatonGeneratorTests",
-            dependencies: ["BatonGenerator", "BatonSpec"]
+            dependencies: ["BatonGenerator", "BatonSpec", "BatonNaming"]
         ),
         .testTarget(
             name: "BatonCLITests",

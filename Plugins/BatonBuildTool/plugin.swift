@@ -70,14 +70,14 @@ import PackagePlugin
         let generatedSources = pluginWorkDirectory.appending(component: "GeneratedSources", directoryHint: .isDirectory)
         var commands: [Command] = specs.map { spec in
             let outputDirectory = generatedSources.appending(
-                component: BatonSpecFiles.stem(of: spec.lastPathComponent), directoryHint: .isDirectory)
+                component: GeneratedFileNames.stem(of: spec.lastPathComponent), directoryHint: .isDirectory)
             return .buildCommand(
                 displayName: "Generating Baton code from \(spec.lastPathComponent) for \(targetName)",
                 executable: baton.url,
                 arguments: ["generate", spec.filePath, "--output", outputDirectory.filePath],
                 environment: [:],
                 inputFiles: [spec],
-                outputFiles: BatonSpecFiles.sourceFileNames(forSpec: spec.lastPathComponent).map {
+                outputFiles: GeneratedFileNames.sources(forSpec: spec.lastPathComponent).map {
                     outputDirectory.appending(component: $0, directoryHint: .notDirectory)
                 }
             )
@@ -86,7 +86,7 @@ import PackagePlugin
         let generatedTests = pluginWorkDirectory.appending(component: "GeneratedTests", directoryHint: .isDirectory)
         for tested in testedModules {
             for spec in tested.specs {
-                let stem = BatonSpecFiles.stem(of: spec.lastPathComponent)
+                let stem = GeneratedFileNames.stem(of: spec.lastPathComponent)
                 let testsDirectory = generatedTests.appending(components: tested.moduleName, stem, directoryHint: .isDirectory)
                 commands.append(
                     .buildCommand(
@@ -98,7 +98,7 @@ import PackagePlugin
                         ],
                         environment: [:],
                         inputFiles: [spec],
-                        outputFiles: BatonSpecFiles.testFileNames(forSpec: spec.lastPathComponent).map {
+                        outputFiles: GeneratedFileNames.tests(forSpec: spec.lastPathComponent).map {
                             testsDirectory.appending(component: $0, directoryHint: .notDirectory)
                         }
                     )

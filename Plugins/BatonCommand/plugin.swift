@@ -68,11 +68,11 @@ import PackagePlugin
             if subcommand == "generate" {
                 let output = target.directoryURL.appending(component: "Generated", directoryHint: .isDirectory)
                 command += ["--output", output.filePath]
-                outputs.append((output, Set(specs.flatMap { BatonSpecFiles.sourceFileNames(forSpec: $0.lastPathComponent) }), BatonSpecFiles.sourceSuffixes))
+                outputs.append((output, Set(specs.flatMap { GeneratedFileNames.sources(forSpec: $0.lastPathComponent) }), GeneratedFileNames.sourceSuffixes))
                 if let testTarget = Self.testTarget(for: target, in: context.package) {
                     let testsOutput = testTarget.directoryURL.appending(component: "Generated", directoryHint: .isDirectory)
                     command += ["--tests-output", testsOutput.filePath, "--module", target.moduleName]
-                    outputs.append((testsOutput, Self.testFileNames(writtenTo: testTarget, in: context.package), BatonSpecFiles.testSuffixes))
+                    outputs.append((testsOutput, Self.testFileNames(writtenTo: testTarget, in: context.package), GeneratedFileNames.testSuffixes))
                     log("Target '\(target.name)': \(specs.count) spec(s) → \(Self.relative(output, to: context.package)), tests → \(Self.relative(testsOutput, to: context.package))")
                 } else {
                     log("Target '\(target.name)': \(specs.count) spec(s) → \(Self.relative(output, to: context.package)) (no tests: no test target '\(target.name)Tests', nor a single test target depending on it; a target without a Swift file of its own is invisible to plugins)")
@@ -116,7 +116,7 @@ import PackagePlugin
         for case let target as SwiftSourceModuleTarget in package.targets where target.kind != .test {
             guard testTarget(for: target, in: package)?.id == destination.id else { continue }
             for spec in specs(of: target) {
-                names.formUnion(BatonSpecFiles.testFileNames(forSpec: spec.lastPathComponent))
+                names.formUnion(GeneratedFileNames.tests(forSpec: spec.lastPathComponent))
             }
         }
         return names

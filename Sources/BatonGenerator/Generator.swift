@@ -1,3 +1,4 @@
+import BatonNaming
 import BatonSpec
 
 /// Options that shape generated code (not its meaning).
@@ -61,30 +62,10 @@ public struct Generator: Sendable {
 
     /// The file names generated for the spec file `specFileName`, known before reading it (the
     /// build plugin declares them up front): `<stem>.Types.swift`, `<stem>.Services.swift`,
-    /// `<stem>.Orchestrator.swift`, and for tests `<stem>.Mocks.swift`, `<stem>.Tests.swift`.
+    /// `<stem>.Orchestrator.swift`, and for tests `<stem>.Mocks.swift`, `<stem>.Tests.swift`
+    /// (``GeneratedFileNames``, which the plugins compile too).
     public static func fileNames(forSpec specFileName: String) -> (sources: [String], tests: [String]) {
-        let stem = fileStem(specFileName)
-        return (
-            sources: ["\(stem).Types.swift", "\(stem).Services.swift", "\(stem).Orchestrator.swift"],
-            tests: ["\(stem).Mocks.swift", "\(stem).Tests.swift"]
-        )
-    }
-
-    /// `checkout.baton.yaml` → `checkout`; anything but letters, digits, `-` and `_` becomes `_`,
-    /// so a file name can never address another directory.
-    public static func fileStem(_ specFileName: String) -> String {
-        var stem = Substring(specFileName.split(separator: "/").last ?? "")
-        for suffix in [".baton.yaml", ".baton.yml", ".yaml", ".yml"] where stem.hasSuffix(suffix) {
-            stem = stem.dropLast(suffix.count)
-            break
-        }
-        let safe = String(stem.unicodeScalars.map { scalar -> Character in
-            switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", "-", "_": Character(scalar)
-            default: "_"
-            }
-        })
-        return safe.isEmpty ? "spec" : safe
+        (sources: GeneratedFileNames.sources(forSpec: specFileName), tests: GeneratedFileNames.tests(forSpec: specFileName))
     }
 
     /// - Throws: ``GeneratorError`` when a template does not render, or the spec breaks an

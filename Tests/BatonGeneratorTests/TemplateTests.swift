@@ -1,3 +1,4 @@
+import BatonNaming
 @testable import BatonGenerator
 import BatonSpec
 import Foundation
@@ -36,9 +37,9 @@ import Testing
         #expect(Generator.fileNames(forSpec: "specs/checkout.baton.yaml").sources
             == ["checkout.Types.swift", "checkout.Services.swift", "checkout.Orchestrator.swift"])
         #expect(Generator.fileNames(forSpec: "a/b.baton.yml").tests == ["b.Mocks.swift", "b.Tests.swift"])
-        #expect(Generator.fileStem("../../etc/passwd.baton.yaml") == "passwd")
-        #expect(Generator.fileStem("..baton.yaml") == "_")
-        #expect(Generator.fileStem("my spec!.baton.yaml") == "my_spec_")
+        #expect(GeneratedFileNames.stem(of: "../../etc/passwd.baton.yaml") == "passwd")
+        #expect(GeneratedFileNames.stem(of: "..baton.yaml") == "_")
+        #expect(GeneratedFileNames.stem(of: "my spec!.baton.yaml") == "my_spec_")
     }
 }
 
@@ -90,9 +91,9 @@ let minimalSpec = """
         return labels
     }
 
-    /// Over all example specs together, since an empty list (a spec without caches, say) shows
-    /// no labels of its elements.
-    @Test func everyNameATemplateReadsIsStoredInItsView() throws {
+    /// The labels each view stores, over all example specs together, since an empty list (a spec
+    /// without caches, say) shows no labels of its elements.
+    static func storedLabelsByTemplate() throws -> [String: Set<String>] {
         let specs = try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("specs").path)
             .filter { $0.hasSuffix(".baton.yaml") }.sorted().map(exampleSpec)
         let options = GeneratorOptions(testedModule: "Example")
@@ -104,6 +105,34 @@ let minimalSpec = """
             stored["mocks", default: []].formUnion(Self.storedLabels(of: MocksView(spec: spec, options: options)))
             stored["tests", default: []].formUnion(Self.storedLabels(of: try TestsView(spec: spec, options: options)))
         }
+        // `some` is how reflection labels an optional's value, not a name of the view.
+        return stored.mapValues { $0.subtracting(["some"]) }
+    }
+
+    /// templates/README.md is the contract for `--templates`: its table for each template lists
+    /// exactly the names the view has, so the documentation cannot drift from the code.
+    @Test func theTemplatesReadmeListsExactlyTheNamesOfEachView() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("templates/README.md"), encoding: .utf8)
+        var documented: [String: Set<String>] = [:]
+        var current: String?
+        for line in readme.split(separator: "\n") {
+            if let heading = line.wholeMatch(of: /### ([a-z]+)\.mustache/) {
+                current = String(heading.output.1)
+            } else if let current, let row = line.prefixMatch(of: /\| `([A-Za-z]+)` \|/) {
+                documented[current, default: []].insert(String(row.output.1))
+            }
+        }
+        let stored = try Self.storedLabelsByTemplate()
+        #expect(Set(documented.keys) == Set(TemplateSet.embedded.keys))
+        for (template, labels) in stored {
+            let names = documented[template] ?? []
+            #expect(labels.subtracting(names).isEmpty, "templates/README.md does not document \(labels.subtracting(names).sorted()) of \(template)")
+            #expect(names.subtracting(labels).isEmpty, "templates/README.md documents \(names.subtracting(labels).sorted()), which \(template)'s view does not have")
+        }
+    }
+
+    @Test func everyNameATemplateReadsIsStoredInItsView() throws {
+        let stored = try Self.storedLabelsByTemplate()
         #expect(Set(stored.keys) == Set(TemplateSet.embedded.keys))
         for (template, labels) in stored {
             let missing = Self.names(in: try #require(TemplateSet.embedded[template])).subtracting(labels)

@@ -1,3 +1,4 @@
+import BatonNaming
 import Foundation
 import Testing
 @testable import BatonSpec
@@ -14,11 +15,37 @@ import Testing
         check(yaml).errors.map { "\($0.rule.id)@\($0.location.line):\($0.location.column)" }
     }
 
-    @Test(arguments: Array(Checker.reservedTypeNames.keys).sorted())
+    @Test(arguments: Array(GeneratedNames.reservedTypeNames.keys).sorted())
     func namesGeneratedCodeReliesOnAreReserved(name: String) {
         let result = check(withTypes("  \(name): { x: int }\n"))
         #expect(result.errors.map { "\($0.rule.id)@\($0.location.line):\($0.location.column)" } == ["invalid-name@4:3"])
         #expect(result.errors.first?.message.contains("reserved") == true)
+    }
+
+    /// The checker reserves exactly the names of the generator's table (BatonNaming), each at
+    /// the name's own location: a service (line 4), a workflow (line 10), a step (line 15) and a
+    /// field of the operation's inline input (line 7, column 18).
+    @Test(arguments: GeneratedNames.reservedServiceNames.keys.sorted())
+    func reservedServiceNames(name: String) {
+        let yaml = RuleTests.valid.replacingOccurrences(of: "  cart:\n", with: "  \(name):\n").replacingOccurrences(of: "call: cart.get", with: "call: \(name).get")
+        #expect(errors(yaml) == ["invalid-name@4:3"])
+    }
+
+    @Test(arguments: GeneratedNames.reservedWorkflowNames.keys.sorted())
+    func reservedWorkflowNames(name: String) {
+        #expect(errors(RuleTests.valid.replacingOccurrences(of: "  buy:\n", with: "  \(name):\n")) == ["invalid-name@10:3"])
+    }
+
+    @Test(arguments: GeneratedNames.reservedStepNames.keys.sorted())
+    func reservedStepNames(name: String) {
+        let yaml = RuleTests.valid.replacingOccurrences(of: "      c:\n", with: "      \(name):\n").replacingOccurrences(of: "$c.total", with: "$\(name).total")
+        #expect(errors(yaml).first == "invalid-name@15:7")
+    }
+
+    @Test(arguments: GeneratedNames.reservedFieldNames.keys.sorted())
+    func reservedFieldNames(name: String) {
+        let yaml = RuleTests.valid.replacing("input: { id: string }", with: "input: { \(name): string }", maxReplacements: 1)
+        #expect(errors(yaml).first == "invalid-name@7:18")
     }
 
     @Test func typeNamesShadowingOtherStandardAndRuntimeTypesAreValid() {

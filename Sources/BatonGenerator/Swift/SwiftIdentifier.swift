@@ -1,3 +1,5 @@
+import BatonNaming
+
 /// Turns spec names into Swift identifiers.
 ///
 /// Spec names are already restricted to `[A-Za-z][A-Za-z0-9]*` by the checker, so the only work
@@ -35,15 +37,9 @@ enum SwiftIdentifier {
         name == "self" ? "self_" : escaped(name)
     }
 
-    /// `Name` from `name` (for type names built from spec names, e.g. `PricingService`).
-    static func upperCamel(_ name: String) -> String {
-        guard let first = name.first else { return name }
-        return first.uppercased() + name.dropFirst()
-    }
+    /// `Name` from `name` (for names built from spec names, e.g. `makeCheckoutWorkflow`).
+    static func upperCamel(_ name: String) -> String { GeneratedNames.upperCamel(name) }
 
     /// `name` from `Name`.
-    static func lowerCamel(_ name: String) -> String {
-        guard let first = name.first else { return name }
-        return first.lowercased() + name.dropFirst()
-    }
+    static func lowerCamel(_ name: String) -> String { GeneratedNames.lowerCamel(name) }
 }

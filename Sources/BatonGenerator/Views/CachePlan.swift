@@ -1,3 +1,4 @@
+import BatonNaming
 import BatonSpec
 
 /// The response caches of a spec: one per cached read operation, shared by every workflow, with a
@@ -30,11 +31,10 @@ struct CachePlan {
         for service in spec.services {
             for operation in service.operations where operation.access == .read {
                 guard let policy = operation.cache else { continue }
-                let base = SwiftIdentifier.upperCamel(service.name) + SwiftIdentifier.upperCamel(operation.name)
                 caches.append(Cache(
                     operation: operation.ref,
-                    member: SwiftIdentifier.lowerCamel(base),
-                    keyType: base + "CacheKey",
+                    member: SwiftIdentifier.lowerCamel(SwiftIdentifier.upperCamel(service.name) + SwiftIdentifier.upperCamel(operation.name)),
+                    keyType: GeneratedNames.cacheKey(service: service.name, operation: operation.name),
                     valueType: SwiftType.name(operation.output),
                     keyFields: try policy.key.map { try keyField($0, in: operation.input, location: operation.location) },
                     policy: policy

@@ -1,3 +1,4 @@
+import BatonNaming
 import BatonSpec
 
 /// What `mocks.mustache` renders: fixtures for every type and a scripted mock per service.
@@ -20,7 +21,6 @@ struct MocksView {
         /// The mock's `init` parameter for the operation's script, and the name it has inside:
         /// an operation may be called `clock` or `self`, which the initialiser uses itself (a
         /// trailing `_` cannot occur in a spec name, so it cannot clash).
-        var parameter: String
         /// `parameter: [Behaviour] = [.succeed(fixture)]`, continuing at eight spaces.
         var parameterDeclaration: String
         /// `self.x = MockOperation(…)`, at eight spaces.
@@ -41,7 +41,7 @@ struct MocksView {
     init(spec: ResolvedSpec, options: GeneratorOptions) {
         header = options.header(for: spec)
         module = options.testedModule ?? spec.name
-        typeImports = Naming.typeImports(spec, module: module)
+        typeImports = TypeImports.scoped(spec, module: module)
         let values = FixtureValues(spec: spec)
         let renderer = SwiftRenderer()
         fixturesName = values.namespace
@@ -54,11 +54,11 @@ struct MocksView {
         }
         services = spec.services.map { service in
             Service(
-                protocolName: Naming.serviceProtocol(service.name),
-                mockName: Naming.serviceMock(service.name),
+                protocolName: GeneratedNames.serviceProtocol(service.name),
+                mockName: GeneratedNames.serviceMock(service.name),
                 operations: service.operations.map { operation in
                     let identifier = SwiftIdentifier.escaped(operation.name)
-                    let shadows = ["clock", "self"].contains(operation.name)
+                    let shadows = GeneratedNames.mockInitialiserLocals.contains(operation.name)
                     let parameter = shadows ? "\(SwiftIdentifier.label(operation.name)) \(operation.name)_" : identifier
                     let argument = shadows ? "\(operation.name)_" : identifier
                     let output = SwiftType.name(operation.output)
@@ -71,7 +71,6 @@ struct MocksView {
                     ])
                     return Operation(
                         identifier: identifier,
-                        parameter: parameter,
                         parameterDeclaration: head + renderer.render(succeed, indent: 8, column: 8 + head.count, trailing: 1),
                         initialisation: renderer.render(.assignment(.text("self.\(identifier)"), mock), indent: 8),
                         inputType: SwiftType.name(operation.input),
@@ -91,7 +90,7 @@ struct FixtureValues {
     var spec: ResolvedSpec
 
     /// `CheckoutFixtures`.
-    var namespace: String { spec.name + "Fixtures" }
+    var namespace: String { GeneratedNames.fixtures(spec: spec.name) }
 
     /// The fixture member of a named type: `cartItem` for `CartItem`.
     static func member(_ typeName: String) -> String {

@@ -1,3 +1,4 @@
+import BatonNaming
 import BatonSpec
 
 /// What `orchestrator.mustache` renders: `<Name>Orchestrator` with one method per workflow.
@@ -10,7 +11,6 @@ struct OrchestratorView {
         /// The `init` parameter: the spec name as label, and an internal name that shadows none of
         /// the initialiser's own names (a service may be called `self`, `caches`, `services`…).
         var parameter: String
-        var parameterName: String
         var protocolName: String
     }
 
@@ -78,25 +78,23 @@ struct OrchestratorView {
     /// Stored for the template engine, which sees only stored properties.
     var hasCaches: Bool
 
-    /// Names the orchestrator's `init` declares or uses besides its service parameters (`options`
-    /// is a reserved service name). A trailing `_` cannot occur in a spec name, so it cannot clash.
-    static let initLocals: Set<String> = ["self", "services", "asyncSteps", "policies", "caches", "options"]
-
     init(spec: ResolvedSpec, options: GeneratorOptions) throws {
         header = options.header(for: spec)
         access = options.accessModifier.rawValue
-        typeName = Naming.orchestrator(spec.name)
+        typeName = GeneratedNames.orchestrator(spec: spec.name)
         let renderer = SwiftRenderer()
         docComment = SwiftLiteral.docComment(spec.description ?? "Runs the workflows of the \(spec.name) spec.")
-        services = spec.services.map {
-            let internalName = Self.initLocals.contains($0.name) ? $0.name + "_" : SwiftIdentifier.escaped($0.name)
-            let label = SwiftIdentifier.label($0.name)
+        // A service named like one of the initialiser's own locals gets an internal parameter name.
+        let internalNames = spec.services.map {
+            GeneratedNames.orchestratorInitialiserLocals.contains($0.name) ? $0.name + "_" : SwiftIdentifier.escaped($0.name)
+        }
+        services = zip(spec.services, internalNames).map { service, internalName in
+            let label = SwiftIdentifier.label(service.name)
             return ServiceParameter(
                 label: label,
-                identifier: SwiftIdentifier.escaped($0.name),
-                parameter: internalName == SwiftIdentifier.escaped($0.name) ? internalName : "\(label) \(internalName)",
-                parameterName: internalName,
-                protocolName: Naming.serviceProtocol($0.name)
+                identifier: SwiftIdentifier.escaped(service.name),
+                parameter: internalName == SwiftIdentifier.escaped(service.name) ? internalName : "\(label) \(internalName)",
+                protocolName: GeneratedNames.serviceProtocol(service.name)
             )
         }
         var plan = PolicyPlan()
@@ -119,7 +117,10 @@ struct OrchestratorView {
             plan.declarations + plan.pipelineNames.map { .assignment(.text("self.\($0)"), .text($0)) } + [.assignment(.text("self.routers"), routers)],
             indent: 12
         )
-        servicesDeclaration = renderer.render(.let("services", nil, .call("Services", services.map { SwiftArgument($0.label, .text($0.parameterName)) })), indent: 8)
+        servicesDeclaration = renderer.render(
+            .let("services", nil, .call("Services", zip(services, internalNames).map { SwiftArgument($0.label, .text($1)) })),
+            indent: 8
+        )
         hasAsyncSteps = spec.workflows.contains { $0.steps.contains { $0.mode == .async } }
     }
 }
@@ -172,7 +173,7 @@ private struct WorkflowEmitter {
         let admission = admission()
         let storedName = SwiftIdentifier.lowerCamel(workflow.name) + "Workflow"
         let makeName = "make\(upper)Workflow"
-        let make = SwiftStatement.assignment(.text("self.\(storedName)"), .call("\(Naming.orchestrator(spec.name)).\(makeName)", [
+        let make = SwiftStatement.assignment(.text("self.\(storedName)"), .call("\(GeneratedNames.orchestrator(spec: spec.name)).\(makeName)", [
             SwiftArgument("services", .text("services")),
             SwiftArgument("policies", .text("policies")),
             SwiftArgument("caches", .text("caches")),
@@ -196,7 +197,7 @@ private struct WorkflowEmitter {
     private func admissionClasses() -> OrchestratorView.AdmissionClassesView? {
         guard let classes = workflow.admission?.classes, let first = classes.first else { return nil }
         return OrchestratorView.AdmissionClassesView(
-            enumName: Naming.admissionClass(workflow.name),
+            enumName: GeneratedNames.admissionClass(workflow.name),
             workflowName: workflow.name,
             cases: classes.map { OrchestratorView.AdmissionClassesView.Case(identifier: SwiftIdentifier.escaped($0.name)) },
             defaultCase: SwiftIdentifier.escaped(first.name)

@@ -1,3 +1,4 @@
+import BatonNaming
 import BatonSpec
 
 /// What `services.mustache` renders: one protocol per downstream service.
@@ -10,7 +11,6 @@ struct ServicesView {
     }
 
     struct OperationView {
-        var identifier: String
         var docComment: String
         /// `func name(_ input: …, context: …) async throws -> Output`, continuing at four spaces.
         var requirement: String
@@ -23,12 +23,11 @@ struct ServicesView {
         header = options.header(for: spec)
         services = spec.services.map { service in
             ServiceView(
-                protocolName: Naming.serviceProtocol(service.name),
+                protocolName: GeneratedNames.serviceProtocol(service.name),
                 docComment: SwiftLiteral.docComment(service.description),
                 access: options.accessModifier.rawValue,
                 operations: service.operations.map { operation in
                     OperationView(
-                        identifier: SwiftIdentifier.escaped(operation.name),
                         docComment: SwiftLiteral.docComment(Self.operationDoc(operation), indent: "    "),
                         requirement: String(Self.requirement(operation, indent: 4).dropFirst(4))
                     )
@@ -63,35 +62,14 @@ struct ServicesView {
     }
 }
 
-/// Names of generated declarations derived from spec names.
-enum Naming {
-    /// `pricing` → `PricingService`.
-    static func serviceProtocol(_ service: String) -> String {
-        SwiftIdentifier.upperCamel(service) + "Service"
-    }
-
-    /// `pricing` → `MockPricingService`.
-    static func serviceMock(_ service: String) -> String {
-        "Mock" + serviceProtocol(service)
-    }
-
+/// The scoped imports of generated tests and mocks.
+enum TypeImports {
     /// `struct Checkout.Cart`, `enum Checkout.StockLevel`, …: one scoped import per spec type for
     /// the generated tests and mocks. The tests import Foundation, BatonRuntime and BatonTesting
     /// too, so a spec type named like one of their types (`Date`, `URL`, `CallContext`) would be
     /// ambiguous there; a scoped import takes precedence over whole-module imports, and qualifying
     /// with the module name instead would break when a spec type has the module's name.
-    static func typeImports(_ spec: ResolvedSpec, module: String) -> [String] {
+    static func scoped(_ spec: ResolvedSpec, module: String) -> [String] {
         spec.types.map { "\($0.isEnum ? "enum" : "struct") \(module).\(SwiftIdentifier.escaped($0.name))" }
-    }
-
-    /// `Checkout` → `CheckoutOrchestrator`.
-    static func orchestrator(_ spec: String) -> String {
-        spec + "Orchestrator"
-    }
-
-    /// `checkout` → `CheckoutAdmissionClass`: the caller classes of a workflow's admission control,
-    /// nested in the orchestrator.
-    static func admissionClass(_ workflow: String) -> String {
-        SwiftIdentifier.upperCamel(workflow) + "AdmissionClass"
     }
 }

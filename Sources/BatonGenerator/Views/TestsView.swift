@@ -1,3 +1,4 @@
+import BatonNaming
 import BatonSpec
 
 /// What `tests.mustache` renders: a test world and, per workflow, the tests its spec implies.
@@ -45,17 +46,17 @@ struct TestsView {
     init(spec: ResolvedSpec, options: GeneratorOptions) throws {
         header = options.header(for: spec)
         module = options.testedModule ?? spec.name
-        typeImports = Naming.typeImports(spec, module: module)
-        worldName = spec.name + "TestWorld"
-        suiteName = spec.name + "GeneratedTests"
-        orchestratorName = Naming.orchestrator(spec.name)
+        typeImports = TypeImports.scoped(spec, module: module)
+        worldName = GeneratedNames.testWorld(spec: spec.name)
+        suiteName = GeneratedNames.testSuite(spec: spec.name)
+        orchestratorName = GeneratedNames.orchestrator(spec: spec.name)
         let fixtures = FixtureValues(spec: spec)
         let renderer = SwiftRenderer()
         services = spec.services.enumerated().map { index, service in
             Service(
                 identifier: SwiftIdentifier.escaped(service.name),
                 label: SwiftIdentifier.label(service.name),
-                mockName: Naming.serviceMock(service.name),
+                mockName: GeneratedNames.serviceMock(service.name),
                 last: index == spec.services.count - 1,
                 operations: service.operations.map { operation in
                     let behaviours = SwiftExpr.call("BatonTesting.MockScript.behaviours", [
@@ -275,7 +276,7 @@ private struct WorkflowTestWriter {
     private func worldDeclaration(timed: Bool, scripts: [(OperationRef, SwiftExpr)] = []) -> SwiftStatement {
         var arguments = [SwiftArgument("clock", text("clock"))]
         // The suite's name, not `Self`: a spec type may be called `Self`.
-        if timed { arguments.append(SwiftArgument("latency", text("\(spec.name)GeneratedTests.\(latencyName)"))) }
+        if timed { arguments.append(SwiftArgument("latency", text("\(GeneratedNames.testSuite(spec: spec.name)).\(latencyName)"))) }
         if !scripts.isEmpty {
             arguments.append(SwiftArgument("scripts", .dictionary(scripts.map { SwiftDictionaryEntry(key: string($0.0.description), value: $0.1) })))
         }

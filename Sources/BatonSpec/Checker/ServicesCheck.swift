@@ -1,3 +1,5 @@
+import BatonNaming
+
 /// Services, endpoints, routing and operations (spec-v1 §5).
 extension Checker {
     static let serviceKeys = ["description", "endpoints", "routing", "timeout", "retry", "circuitBreaker",
@@ -9,9 +11,8 @@ extension Checker {
         guard let entries = section(entry, "'services'", nonEmpty: true) else { return }
         for e in entries {
             checkLowerName(e.key, "service")
-            if e.key.value == "options" {
-                report(.invalidName, "'options' is reserved: generated orchestrators take their runtime options under that label; rename the service",
-                       at: e.key.location)
+            if let why = GeneratedNames.reservedServiceNames[e.key.value] {
+                report(.invalidName, "'\(e.key.value)' is reserved: \(why); rename the service", at: e.key.location)
             }
             var info = ServiceInfo(name: e.key.value, location: e.key.location)
             serviceIndex[e.key.value] = services.count
@@ -154,9 +155,8 @@ extension Checker {
         let id = "\(service.name).\(o.key.value)"
         guard let m = closed(o.value, "operation '\(id)'", allowed: Self.operationKeys,
                              required: ["input", "output"], owner: o.key.location) else { return nil }
-        let base = ScalarSyntax.upperCamel(service.name) + ScalarSyntax.upperCamel(o.key.value)
-        let input = m["input"].flatMap { ioType($0, inlineName: base + "Input") } ?? .named("?")
-        let output = m["output"].flatMap { ioType($0, inlineName: base + "Output") } ?? .named("?")
+        let input = m["input"].flatMap { ioType($0, inlineName: GeneratedNames.operationInput(service: service.name, operation: o.key.value)) } ?? .named("?")
+        let output = m["output"].flatMap { ioType($0, inlineName: GeneratedNames.operationOutput(service: service.name, operation: o.key.value)) } ?? .named("?")
         var access = Access.read
         if let e = m["access"], let a = choice(e.value, "'access'", Access.self) { access = a }
         var key: String?

@@ -1,3 +1,5 @@
+import BatonNaming
+
 /// Types (spec-v1 §3): declarations, inline input/output types, references, recursion.
 extension Checker {
     /// Collects every type name before anything is resolved, so references may point forward.
@@ -12,26 +14,24 @@ extension Checker {
         for s in top["services"]?.value.mapping?.entries ?? [] {
             for o in s.value.mapping?["operations"]?.value.mapping?.entries ?? [] {
                 guard let op = o.value.mapping else { continue }
-                let base = ScalarSyntax.upperCamel(s.key.value) + ScalarSyntax.upperCamel(o.key.value)
                 if let i = op["input"], case .mapping = i.value {
-                    addType(TypeDecl(name: base + "Input", location: i.key.location,
+                    addType(TypeDecl(name: GeneratedNames.operationInput(service: s.key.value, operation: o.key.value), location: i.key.location,
                                      origin: .operationInput(service: s.key.value, operation: o.key.value), body: i.value))
                 }
                 if let out = op["output"], case .mapping = out.value {
-                    addType(TypeDecl(name: base + "Output", location: out.key.location,
+                    addType(TypeDecl(name: GeneratedNames.operationOutput(service: s.key.value, operation: o.key.value), location: out.key.location,
                                      origin: .operationOutput(service: s.key.value, operation: o.key.value), body: out.value))
                 }
             }
         }
         for w in top["workflows"]?.value.mapping?.entries ?? [] {
             guard let wf = w.value.mapping else { continue }
-            let base = ScalarSyntax.upperCamel(w.key.value)
             if let i = wf["input"], case .mapping = i.value {
-                addType(TypeDecl(name: base + "Input", location: i.key.location,
+                addType(TypeDecl(name: GeneratedNames.workflowInput(w.key.value), location: i.key.location,
                                  origin: .workflowInput(workflow: w.key.value), body: i.value))
             }
             if let out = wf["output"], case .mapping = out.value {
-                addType(TypeDecl(name: base + "Output", location: out.key.location,
+                addType(TypeDecl(name: GeneratedNames.workflowOutput(w.key.value), location: out.key.location,
                                  origin: .workflowOutput(workflow: w.key.value), body: out.value))
             }
         }
@@ -112,11 +112,8 @@ extension Checker {
         }
         var out: [ResolvedField] = []
         for e in m.entries {
-            if checkLowerName(e.key, "field"), e.key.value == "hashValue" {
-                // A stored `hashValue` would silently implement the records' `Hashable` (and draw
-                // a deprecation warning in generated code) instead of being a plain field.
-                report(.invalidName, "field name 'hashValue' is reserved: generated records are Hashable, and a field of that name would replace their hash; rename the field",
-                       at: e.key.location)
+            if checkLowerName(e.key, "field"), let why = GeneratedNames.reservedFieldNames[e.key.value] {
+                report(.invalidName, "field name '\(e.key.value)' is reserved: \(why); rename the field", at: e.key.location)
             }
             var description: String?
             var type: TypeRef?
@@ -257,54 +254,26 @@ extension Checker {
         }
     }
 
-    /// Names generated code needs to mean what it always means, so no spec type may take them:
-    /// the modules it qualifies standard and runtime names with (a type `Swift` would turn
-    /// `Swift.String` into a member lookup on it), the coding keys every record's `Codable`
-    /// conformance declares, the dates helper of the types file, and the types nested in every
-    /// orchestrator, which would hide a spec type of the same name inside it.
-    static let reservedTypeNames: [String: String] = [
-        "Swift": "the module generated code qualifies standard types with",
-        "Foundation": "the module generated code qualifies Date, Decimal and UUID with",
-        "BatonRuntime": "the module generated code qualifies runtime types with",
-        "BatonTesting": "the module generated tests qualify test helpers with",
-        "Testing": "the module generated tests import",
-        "CodingKeys": "the coding keys of every generated record",
-        "BatonRFC3339": "the date coding helper of the generated types",
-        "Services": "a type nested in every generated orchestrator",
-        "Caches": "a type nested in every generated orchestrator",
-        "Policies": "a type nested in every generated orchestrator",
-        "Void": "the name the Swift Testing macros in generated tests expand to, unqualified",
-    ]
-
     /// Types whose names clash with generated names (`<Service>Service`, `Mock…`,
     /// `<Name>Orchestrator`, `<Workflow>AdmissionClass` for admission with caller classes, the
     /// fixtures and test types of the generated tests, cache keys) or with names generated code
     /// relies on (``reservedTypeNames``).
     func checkGeneratedNameClashes(specName: String, workflows: YAMLMapping.Entry?) {
-        var generated: [String: String] = [:]
-        if !specName.isEmpty {
-            generated[specName + "Orchestrator"] = "the orchestrator of spec '\(specName)'"
-            generated[specName + "Fixtures"] = "the fixtures of the generated tests of spec '\(specName)'"
-            generated[specName + "TestWorld"] = "the test world of the generated tests of spec '\(specName)'"
-            generated[specName + "GeneratedTests"] = "the suite of the generated tests of spec '\(specName)'"
-        }
-        for s in services {
-            let p = ScalarSyntax.upperCamel(s.name) + "Service"
-            generated[p] = "the protocol of service '\(s.name)'"
-            generated["Mock" + p] = "the mock of service '\(s.name)'"
-            for o in s.operations where o.resolved.access == .read && o.resolved.policies.cache != nil {
-                let key = ScalarSyntax.upperCamel(s.name) + ScalarSyntax.upperCamel(o.resolved.name) + "CacheKey"
-                generated[key] = "the cache key type of \(s.name).\(o.resolved.name), nested in the orchestrator"
-            }
-        }
+        // Read from the syntax tree: the workflows are checked after the types they refer to.
+        let admissionWorkflows = (workflows?.value.mapping?.entries ?? [])
+            .filter { $0.value.mapping?["admission"]?.value.mapping?["classes"] != nil }
+            .map(\.key.value)
+        let generated = GeneratedNames.generatedTypeNames(
+            spec: specName,
+            services: services.map { service in
+                (service.name, service.operations.filter { $0.resolved.access == .read && $0.resolved.policies.cache != nil }.map(\.resolved.name))
+            },
+            workflowsWithAdmissionClasses: admissionWorkflows
+        )
         for decl in typeDecls {
-            if let what = Self.reservedTypeNames[decl.name] {
+            if let what = GeneratedNames.reservedTypeNames[decl.name] {
                 report(.invalidName, "type name '\(decl.name)' is reserved: it is \(what); rename the type", at: decl.location)
             }
-        }
-        // Read from the syntax tree: the workflows are checked after the types they refer to.
-        for w in workflows?.value.mapping?.entries ?? [] where w.value.mapping?["admission"]?.value.mapping?["classes"] != nil {
-            generated[ScalarSyntax.upperCamel(w.key.value) + "AdmissionClass"] = "the admission classes of workflow '\(w.key.value)'"
         }
         for decl in typeDecls {
             if let what = generated[decl.name] {

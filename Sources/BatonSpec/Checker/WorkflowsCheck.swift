@@ -1,3 +1,5 @@
+import BatonNaming
+
 /// Workflows, steps, the dependency graph and the budget rules (spec-v1 §6, §8).
 extension Checker {
     static let workflowKeys = ["description", "input", "output", "deadline", "admission", "steps", "result"]
@@ -14,9 +16,8 @@ extension Checker {
         let errorsBefore = errorCount
         checkLowerName(w.key, "workflow")
         let name = w.key.value
-        if name == "shutdown" {
-            report(.invalidName, "'shutdown' is reserved: generated orchestrators use it to drain background steps; rename the workflow",
-                   at: w.key.location)
+        if let why = GeneratedNames.reservedWorkflowNames[name] {
+            report(.invalidName, "'\(name)' is reserved: \(why); rename the workflow", at: w.key.location)
         }
         guard let m = closed(w.value, "workflow '\(name)'", allowed: Self.workflowKeys,
                              required: ["input", "output", "steps", "result"], owner: w.key.location) else { return nil }
@@ -27,9 +28,8 @@ extension Checker {
             report(.missingDeadline, "workflow '\(name)' has no 'deadline'; every workflow needs one (e.g. deadline: 800ms)",
                    at: w.key.location)
         }
-        let base = ScalarSyntax.upperCamel(name)
-        let input = m["input"].flatMap { ioType($0, inlineName: base + "Input") }
-        let output = m["output"].flatMap { ioType($0, inlineName: base + "Output") }
+        let input = m["input"].flatMap { ioType($0, inlineName: GeneratedNames.workflowInput(name)) }
+        let output = m["output"].flatMap { ioType($0, inlineName: GeneratedNames.workflowOutput(name)) }
         let admission = m["admission"].flatMap(readAdmission)
         workflowTypes += [input, output].compactMap { $0 }
 
@@ -38,8 +38,8 @@ extension Checker {
         var order: [(key: YAMLScalar, body: YAMLMapping)] = []
         for s in m["steps"].flatMap({ section($0, "the steps of '\(name)'", nonEmpty: true) }) ?? [] {
             checkLowerName(s.key, "step")
-            if s.key.value == "input" {
-                report(.invalidName, "'input' is reserved for $input; rename the step", at: s.key.location)
+            if let why = GeneratedNames.reservedStepNames[s.key.value] {
+                report(.invalidName, "step name '\(s.key.value)' is reserved: \(why); rename the step", at: s.key.location)
             }
             guard let sm = closed(s.value, "step '\(s.key.value)'", allowed: Self.stepKeys, required: ["call"],
                                   owner: s.key.location) else { unresolvedCalls = true; continue }

@@ -164,12 +164,6 @@ enum ScalarSyntax {
         ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
     }
 
-    /// `checkout` -> `Checkout`.
-    static func upperCamel(_ s: String) -> String {
-        guard let first = s.first else { return s }
-        return first.uppercased() + s.dropFirst()
-    }
-
     // MARK: - Helpers
 
     /// Reads `digits[.digits]` at `i`.

@@ -1,0 +1,1 @@
+../../Sources/BatonNaming/GeneratedFileNames.swift
