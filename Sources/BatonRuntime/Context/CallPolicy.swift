@@ -126,7 +126,7 @@ public struct SingleAttempt: CallPolicy {
     ///   - timeout: The attempt's timeout; `nil` (default) for the run's deadline only.
     ///   - clock: The clock the timeout runs on.
     ///   - classifier: Classifies a failure for the log. Default ``ErrorClassifier/standard``.
-    public init(timeout: Duration? = nil, clock: AnyClock, classifier: ErrorClassifier = .standard) {
+    public init(timeout: Duration? = nil, clock: AnyClock = .continuous, classifier: ErrorClassifier = .standard) {
         self.timeout = timeout
         self.clock = clock
         self.classifier = classifier

@@ -100,7 +100,7 @@ public final class Hedging: Sendable {
     ///   - estimator: the service's latency estimator; with a router, pass the router's.
     ///   - minimumSamples: samples needed before a percentile delay hedges; default 20.
     ///   - telemetry: its metrics factory makes the `baton_hedges_total` counters (once).
-    public init(_ policy: HedgePolicy, service: String, estimator: LatencyEstimator, minimumSamples: Int = 20, telemetry: Telemetry = .disabled) {
+    public init(_ policy: HedgePolicy, service: String, estimator: LatencyEstimator, minimumSamples: Int = 20, telemetry: Telemetry = Telemetry()) {
         self.policy = policy
         self.service = service
         self.estimator = estimator

@@ -91,9 +91,9 @@ public final class InMemoryIdempotencyStore: IdempotencyStore {
     }
 
     /// - Parameters:
-    ///   - clock: TTLs are measured on it (use the orchestrator's clock).
     ///   - maxEntries: The most remembered successes kept (default 10,000); at least 1.
-    public init(clock: AnyClock = .continuous, maxEntries: Int = 10_000) {
+    ///   - clock: TTLs are measured on it (use the orchestrator's clock).
+    public init(maxEntries: Int = 10_000, clock: AnyClock = .continuous) {
         precondition(maxEntries >= 1, "maxEntries must be at least 1")
         self.clock = clock
         self.maxEntries = maxEntries

@@ -86,7 +86,7 @@ public final class AdmissionController: Sendable {
     ///   - classes: the caller classes, the first being the default for calls that name none (or
     ///     an unknown one). Empty means no rate limit.
     ///   - clock: buckets refill on it.
-    public init(name: String, maxConcurrent: Int?, classes: [CallerClass], clock: AnyClock) {
+    public init(name: String, maxConcurrent: Int?, classes: [CallerClass], clock: AnyClock = .continuous) {
         precondition(maxConcurrent.map { $0 >= 1 } ?? true, "maxConcurrent must be at least 1")
         self.name = name
         self.maxConcurrent = maxConcurrent
@@ -115,7 +115,7 @@ public final class AdmissionController: Sendable {
     ///     `rate`, at least 1.
     ///   - maxConcurrent: Calls allowed to run at once; `nil` for no limit.
     ///   - clock: The bucket refills on it.
-    public convenience init(name: String, rate: Rate?, burst: Int? = nil, maxConcurrent: Int?, clock: AnyClock) {
+    public convenience init(name: String, rate: Rate?, burst: Int? = nil, maxConcurrent: Int?, clock: AnyClock = .continuous) {
         let classes = rate.map { [CallerClass("default", rate: $0, burst: burst)] } ?? []
         self.init(name: name, maxConcurrent: maxConcurrent, classes: classes, clock: clock)
     }

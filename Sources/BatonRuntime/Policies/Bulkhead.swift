@@ -52,7 +52,7 @@ public final class Bulkhead: Sendable {
     ///   - queueTimeout: the longest wait in the queue; `nil` (the spec's default, "no timeout of
     ///     its own") bounds the wait by the run's deadline only.
     ///   - clock: queue timeouts are measured on it.
-    public init(name: String, maxConcurrent: Int, maxQueue: Int = 0, queueTimeout: Duration? = nil, clock: AnyClock) {
+    public init(name: String, maxConcurrent: Int, maxQueue: Int = 0, queueTimeout: Duration? = nil, clock: AnyClock = .continuous) {
         precondition(maxConcurrent >= 1, "a bulkhead admits at least one call")
         precondition(maxQueue >= 0, "maxQueue must not be negative")
         self.name = name

@@ -247,7 +247,7 @@ public final class CircuitBreaker: Sendable {
     public init(
         name: String,
         configuration: Configuration = Configuration(),
-        clock: AnyClock,
+        clock: AnyClock = .continuous,
         logger: Logger? = nil,
         observer: (@Sendable (CircuitBreakerTransition) -> Void)? = nil
     ) {

@@ -53,7 +53,7 @@ public final class RateLimiter: Sendable {
     ///   - burst: bucket size; default one second's worth of `rate` (at least 1).
     ///   - maxWait: how long a call may wait for a token; default 0 (never wait).
     ///   - clock: tokens accrue and waiters sleep on it.
-    public init(name: String, rate: Rate, burst: Int? = nil, maxWait: Duration = .zero, clock: AnyClock) {
+    public init(name: String, rate: Rate, burst: Int? = nil, maxWait: Duration = .zero, clock: AnyClock = .continuous) {
         let burst = burst ?? rate.oneSecondBurst
         precondition(burst >= 1, "a token bucket holds at least one token")
         self.name = name

@@ -123,7 +123,7 @@ public struct ResiliencePipeline: CallPolicy {
         hedging: Hedging? = nil,
         access: OperationAccess = .read,
         classifier: ErrorClassifier = .standard,
-        clock: AnyClock,
+        clock: AnyClock = .continuous,
         random: RandomSource = .system
     ) {
         self.timeout = timeout

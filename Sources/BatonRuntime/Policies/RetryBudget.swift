@@ -79,7 +79,7 @@ public final class RetryBudget: Sendable {
     private let state: Lock<State>
 
     /// A budget with `configuration`, measuring time on `clock`.
-    public init(_ configuration: Configuration = Configuration(), clock: AnyClock) {
+    public init(_ configuration: Configuration = Configuration(), clock: AnyClock = .continuous) {
         self.configuration = configuration
         self.clock = clock
         self.bucketWidth = Swift.max(configuration.window / Self.bucketCount, .nanoseconds(1))
@@ -94,7 +94,7 @@ public final class RetryBudget: Sendable {
     ///   - minPerSecond: Retries per second allowed regardless of traffic. Default 10.
     ///   - window: How far back calls and retries count. Default 10 s.
     ///   - clock: The window slides on it.
-    public convenience init(ratio: Double = 0.2, minPerSecond: Double = 10, window: Duration = .seconds(10), clock: AnyClock) {
+    public convenience init(ratio: Double = 0.2, minPerSecond: Double = 10, window: Duration = .seconds(10), clock: AnyClock = .continuous) {
         self.init(Configuration(ratio: ratio, minPerSecond: minPerSecond, window: window), clock: clock)
     }
 

@@ -171,9 +171,9 @@ public final class EndpointRouter: Sendable {
         estimator: LatencyEstimator? = nil,
         evaluationInterval: Duration = .seconds(1),
         statsWindow: Duration = .seconds(10),
-        clock: AnyClock,
+        clock: AnyClock = .continuous,
         random: RandomSource = .system,
-        telemetry: Telemetry = .disabled,
+        telemetry: Telemetry = Telemetry(),
         onRuleChange: (@Sendable (RoutingRuleChange) -> Void)? = nil
     ) {
         precondition(!endpoints.isEmpty, "a router needs at least one endpoint")
@@ -215,7 +215,7 @@ public final class EndpointRouter: Sendable {
     /// One breaker per endpoint (same order), named `<name>@<url>`: for an operation or step whose
     /// breaker differs from the service's, passed to ``ResiliencePipeline`` as `endpointBreakers`.
     public func makeEndpointBreakers(name: String, configuration: CircuitBreaker.Configuration,
-                                     telemetry: Telemetry = .disabled) -> [CircuitBreaker] {
+                                     telemetry: Telemetry = Telemetry()) -> [CircuitBreaker] {
         endpoints.map { endpoint in
             let breaker = "\(name)@\(endpoint.url)"
             let recorder = telemetry.circuitStateRecorder(breaker: breaker, service: service)

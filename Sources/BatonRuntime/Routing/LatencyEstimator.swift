@@ -73,7 +73,7 @@ public final class LatencyEstimator: Sendable {
     /// - Parameters:
     ///   - window: how far back samples count; default 30 s.
     ///   - clock: decides which half-window a sample falls in.
-    public init(window: Duration = .seconds(30), clock: AnyClock) {
+    public init(window: Duration = .seconds(30), clock: AnyClock = .continuous) {
         precondition(window > .zero, "the latency window must be positive")
         self.window = window
         self.half = max(window / 2, .nanoseconds(1))

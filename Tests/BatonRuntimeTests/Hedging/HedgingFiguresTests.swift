@@ -23,7 +23,7 @@ import Testing
             random.next() % 100 == 0 ? .microseconds(200_001) : .microseconds(8_001 + 2 * Int64(random.next() % 2_000))
         }
         let clock = ManualClock()
-        let hedging = Hedging(HedgePolicy(delay: .percentile(0.95)), service: "pricing", estimator: LatencyEstimator(clock: clock.asAnyClock))
+        let hedging = Hedging(HedgePolicy(delay: .percentile(0.95)), service: "pricing", estimator: LatencyEstimator(clock: clock.asAnyClock), telemetry: .disabled)
         let pipeline = ResiliencePipeline(hedging: hedging, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { _, index in .succeed(index, after: latencies[index]) }
         let context = CallContext(workflow: "w", step: "s", correlationID: "c")

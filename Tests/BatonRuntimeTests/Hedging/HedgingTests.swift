@@ -64,7 +64,7 @@ final class EndpointDownstream: Sendable {
         let clock = ManualClock()
         let metrics = TestMetrics()
         let hedging = hedging(HedgePolicy(delay: .fixed(.milliseconds(50))), clock: clock, telemetry: Telemetry(metricsFactory: metrics))
-        let router = EndpointRouter(service: "pricing", endpoints: Self.twoEndpoints, clock: clock.asAnyClock)
+        let router = EndpointRouter(service: "pricing", endpoints: Self.twoEndpoints, clock: clock.asAnyClock, telemetry: .disabled)
         let pipeline = ResiliencePipeline(router: router, hedging: hedging, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { url, _ in
             url == "a" ? .succeed(1, after: .seconds(1)) : .succeed(2, after: .milliseconds(10))
@@ -113,7 +113,7 @@ final class EndpointDownstream: Sendable {
     @Test func upToMaxAttemptsRunAtOnceAndTheFirstAttemptCanStillWin() async throws {
         let clock = ManualClock()
         let hedging = hedging(HedgePolicy(delay: .fixed(.milliseconds(10)), maxAttempts: 3), clock: clock)
-        let router = EndpointRouter(service: "pricing", endpoints: [Endpoint(url: "a"), Endpoint(url: "b"), Endpoint(url: "c")], clock: clock.asAnyClock)
+        let router = EndpointRouter(service: "pricing", endpoints: [Endpoint(url: "a"), Endpoint(url: "b"), Endpoint(url: "c")], clock: clock.asAnyClock, telemetry: .disabled)
         let pipeline = ResiliencePipeline(router: router, hedging: hedging, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { url, _ in
             url == "a" ? .succeed(1, after: .milliseconds(25)) : .hang
@@ -213,7 +213,7 @@ final class EndpointDownstream: Sendable {
     @Test func aPercentileDelayFollowsTheEstimator() async throws {
         let clock = ManualClock()
         let estimator = LatencyEstimator(clock: clock.asAnyClock)
-        let hedging = Hedging(HedgePolicy(delay: .percentile(0.95)), service: "pricing", estimator: estimator, minimumSamples: 20)
+        let hedging = Hedging(HedgePolicy(delay: .percentile(0.95)), service: "pricing", estimator: estimator, minimumSamples: 20, telemetry: .disabled)
         let pipeline = ResiliencePipeline(hedging: hedging, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { _, _ in .succeed(1, after: .milliseconds(100)) }
 
@@ -302,8 +302,8 @@ final class EndpointDownstream: Sendable {
 @Suite(.timeLimit(.minutes(1))) struct HedgingEndpointReportTests {
     @Test func theLogReportsTheWinnersEndpointNotTheLastAttempts() async throws {
         let clock = ManualClock()
-        let hedging = Hedging(HedgePolicy(delay: .fixed(.milliseconds(10))), service: "s", estimator: LatencyEstimator(clock: clock.asAnyClock))
-        let router = EndpointRouter(service: "s", endpoints: [Endpoint(url: "a"), Endpoint(url: "b")], clock: clock.asAnyClock)
+        let hedging = Hedging(HedgePolicy(delay: .fixed(.milliseconds(10))), service: "s", estimator: LatencyEstimator(clock: clock.asAnyClock), telemetry: .disabled)
+        let router = EndpointRouter(service: "s", endpoints: [Endpoint(url: "a"), Endpoint(url: "b")], clock: clock.asAnyClock, telemetry: .disabled)
         let pipeline = ResiliencePipeline(router: router, hedging: hedging, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { url, _ in url == "a" ? .succeed(1, after: .milliseconds(15)) : .hang }
         let log = AttemptLog()

@@ -229,7 +229,7 @@ import Testing
 
     @Test func rememberedOutcomesAreBoundedAndDropsAreCounted() async throws {
         let clock = ManualClock()
-        let store = InMemoryIdempotencyStore(clock: clock.asAnyClock, maxEntries: 3)
+        let store = InMemoryIdempotencyStore(maxEntries: 3, clock: clock.asAnyClock)
         let calls = Atomic<Int>(0)
         func execute(_ value: String) async throws -> Int {
             try await store.execute(key: IdempotencyKey(scope: "s.o", value: value), ttl: .seconds(60)) {

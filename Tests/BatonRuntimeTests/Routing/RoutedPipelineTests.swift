@@ -8,7 +8,7 @@ import Testing
 
     @Test func theChosenEndpointReachesTheCallAndTheLog() async throws {
         let clock = ManualClock()
-        let router = EndpointRouter(service: "pricing", endpoints: [Endpoint(url: "a"), Endpoint(url: "b")], clock: clock.asAnyClock)
+        let router = EndpointRouter(service: "pricing", endpoints: [Endpoint(url: "a"), Endpoint(url: "b")], clock: clock.asAnyClock, telemetry: .disabled)
         let pipeline = ResiliencePipeline(router: router, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { _, index in .succeed(index, after: .zero) }
         let log = AttemptLog()
@@ -24,7 +24,7 @@ import Testing
         let clock = ManualClock()
         // Weights 100:1 — round robin alone would pick `a` again; the exclusion moves the retry.
         let router = EndpointRouter(
-            service: "pricing", endpoints: [Endpoint(url: "a", weight: 100), Endpoint(url: "b")], clock: clock.asAnyClock)
+            service: "pricing", endpoints: [Endpoint(url: "a", weight: 100), Endpoint(url: "b")], clock: clock.asAnyClock, telemetry: .disabled)
         let pipeline = ResiliencePipeline(retry: RetryPolicy(backoff: Self.noJitter), router: router, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { url, _ in
             url == "a" ? .fail(.unavailable, after: .zero) : .succeed(2, after: .zero)
@@ -43,7 +43,7 @@ import Testing
     @Test func retriesAvoidEveryEndpointThatFailedAndReuseOneOnlyWhenAllHave() async throws {
         let clock = ManualClock()
         let router = EndpointRouter(
-            service: "pricing", endpoints: [Endpoint(url: "a"), Endpoint(url: "b")], clock: clock.asAnyClock)
+            service: "pricing", endpoints: [Endpoint(url: "a"), Endpoint(url: "b")], clock: clock.asAnyClock, telemetry: .disabled)
         let pipeline = ResiliencePipeline(retry: RetryPolicy(maxAttempts: 3, backoff: Self.noJitter, budget: nil), router: router, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { _, index in
             index < 2 ? .fail(.transient, after: .zero) : .succeed(3, after: .zero)
@@ -63,7 +63,7 @@ import Testing
         let router = EndpointRouter(
             service: "pricing", endpoints: [Endpoint(url: "a"), Endpoint(url: "b")],
             circuitBreaker: .init(mode: .consecutive, consecutiveFailures: 1, openFor: .seconds(5)),
-            clock: clock.asAnyClock)
+            clock: clock.asAnyClock, telemetry: .disabled)
         let serviceBreaker = CircuitBreaker(name: "pricing", configuration: .init(mode: .consecutive, consecutiveFailures: 1), clock: clock.asAnyClock)
         let pipeline = ResiliencePipeline(circuitBreaker: serviceBreaker, router: router, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { url, _ in
@@ -90,8 +90,8 @@ import Testing
         let router = EndpointRouter(
             service: "pricing", endpoints: [Endpoint(url: "a"), Endpoint(url: "b")],
             circuitBreaker: .init(mode: .consecutive, consecutiveFailures: 1, openFor: .seconds(5)),
-            clock: clock.asAnyClock)
-        let own = router.makeEndpointBreakers(name: "pricing.strict", configuration: .init(mode: .consecutive, consecutiveFailures: 2, openFor: .seconds(5)))
+            clock: clock.asAnyClock, telemetry: .disabled)
+        let own = router.makeEndpointBreakers(name: "pricing.strict", configuration: .init(mode: .consecutive, consecutiveFailures: 2, openFor: .seconds(5)), telemetry: .disabled)
         #expect(own.map(\.name) == ["pricing.strict@a", "pricing.strict@b"])
         let pipeline = ResiliencePipeline(router: router, endpointBreakers: own, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { url, _ in
@@ -115,7 +115,7 @@ import Testing
         let router = EndpointRouter(
             service: "pricing", endpoints: [Endpoint(url: "a")],
             circuitBreaker: .init(mode: .consecutive, consecutiveFailures: 1, openFor: .seconds(5)),
-            clock: clock.asAnyClock)
+            clock: clock.asAnyClock, telemetry: .disabled)
         let downstream = EndpointDownstream(clock: clock) { _, _ in .fail(.unavailable, after: .zero) }
         // `circuitBreaker: none` on a step: every attempt reaches the endpoint.
         let unguarded = ResiliencePipeline(router: router, endpointBreakers: [], clock: clock.asAnyClock)
@@ -140,7 +140,7 @@ import Testing
         let router = EndpointRouter(
             service: "pricing", endpoints: [Endpoint(url: "a")],
             circuitBreaker: .init(mode: .consecutive, consecutiveFailures: 1, openFor: .seconds(5)),
-            clock: clock.asAnyClock)
+            clock: clock.asAnyClock, telemetry: .disabled)
         let pipeline = ResiliencePipeline(router: router, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { _, _ in .fail(.unavailable, after: .zero) }
         await #expect(throws: ScriptedError.self) { try await pipeline.run(Self.context, log: AttemptLog(), downstream.call) }
@@ -153,7 +153,7 @@ import Testing
     @Test func writesThroughThePipelineGoToThePrimary() async throws {
         let clock = ManualClock()
         let router = EndpointRouter(
-            service: "orders", endpoints: [Endpoint(url: "r", role: .replica), Endpoint(url: "p", role: .primary)], clock: clock.asAnyClock)
+            service: "orders", endpoints: [Endpoint(url: "r", role: .replica), Endpoint(url: "p", role: .primary)], clock: clock.asAnyClock, telemetry: .disabled)
         let writes = ResiliencePipeline(router: router, access: .write, clock: clock.asAnyClock)
         let reads = ResiliencePipeline(router: router, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { _, _ in .succeed(1, after: .zero) }
@@ -168,7 +168,7 @@ import Testing
             service: "pricing",
             endpoints: [Endpoint(url: "full"), Endpoint(url: "lite", variant: "lite")],
             rules: [RoutingRule(name: "shed-to-lite", when: .compare(.errorRate, .greaterThan, 0.05), .use(.variant("lite")))],
-            evaluationInterval: .zero, clock: clock.asAnyClock)
+            evaluationInterval: .zero, clock: clock.asAnyClock, telemetry: .disabled)
         let pipeline = ResiliencePipeline(router: router, clock: clock.asAnyClock)
         let downstream = EndpointDownstream(clock: clock) { url, index in
             index == 0 ? .fail(.transient, after: .zero) : .succeed(url == "lite" ? 2 : 1, after: .zero)

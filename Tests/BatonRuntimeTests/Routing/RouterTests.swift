@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func weightedRoundRobinGivesExactCountsEvenlyInterleaved() {
-        let router = EndpointRouter(service: "s", endpoints: Self.endpoints([1, 2, 3]), clock: ManualClock().asAnyClock)
+        let router = EndpointRouter(service: "s", endpoints: Self.endpoints([1, 2, 3]), clock: ManualClock().asAnyClock, telemetry: .disabled)
         var sequence: [Int] = []
         for _ in 0..<6 {
             let choice = router.select()
@@ -34,10 +34,10 @@ import Testing
 
     @Test func weightedRandomFollowsTheWeightsAndIsReproducible() {
         let clock = ManualClock().asAnyClock
-        let router = EndpointRouter(service: "s", endpoints: Self.endpoints([1, 1, 2]), strategy: .random, clock: clock, random: .seeded(42))
+        let router = EndpointRouter(service: "s", endpoints: Self.endpoints([1, 1, 2]), strategy: .random, clock: clock, random: .seeded(42), telemetry: .disabled)
         let counts = Self.distribution(router, 20_000)
         #expect(abs(counts[0] - 5_000) < 300 && abs(counts[1] - 5_000) < 300 && abs(counts[2] - 10_000) < 400, "\(counts)")
-        let again = EndpointRouter(service: "s", endpoints: Self.endpoints([1, 1, 2]), strategy: .random, clock: clock, random: .seeded(42))
+        let again = EndpointRouter(service: "s", endpoints: Self.endpoints([1, 1, 2]), strategy: .random, clock: clock, random: .seeded(42), telemetry: .disabled)
         #expect(Self.distribution(again, 20_000) == counts, "same seed, same picks")
     }
 
@@ -47,7 +47,7 @@ import Testing
         func run(_ strategy: RoutingStrategy) -> (slowShare: Double, counts: [Int]) {
             let clock = ManualClock()
             let router = EndpointRouter(
-                service: "s", endpoints: Self.endpoints([1, 1, 1]), strategy: strategy, clock: clock.asAnyClock, random: .seeded(7))
+                service: "s", endpoints: Self.endpoints([1, 1, 1]), strategy: strategy, clock: clock.asAnyClock, random: .seeded(7), telemetry: .disabled)
             var counts = [0, 0, 0]
             for call in 0..<3_000 {
                 let choice = router.select()
@@ -67,7 +67,7 @@ import Testing
 
     @Test func powerOfTwoChoicesPrefersTheFasterEndpointAndCountsInflight() {
         let clock = ManualClock()
-        let router = EndpointRouter(service: "s", endpoints: Self.endpoints([1, 1]), strategy: .leastLatency, clock: clock.asAnyClock, random: .seeded(3))
+        let router = EndpointRouter(service: "s", endpoints: Self.endpoints([1, 1]), strategy: .leastLatency, clock: clock.asAnyClock, random: .seeded(3), telemetry: .disabled)
         // Teach it: e0 takes 50 ms, e1 takes 5 ms.
         for index in [0, 1] {
             var choice = router.select()
@@ -91,7 +91,7 @@ import Testing
         // A small initial estimate, so the first samples (slower) are taken as peaks at once.
         let router = EndpointRouter(
             service: "s", endpoints: Self.endpoints([1, 1]), strategy: .leastLatency,
-            peakEWMA: .init(initialEstimate: .milliseconds(1)), clock: clock.asAnyClock, random: .seeded(1))
+            peakEWMA: .init(initialEstimate: .milliseconds(1)), clock: clock.asAnyClock, random: .seeded(1), telemetry: .disabled)
         let e0 = router.select(excluding: [1])
         router.finish(e0, .success(latency: .milliseconds(20)))
         let e1 = router.select(excluding: [0])
@@ -115,7 +115,7 @@ import Testing
             endpoints: [Endpoint(url: "eu1", region: "eu"), Endpoint(url: "us1", region: "us"), Endpoint(url: "eu2", region: "eu")],
             strategy: .regionFirst, localRegion: "eu",
             outlierDetection: .init(consecutiveFailures: 1, ejectFor: .seconds(10), maxEjected: 1),
-            clock: clock.asAnyClock)
+            clock: clock.asAnyClock, telemetry: .disabled)
         #expect(Self.distribution(router, 10) == [5, 0, 5])
         // Both local endpoints fail once and are ejected: fail over.
         for index in [0, 2] {
@@ -134,7 +134,7 @@ import Testing
         let router = EndpointRouter(
             service: "s",
             endpoints: [Endpoint(url: "replica1", role: .replica), Endpoint(url: "primary", role: .primary), Endpoint(url: "replica2", role: .replica)],
-            clock: ManualClock().asAnyClock)
+            clock: ManualClock().asAnyClock, telemetry: .disabled)
         #expect(Self.distribution(router, 9, access: .write) == [0, 9, 0])
         #expect(Self.distribution(router, 9, access: .read) == [3, 3, 3])
         // A write retry excluding the primary still goes to the primary: never to a replica.
@@ -143,15 +143,15 @@ import Testing
     }
 
     @Test func withoutRolesWritesGoAnywhere() {
-        let router = EndpointRouter(service: "s", endpoints: Self.endpoints([1, 1]), clock: ManualClock().asAnyClock)
+        let router = EndpointRouter(service: "s", endpoints: Self.endpoints([1, 1]), clock: ManualClock().asAnyClock, telemetry: .disabled)
         #expect(Self.distribution(router, 4, access: .write) == [2, 2])
     }
 
     @Test func anExcludedEndpointIsAvoidedWhenAnotherIsAvailable() {
-        let router = EndpointRouter(service: "s", endpoints: Self.endpoints([100, 1]), clock: ManualClock().asAnyClock)
+        let router = EndpointRouter(service: "s", endpoints: Self.endpoints([100, 1]), clock: ManualClock().asAnyClock, telemetry: .disabled)
         #expect(router.select().index == 0)
         #expect(router.select(excluding: [0]).index == 1)
-        let single = EndpointRouter(service: "s", endpoints: Self.endpoints([1]), clock: ManualClock().asAnyClock)
+        let single = EndpointRouter(service: "s", endpoints: Self.endpoints([1]), clock: ManualClock().asAnyClock, telemetry: .disabled)
         #expect(single.select(excluding: [0]).index == 0, "a lone endpoint is retried")
     }
 }
@@ -171,7 +171,7 @@ import Testing
         let router = EndpointRouter(
             service: "s", endpoints: (0..<4).map { Endpoint(url: "e\($0)") },
             outlierDetection: .init(consecutiveFailures: 3, ejectFor: .seconds(10), maxEjected: 0.5),
-            clock: clock.asAnyClock)
+            clock: clock.asAnyClock, telemetry: .disabled)
         Self.fail(router, 0, times: 2)
         #expect(router.snapshot.endpoints[0].healthy)
         // A success in between resets the run.
@@ -213,7 +213,7 @@ import Testing
         let router = EndpointRouter(
             service: "s", endpoints: (0..<4).map { Endpoint(url: "e\($0)") },
             outlierDetection: .init(consecutiveFailures: 1, ejectFor: .seconds(10), maxEjected: 0.5),
-            clock: clock.asAnyClock)
+            clock: clock.asAnyClock, telemetry: .disabled)
         Self.fail(router, 0, times: 1)
         Self.fail(router, 1, times: 1)
         Self.fail(router, 2, times: 1)
@@ -234,7 +234,7 @@ import Testing
         let router = EndpointRouter(
             service: "s", endpoints: (0..<count).map { Endpoint(url: "e\($0)") }, strategy: .random,
             outlierDetection: .init(consecutiveFailures: 1 + Int(random.next() % 3), ejectFor: .milliseconds(100), maxEjected: maxEjected),
-            clock: clock.asAnyClock, random: random)
+            clock: clock.asAnyClock, random: random, telemetry: .disabled)
         let allowed = Int((maxEjected * Double(count)).rounded(.down))
         for _ in 0..<2_000 {
             let choice = router.select()
@@ -311,7 +311,7 @@ import Testing
                 RoutingRule(name: "errors", when: .compare(.errorRate, .greaterThanOrEqual, 0.5), .avoid(.region("eu"))),
                 RoutingRule(name: "busy", when: .compare(.inflight, .greaterThan, 1), .prefer(.variant("lite"))),
             ],
-            evaluationInterval: .zero, clock: clock.asAnyClock)
+            evaluationInterval: .zero, clock: clock.asAnyClock, telemetry: .disabled)
         // Two calls in flight: "busy" → prefer lite.
         let held = [router.select(), router.select()]
         #expect(router.select().index == 2)
