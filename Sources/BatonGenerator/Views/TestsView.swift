@@ -539,9 +539,10 @@ private struct WorkflowTestWriter {
             body = [expectError("BatonRuntime.WorkflowError", from: call()), expect(text("error.failedStep"), equals: string(step.name))]
         }
         body.append(expect(mock(step.call, "callCount"), equals: text("1")))
+        let why = spec.operation(step.call)?.idempotencyKey == nil ? "is a write without an idempotency key" : "is a write without a retry policy"
         return scenario(
             "DoesNotRetry\(SwiftIdentifier.upperCamel(step.name))",
-            "`\(step.name)` is a write without an idempotency key: a transient failure is not retried.",
+            "`\(step.name)` \(why): a transient failure is not retried.",
             world: worldDeclaration(timed: false, scripts: [(step.call, failing("transient", first: true))]), body
         )
     }
