@@ -29,6 +29,17 @@ import Testing
         }
     }
 
+    /// The renderer's promise: no generated line passes 120 columns (only a literal longer than
+    /// that could, and the examples have none).
+    @Test(arguments: examples)
+    func noGeneratedLineIsLongerThan120Columns(_ example: String) throws {
+        let code = try generate(exampleSpec("\(example).baton.yaml"), options: GeneratorOptions(testedModule: "Example"))
+        for file in code.sources + code.tests {
+            let long = file.contents.split(separator: "\n").enumerated().filter { $0.element.count > SwiftRenderer.defaultWidth }
+            #expect(long.isEmpty, "\(file.name): lines \(long.map { $0.offset + 1 }) are longer than 120 columns")
+        }
+    }
+
     @Test(arguments: examples)
     func generationIsDeterministic(_ example: String) throws {
         let spec = try exampleSpec("\(example).baton.yaml")
