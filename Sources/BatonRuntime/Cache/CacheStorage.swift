@@ -21,8 +21,8 @@ public struct CacheEntry<Value: Sendable>: Sendable {
 /// Where a ``ResponseCache`` keeps its entries.
 ///
 /// The cache decides freshness (ttl, stale windows), coalesces loads and runs refreshes; the
-/// storage only keeps entries, bounds them and chooses what to evict. ``InMemoryCacheStorage``
-/// (W-TinyLFU, bounded by `maxEntries`) is the default; a shared store (Redis, memcached…) can be
+/// storage only keeps entries, bounds them and chooses what to evict. The default is in memory
+/// (W-TinyLFU, bounded by ``CachePolicy/maxEntries``); a shared store (Redis, memcached…) can be
 /// plugged in by conforming to this protocol. Requirements are `async` so a remote store fits;
 /// the in-memory one never suspends.
 ///

@@ -14,22 +14,22 @@
 ///
 /// A value type without locking: its owner serialises access (the storage holds it under its
 /// mutex).
-public struct FrequencySketch: Sendable {
+package struct FrequencySketch: Sendable {
     /// The largest value a counter reaches.
-    public static let maximumCount = 15
+    package static let maximumCount = 15
 
     private var table: [UInt8]
     /// Counters per row (a power of two).
-    public let width: Int
+    package let width: Int
     private let mask: UInt64
     /// Increments after which every counter is halved.
-    public let sampleSize: Int
+    package let sampleSize: Int
     private var additions = 0
     /// How many times the counters were halved so far.
-    public private(set) var resetCount = 0
+    package private(set) var resetCount = 0
 
     /// A sketch sized for a cache of `capacity` entries.
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         let wanted = Swift.max(capacity, 16)
         var width = 1
         while width < wanted { width <<= 1 }
@@ -40,7 +40,7 @@ public struct FrequencySketch: Sendable {
     }
 
     /// The estimated number of recent occurrences of the key whose hash is `hash` (0…15).
-    public func frequency(ofHash hash: Int) -> Int {
+    package func frequency(ofHash hash: Int) -> Int {
         var minimum = UInt8.max
         for row in 0..<4 {
             minimum = Swift.min(minimum, table[slot(hash, row: row)])
@@ -49,13 +49,13 @@ public struct FrequencySketch: Sendable {
     }
 
     /// The estimated number of recent occurrences of `key`.
-    public func frequency<Key: Hashable>(of key: Key) -> Int {
+    package func frequency<Key: Hashable>(of key: Key) -> Int {
         frequency(ofHash: key.hashValue)
     }
 
     /// Records one occurrence of the key whose hash is `hash`; halves every counter once
     /// ``sampleSize`` occurrences were recorded since the last halving.
-    public mutating func increment(hash: Int) {
+    package mutating func increment(hash: Int) {
         var added = false
         for row in 0..<4 {
             let index = slot(hash, row: row)
@@ -70,12 +70,12 @@ public struct FrequencySketch: Sendable {
     }
 
     /// Records one occurrence of `key`.
-    public mutating func increment<Key: Hashable>(_ key: Key) {
+    package mutating func increment<Key: Hashable>(_ key: Key) {
         increment(hash: key.hashValue)
     }
 
     /// Halves every counter (and the count of additions), forgetting old popularity.
-    public mutating func age() {
+    package mutating func age() {
         for index in table.indices { table[index] >>= 1 }
         additions /= 2
         resetCount += 1

@@ -6,7 +6,7 @@ import Synchronization
 /// entry) takes every new key; the rest is a segmented LRU *main* area, split into *probation*
 /// and *protected* (80% of main) segments. When the window overflows, its least recently used
 /// entry becomes a candidate for the main area: while main has room it goes to probation;
-/// otherwise it is admitted only if the ``FrequencySketch`` estimates it more popular than
+/// otherwise it is admitted only if a count-min frequency sketch estimates it more popular than
 /// main's eviction victim (probation's least recently used entry), and the loser is dropped. A hit
 /// in probation promotes the entry to protected. The result: a burst of one-off keys passes
 /// through the window without flushing the frequently used keys in main.
@@ -18,9 +18,9 @@ import Synchronization
 /// plus a sketch of `4 × nextPowerOfTwo(maxEntries)` bytes. Entries are never dropped for their
 /// age (stale fallback serves any age); evictions and refused admissions are counted in
 /// ``statistics``.
-public final class InMemoryCacheStorage<Key: Hashable & Sendable, Value: Sendable>: CacheStorage, Sendable {
+package final class InMemoryCacheStorage<Key: Hashable & Sendable, Value: Sendable>: CacheStorage, Sendable {
     /// How the storage chooses what to keep.
-    public enum Eviction: Sendable, Hashable {
+    package enum Eviction: Sendable, Hashable {
         /// Window LRU + segmented LRU main area with TinyLFU admission (the default).
         case tinyLFU
         /// Least recently used, no admission policy.
@@ -28,27 +28,27 @@ public final class InMemoryCacheStorage<Key: Hashable & Sendable, Value: Sendabl
     }
 
     /// Counters of what the storage did.
-    public struct Statistics: Sendable, Hashable {
+    package struct Statistics: Sendable, Hashable {
         /// Entries held now.
-        public var count: Int
+        package var count: Int
         /// Entries dropped to make room (for a more popular candidate, or plain LRU eviction).
-        public var evictions: Int
+        package var evictions: Int
         /// New keys refused by admission (less popular than the entry they would have replaced).
-        public var rejections: Int
+        package var rejections: Int
         /// Times the frequency sketch halved its counters.
-        public var sketchResets: Int
+        package var sketchResets: Int
     }
 
     /// The bound on entries.
-    public let maxEntries: Int
+    package let maxEntries: Int
     /// How the storage chooses what to keep: ``Eviction/tinyLFU`` unless `init` was told otherwise.
-    public let eviction: Eviction
+    package let eviction: Eviction
     private let state: Lock<State>
 
     /// - Parameters:
     ///   - maxEntries: The bound on entries; at least 1.
     ///   - eviction: ``Eviction/tinyLFU`` (default) or ``Eviction/lru``.
-    public init(maxEntries: Int, eviction: Eviction = .tinyLFU) {
+    package init(maxEntries: Int, eviction: Eviction = .tinyLFU) {
         precondition(maxEntries >= 1, "maxEntries must be at least 1")
         self.maxEntries = maxEntries
         self.eviction = eviction
@@ -56,39 +56,39 @@ public final class InMemoryCacheStorage<Key: Hashable & Sendable, Value: Sendabl
     }
 
     /// Entries held now.
-    public var count: Int { state.withLock { $0.index.count } }
+    package var count: Int { state.withLock { $0.index.count } }
 
     /// What the storage did so far.
-    public var statistics: Statistics {
+    package var statistics: Statistics {
         state.withLock {
             Statistics(count: $0.index.count, evictions: $0.evictions, rejections: $0.rejections, sketchResets: $0.sketch.resetCount)
         }
     }
 
     /// The keys held now, in no particular order.
-    public var keys: [Key] { state.withLock { Array($0.index.keys) } }
+    package var keys: [Key] { state.withLock { Array($0.index.keys) } }
 
-    public func entry(for key: Key) async -> CacheEntry<Value>? {
+    package func entry(for key: Key) async -> CacheEntry<Value>? {
         lookup(key)
     }
 
-    public func peekEntry(for key: Key) async -> CacheEntry<Value>? {
+    package func peekEntry(for key: Key) async -> CacheEntry<Value>? {
         state.withLock { state in
             state.index[key].flatMap { state.nodes[$0]?.entry }
         }
     }
 
-    public func store(_ entry: CacheEntry<Value>, for key: Key) async {
+    package func store(_ entry: CacheEntry<Value>, for key: Key) async {
         insert(entry, for: key)
     }
 
-    public func removeEntry(for key: Key) async {
+    package func removeEntry(for key: Key) async {
         state.withLock { state in
             if let slot = state.index[key] { state.remove(slot) }
         }
     }
 
-    public func removeEntries(where predicate: @Sendable (Key) -> Bool) async {
+    package func removeEntries(where predicate: @Sendable (Key) -> Bool) async {
         state.withLock { state in
             var doomed: [Int] = []
             for (key, slot) in state.index where predicate(key) { doomed.append(slot) }
@@ -96,18 +96,18 @@ public final class InMemoryCacheStorage<Key: Hashable & Sendable, Value: Sendabl
         }
     }
 
-    public func removeAll() async {
+    package func removeAll() async {
         state.withLock { state in
             state = State(maxEntries: maxEntries, eviction: eviction, keeping: state)
         }
     }
 
-    public func estimatedFrequency(of key: Key) async -> Int {
+    package func estimatedFrequency(of key: Key) async -> Int {
         state.withLock { $0.sketch.frequency(ofHash: key.hashValue) }
     }
 
     /// Synchronous ``entry(for:)``: the entry, recording the access.
-    public func lookup(_ key: Key) -> CacheEntry<Value>? {
+    package func lookup(_ key: Key) -> CacheEntry<Value>? {
         let hash = key.hashValue
         return state.withLock { state in
             state.sketch.increment(hash: hash)
@@ -118,7 +118,7 @@ public final class InMemoryCacheStorage<Key: Hashable & Sendable, Value: Sendabl
     }
 
     /// Synchronous ``store(_:for:)``.
-    public func insert(_ entry: CacheEntry<Value>, for key: Key) {
+    package func insert(_ entry: CacheEntry<Value>, for key: Key) {
         let hash = key.hashValue
         state.withLock { state in
             if let slot = state.index[key] {

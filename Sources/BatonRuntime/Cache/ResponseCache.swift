@@ -3,7 +3,7 @@ import Metrics
 import Synchronization
 
 /// Where a value served by ``ResponseCache`` came from.
-public enum CacheSource: String, Sendable, Hashable {
+package enum CacheSource: String, Sendable, Hashable {
     /// A fresh entry (younger than `ttl`).
     case fresh
     /// A stale entry within `staleWhileRevalidate`, served while a background refresh runs.
@@ -17,7 +17,7 @@ public enum CacheSource: String, Sendable, Hashable {
 
     /// The step outcome freshness of a value from this source; `nil` for ``loaded`` (the step
     /// made the call itself: `succeeded`).
-    public var freshness: StepOutcome.CacheFreshness? {
+    package var freshness: StepOutcome.CacheFreshness? {
         switch self {
         case .fresh, .coalesced: .fresh
         case .stale, .staleIfError: .stale
@@ -27,13 +27,13 @@ public enum CacheSource: String, Sendable, Hashable {
 }
 
 /// A value served by ``ResponseCache``, and how.
-public struct CacheResponse<Value: Sendable>: Sendable {
+package struct CacheResponse<Value: Sendable>: Sendable {
     /// The response: the cached value, or the one the operation just returned.
-    public var value: Value
+    package var value: Value
     /// Where `value` came from; ``CacheSource/freshness`` turns it into the step's outcome.
-    public var source: CacheSource
+    package var source: CacheSource
     /// For ``CacheSource/staleIfError``: the failure the stale value stands in for.
-    public var error: (any Error)?
+    package var error: (any Error)?
 
     /// Creates a response (the cache makes them; tests and custom ``CallPolicy`` code may too).
     ///
@@ -42,7 +42,7 @@ public struct CacheResponse<Value: Sendable>: Sendable {
     ///   - source: Where it came from.
     ///   - error: For ``CacheSource/staleIfError``, the failure the stale value stands in for;
     ///     `nil` otherwise.
-    public init(value: Value, source: CacheSource, error: (any Error)? = nil) {
+    package init(value: Value, source: CacheSource, error: (any Error)? = nil) {
         self.value = value
         self.source = source
         self.error = error
@@ -51,47 +51,47 @@ public struct CacheResponse<Value: Sendable>: Sendable {
 
 /// Counters of what a ``ResponseCache`` did (the same events as `baton_cache_requests_total`,
 /// plus background work).
-public struct CacheStatistics: Sendable, Hashable {
+package struct CacheStatistics: Sendable, Hashable {
     /// Served fresh: the entry was younger than `ttl` (refresh-ahead may have started a refresh).
-    public var hits = 0
+    package var hits = 0
     /// Served stale within `staleWhileRevalidate`.
-    public var staleHits = 0
+    package var staleHits = 0
     /// Requests that called the operation themselves (no usable entry, no load of the key to
     /// join).
-    public var misses = 0
+    package var misses = 0
     /// Misses that joined another request's load.
-    public var coalesced = 0
+    package var coalesced = 0
     /// Served stale within `staleIfError` after a failed call.
-    public var staleIfError = 0
+    package var staleIfError = 0
     /// Requests that failed (the call failed and no stale value was allowed).
-    public var errors = 0
+    package var errors = 0
     /// Stale values handed out by ``ResponseCache/serveStale(for:)`` (`fallback: { stale: true }`).
-    public var staleFallbacks = 0
+    package var staleFallbacks = 0
     /// Background refreshes started (stale-while-revalidate and refresh-ahead).
-    public var refreshesStarted = 0
+    package var refreshesStarted = 0
     /// Of which refresh-ahead.
-    public var refreshAheads = 0
+    package var refreshAheads = 0
     /// Background refreshes whose call returned a value (stored unless the key was invalidated
     /// meanwhile).
-    public var refreshesSucceeded = 0
+    package var refreshesSucceeded = 0
     /// Background refreshes whose call threw or was cancelled (by ``ResponseCache/shutdown()``);
     /// the stale entry stays. The 1st, 2nd, 4th, 8th… failures are logged as warnings.
-    public var refreshesFailed = 0
+    package var refreshesFailed = 0
     /// Refreshes not started because ``CachePolicy/maxBackgroundRefreshes`` were running or the
     /// cache was shut down.
-    public var refreshesDropped = 0
+    package var refreshesDropped = 0
     /// Invalidation calls.
-    public var invalidations = 0
+    package var invalidations = 0
 
     /// All counters at zero.
-    public init() {}
+    package init() {}
 }
 
 /// The response cache of one read operation (spec-v1 §4 `cache`), keyed by the declared input
 /// fields.
 ///
 /// Built once per orchestrator per cached operation and shared by every workflow that calls the
-/// operation. A request (``value(for:load:refresh:)``) is served:
+/// operation, which read it through a ``StepCache``. A request is served:
 /// - **fresh** when the entry is younger than `ttl`; a hit on a hot key in the last part of its
 ///   fresh life (``CachePolicy/RefreshAhead``) also starts one background refresh;
 /// - **stale** within `staleWhileRevalidate` past `ttl`, while exactly one background refresh
@@ -102,8 +102,8 @@ public struct CacheStatistics: Sendable, Hashable {
 ///
 /// Writes drop entries with ``invalidate(key:)``, ``invalidate(where:)`` and
 /// ``invalidateAll()`` (spec-v1 §5 `invalidates`); a load in progress for an invalidated key
-/// does not store its (possibly outdated) value. ``serveStale(for:)`` returns an entry of any
-/// age, for `fallback: { stale: true }`.
+/// does not store its (possibly outdated) value. A step's `fallback: { stale: true }` is served an
+/// entry of any age.
 ///
 /// Background refreshes run in tracked tasks, at most ``CachePolicy/maxBackgroundRefreshes`` at
 /// a time; ``shutdown()`` cancels and awaits them. All ages are measured on the injected clock.
@@ -118,7 +118,7 @@ public struct CacheStatistics: Sendable, Hashable {
 ///     policy: CachePolicy(ttl: .seconds(10), staleWhileRevalidate: .seconds(60)),
 ///     clock: clock, telemetry: telemetry
 /// )
-/// let quote = try await quotes.value(for: QuoteKey(items: skus)) { try await pricing.quote(request, context: context) }.value
+/// // In the workflow: `cache: StepCache(quotes) { _, values in QuoteKey(items: values[cart].skus) }`.
 /// ```
 public final class ResponseCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// The service of the cached operation (a metric label).
@@ -151,8 +151,8 @@ public final class ResponseCache<Key: Hashable & Sendable, Value: Sendable>: Sen
     ///   - service: The service of the operation (metric label `service`).
     ///   - operation: The operation (metric label `operation`).
     ///   - policy: ttl, stale windows, bound, refresh-ahead.
-    ///   - storage: Where entries live; `nil` for an ``InMemoryCacheStorage`` bounded by
-    ///     ``CachePolicy/maxEntries`` with TinyLFU admission.
+    ///   - storage: Where entries live; `nil` for the in-memory storage, bounded by
+    ///     ``CachePolicy/maxEntries`` with W-TinyLFU admission and eviction.
     ///   - clock: Every age is measured on it.
     ///   - telemetry: Metrics (`baton_cache_requests_total`) and logs (failed refreshes).
     public init(
@@ -173,13 +173,13 @@ public final class ResponseCache<Key: Hashable & Sendable, Value: Sendable>: Sen
     }
 
     /// What the cache did so far.
-    public var statistics: CacheStatistics { state.withLock { $0.statistics } }
+    package var statistics: CacheStatistics { state.withLock { $0.statistics } }
 
     /// Background refreshes running now.
-    public var backgroundRefreshCount: Int { state.withLock { $0.refreshes.count } }
+    package var backgroundRefreshCount: Int { state.withLock { $0.refreshes.count } }
 
     /// Loads in progress (foreground and background), one per key.
-    public var inFlightCount: Int { state.withLock { $0.flights.count } }
+    package var inFlightCount: Int { state.withLock { $0.flights.count } }
 
     // MARK: Reads
 
@@ -196,7 +196,7 @@ public final class ResponseCache<Key: Hashable & Sendable, Value: Sendable>: Sen
     ///   may stand in; `CancellationError` when the caller was cancelled while waiting; a
     ///   ``TimeoutError`` when the run's ``Deadline/current`` passed while waiting for another
     ///   request's load.
-    public func value(
+    package func value(
         for key: Key,
         load: () async throws -> Value,
         refresh: @escaping @Sendable () async throws -> Value
@@ -239,7 +239,7 @@ public final class ResponseCache<Key: Hashable & Sendable, Value: Sendable>: Sen
 
     /// ``value(for:load:refresh:)`` with one closure for both the caller's load and background
     /// refreshes (fine when `load` captures nothing tied to the caller's task).
-    public func value(
+    package func value(
         for key: Key,
         load: @escaping @Sendable () async throws -> Value
     ) async throws -> CacheResponse<Value> {
@@ -248,7 +248,7 @@ public final class ResponseCache<Key: Hashable & Sendable, Value: Sendable>: Sen
 
     /// The entry of `key` whatever its age, for `fallback: { stale: true }` (spec-v1 §6.1); `nil`
     /// when there is none. Counted as `stale_fallback` when found.
-    public func serveStale(for key: Key) async -> Value? {
+    package func serveStale(for key: Key) async -> Value? {
         guard let entry = await storage.peekEntry(for: key) else { return nil }
         count(.staleFallback)
         return entry.value

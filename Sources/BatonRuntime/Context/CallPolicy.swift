@@ -1,16 +1,16 @@
 import Synchronization
 
 /// What the attempts of one step amounted to, for the run report.
-public struct AttemptSummary: Sendable, Hashable {
+package struct AttemptSummary: Sendable, Hashable {
     /// Attempts started, hedges included.
-    public var attempts: Int
+    package var attempts: Int
     /// How many of ``attempts`` were hedges (sent while an earlier attempt still ran); the others
     /// are the first attempt and its retries, which is what `baton_retries_total` counts.
-    public var hedges: Int
+    package var hedges: Int
     /// The endpoint of the last attempt, when the service declares endpoints.
-    public var endpoint: Endpoint?
+    package var endpoint: Endpoint?
     /// The class of each failed attempt, in order.
-    public var failures: [ErrorClass]
+    package var failures: [ErrorClass]
 
     /// Creates a summary; the defaults describe a step that made no attempt.
     ///
@@ -19,7 +19,7 @@ public struct AttemptSummary: Sendable, Hashable {
     ///   - hedges: How many of them were hedges. Default 0.
     ///   - endpoint: The endpoint the result came from. Default `nil`.
     ///   - failures: The class of each failed attempt, in order. Default empty.
-    public init(attempts: Int = 0, hedges: Int = 0, endpoint: Endpoint? = nil, failures: [ErrorClass] = []) {
+    package init(attempts: Int = 0, hedges: Int = 0, endpoint: Endpoint? = nil, failures: [ErrorClass] = []) {
         self.attempts = attempts
         self.hedges = hedges
         self.endpoint = endpoint
@@ -67,7 +67,7 @@ public final class AttemptLog: Sendable {
     }
 
     /// What has been recorded so far.
-    public var summary: AttemptSummary { state.withLock { $0 } }
+    package var summary: AttemptSummary { state.withLock { $0 } }
 }
 
 /// Runs one call of a step under its resilience policies (spec-v1 §7.4).

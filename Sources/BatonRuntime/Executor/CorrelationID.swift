@@ -1,8 +1,8 @@
 /// Correlation ids for workflow runs (spec-v1 §7.8).
-public enum CorrelationID {
+package enum CorrelationID {
     /// A random 128-bit id in the lowercase UUID v4 shape (`8-4-4-4-12` hex digits), made without
     /// Foundation from `random`, so a seeded source gives reproducible ids in tests.
-    public static func make(using random: RandomSource) -> String {
+    package static func make(using random: RandomSource) -> String {
         var high = random.next()
         var low = random.next()
         // RFC 9562 version 4 and variant bits, so tools that parse UUIDs accept it.
@@ -24,7 +24,7 @@ public enum CorrelationID {
 
     /// The idempotency key a compensation of `step` carries: the same for every attempt of that
     /// compensation in this run, different across runs and steps.
-    public static func compensationKey(correlationID: String, step: String) -> String {
+    package static func compensationKey(correlationID: String, step: String) -> String {
         "\(correlationID):\(step):compensate"
     }
 

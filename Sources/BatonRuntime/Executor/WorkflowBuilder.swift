@@ -44,7 +44,7 @@ public struct StepFallback<Input: Sendable, Output: Sendable>: Sendable {
 /// The call receives the step's own output (e.g. to release the reservation it made) besides the
 /// run's input and the values of the other steps. It runs under its own policy (its own retries),
 /// at most once per run, with an idempotency key derived from the run's correlation id and the
-/// step (``CorrelationID/compensationKey(correlationID:step:)``).
+/// step (`<correlation id>:<step>:compensate`).
 public struct StepCompensation<Input: Sendable, Output: Sendable>: Sendable {
     let policy: any CallPolicy
     let call: @Sendable (Input, Output, StepValues, CallContext) async throws -> Void

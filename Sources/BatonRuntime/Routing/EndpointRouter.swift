@@ -5,8 +5,8 @@ import Synchronization
 /// `routing`), and learns from every attempt's outcome.
 ///
 /// One router per service, built once with the orchestrator and shared by every pipeline of the
-/// service (``ResiliencePipeline/init(timeout:retry:retryBudget:circuitBreaker:rateLimiter:bulkhead:router:endpointBreakers:hedging:access:classifier:clock:random:)``).
-/// Each attempt calls ``select(for:excluding:)`` and then, exactly once, ``finish(_:_:)``.
+/// service (``ResiliencePipeline/init(timeout:retry:retryBudget:circuitBreaker:rateLimiter:bulkhead:router:endpointBreakers:hedging:access:classifier:clock:random:)``):
+/// the pipeline asks it for the endpoint of each attempt and reports the attempt's outcome back.
 ///
 /// **How a choice is made**, from all endpoints:
 /// 1. *Writes* go to the primaries when the endpoints declare roles (and one is a primary).
@@ -26,8 +26,9 @@ import Synchronization
 /// latency estimate that jumps to any slower sample at once and otherwise moves towards new
 /// samples with weight `1 − e^(−Δt/decayTime)`; an endpoint that gets no traffic sees its estimate
 /// decay towards zero, so it is probed again eventually. Its cost is `estimate × (in-flight + 1) /
-/// weight`. A failed call counts as a sample of ``PeakEWMA/failurePenalty`` times the current
-/// estimate (at least the observed time), so an endpoint that fails fast does not look fast.
+/// weight`. A failed call counts as a sample of 5 times the current estimate (at least the
+/// observed time), so an endpoint that fails fast does not look fast. Decay time 10 s and
+/// initial estimate 30 ms, as in Finagle and Linkerd.
 ///
 /// **Outlier detection** (Envoy's consecutive-failures ejection): after
 /// ``OutlierDetection/consecutiveFailures`` failures in a row an endpoint is ejected for
@@ -41,12 +42,15 @@ import Synchronization
 /// **Rules** are evaluated in order on ``stats`` at most once per ``evaluationInterval`` (lazily,
 /// on a call); the first whose condition holds is active until another evaluation picks
 /// another one or none. Every change of the active rule is logged (`notice`) with the rule's name
-/// and the stats that triggered it, and passed to the observer; ``snapshot`` shows the current
-/// state.
+/// and the stats that triggered it; ``snapshot`` shows the current state.
 ///
 /// **Per-endpoint circuit breakers**: given a breaker configuration, the router holds one
 /// ``CircuitBreaker`` per endpoint (named `service@url`), skips endpoints whose circuit is open,
-/// and hands the endpoint's breaker to the pipeline with the ``Choice``.
+/// and hands the endpoint's breaker to the pipeline with its choice.
+///
+/// Each part of this is a value of its own, composed under the router's one lock: the selector
+/// (candidates and strategies), the peak-EWMA estimates, the outlier detector, the error-rate
+/// window and the rule evaluator.
 ///
 /// Thread-safe; one short lock per selection and per outcome (plus a read of each per-endpoint
 /// breaker's state when there are such breakers), no allocation on either path (for services of
@@ -68,18 +72,18 @@ import Synchronization
 /// let quotes = ResiliencePipeline(timeout: .milliseconds(150), retry: RetryPolicy(), router: router, clock: clock)
 /// ```
 public final class EndpointRouter: Sendable {
-    /// The endpoint chosen for one attempt; hand it back to ``finish(_:_:)``.
-    public struct Choice: Sendable {
+    /// The endpoint chosen for one attempt; hand it back to `finish(_:_:)`.
+    package struct Choice: Sendable {
         /// The endpoint's position in ``EndpointRouter/endpoints``.
-        public let index: Int
+        package let index: Int
         /// The endpoint to send the attempt to; the pipeline puts it in ``CallContext/endpoint``.
-        public let endpoint: Endpoint
+        package let endpoint: Endpoint
         /// The endpoint's own breaker, when the router has per-endpoint breakers.
-        public let breaker: CircuitBreaker?
+        package let breaker: CircuitBreaker?
     }
 
-    /// What became of an attempt sent to a ``Choice``.
-    public enum Outcome: Sendable, Hashable {
+    /// What became of an attempt sent to a `Choice`.
+    package enum Outcome: Sendable, Hashable {
         /// The endpoint answered (a `permanent` failure is an answer too) in `latency`.
         case success(latency: Duration)
         /// The attempt failed with `errorClass` after `latency`.
@@ -100,7 +104,7 @@ public final class EndpointRouter: Sendable {
     public let outlierDetection: OutlierDetection?
     /// The latency tracking settings (used by ``RoutingStrategy/leastLatency``; the estimates are
     /// kept and shown in snapshots whatever the strategy).
-    public let peakEWMA: PeakEWMA
+    package let peakEWMA: PeakEWMA
     /// In order; the first whose condition holds is active.
     public let rules: [RoutingRule]
     /// The service's latency distribution: fed with every successful attempt's latency, read by
@@ -137,7 +141,8 @@ public final class EndpointRouter: Sendable {
         var rules: RuleEvaluator
     }
 
-    /// A router over `endpoints` (at least one).
+    /// A router over `endpoints` (at least one), with Finagle's and Linkerd's peak-EWMA settings
+    /// (10 s decay, 30 ms initial estimate, failures count 5× the estimate).
     ///
     /// - Parameters:
     ///   - service: names the service in logs, breaker names (`service@url`) and snapshots.
@@ -148,8 +153,6 @@ public final class EndpointRouter: Sendable {
     ///   - rules: spec `routing.rules`, in order.
     ///   - circuitBreaker: when the service's breaker scope is `endpoint`, its configuration; the
     ///     router then builds one breaker per endpoint. `nil`: no per-endpoint breakers.
-    ///   - peakEWMA: latency tracking for `leastLatency` (the estimates are kept, and shown in
-    ///     snapshots, whatever the strategy).
     ///   - estimator: the service's latency estimator (share it with the service's ``Hedging``);
     ///     `nil` makes one.
     ///   - evaluationInterval: how often rules are evaluated at most; default 1 s.
@@ -158,8 +161,7 @@ public final class EndpointRouter: Sendable {
     ///   - random: for `random` and the two choices of `leastLatency`.
     ///   - telemetry: its logger gets rule changes and ejections; per-endpoint breakers report
     ///     through its circuit-state recorder.
-    ///   - onRuleChange: called with every change of the active rule (outside the router's lock).
-    public init(
+    public convenience init(
         service: String,
         endpoints: [Endpoint],
         strategy: RoutingStrategy = .roundRobin,
@@ -167,7 +169,36 @@ public final class EndpointRouter: Sendable {
         outlierDetection: OutlierDetection? = nil,
         rules: [RoutingRule] = [],
         circuitBreaker: CircuitBreaker.Configuration? = nil,
-        peakEWMA: PeakEWMA = PeakEWMA(),
+        estimator: LatencyEstimator? = nil,
+        evaluationInterval: Duration = .seconds(1),
+        statsWindow: Duration = .seconds(10),
+        clock: AnyClock = .continuous,
+        random: RandomSource = .system,
+        telemetry: Telemetry = Telemetry()
+    ) {
+        self.init(
+            service: service, endpoints: endpoints, strategy: strategy, localRegion: localRegion,
+            outlierDetection: outlierDetection, rules: rules, circuitBreaker: circuitBreaker, peakEWMA: PeakEWMA(),
+            estimator: estimator, evaluationInterval: evaluationInterval, statsWindow: statsWindow,
+            clock: clock, random: random, telemetry: telemetry, onRuleChange: nil)
+    }
+
+    /// The public initialiser's router with its own peak-EWMA settings and an observer of rule
+    /// changes (for the runtime's tests).
+    ///
+    /// - Parameters:
+    ///   - peakEWMA: latency tracking for `leastLatency` (the estimates are kept, and shown in
+    ///     snapshots, whatever the strategy).
+    ///   - onRuleChange: called with every change of the active rule (outside the router's lock).
+    package init(
+        service: String,
+        endpoints: [Endpoint],
+        strategy: RoutingStrategy = .roundRobin,
+        localRegion: String? = nil,
+        outlierDetection: OutlierDetection? = nil,
+        rules: [RoutingRule] = [],
+        circuitBreaker: CircuitBreaker.Configuration? = nil,
+        peakEWMA: PeakEWMA,
         estimator: LatencyEstimator? = nil,
         evaluationInterval: Duration = .seconds(1),
         statsWindow: Duration = .seconds(10),
@@ -231,8 +262,8 @@ public final class EndpointRouter: Sendable {
     ///   - access: writes go to primaries when roles are given.
     ///   - excluded: endpoints to avoid when another candidate is as acceptable (those earlier
     ///     attempts failed on, or concurrent hedges use).
-    /// - Returns: the choice; pass it to ``finish(_:_:)`` exactly once.
-    public func select(for access: OperationAccess = .read, excluding excluded: EndpointSet = EndpointSet()) -> Choice {
+    /// - Returns: the choice; pass it to `finish(_:_:)` exactly once.
+    package func select(for access: OperationAccess = .read, excluding excluded: EndpointSet = EndpointSet()) -> Choice {
         let now = clock.now
         let open = openCircuits()
         let (index, change) = state.withLock { state -> (Int, RoutingRuleChange?) in
@@ -258,8 +289,8 @@ public final class EndpointRouter: Sendable {
         return Choice(index: index, endpoint: endpoints[index], breaker: breakers.isEmpty ? nil : breakers[index])
     }
 
-    /// Records what became of the attempt sent to `choice` (exactly once per ``select(for:excluding:)``).
-    public func finish(_ choice: Choice, _ outcome: Outcome) {
+    /// Records what became of the attempt sent to `choice` (exactly once per `select(for:excluding:)`).
+    package func finish(_ choice: Choice, _ outcome: Outcome) {
         let now = clock.now
         var recordLatency: Duration?
         let ejection = state.withLock { state -> (duration: Duration, ejections: Int)? in

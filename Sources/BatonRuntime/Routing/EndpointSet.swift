@@ -3,36 +3,36 @@
 /// Used for the endpoints an attempt should avoid (the endpoints earlier attempts failed on, or
 /// that concurrent hedges already use) and internally for candidate filtering. Sets of the first
 /// 64 endpoints live inline and never allocate.
-public struct EndpointSet: Sendable, Hashable, ExpressibleByArrayLiteral, CustomStringConvertible {
+package struct EndpointSet: Sendable, Hashable, ExpressibleByArrayLiteral, CustomStringConvertible {
     private var low: UInt64 = 0
     private var high: [UInt64] = []
 
     /// The empty set.
-    public init() {}
+    package init() {}
 
-    public init(arrayLiteral elements: Int...) {
+    package init(arrayLiteral elements: Int...) {
         for element in elements { insert(element) }
     }
 
     /// Whether the set has no member.
-    public var isEmpty: Bool {
+    package var isEmpty: Bool {
         low == 0 && high.allSatisfy { $0 == 0 }
     }
 
     /// The number of members.
-    public var count: Int {
+    package var count: Int {
         high.reduce(low.nonzeroBitCount) { $0 + $1.nonzeroBitCount }
     }
 
     /// Whether `index` is a member.
-    public func contains(_ index: Int) -> Bool {
+    package func contains(_ index: Int) -> Bool {
         if index < 64 { return index >= 0 && low & (1 << UInt64(index)) != 0 }
         let word = index / 64 - 1
         return word < high.count && high[word] & (1 << UInt64(index % 64)) != 0
     }
 
     /// Adds `index` (non-negative).
-    public mutating func insert(_ index: Int) {
+    package mutating func insert(_ index: Int) {
         precondition(index >= 0, "endpoint indices are non-negative")
         if index < 64 {
             low |= 1 << UInt64(index)
@@ -44,7 +44,7 @@ public struct EndpointSet: Sendable, Hashable, ExpressibleByArrayLiteral, Custom
     }
 
     /// Removes `index`.
-    public mutating func remove(_ index: Int) {
+    package mutating func remove(_ index: Int) {
         if index < 64 {
             if index >= 0 { low &= ~(1 << UInt64(index)) }
             return
@@ -54,7 +54,7 @@ public struct EndpointSet: Sendable, Hashable, ExpressibleByArrayLiteral, Custom
     }
 
     /// The members of both sets.
-    public func intersection(_ other: EndpointSet) -> EndpointSet {
+    package func intersection(_ other: EndpointSet) -> EndpointSet {
         var result = EndpointSet()
         result.low = low & other.low
         if !high.isEmpty && !other.high.isEmpty {
@@ -65,7 +65,7 @@ public struct EndpointSet: Sendable, Hashable, ExpressibleByArrayLiteral, Custom
     }
 
     /// The members of either set.
-    public func union(_ other: EndpointSet) -> EndpointSet {
+    package func union(_ other: EndpointSet) -> EndpointSet {
         var result = self
         result.low |= other.low
         if !other.high.isEmpty {
@@ -78,7 +78,7 @@ public struct EndpointSet: Sendable, Hashable, ExpressibleByArrayLiteral, Custom
     }
 
     /// The members of this set that are not in `other`.
-    public func subtracting(_ other: EndpointSet) -> EndpointSet {
+    package func subtracting(_ other: EndpointSet) -> EndpointSet {
         var result = self
         result.low &= ~other.low
         if !result.high.isEmpty && !other.high.isEmpty {
@@ -88,14 +88,14 @@ public struct EndpointSet: Sendable, Hashable, ExpressibleByArrayLiteral, Custom
     }
 
     /// The members in increasing order.
-    public var members: [Int] {
+    package var members: [Int] {
         var result: [Int] = []
         forEach { result.append($0) }
         return result
     }
 
     /// Calls `body` with each member in increasing order (allocates nothing).
-    public func forEach(_ body: (Int) throws -> Void) rethrows {
+    package func forEach(_ body: (Int) throws -> Void) rethrows {
         var bits = low
         while bits != 0 {
             try body(bits.trailingZeroBitCount)
@@ -111,7 +111,7 @@ public struct EndpointSet: Sendable, Hashable, ExpressibleByArrayLiteral, Custom
     }
 
     /// The `n`-th member (0-based) in increasing order; `n` must be less than ``count``.
-    public func member(at n: Int) -> Int {
+    package func member(at n: Int) -> Int {
         var remaining = n
         var found = -1
         forEach { index in
@@ -122,13 +122,13 @@ public struct EndpointSet: Sendable, Hashable, ExpressibleByArrayLiteral, Custom
         return found
     }
 
-    public static func == (lhs: EndpointSet, rhs: EndpointSet) -> Bool {
+    package static func == (lhs: EndpointSet, rhs: EndpointSet) -> Bool {
         lhs.members == rhs.members
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         forEach { hasher.combine($0) }
     }
 
-    public var description: String { "\(members)" }
+    package var description: String { "\(members)" }
 }

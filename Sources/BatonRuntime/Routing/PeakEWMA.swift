@@ -1,13 +1,13 @@
 extension EndpointRouter {
     /// Peak-EWMA settings for ``RoutingStrategy/leastLatency``.
-    public struct PeakEWMA: Sendable, Hashable {
+    package struct PeakEWMA: Sendable, Hashable {
         /// How fast old samples lose weight (and an idle endpoint's estimate decays). Default
         /// 10 s, as in Finagle and Linkerd.
-        public var decayTime: Duration
+        package var decayTime: Duration
         /// The estimate of an endpoint before its first sample. Default 30 ms (Linkerd's).
-        public var initialEstimate: Duration
+        package var initialEstimate: Duration
         /// A failed call counts as this many times the endpoint's current estimate. Default 5.
-        public var failurePenalty: Double
+        package var failurePenalty: Double
 
         /// Creates peak-EWMA settings; the defaults are Finagle's and Linkerd's.
         ///
@@ -16,7 +16,7 @@ extension EndpointRouter {
         ///   - initialEstimate: The estimate before an endpoint's first sample. Default 30 ms.
         ///   - failurePenalty: A failure counts as this many times the current estimate; values
         ///     below 1 become 1. Default 5.
-        public init(decayTime: Duration = .seconds(10), initialEstimate: Duration = .milliseconds(30), failurePenalty: Double = 5) {
+        package init(decayTime: Duration = .seconds(10), initialEstimate: Duration = .milliseconds(30), failurePenalty: Double = 5) {
             precondition(decayTime > .zero, "decayTime must be positive")
             self.decayTime = decayTime
             self.initialEstimate = initialEstimate

@@ -183,7 +183,7 @@ public struct RoutingRule: Sendable, Hashable, CustomStringConvertible {
     /// ```
     ///
     /// - Parameters:
-    ///   - name: Names the rule in logs, snapshots and ``RoutingRuleChange``.
+    ///   - name: Names the rule in logs and snapshots.
     ///   - condition: When the rule applies.
     ///   - action: What it does to the candidates while active.
     public init(name: String, when condition: RoutingCondition, _ action: RoutingAction) {
@@ -253,17 +253,17 @@ public struct RoutingStats: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A change of a router's active rule, as logged and as delivered to its observer.
-public struct RoutingRuleChange: Sendable, Hashable, CustomStringConvertible {
+package struct RoutingRuleChange: Sendable, Hashable, CustomStringConvertible {
     /// The service whose router changed rule.
-    public var service: String
+    package var service: String
     /// The rule active before, or `nil` for none.
-    public var from: String?
+    package var from: String?
     /// The rule active now, or `nil` for none (default routing).
-    public var to: String?
+    package var to: String?
     /// When, on the router's clock.
-    public var at: BatonInstant
+    package var at: BatonInstant
     /// The stats the rules were evaluated on.
-    public var stats: RoutingStats
+    package var stats: RoutingStats
 
     /// Creates a change (routers make them; tests may build expected ones).
     ///
@@ -273,7 +273,7 @@ public struct RoutingRuleChange: Sendable, Hashable, CustomStringConvertible {
     ///   - to: The rule active now; `nil` for none.
     ///   - at: When, on the router's clock.
     ///   - stats: The stats the rules were evaluated on.
-    public init(service: String, from: String?, to: String?, at: BatonInstant, stats: RoutingStats) {
+    package init(service: String, from: String?, to: String?, at: BatonInstant, stats: RoutingStats) {
         self.service = service
         self.from = from
         self.to = to
@@ -281,7 +281,7 @@ public struct RoutingRuleChange: Sendable, Hashable, CustomStringConvertible {
         self.stats = stats
     }
 
-    public var description: String {
+    package var description: String {
         "routing rule of '\(service)' \(from.map { "'\($0)'" } ?? "none") -> \(to.map { "'\($0)'" } ?? "none") at \(at): \(stats)"
     }
 }

@@ -263,7 +263,7 @@ import Testing
             when: .or(.latency(.p99, .greaterThan, .milliseconds(300)), .compare(.errorRate, .greaterThan, 0.05)),
             .use(.variant("lite")))
         let router = EndpointRouter(
-            service: "pricing", endpoints: Self.endpoints, rules: [rule], evaluationInterval: .seconds(1),
+            service: "pricing", endpoints: Self.endpoints, rules: [rule], peakEWMA: .init(), evaluationInterval: .seconds(1),
             clock: clock.asAnyClock, telemetry: Telemetry(logger: Logger(label: "test", factory: { _ in logs })),
             onRuleChange: { changes.append($0) })
         #expect(RouterStrategyTests.distribution(router, 3) == [1, 1, 1], "no rule: every endpoint")
