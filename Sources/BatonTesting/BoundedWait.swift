@@ -3,7 +3,7 @@ import BatonRuntime
 /// A test's wait took longer than its bound: what it waited for never happened.
 ///
 /// Thrown by the barriers of BatonTesting (``ManualClock/waitForSleepers(count:within:)``,
-/// ``ScriptedCall/waitForCalls(count:within:)``, ``_Concurrency/Task/value(within:waitingFor:)``)
+/// ``ScriptedCall/waitForCalls(count:within:)``, `Task.value(within:waitingFor:)`)
 /// so that a test whose expectation is wrong fails with a message instead of hanging its process.
 public struct WaitTimedOut: Error, CustomStringConvertible {
     /// What the test waited for, e.g. `2 calls of pricing.quote (1 received)`.
