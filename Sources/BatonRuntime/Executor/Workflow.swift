@@ -216,7 +216,7 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
                     // a thread hop each way. Only for steps whose policies end them at the
                     // deadline, since the watcher's event is not read while it runs.
                     if let alone = state.launchReady(group: &group, run: run) {
-                        let completion = await alone(run)
+                        let completion = await alone.execute(run)
                         state.handle(.step(completion), group: &group, run: run)
                         continue
                     }
@@ -304,13 +304,15 @@ struct RunState<Input: Sendable, Output: Sendable> {
     /// Reused between scheduling rounds to avoid allocating per completion.
     private var worklist: [Int] = []
     /// Awaited steps whose dependencies are done, to be launched by `launchReady`.
-    private var ready: [(index: Int, execute: @Sendable (RunContext<Input>) async -> StepCompletion)] = []
+    private var ready: [(index: Int, work: AwaitedWork<Input>)] = []
 
     init(plan: WorkflowPlan<Input, Output>, deadline: Deadline) {
         self.plan = plan
         self.deadline = deadline
         waitingOn = plan.dependencyCounts
         completions = Array(repeating: nil, count: plan.nodes.count)
+        // At most every step is ready at once: one allocation per run instead of one per growth.
+        ready.reserveCapacity(plan.nodes.count)
     }
 
     /// Whether new steps may still start (reads the clock: checked once per scheduling round).
@@ -333,19 +335,16 @@ struct RunState<Input: Sendable, Output: Sendable> {
     /// Launches the ready steps as child tasks — or, when a single step is ready, nothing else
     /// runs and its policies end it at the deadline, returns its work for the caller to run
     /// inline.
-    mutating func launchReady(
-        group: inout TaskGroup<RunEvent>,
-        run: RunContext<Input>
-    ) -> (@Sendable (RunContext<Input>) async -> StepCompletion)? {
+    mutating func launchReady(group: inout TaskGroup<RunEvent>, run: RunContext<Input>) -> AwaitedWork<Input>? {
         guard !ready.isEmpty else { return nil }
         defer { ready.removeAll(keepingCapacity: true) }
         running += ready.count
         if ready.count == 1, running == 1, plan.nodes[ready[0].index].boundedByDeadline {
-            return ready[0].execute
+            return ready[0].work
         }
         for step in ready {
-            let execute = step.execute
-            group.addTask { .step(await execute(run)) }
+            let work = step.work
+            group.addTask { .step(await work.execute(run)) }
         }
         return nil
     }
@@ -368,8 +367,8 @@ struct RunState<Input: Sendable, Output: Sendable> {
                 continue
             }
             switch node.work {
-            case .awaited(let execute, _):
-                ready.append((index, execute))
+            case .awaited(let work):
+                ready.append((index, work))
             case .queued(let enqueue):
                 let now = run.environment.clock.now
                 let accepted = enqueue(run)

@@ -204,10 +204,10 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
                 condition: condition,
                 boundedByDeadline: policy.boundsAttemptsByRunDeadline && (fallback?.boundedByDeadline ?? true),
                 instruments: spec.instruments,
-                work: .awaited(
+                work: .awaited(AwaitedWork(
                     execute: { run in await StepRunner.execute(spec, call, fallback, cached, run) },
                     compensate: compensate
-                )
+                ))
             )
         )
         return StepKey(id: id)
@@ -293,14 +293,22 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
 /// the run, or handed to the background queue — exactly one of the two, and only an awaited step
 /// can be compensated.
 enum StepWork<Input: Sendable>: Sendable {
-    /// Runs the step to its outcome (in a child task of the run, or inline); `compensate`
-    /// undoes it once it succeeded (`nil` when the step declares no compensation).
-    case awaited(
-        execute: @Sendable (RunContext<Input>) async -> StepCompletion,
-        compensate: (@Sendable (RunContext<Input>) async -> CompensationReport)?
-    )
+    /// Run by the run loop (in a child task of the run, or inline).
+    case awaited(AwaitedWork<Input>)
     /// A `mode: async` step: hands the call to the queue and returns whether it was accepted.
     case queued(enqueue: @Sendable (RunContext<Input>) -> Bool)
+}
+
+/// The work of an awaited step.
+///
+/// A struct rather than the closures themselves so that the run loop's list of ready steps holds
+/// them without reabstraction: a closure stored directly in a generic container (an array, a
+/// tuple in one) is wrapped in a thunk, which allocates on the way in and again on the way out.
+struct AwaitedWork<Input: Sendable>: Sendable {
+    /// Runs the step to its outcome.
+    let execute: @Sendable (RunContext<Input>) async -> StepCompletion
+    /// Undoes the step once it succeeded; `nil` when the step declares no compensation.
+    let compensate: (@Sendable (RunContext<Input>) async -> CompensationReport)?
 }
 
 /// A declared step.
@@ -348,7 +356,7 @@ final class StepNode<Input: Sendable>: Sendable {
     /// Undoes the step once it succeeded; `nil` for steps without a compensation (and every
     /// async step).
     var compensate: (@Sendable (RunContext<Input>) async -> CompensationReport)? {
-        if case .awaited(_, let compensate) = work { return compensate }
+        if case .awaited(let awaited) = work { return awaited.compensate }
         return nil
     }
 }
