@@ -29,22 +29,19 @@ struct HedgingRace: Sendable {
     ///
     /// - Parameters:
     ///   - firstDelay: The delay before the first hedge.
-    ///   - log: The step's attempt log: hedges and the winner's endpoint are recorded in it.
     ///   - failed: Endpoints earlier attempts of the call failed on; the race adds those its own
     ///     attempts fail on.
-    ///   - avoiding: Adds to a set of endpoints to avoid the ones the caller avoids anyway (open
-    ///     per-endpoint breakers).
-    ///   - attempt: One attempt to `choice` (`nil` without a router); `slot` is 0 for the first
-    ///     attempt, then 1, 2… for the hedges.
+    ///   - attempt: One attempt to a choice (`nil` without a router), numbered by its slot (0 for
+    ///     the first attempt, then 1, 2… for the hedges), with the step's attempt log (hedges and
+    ///     the winner's endpoint are recorded in it) and the endpoints the pipeline avoids anyway.
     /// - Returns: The first successful attempt's value.
     /// - Throws: The last failure when every started attempt failed, or `CancellationError`.
     func run<T: Sendable>(
         firstDelay: Duration,
-        log: AttemptLog,
         failed: inout EndpointSet,
-        avoiding: (EndpointSet) -> EndpointSet,
-        attempt: @escaping @Sendable (_ choice: EndpointRouter.Choice?, _ slot: Int) async throws -> T
+        attempt: ResiliencePipeline.HedgedAttempt<T>
     ) async throws -> T {
+        let log = attempt.log
         let deadline = Deadline.current
         let raceStart = clock.now
         let maxAttempts = hedging.policy.maxAttempts
@@ -57,14 +54,14 @@ struct HedgingRace: Sendable {
             var lastError: (any Error)?
 
             func launch(_ group: inout ThrowingTaskGroup<HedgeEvent<T>, any Error>) {
-                let choice = router?.select(for: access, excluding: avoiding(failedHere.union(inUse)))
+                let choice = router?.select(for: access, excluding: attempt.avoiding(failedHere.union(inUse)))
                 if let choice { inUse.insert(choice.index) }
                 let slot = started
                 started += 1
                 running += 1
                 group.addTask {
                     do {
-                        let value = try await attempt(choice, slot)
+                        let value = try await attempt(choice, slot: slot)
                         return .finished(slot: slot, endpoint: choice?.index, .success(value))
                     } catch {
                         return .finished(slot: slot, endpoint: choice?.index, .failure(error))

@@ -220,11 +220,8 @@ public struct ResiliencePipeline: CallPolicy {
             let race = HedgingRace(
                 hedging: hedging, router: router, access: access, retryBudget: retryBudget, clock: clock,
                 feedsEstimator: feedsHedgingEstimator)
-            return try await race.run(firstDelay: delay, log: log, failed: &failed, avoiding: avoiding) { choice, slot in
-                // Only the first attempt's latency describes the dependency's distribution; a
-                // winning hedge's is recorded by the race as its elapsed time.
-                try await self.routedSingle(context, log: log, call, choice: choice, isHedge: true, feedsEstimator: slot == 0)
-            }
+            return try await race.run(
+                firstDelay: delay, failed: &failed, attempt: HedgedAttempt(pipeline: self, context: context, log: log, call: call))
         }
         let choice = router?.select(for: access, excluding: avoiding(failed))
         do {
@@ -289,6 +286,28 @@ public struct ResiliencePipeline: CallPolicy {
         var set = excluded
         for (index, breaker) in endpointBreakers.enumerated() where breaker.state == .open { set.insert(index) }
         return set
+    }
+
+    /// One attempt of a hedging race (``HedgingRace``), and the endpoints it must avoid: the
+    /// pipeline's routed attempt, as a value rather than closures so that the race's child tasks
+    /// capture it without allocating contexts of their own.
+    struct HedgedAttempt<T: Sendable>: Sendable {
+        let pipeline: ResiliencePipeline
+        let context: CallContext
+        let log: AttemptLog
+        let call: @Sendable (CallContext) async throws -> T
+
+        /// Runs attempt number `slot` (0 for the first) to `choice`.
+        func callAsFunction(_ choice: EndpointRouter.Choice?, slot: Int) async throws -> T {
+            // Only the first attempt's latency describes the dependency's distribution; a winning
+            // hedge's is recorded by the race as its elapsed time.
+            try await pipeline.routedSingle(context, log: log, call, choice: choice, isHedge: true, feedsEstimator: slot == 0)
+        }
+
+        /// `excluded` plus the endpoints the pipeline avoids anyway (open per-endpoint breakers).
+        func avoiding(_ excluded: EndpointSet) -> EndpointSet {
+            pipeline.avoiding(excluded)
+        }
     }
 
     /// Breaker → rate limit → bulkhead → attempt timeout → the call.
