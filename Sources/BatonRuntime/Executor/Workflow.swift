@@ -216,7 +216,7 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
                     // a thread hop each way. Only for steps whose policies end them at the
                     // deadline, since the watcher's event is not read while it runs.
                     if let alone = state.launchReady(group: &group, run: run) {
-                        let completion = await alone.execute(run)
+                        let completion = await nodes[alone].execute(run)
                         state.handle(.step(completion), group: &group, run: run)
                         continue
                     }
@@ -303,8 +303,11 @@ struct RunState<Input: Sendable, Output: Sendable> {
     var deadlinePassed = false
     /// Reused between scheduling rounds to avoid allocating per completion.
     private var worklist: [Int] = []
-    /// Awaited steps whose dependencies are done, to be launched by `launchReady`.
-    private var ready: [(index: Int, work: AwaitedWork<Input>)] = []
+    /// Awaited steps whose dependencies are done, to be launched by `launchReady`. Indices, not
+    /// the steps' closures: an array of a concrete element type keeps its operations specialised
+    /// in this generic code, and closures stored in a generic container are reabstracted through
+    /// thunks that allocate.
+    private var ready: [Int] = []
 
     init(plan: WorkflowPlan<Input, Output>, deadline: Deadline) {
         self.plan = plan
@@ -333,18 +336,17 @@ struct RunState<Input: Sendable, Output: Sendable> {
     }
 
     /// Launches the ready steps as child tasks — or, when a single step is ready, nothing else
-    /// runs and its policies end it at the deadline, returns its work for the caller to run
-    /// inline.
-    mutating func launchReady(group: inout TaskGroup<RunEvent>, run: RunContext<Input>) -> AwaitedWork<Input>? {
+    /// runs and its policies end it at the deadline, returns it for the caller to run inline.
+    mutating func launchReady(group: inout TaskGroup<RunEvent>, run: RunContext<Input>) -> Int? {
         guard !ready.isEmpty else { return nil }
         defer { ready.removeAll(keepingCapacity: true) }
         running += ready.count
-        if ready.count == 1, running == 1, plan.nodes[ready[0].index].boundedByDeadline {
-            return ready[0].work
+        if ready.count == 1, running == 1, plan.nodes[ready[0]].boundedByDeadline {
+            return ready[0]
         }
-        for step in ready {
-            let work = step.work
-            group.addTask { .step(await work.execute(run)) }
+        for index in ready {
+            let node = plan.nodes[index]
+            group.addTask { .step(await node.execute(run)) }
         }
         return nil
     }
@@ -367,8 +369,8 @@ struct RunState<Input: Sendable, Output: Sendable> {
                 continue
             }
             switch node.work {
-            case .awaited(let work):
-                ready.append((index, work))
+            case .awaited:
+                ready.append(index)
             case .queued(let enqueue):
                 let now = run.environment.clock.now
                 let accepted = enqueue(run)

@@ -299,11 +299,7 @@ enum StepWork<Input: Sendable>: Sendable {
     case queued(enqueue: @Sendable (RunContext<Input>) -> Bool)
 }
 
-/// The work of an awaited step.
-///
-/// A struct rather than the closures themselves so that the run loop's list of ready steps holds
-/// them without reabstraction: a closure stored directly in a generic container (an array, a
-/// tuple in one) is wrapped in a thunk, which allocates on the way in and again on the way out.
+/// The work of an awaited step: running it, and undoing it.
 struct AwaitedWork<Input: Sendable>: Sendable {
     /// Runs the step to its outcome.
     let execute: @Sendable (RunContext<Input>) async -> StepCompletion
@@ -351,6 +347,14 @@ final class StepNode<Input: Sendable>: Sendable {
     var isAsync: Bool {
         if case .queued = work { return true }
         return false
+    }
+
+    /// Runs an awaited step to its outcome. The run loop makes only awaited steps ready (a queued
+    /// one is handed to the queue as soon as its dependencies are done), so a queued step here is
+    /// a bug in the run loop.
+    func execute(_ run: RunContext<Input>) async -> StepCompletion {
+        guard case .awaited(let awaited) = work else { preconditionFailure("step \(name) is queued, never run by the run loop") }
+        return await awaited.execute(run)
     }
 
     /// Undoes the step once it succeeded; `nil` for steps without a compensation (and every
