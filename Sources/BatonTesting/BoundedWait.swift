@@ -67,8 +67,9 @@ struct CountWaiters {
 
 /// Parks the calling task until it is resumed, cancelled, or `bound` of wall-clock time passes.
 ///
-/// The wait never blocks a thread: it is a continuation, and the bound is a timer task that
-/// resumes it with ``WaitTimedOut``.
+/// The wait never blocks a thread: it is a continuation, and the bound is kept by the shared
+/// ``WaitWatchdog`` (one task for all waits, not a timer task per wait: a cancelled sleep keeps
+/// its timer until the deadline, which made every satisfied wait hold memory for the bound).
 ///
 /// - Parameters:
 ///   - makeID: Allocates the waiter's id (under the owner's lock).
@@ -84,20 +85,68 @@ func boundedWait(
     describe: @escaping @Sendable () -> String
 ) async throws {
     let id = makeID()
-    let timer = Lock<Task<Void, Never>?>(nil)
-    defer { timer.withLock { $0 }?.cancel() }
+    let watch = Lock<UInt64?>(nil)
+    defer { if let ticket = watch.withLock({ $0 }) { WaitWatchdog.shared.forget(ticket) } }
     try await withTaskCancellationHandler {
         try await withCheckedContinuation { (continuation: CountWaiters.Continuation) in
             guard park(id, continuation) else { return }
-            timer.withLock { timer in
-                timer = Task {
-                    do { try await Task.sleep(for: bound) } catch { return }
-                    take(id)?.resume(returning: .failure(WaitTimedOut(waitingFor: describe(), bound: bound)))
-                }
+            let ticket = WaitWatchdog.shared.watch(until: .now.advanced(by: bound)) {
+                take(id)?.resume(returning: .failure(WaitTimedOut(waitingFor: describe(), bound: bound)))
             }
+            watch.withLock { $0 = ticket }
         }.get()
     } onCancel: {
         take(id)?.resume(returning: .failure(CancellationError()))
+    }
+}
+
+/// Ends the waits of BatonTesting's barriers that pass their wall-clock bound. One task serves
+/// every wait, checking every 50 ms while any wait is watched and ending when none is.
+final class WaitWatchdog: Sendable {
+    static let shared = WaitWatchdog()
+
+    private struct Watched {
+        var deadline: ContinuousClock.Instant
+        var expire: @Sendable () -> Void
+    }
+
+    private struct State {
+        var watched: [UInt64: Watched] = [:]
+        var nextTicket: UInt64 = 0
+        var running = false
+    }
+
+    private let state = Lock(State())
+
+    /// Calls `expire` once `deadline` has passed, unless the ticket is forgotten first.
+    func watch(until deadline: ContinuousClock.Instant, expire: @escaping @Sendable () -> Void) -> UInt64 {
+        let (ticket, start) = state.withLock { state -> (UInt64, Bool) in
+            state.nextTicket &+= 1
+            state.watched[state.nextTicket] = Watched(deadline: deadline, expire: expire)
+            defer { state.running = true }
+            return (state.nextTicket, !state.running)
+        }
+        if start { Task.detached { await self.run() } }
+        return ticket
+    }
+
+    func forget(_ ticket: UInt64) {
+        _ = state.withLock { $0.watched.removeValue(forKey: ticket) }
+    }
+
+    private func run() async {
+        while true {
+            try? await Task.sleep(for: .milliseconds(50))
+            let now = ContinuousClock.now
+            let (due, more) = state.withLock { state -> ([Watched], Bool) in
+                let due = state.watched.filter { $0.value.deadline <= now }
+                for key in due.keys { state.watched.removeValue(forKey: key) }
+                if state.watched.isEmpty { state.running = false }
+                return (Array(due.values), !state.watched.isEmpty)
+            }
+            for watched in due { watched.expire() }
+            if !more { return }
+        }
     }
 }
 
