@@ -25,7 +25,9 @@ func fuzzOneInput(_ bytes: [UInt8]) {
     }
     precondition((result.spec == nil) == result.hasErrors, "a spec with errors must not resolve, nor one without fail to")
     if let spec = result.spec {
-        let code = generator.generate(spec)
+        // A clean spec that the generator cannot render is a finding (a checker gap).
+        let code: GeneratedCode
+        do { code = try generator.generate(spec) } catch { preconditionFailure("generator refused a clean spec: \(error)") }
         for file in code.sources + code.tests {
             precondition(!file.name.contains("/") && !file.name.hasPrefix("."), "unsafe file name \(file.name)")
             precondition(!file.contents.isEmpty, "empty file \(file.name)")
