@@ -163,15 +163,15 @@ extension Task where Failure == any Error {
     /// ```
     public func value(within bound: Duration = defaultWaitBound, waitingFor: String) async throws -> Success {
         let timedOut = Lock(false)
-        let timer = Task<Void, Never> {
-            do { try await Task<Never, Never>.sleep(for: bound) } catch { return }
+        // The shared watchdog, not a timer task per run: a cancelled sleep would hold its timer
+        // for the whole bound.
+        let ticket = WaitWatchdog.shared.watch(until: .now.advanced(by: bound)) {
             timedOut.withLock { $0 = true }
             self.cancel()
         }
-        defer { timer.cancel() }
+        defer { WaitWatchdog.shared.forget(ticket) }
         do {
-            let value = try await self.value
-            return value
+            return try await self.value
         } catch {
             if timedOut.withLock({ $0 }) { throw WaitTimedOut(waitingFor: waitingFor, bound: bound) }
             throw error

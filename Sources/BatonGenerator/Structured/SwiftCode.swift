@@ -32,11 +32,6 @@ indirect enum SwiftExpr: Hashable, Sendable {
         .call(.text(callee), arguments, trailing: nil)
     }
 
-    /// `base.name`, from text.
-    static func member(_ base: String, _ name: String) -> SwiftExpr {
-        .member(.text(base), name)
-    }
-
     /// `try await expression`.
     static func tryAwait(_ expression: SwiftExpr) -> SwiftExpr {
         .prefix("try ", .prefix("await ", expression))
@@ -104,10 +99,6 @@ indirect enum SwiftStatement: Hashable, Sendable {
     case `return`(SwiftExpr)
     /// `for pattern in sequence { body }`.
     case forIn(pattern: String, sequence: SwiftExpr, body: [SwiftStatement])
-    /// A `//` comment line.
-    case comment(String)
-    /// An empty line.
-    case blank
 
     /// `let name: Type = value`.
     static func `let`(_ name: String, _ type: String? = nil, _ value: SwiftExpr) -> SwiftStatement {

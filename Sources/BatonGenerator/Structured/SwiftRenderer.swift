@@ -21,7 +21,7 @@ struct SwiftRenderer: Sendable {
         statements.map { render($0, indent: indent) }.joined(separator: "\n")
     }
 
-    /// One statement, starting with `indent` spaces (an empty line for `.blank`).
+    /// One statement, starting with `indent` spaces.
     func render(_ statement: SwiftStatement, indent: Int) -> String {
         let pad = Self.pad(indent)
         switch statement {
@@ -39,10 +39,6 @@ struct SwiftRenderer: Sendable {
             let head = "for \(pattern) in "
             return pad + head + render(sequence, indent: indent, column: indent + head.count, trailing: 2) + " {\n"
                 + render(body, indent: indent + Self.step) + "\n" + pad + "}"
-        case .comment(let text):
-            return pad + "// " + text
-        case .blank:
-            return ""
         }
     }
 

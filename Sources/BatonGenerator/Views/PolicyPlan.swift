@@ -225,15 +225,11 @@ struct PolicyPlan {
 
     /// `Swift.Duration.milliseconds(250)`: the largest unit that is exact.
     static func duration(_ duration: Duration) -> SwiftExpr {
-        .text(durationText(duration))
-    }
-
-    static func durationText(_ duration: Duration) -> String {
         let nanos = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        if nanos % 1_000_000_000 == 0 { return "Swift.Duration.seconds(\(nanos / 1_000_000_000))" }
-        if nanos % 1_000_000 == 0 { return "Swift.Duration.milliseconds(\(nanos / 1_000_000))" }
-        if nanos % 1_000 == 0 { return "Swift.Duration.microseconds(\(nanos / 1_000))" }
-        return "Swift.Duration.nanoseconds(\(nanos))"
+        if nanos % 1_000_000_000 == 0 { return .text("Swift.Duration.seconds(\(nanos / 1_000_000_000))") }
+        if nanos % 1_000_000 == 0 { return .text("Swift.Duration.milliseconds(\(nanos / 1_000_000))") }
+        if nanos % 1_000 == 0 { return .text("Swift.Duration.microseconds(\(nanos / 1_000))") }
+        return .text("Swift.Duration.nanoseconds(\(nanos))")
     }
 
     static func endpoint(_ endpoint: Endpoint) -> SwiftExpr {
