@@ -65,7 +65,8 @@ struct CountWaiters {
     }
 }
 
-/// Parks the calling task until it is resumed, cancelled, or `bound` of wall-clock time passes.
+/// Parks the calling task until it is resumed, cancelled, or `bound` passes (wall-clock time, and
+/// as many turns of the ``WaitWatchdog``, so that a starved scheduler does not end it early).
 ///
 /// The wait never blocks a thread: it is a continuation, and the bound is kept by the shared
 /// ``WaitWatchdog`` (one task for all waits, not a timer task per wait: a cancelled sleep keeps
@@ -90,7 +91,7 @@ func boundedWait(
     try await withTaskCancellationHandler {
         try await withCheckedContinuation { (continuation: CountWaiters.Continuation) in
             guard park(id, continuation) else { return }
-            let ticket = WaitWatchdog.shared.watch(until: .now.advanced(by: bound)) {
+            let ticket = WaitWatchdog.shared.watch(for: bound) {
                 take(id)?.resume(returning: .failure(WaitTimedOut(waitingFor: describe(), bound: bound)))
             }
             watch.withLock { $0 = ticket }
@@ -100,13 +101,22 @@ func boundedWait(
     }
 }
 
-/// Ends the waits of BatonTesting's barriers that pass their wall-clock bound. One task serves
-/// every wait, checking every 50 ms while any wait is watched and ending when none is.
+/// Ends the waits of BatonTesting's barriers that pass their bound. One task serves every wait,
+/// checking every 50 ms while any wait is watched and ending when none is.
+///
+/// A bound is wall-clock time *and* as many of the watchdog's own turns (one per tick): the
+/// watchdog runs on the same executor as the tasks a test waits for, so on a machine too busy to
+/// run them (a loaded CI runner, a parallel test run that keeps both cooperative threads busy)
+/// its turns slow down too, and a wait only ends once the scheduler had every chance to run what
+/// it waits for.
 final class WaitWatchdog: Sendable {
     static let shared = WaitWatchdog()
 
+    static let tick = Duration.milliseconds(50)
+
     private struct Watched {
         var deadline: ContinuousClock.Instant
+        var turnsLeft: Int
         var expire: @Sendable () -> Void
     }
 
@@ -118,11 +128,14 @@ final class WaitWatchdog: Sendable {
 
     private let state = Lock(State())
 
-    /// Calls `expire` once `deadline` has passed, unless the ticket is forgotten first.
-    func watch(until deadline: ContinuousClock.Instant, expire: @escaping @Sendable () -> Void) -> UInt64 {
+    /// Calls `expire` once `bound` has passed, both on the wall clock and in the watchdog's turns,
+    /// unless the ticket is forgotten first.
+    func watch(for bound: Duration, expire: @escaping @Sendable () -> Void) -> UInt64 {
+        let deadline = ContinuousClock.now.advanced(by: bound)
+        let turns = Int((bound / Self.tick).rounded(.up))
         let (ticket, start) = state.withLock { state -> (UInt64, Bool) in
             state.nextTicket &+= 1
-            state.watched[state.nextTicket] = Watched(deadline: deadline, expire: expire)
+            state.watched[state.nextTicket] = Watched(deadline: deadline, turnsLeft: turns, expire: expire)
             defer { state.running = true }
             return (state.nextTicket, !state.running)
         }
@@ -136,10 +149,11 @@ final class WaitWatchdog: Sendable {
 
     private func run() async {
         while true {
-            try? await Task.sleep(for: .milliseconds(50))
+            try? await Task.sleep(for: Self.tick)
             let now = ContinuousClock.now
             let (due, more) = state.withLock { state -> ([Watched], Bool) in
-                let due = state.watched.filter { $0.value.deadline <= now }
+                for key in state.watched.keys { state.watched[key]?.turnsLeft -= 1 }
+                let due = state.watched.filter { $0.value.deadline <= now && $0.value.turnsLeft <= 0 }
                 for key in due.keys { state.watched.removeValue(forKey: key) }
                 if state.watched.isEmpty { state.running = false }
                 return (Array(due.values), !state.watched.isEmpty)
@@ -151,7 +165,8 @@ final class WaitWatchdog: Sendable {
 }
 
 extension Task where Failure == any Error {
-    /// The task's value, waiting at most `bound` of wall-clock time for it.
+    /// The task's value, waiting at most `bound` of wall-clock time for it (and as many turns of
+    /// BatonTesting's watchdog on the same executor, so that a busy machine does not cut it short).
     ///
     /// Past the bound the task is cancelled and the wait throws ``WaitTimedOut`` naming
     /// `waitingFor`, so a run that never finishes fails its test instead of hanging it:
@@ -165,7 +180,7 @@ extension Task where Failure == any Error {
         let timedOut = Lock(false)
         // The shared watchdog, not a timer task per run: a cancelled sleep would hold its timer
         // for the whole bound.
-        let ticket = WaitWatchdog.shared.watch(until: .now.advanced(by: bound)) {
+        let ticket = WaitWatchdog.shared.watch(for: bound) {
             timedOut.withLock { $0 = true }
             self.cancel()
         }

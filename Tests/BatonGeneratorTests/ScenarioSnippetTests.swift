@@ -386,6 +386,7 @@ import Testing
                     #expect(result.report[step: "eta"]?.outcome == .succeeded)
                     #expect(result.report[step: "eta"]?.attempts == 2)
                     let endpoints = world.mocks.routes.eta.calls.map(\.context.endpoint)
+                    try #require(endpoints.count == 2)
                     #expect(endpoints[0] != endpoints[1], "the hedge goes to another endpoint")
                     await world.orchestrator.shutdown()
                 }

@@ -184,4 +184,153 @@ import Testing
             #expect(!tests.contains("run.value }") && !tests.contains("run.value\n"), "\(example)")
         }
     }
+
+    // MARK: Defects found by scripts/check-random-specs (Tests/Fixtures/RandomSpecs)
+
+    /// A spec around one workflow `run` with input `{ id: uuid, price: decimal, ratio: double,
+    /// at: date }` and the given services and steps.
+    static func oneWorkflow(services: String, steps: String, admission: String = "") -> String {
+        """
+        baton: 1
+        name: Shop
+        services:
+        \(indented(services, by: 2))
+        workflows:
+          run:
+            input: { id: uuid, price: decimal, ratio: double, at: date }
+            output: { ok: bool }
+            deadline: 1s
+        \(indented(admission, by: 4))
+            steps:
+        \(indented(steps, by: 6))
+            result: { ok: true }
+        """
+    }
+
+    /// `text` with its common indentation replaced by `width` spaces.
+    static func indented(_ text: String, by width: Int) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let common = lines.filter { !$0.allSatisfy(\.isWhitespace) }.map { $0.prefix { $0 == " " }.count }.min() ?? 0
+        return lines.map { String(repeating: " ", count: width) + $0.dropFirst(common) }.joined(separator: "\n")
+    }
+
+    /// seed-158: `when` comparisons on uuid, decimal, double and date are decided on the fixture
+    /// values (field n's seed is n: 00000000-0000-4000-8000-000000000001, 2.25, 3.5 and
+    /// 2023-11-15T02:13:20Z), as Swift will compare them.
+    @Test func whenConditionsOnEveryScalarAreDecidedOnTheFixtures() throws {
+        let services = """
+              s:
+                operations:
+                  a: { input: { n: int }, output: { ok: bool } }
+                  b: { input: { n: int }, output: { ok: bool } }
+                  c: { input: { n: int }, output: { ok: bool } }
+                  d: { input: { n: int }, output: { ok: bool } }
+                  e: { input: { n: int }, output: { ok: bool } }
+            """
+        let steps = """
+                  a: { call: s.a, with: { n: 1 }, when: "$input.id == 00000000-0000-4000-8000-000000000001" }
+                  b: { call: s.b, with: { n: 1 }, when: "$input.price == 2.250" }
+                  c: { call: s.c, with: { n: 1 }, when: "$input.ratio != 3.5" }
+                  d: { call: s.d, with: { n: 1 }, when: "$input.at == 2023-11-15T02:13:20Z" }
+                  e: { call: s.e, with: { n: 1 }, when: "$input.id != 9f1c0000-0000-4000-8000-000000000001" }
+            """
+        let tests = try generated(Self.oneWorkflow(services: services, steps: steps), ".Tests.swift")
+        for runs in ["a", "b", "d", "e"] {
+            #expect(tests.contains("#expect(world.mocks.s.\(runs).inputs =="), "`\(runs)` runs for the fixtures")
+        }
+        #expect(tests.contains("#expect(world.mocks.s.c.callCount == 0, \"`c` is skipped by its condition\")"))
+    }
+
+    @Test func decimalTextIsCanonicalised() {
+        let cases: [(String, String?)] = [
+            ("1.250", "1.25"), ("-012.50", "-12.5"), ("125e-2", "1.25"), ("1.5e3", "1500"), ("0.000", "0"),
+            ("-0", "0"), ("+7", "7"), (".5", "0.5"), ("5.", "5"), ("1e", nil), ("abc", nil), ("", nil),
+        ]
+        for (text, canonical) in cases {
+            #expect(FixtureEvaluator.canonicalDecimal(text) == canonical, "\(text)")
+        }
+    }
+
+    /// seed-42: no cache-hit or revalidation test for a read that a write of the same workflow
+    /// invalidates (the second run misses the cache).
+    @Test func noCacheTestForAReadTheWorkflowInvalidates() throws {
+        let services = """
+              s:
+                operations:
+                  read: { input: { n: int }, output: { ok: bool }, cache: { ttl: 10s, staleWhileRevalidate: 10s } }
+                  write: { input: { n: int }, output: { ok: bool }, access: write, invalidates: [s.read] }
+            """
+        let both = try generated(Self.oneWorkflow(services: services, steps: """
+                  read: { call: s.read, with: { n: 1 } }
+                  write: { call: s.write, with: { n: 1 }, after: [read] }
+            """), ".Tests.swift")
+        #expect(!both.contains("func runCachesRead()") && !both.contains("func runRevalidatesRead()"))
+        let readOnly = try generated(Self.oneWorkflow(services: services, steps: """
+                  read: { call: s.read, with: { n: 1 } }
+            """), ".Tests.swift")
+        #expect(readOnly.contains("func runCachesRead()") && readOnly.contains("func runRevalidatesRead()"))
+    }
+
+    /// seed-2734: a retry budget that grants nothing to a fresh orchestrator (`minPerSecond: 0`)
+    /// gets no retry or hedge test.
+    @Test func noRetryOrHedgeTestWhenTheBudgetGrantsNone() throws {
+        func tests(budget: String) throws -> String {
+            try generated(Self.oneWorkflow(services: """
+                  s:
+                    retry: { maxAttempts: 2, budget: \(budget) }
+                    hedge: { delay: 10ms }
+                    operations:
+                      a: { input: { n: int }, output: { ok: bool } }
+                """, steps: """
+                  a: { call: s.a, with: { n: 1 } }
+                """), ".Tests.swift")
+        }
+        let none = try tests(budget: "{ ratio: 10%, minPerSecond: 0 }")
+        #expect(!none.contains("func runRetriesA()") && !none.contains("func runHedgesA()"))
+        let floor = try tests(budget: "{ ratio: 10%, minPerSecond: 1 }")
+        #expect(floor.contains("func runRetriesA()") && floor.contains("func runHedgesA()"))
+    }
+
+    /// seed-2143: no admission test when a downstream rate limit cannot take the burst.
+    @Test func noAdmissionTestBeyondADownstreamRateLimit() throws {
+        func tests(burst: Int) throws -> String {
+            try generated(Self.oneWorkflow(services: """
+                  s:
+                    rateLimit: { rate: 6000/m, burst: \(burst) }
+                    operations:
+                      a: { input: { n: int }, output: { ok: bool } }
+                """, steps: """
+                  a: { call: s.a, with: { n: 1 } }
+                """, admission: "admission: { rate: 10/s, burst: 40 }"), ".Tests.swift")
+        }
+        #expect(!(try tests(burst: 20)).contains("AdmissionRefusesBeyondTheBurst"))
+        #expect(try tests(burst: 40).contains("AdmissionRefusesBeyondTheBurst"))
+    }
+
+    /// seed-20261220 and seed-4532: mock calls that the timeline cannot predict (a background step
+    /// calling an awaited step's operation; a cached read called twice) make the plan untimed, so
+    /// no test waits for calls by count.
+    @Test func unpredictableMockCallsMakeThePlanUntimed() throws {
+        let services = """
+              s:
+                operations:
+                  a: { input: { n: int }, output: { ok: bool } }
+                  cached: { input: { n: int }, output: { ok: bool }, cache: { ttl: 10s } }
+            """
+        func plan(_ steps: String) throws -> TestPlan {
+            let spec = try resolve(Self.oneWorkflow(services: services, steps: steps))
+            return TestPlan(spec: spec, workflow: try #require(spec.workflows.first))
+        }
+        #expect(try plan("""
+                  a: { call: s.a, with: { n: 1 } }
+            """).isTimed)
+        #expect(!(try plan("""
+                  a: { call: s.a, with: { n: 1 } }
+                  again: { call: s.a, with: { n: 2 }, mode: async }
+            """).isTimed))
+        #expect(!(try plan("""
+                  first: { call: s.cached, with: { n: 1 } }
+                  second: { call: s.cached, with: { n: 1 }, after: [first] }
+            """).isTimed))
+    }
 }

@@ -116,10 +116,10 @@ struct FixtureValues {
         switch type {
         case .string: return .text(SwiftLiteral.string(label))
         case .int: return .text("\(seed)")
-        case .double: return .text("\(seed).5")
+        case .double: return .text("\(Self.double(seed: seed))")
         case .bool: return .text("true")
-        case .decimal: return .infix(.call("Foundation.Decimal", [.value(.text("\(seed * 100 + 25)"))]), "/", .text("100"))
-        case .date: return .call("Foundation.Date", [SwiftArgument("timeIntervalSince1970", .text("\(1_700_000_000 + seed * 3_600)"))])
+        case .decimal: return .infix(.call("Foundation.Decimal", [.value(.text("\(Self.decimalHundredths(seed: seed))"))]), "/", .text("100"))
+        case .date: return .call("Foundation.Date", [SwiftArgument("timeIntervalSince1970", .text("\(Self.dateSeconds(seed: seed))"))])
         case .uuid: return UUIDLiteral.swiftExpression(bytes: Self.uuidBytes(seed: seed))
         case .named(let name):
             guard !path.isEmpty, let type = spec.type(named: name) else { return .text("\(namespace).\(Self.member(name))") }
@@ -136,8 +136,20 @@ struct FixtureValues {
         }
     }
 
+    // The scalars of the fixtures, shared with `FixtureEvaluator`, which decides `when`
+    // conditions on them.
+
+    /// `seed.5`: exact in binary.
+    static func double(seed: Int) -> Double { Double(seed) + 0.5 }
+
+    /// `seed.25`, in hundredths.
+    static func decimalHundredths(seed: Int) -> Int { seed * 100 + 25 }
+
+    /// Seconds since 1970: `seed` hours after 2023-11-14T22:13:20Z.
+    static func dateSeconds(seed: Int) -> Int { 1_700_000_000 + seed * 3_600 }
+
     /// `00000000-0000-4000-8000-<seed as 12 hex digits>`.
-    private static func uuidBytes(seed: Int) -> [UInt8] {
+    static func uuidBytes(seed: Int) -> [UInt8] {
         [0, 0, 0, 0, 0, 0, 0x40, 0, 0x80, 0] + (0..<6).reversed().map { UInt8(truncatingIfNeeded: seed >> ($0 * 8)) }
     }
 }

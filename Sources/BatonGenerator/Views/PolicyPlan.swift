@@ -219,6 +219,10 @@ struct PolicyPlan {
     /// How often a generated router evaluates its rules (passed explicitly: the generated tests
     /// move the clock by it).
     static let ruleEvaluationInterval = Duration.seconds(1)
+
+    /// How far back a retry budget counts calls (Finagle's default); the generated tests derive
+    /// from it whether a fresh budget grants a retry.
+    static let retryBudgetWindow = Duration.seconds(10)
     /// How far back a generated router's error rate looks (passed explicitly: the generated rule
     /// tests rely on the previous run still counting one interval later).
     static let routingStatsWindow = Duration.seconds(10)
@@ -296,6 +300,7 @@ struct PolicyPlan {
         .call("BatonRuntime.RetryBudget.Configuration", [
             SwiftArgument("ratio", .text("\(budget.ratio)")),
             SwiftArgument("minPerSecond", .text("\(budget.minPerSecond)")),
+            SwiftArgument("window", duration(retryBudgetWindow)),
         ])
     }
 

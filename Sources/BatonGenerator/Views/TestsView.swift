@@ -137,7 +137,7 @@ private struct WorkflowTestWriter {
             if !step.optional && step.fallback == nil && plan.isTimed, let test = requiredFailure(step) { tests.append(test) }
             if step.when != nil, let test = try conditionFalse(step) { tests.append(test) }
         }
-        if let step = workflow.steps.first(where: { isolated($0) && retriesTransientAtOnce($0) }) {
+        if let step = workflow.steps.first(where: { isolated($0) && retriesTransientAtOnce($0) && budgetAllowsAnExtraAttempt($0) }) {
             tests.append(transientRetried(step))
         }
         if let step = workflow.steps.first(where: { isolated($0) && $0.policies.retry == nil && $0.fallback == nil && isWrite($0) }) {
@@ -149,7 +149,7 @@ private struct WorkflowTestWriter {
         if let step = workflow.steps.first(where: { isolated($0) && spec.operation($0.call)?.idempotencyKey != nil }) {
             tests.append(idempotentWrite(step))
         }
-        if let step = workflow.steps.first(where: { isolated($0) && spec.operation($0.call)?.cache != nil }) {
+        if let step = workflow.steps.first(where: { isolated($0) && spec.operation($0.call)?.cache != nil && !invalidatedByTheRun($0) }) {
             tests.append(cacheHit(step))
             if let cache = spec.operation(step.call)?.cache, cache.staleWhileRevalidate > .zero {
                 tests.append(staleWhileRevalidate(step, cache: cache))
@@ -160,7 +160,8 @@ private struct WorkflowTestWriter {
         }).first {
             tests.append(ruleSwitches(step, scenario))
         }
-        if let step = workflow.steps.first(where: { isolated($0) && fixedHedgeDelay($0) != nil }), let delay = fixedHedgeDelay(step) {
+        if let step = workflow.steps.first(where: { isolated($0) && fixedHedgeDelay($0) != nil && budgetAllowsAnExtraAttempt($0) }),
+           let delay = fixedHedgeDelay(step) {
             tests.append(hedgeWins(step, delay: delay))
         }
         if let admission = workflow.admission, let test = admissionRefuses(admission) {
@@ -175,6 +176,20 @@ private struct WorkflowTestWriter {
     /// mock's calls are its own.
     private func isolated(_ step: ResolvedStep) -> Bool {
         step.mode == .await && plan.timing[step.name]?.runs == true && plan.useCount(of: step.call) == 1
+    }
+
+    /// Whether a fresh orchestrator's retry budget grants `step` a retry or hedge on its first
+    /// call: the budget allows `ratio × calls + minPerSecond × window` extra attempts, and only the
+    /// step's own first attempt is certain to have been counted.
+    private func budgetAllowsAnExtraAttempt(_ step: ResolvedStep) -> Bool {
+        guard let budget = step.policies.retry?.budget else { return true }
+        return budget.ratio + Double(budget.minPerSecond) * Double(PolicyPlan.retryBudgetWindow.components.seconds) >= 1
+    }
+
+    /// Whether a step of the workflow writes to an operation whose `invalidates` names `step`'s
+    /// cached read, so that a second run may find the entry gone.
+    private func invalidatedByTheRun(_ step: ResolvedStep) -> Bool {
+        workflow.steps.contains { spec.operation($0.call)?.invalidates.contains(step.call) == true }
     }
 
     private func isWrite(_ step: ResolvedStep) -> Bool {
@@ -335,9 +350,13 @@ private struct WorkflowTestWriter {
         .call("run.value", [SwiftArgument("waitingFor", string("the `\(workflow.name)` run"))])
     }
 
-    /// `let endpoints = …`: the endpoint of each call of `step`'s operation.
-    private func endpoints(_ step: ResolvedStep) -> SwiftStatement {
-        .let("endpoints", nil, mock(step.call, "calls.map(\\.context.endpoint)"))
+    /// `let endpoints = …`: the endpoint of each call of `step`'s operation, required to be two
+    /// (the first call and its retry or hedge) before they are compared.
+    private func endpoints(_ step: ResolvedStep) -> [SwiftStatement] {
+        [
+            .let("endpoints", nil, mock(step.call, "calls.map(\\.context.endpoint)")),
+            .expression(.prefix("try ", .call("#require", [.value(.infix(text("endpoints.count"), "==", text("2")))]))),
+        ]
     }
 
     /// Where a retry or hedge of `step` went compared with the first call, as far as the spec
@@ -516,7 +535,7 @@ private struct WorkflowTestWriter {
             expect(mock(step.call, "calls.map(\\.context.attempt)"), equals: .array([text("1"), text("2")])),
         ]
         if spec.service(named: step.call.service)?.endpoints.isEmpty == false {
-            body.append(endpoints(step))
+            body += endpoints(step)
             body.append(expect(text("endpoints.allSatisfy { $0 != nil }"), "every attempt is routed"))
             body += endpointComparison(step, moved: "the retry goes to another endpoint")
         }
@@ -568,6 +587,7 @@ private struct WorkflowTestWriter {
     private func admissionRefuses(_ admission: Admission) -> TestScenario? {
         guard let limit = admission.limit ?? admission.classes.first?.limit else { return nil }
         let other = admission.classes.dropFirst().first
+        guard downstreamRateLimitsAdmit(runs: limit.burst + (other == nil ? 0 : 1)) else { return nil }
         let summary = "Admission control admits a burst of \(limit.burst) calls at one instant and refuses the next with a retry-after"
             + (other.map { "; the `\($0.name)` class has its own rate" } ?? "") + "."
         var body: [SwiftStatement] = [
@@ -580,6 +600,18 @@ private struct WorkflowTestWriter {
             body.append(.assignment(text("_"), .tryAwait(call(nil, [SwiftArgument("admissionClass", text(".\(SwiftIdentifier.escaped(other.name))"))]))))
         }
         return scenario("AdmissionRefusesBeyondTheBurst", summary, world: worldDeclaration(timed: false), body)
+    }
+
+    /// Whether every rate limiter the run's calls pass has the burst for `runs` runs at one
+    /// instant (a limiter is shared by the steps calling its service with the same setting); a
+    /// smaller one would refuse or hold calls on a clock that never moves.
+    private func downstreamRateLimitsAdmit(runs: Int) -> Bool {
+        let running = workflow.steps.filter { plan.timing[$0.name]?.runs == true }
+        return running.allSatisfy { step in
+            guard let limit = step.policies.rateLimit else { return true }
+            let sharing = running.count { $0.call.service == step.call.service && $0.policies.rateLimit == limit }
+            return limit.burst >= runs * sharing
+        }
     }
 
     private func cacheHit(_ step: ResolvedStep) -> TestScenario {
@@ -659,7 +691,7 @@ private struct WorkflowTestWriter {
         ]
         // A hedge avoids the endpoints in use as a retry avoids the one that failed.
         let comparison = endpointComparison(step, moved: "the hedge goes to another endpoint")
-        if !comparison.isEmpty { body += [endpoints(step)] + comparison }
+        if !comparison.isEmpty { body += endpoints(step) + comparison }
         return scenario(
             "Hedges\(SwiftIdentifier.upperCamel(step.name))",
             "A slow first call of `\(step.name)` is overtaken by a hedge sent after \(delay.specText).",

@@ -189,9 +189,11 @@ enum StepRunner {
     }
 
     /// Hands an async step's call to the background queue. Returns whether the queue took it.
+    /// `invalidates` run once the background call succeeded.
     static func enqueue<Input: Sendable>(
         _ spec: StepSpec<Input>,
         _ call: @escaping @Sendable (Input, StepValues, CallContext) async throws -> Void,
+        invalidates: [CacheInvalidation<Input>],
         _ run: RunContext<Input>
     ) -> Bool {
         guard let queue = run.environment.asyncQueue else { return false }
@@ -204,6 +206,8 @@ enum StepRunner {
             idempotencyKey: spec.idempotencyKey?(run.input, run.values)
         )
         let attemptCall = attempt(call, spec: spec, run: run)
+        let input = run.input
+        let values = run.values
         // The worker task does not inherit the run's task-locals; carry the trace context over so
         // the background attempts join the run's trace.
         let serviceContext = environment.telemetry.tracesEnabled ? ServiceContext.current : nil
@@ -220,6 +224,7 @@ enum StepRunner {
                         try await spec.policy.run(context, log: log, attemptCall)
                     }
                 }
+                for invalidation in invalidates { await invalidation.run(input, values) }
                 outcome = .succeeded
             } catch {
                 let errorClass = environment.classifier.classify(error).errorClass

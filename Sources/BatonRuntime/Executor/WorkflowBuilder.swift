@@ -230,6 +230,8 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
     ///     queued.
     ///   - idempotency: Deduplicates the background call (with its retries) on the key's value
     ///     through an ``IdempotencyStore``; unused when the key is `nil`. Default `nil`: none.
+    ///   - invalidates: Cached reads to drop entries of once the background call succeeded (a
+    ///     write's `invalidates`, see ``CacheInvalidation``); they run in the queue's worker.
     ///   - call: Makes one attempt, in the background queue's worker.
     /// - Returns: The step's id, for `after:` dependencies of later steps.
     @discardableResult
@@ -241,6 +243,7 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
         policy: any CallPolicy,
         idempotencyKey: (@Sendable (Input, StepValues) -> String?)? = nil,
         idempotency: StepIdempotency? = nil,
+        invalidates: [CacheInvalidation<Input>] = [],
         call: @escaping @Sendable (Input, StepValues, CallContext) async throws -> Void
     ) -> StepID {
         precondition(asyncQueue != nil, "step \(name) is mode: async but the workflow has no AsyncStepQueue")
@@ -263,7 +266,7 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
                 condition: condition,
                 boundedByDeadline: true,
                 instruments: spec.instruments,
-                work: .queued(enqueue: { run in StepRunner.enqueue(spec, call, run) })
+                work: .queued(enqueue: { run in StepRunner.enqueue(spec, call, invalidates: invalidates, run) })
             )
         )
         return id

@@ -133,6 +133,43 @@ import Testing
         #expect(receipt.calls.allSatisfy { $0.context.deadline == nil }, "background calls are not bound by the run's deadline")
     }
 
+    /// A `mode: async` write's `invalidates` run in the worker once its background call
+    /// succeeded — not when the step is queued, and not after a failure.
+    @Test func anAsyncWriteInvalidatesOnlyOnceItsBackgroundCallSucceeded() async throws {
+        let clock = ManualClock()
+        let queue = AsyncStepQueue(capacity: 8, telemetry: .disabled)
+        let cache = ResponseCache<String, Int>(service: "catalog", operation: "price", policy: CachePolicy(ttl: .seconds(60)), clock: clock.asAnyClock)
+        let write = ScriptedCall<Void>(clock: clock, [
+            .fail(ScriptedError(.permanent), after: .milliseconds(10)),
+            .succeed((), after: .milliseconds(10)),
+        ])
+        let invalidatedFor = Recorder<String>()
+        var builder = WorkflowBuilder<String>.test(clock: clock, queue: queue)
+        builder.asyncStep(
+            "setPrice",
+            service: "catalog",
+            policy: DirectCall(),
+            invalidates: [CacheInvalidation(cache) { input, _, key in
+                invalidatedFor.append(input)
+                return key == input
+            }]
+        ) { _, _, context in try await write.call(context) }
+        let workflow = builder.build { _, _ in () }
+
+        for (sku, attempt) in [("a", 1), ("b", 2)] {
+            await cache.prewarm(key: sku, value: 10)
+            _ = try await workflow.run(sku)
+            try await write.waitForCalls(count: attempt)
+            #expect(invalidatedFor.count == 0, "nothing is invalidated while a write is in flight, nor after one failed")
+            try await clock.waitForSleepers(count: 1)
+            clock.advance(by: .milliseconds(10))
+            await queue.drain()
+        }
+        // The predicate saw both cached keys, with the input of the run whose write succeeded.
+        #expect(invalidatedFor.all == ["b", "b"])
+        await queue.shutdown()
+    }
+
     @Test func aFullQueueDropsTheAsyncStepAndTheReportSaysSo() async throws {
         let clock = ManualClock()
         let queue = AsyncStepQueue(capacity: 0, maxConcurrent: 1, telemetry: .disabled)

@@ -186,7 +186,11 @@ extension CheckoutOrchestrator {
 
         init(options: BatonRuntime.OrchestratorOptions) {
             let cartRetryBudget = BatonRuntime.RetryBudget(
-                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                BatonRuntime.RetryBudget.Configuration(
+                    ratio: 0.2,
+                    minPerSecond: 10,
+                    window: Swift.Duration.seconds(10)
+                ),
                 clock: options.clock
             )
             let cartPolicy = BatonRuntime.ResiliencePipeline(
@@ -200,7 +204,11 @@ extension CheckoutOrchestrator {
                         jitter: .full
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded, .transient],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: cartRetryBudget,
                 classifier: options.classifier,
@@ -248,7 +256,11 @@ extension CheckoutOrchestrator {
                 telemetry: options.telemetry
             )
             let pricingRetryBudget = BatonRuntime.RetryBudget(
-                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                BatonRuntime.RetryBudget.Configuration(
+                    ratio: 0.2,
+                    minPerSecond: 10,
+                    window: Swift.Duration.seconds(10)
+                ),
                 clock: options.clock
             )
             let pricingHedging = BatonRuntime.Hedging(
@@ -268,7 +280,11 @@ extension CheckoutOrchestrator {
                         jitter: .full
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded, .transient],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: pricingRetryBudget,
                 router: pricingRouter,
@@ -288,7 +304,11 @@ extension CheckoutOrchestrator {
                         jitter: .full
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded, .transient],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: pricingRetryBudget,
                 router: pricingRouter,
@@ -297,7 +317,11 @@ extension CheckoutOrchestrator {
                 random: options.random
             )
             let inventoryRetryBudget = BatonRuntime.RetryBudget(
-                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                BatonRuntime.RetryBudget.Configuration(
+                    ratio: 0.2,
+                    minPerSecond: 10,
+                    window: Swift.Duration.seconds(10)
+                ),
                 clock: options.clock
             )
             let inventoryCheckPolicy = BatonRuntime.ResiliencePipeline(
@@ -311,7 +335,11 @@ extension CheckoutOrchestrator {
                         jitter: .full
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded, .transient],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: inventoryRetryBudget,
                 classifier: options.classifier,
@@ -329,7 +357,11 @@ extension CheckoutOrchestrator {
                         jitter: .full
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded, .transient],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: inventoryRetryBudget,
                 classifier: options.classifier,
@@ -347,7 +379,11 @@ extension CheckoutOrchestrator {
                         jitter: .full
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded, .transient],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: inventoryRetryBudget,
                 classifier: options.classifier,
@@ -355,7 +391,11 @@ extension CheckoutOrchestrator {
                 random: options.random
             )
             let paymentsRetryBudget = BatonRuntime.RetryBudget(
-                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                BatonRuntime.RetryBudget.Configuration(
+                    ratio: 0.2,
+                    minPerSecond: 10,
+                    window: Swift.Duration.seconds(10)
+                ),
                 clock: options.clock
             )
             let paymentsBreaker = BatonRuntime.CircuitBreaker(
@@ -383,7 +423,11 @@ extension CheckoutOrchestrator {
                         jitter: .full
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded, .transient],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: paymentsRetryBudget,
                 circuitBreaker: paymentsBreaker,
@@ -402,7 +446,11 @@ extension CheckoutOrchestrator {
                         jitter: .full
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded, .transient],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: paymentsRetryBudget,
                 circuitBreaker: paymentsBreaker,

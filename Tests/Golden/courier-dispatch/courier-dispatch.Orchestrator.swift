@@ -247,7 +247,11 @@ extension CourierDispatchOrchestrator {
                 telemetry: options.telemetry
             )
             let zonesRetryBudget = BatonRuntime.RetryBudget(
-                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                BatonRuntime.RetryBudget.Configuration(
+                    ratio: 0.2,
+                    minPerSecond: 10,
+                    window: Swift.Duration.seconds(10)
+                ),
                 clock: options.clock
             )
             let zonesPolicy = BatonRuntime.ResiliencePipeline(
@@ -261,7 +265,11 @@ extension CourierDispatchOrchestrator {
                         jitter: .decorrelated
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded, .transient],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: zonesRetryBudget,
                 router: zonesRouter,
@@ -338,7 +346,11 @@ extension CourierDispatchOrchestrator {
                 telemetry: options.telemetry
             )
             let couriersRetryBudget = BatonRuntime.RetryBudget(
-                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                BatonRuntime.RetryBudget.Configuration(
+                    ratio: 0.2,
+                    minPerSecond: 10,
+                    window: Swift.Duration.seconds(10)
+                ),
                 clock: options.clock
             )
             let couriersHedging = BatonRuntime.Hedging(
@@ -358,7 +370,11 @@ extension CourierDispatchOrchestrator {
                         jitter: .decorrelated
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded, .transient],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: couriersRetryBudget,
                 router: couriersRouter,
@@ -394,7 +410,11 @@ extension CourierDispatchOrchestrator {
                 telemetry: options.telemetry
             )
             let pricingRetryBudget = BatonRuntime.RetryBudget(
-                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                BatonRuntime.RetryBudget.Configuration(
+                    ratio: 0.2,
+                    minPerSecond: 10,
+                    window: Swift.Duration.seconds(10)
+                ),
                 clock: options.clock
             )
             let pricingBreaker = BatonRuntime.CircuitBreaker(
@@ -436,7 +456,11 @@ extension CourierDispatchOrchestrator {
                         jitter: .decorrelated
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded, .transient],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: pricingRetryBudget,
                 circuitBreaker: pricingBreaker,
@@ -499,7 +523,11 @@ extension CourierDispatchOrchestrator {
                 random: options.random
             )
             let mapsRetryBudget = BatonRuntime.RetryBudget(
-                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                BatonRuntime.RetryBudget.Configuration(
+                    ratio: 0.2,
+                    minPerSecond: 10,
+                    window: Swift.Duration.seconds(10)
+                ),
                 clock: options.clock
             )
             let mapsRateLimiter2 = BatonRuntime.RateLimiter(
@@ -520,7 +548,11 @@ extension CourierDispatchOrchestrator {
                         jitter: .none
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded, .transient],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: mapsRetryBudget,
                 rateLimiter: mapsRateLimiter2,
@@ -541,7 +573,11 @@ extension CourierDispatchOrchestrator {
                         jitter: .equal
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: couriersRetryBudget,
                 router: couriersRouter,
@@ -586,7 +622,11 @@ extension CourierDispatchOrchestrator {
                         jitter: .equal
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: zonesRetryBudget,
                 router: zonesRouter,

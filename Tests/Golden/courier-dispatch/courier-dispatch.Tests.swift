@@ -461,6 +461,7 @@ struct CourierDispatchTestWorld {
         #expect(result.report[step: "nearby"]?.outcome == .succeeded)
         #expect(result.report[step: "nearby"]?.attempts == 2)
         let endpoints = world.mocks.couriers.nearby.calls.map(\.context.endpoint)
+        try #require(endpoints.count == 2)
         #expect(endpoints[0] != endpoints[1], "the hedge goes to another endpoint")
         await world.orchestrator.shutdown()
     }

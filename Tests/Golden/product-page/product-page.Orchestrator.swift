@@ -229,7 +229,11 @@ extension ProductPageOrchestrator {
                 telemetry: options.telemetry
             )
             let catalogueRetryBudget = BatonRuntime.RetryBudget(
-                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                BatonRuntime.RetryBudget.Configuration(
+                    ratio: 0.2,
+                    minPerSecond: 10,
+                    window: Swift.Duration.seconds(10)
+                ),
                 clock: options.clock
             )
             let catalogueHedging = BatonRuntime.Hedging(
@@ -249,7 +253,11 @@ extension ProductPageOrchestrator {
                         jitter: .full
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded, .transient],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: catalogueRetryBudget,
                 router: catalogueRouter,
@@ -259,7 +267,11 @@ extension ProductPageOrchestrator {
                 random: options.random
             )
             let pricingRetryBudget = BatonRuntime.RetryBudget(
-                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                BatonRuntime.RetryBudget.Configuration(
+                    ratio: 0.2,
+                    minPerSecond: 10,
+                    window: Swift.Duration.seconds(10)
+                ),
                 clock: options.clock
             )
             let pricingBreaker = BatonRuntime.CircuitBreaker(
@@ -294,7 +306,11 @@ extension ProductPageOrchestrator {
                         jitter: .full
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded, .transient],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: pricingRetryBudget,
                 circuitBreaker: pricingBreaker,

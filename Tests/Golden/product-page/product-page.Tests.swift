@@ -344,6 +344,7 @@ struct ProductPageTestWorld {
         #expect(world.mocks.catalogue.product.callCount == 2)
         #expect(world.mocks.catalogue.product.calls.map(\.context.attempt) == [1, 2])
         let endpoints = world.mocks.catalogue.product.calls.map(\.context.endpoint)
+        try #require(endpoints.count == 2)
         #expect(endpoints.allSatisfy { $0 != nil }, "every attempt is routed")
         #expect(endpoints[0] != endpoints[1], "the retry goes to another endpoint")
         #expect(result.report[step: "product"]?.outcome == .succeeded)
@@ -415,23 +416,6 @@ struct ProductPageTestWorld {
         )
         #expect(result.report[step: "availability"]?.outcome == .succeeded)
         #expect(result.report[step: "availability"]?.attempts == 2)
-        await world.orchestrator.shutdown()
-    }
-
-    /// Admission control admits a burst of 400 calls at one instant and refuses the next with a retry-after.
-    @Test(.timeLimit(.minutes(1))) func productPageAdmissionRefusesBeyondTheBurst() async throws {
-        let clock = BatonTesting.ManualClock()
-        let world = ProductPageTestWorld(clock: clock)
-        for _ in 0..<400 {
-            _ = try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
-        }
-        let error = try #require(
-            await #expect(throws: BatonRuntime.OverloadedError.self) {
-                try await world.orchestrator.productPage(ProductPageFixtures.pageRequest)
-            }
-        )
-        #expect(error.reason == .admissionRate)
-        #expect((error.retryAfter ?? .zero) > .zero)
         await world.orchestrator.shutdown()
     }
 

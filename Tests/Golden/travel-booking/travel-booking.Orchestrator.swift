@@ -123,7 +123,7 @@ extension TravelBookingOrchestrator {
 
         init(options: BatonRuntime.OrchestratorOptions) {
             let flightsRetryBudget = BatonRuntime.RetryBudget(
-                BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5),
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5, window: Swift.Duration.seconds(10)),
                 clock: options.clock
             )
             let flightsBreaker = BatonRuntime.CircuitBreaker(
@@ -154,7 +154,11 @@ extension TravelBookingOrchestrator {
                         jitter: .equal
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.1,
+                        minPerSecond: 5,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: flightsRetryBudget,
                 circuitBreaker: flightsBreaker,
@@ -181,7 +185,7 @@ extension TravelBookingOrchestrator {
                 random: options.random
             )
             let hotelsRetryBudget = BatonRuntime.RetryBudget(
-                BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5),
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5, window: Swift.Duration.seconds(10)),
                 clock: options.clock
             )
             let hotelsBreaker = BatonRuntime.CircuitBreaker(
@@ -209,7 +213,11 @@ extension TravelBookingOrchestrator {
                         jitter: .equal
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.1,
+                        minPerSecond: 5,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: hotelsRetryBudget,
                 circuitBreaker: hotelsBreaker,
@@ -236,7 +244,7 @@ extension TravelBookingOrchestrator {
                 random: options.random
             )
             let carsRetryBudget = BatonRuntime.RetryBudget(
-                BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5),
+                BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5, window: Swift.Duration.seconds(10)),
                 clock: options.clock
             )
             let carsBookPolicy = BatonRuntime.ResiliencePipeline(
@@ -250,7 +258,11 @@ extension TravelBookingOrchestrator {
                         jitter: .equal
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.1, minPerSecond: 5)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.1,
+                        minPerSecond: 5,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: carsRetryBudget,
                 classifier: options.classifier,
@@ -275,7 +287,11 @@ extension TravelBookingOrchestrator {
                 random: options.random
             )
             let paymentsRetryBudget = BatonRuntime.RetryBudget(
-                BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10),
+                BatonRuntime.RetryBudget.Configuration(
+                    ratio: 0.2,
+                    minPerSecond: 10,
+                    window: Swift.Duration.seconds(10)
+                ),
                 clock: options.clock
             )
             let paymentsChargePolicy = BatonRuntime.ResiliencePipeline(
@@ -289,7 +305,11 @@ extension TravelBookingOrchestrator {
                         jitter: .full
                     ),
                     retryOn: [.timeout, .unavailable, .overloaded, .transient],
-                    budget: BatonRuntime.RetryBudget.Configuration(ratio: 0.2, minPerSecond: 10)
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
                 ),
                 retryBudget: paymentsRetryBudget,
                 classifier: options.classifier,
