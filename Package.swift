@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "BatonGenerator", targets: ["BatonGenerator"]),
         .library(name: "BatonRuntime", targets: ["BatonRuntime"]),
         .library(name: "BatonTesting", targets: ["BatonTesting"]),
+        .library(name: "BatonHTTP", targets: ["BatonHTTP"]),
         .plugin(name: "BatonBuildTool", targets: ["BatonBuildTool"]),
         .plugin(name: "BatonCommand", targets: ["BatonCommand"]),
     ],
@@ -20,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", exact: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
         // Every name generated code declares or relies on, and the generated files' names: the
@@ -48,6 +51,17 @@ let package = Package(
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
+        // What generated HTTP clients link: requests over a swift-openapi-runtime transport,
+        // responses to outputs or classified errors (spec-v1 §11).
+        .target(
+            name: "BatonHTTP",
+            dependencies: [
+                "BatonRuntime",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
         // What users' tests link: the manual clock, scripted mocks, fault injection.
         .target(
             name: "BatonTesting",
@@ -72,6 +86,17 @@ let package = Package(
                 "BatonTesting",
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        .testTarget(
+            name: "BatonHTTPTests",
+            dependencies: [
+                "BatonHTTP",
+                "BatonRuntime",
+                "BatonTesting",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ]
         ),

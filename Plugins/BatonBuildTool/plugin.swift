@@ -26,8 +26,8 @@ import PackagePlugin
 /// target without one ("Source files for target … should be located under …") and never runs
 /// its plugins.
 ///
-/// Each spec becomes one build command writing `<stem>.Types.swift`, `<stem>.Services.swift` and
-/// `<stem>.Orchestrator.swift` into `<plugin work directory>/GeneratedSources/<stem>/`; it re-runs
+/// Each spec becomes one build command writing `<stem>.Types.swift`, `<stem>.Services.swift`,
+/// `<stem>.Orchestrator.swift` and `<stem>.HTTP.swift` into `<plugin work directory>/GeneratedSources/<stem>/`; it re-runs
 /// when the spec or the `baton` tool changes.
 ///
 /// Applied to a test target, the plugin also generates the mocks and tests

@@ -62,7 +62,7 @@ public struct Generator: Sendable {
 
     /// The file names generated for the spec file `specFileName`, known before reading it (the
     /// build plugin declares them up front): `<stem>.Types.swift`, `<stem>.Services.swift`,
-    /// `<stem>.Orchestrator.swift`, and for tests `<stem>.Mocks.swift`, `<stem>.Tests.swift`
+    /// `<stem>.Orchestrator.swift`, `<stem>.HTTP.swift`, and for tests `<stem>.Mocks.swift`, `<stem>.Tests.swift`
     /// (``GeneratedFileNames``, which the plugins compile too).
     public static func fileNames(forSpec specFileName: String) -> (sources: [String], tests: [String]) {
         (sources: GeneratedFileNames.sources(forSpec: specFileName), tests: GeneratedFileNames.tests(forSpec: specFileName))
@@ -79,6 +79,7 @@ public struct Generator: Sendable {
                 try templates.render(TypesView(spec: spec, options: options), with: "types"),
                 try templates.render(ServicesView(spec: spec, options: options), with: "services"),
                 try templates.render(OrchestratorView(spec: spec, options: options), with: "orchestrator"),
+                try templates.render(HTTPClientView(spec: spec, options: options), with: "http"),
             ]
             tests = [
                 try templates.render(MocksView(spec: spec, options: options), with: "mocks"),

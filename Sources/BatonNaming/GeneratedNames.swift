@@ -23,6 +23,9 @@ public enum GeneratedNames {
     /// `pricing` → `PricingService`.
     public static func serviceProtocol(_ service: String) -> String { upperCamel(service) + "Service" }
 
+    /// `pricing` → `PricingHTTPClient`: the generated client of an HTTP-bound service.
+    public static func httpClient(_ service: String) -> String { upperCamel(service) + "HTTPClient" }
+
     /// `pricing` → `MockPricingService`.
     public static func serviceMock(_ service: String) -> String { "Mock" + serviceProtocol(service) }
 
@@ -78,6 +81,10 @@ public enum GeneratedNames {
         "Caches": "a type nested in every generated orchestrator",
         "Policies": "a type nested in every generated orchestrator",
         "Void": "the name the Swift Testing macros in generated tests expand to, unqualified",
+        "BatonHTTP": "the module generated HTTP clients qualify their helpers with",
+        "OpenAPIRuntime": "the module generated HTTP clients import their transport from",
+        "ClientTransport": "the transport protocol generated HTTP clients take, unqualified",
+        "ClientMiddleware": "the middleware protocol generated HTTP clients take, unqualified",
     ]
 
     /// Service names the orchestrator's initialiser takes for itself, with the reason.
@@ -131,6 +138,7 @@ public enum GeneratedNames {
         for service in services {
             names[serviceProtocol(service.name)] = "the protocol of service '\(service.name)'"
             names[serviceMock(service.name)] = "the mock of service '\(service.name)'"
+            names[httpClient(service.name)] = "the HTTP client of service '\(service.name)'"
             for operation in service.cachedOperations {
                 names[cacheKey(service: service.name, operation: operation)] =
                     "the cache key type of \(service.name).\(operation), nested in the orchestrator"

@@ -26,7 +26,19 @@ let packageRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 /// Runs the built `baton` executable (next to the test bundle) and captures its output.
-func runBaton(_ arguments: [String], in directory: String = packageRoot) throws -> (status: Int32, stdout: String, stderr: String) {
+///
+/// Async, and the waiting happens on a Dispatch thread: a test that blocked a thread of Swift's
+/// cooperative pool (two threads on a 2-core machine) for a whole subprocess would stall every
+/// other test's tasks, and their bounded waits would time out.
+func runBaton(_ arguments: [String], in directory: String = packageRoot) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runBatonBlocking(arguments, in: directory) })
+        }
+    }
+}
+
+private func runBatonBlocking(_ arguments: [String], in directory: String) throws -> (status: Int32, stdout: String, stderr: String) {
     // Linux reports the products directory as the bundle; macOS the .xctest bundle inside it.
     let bundle = Bundle(for: SpecDirectory.self).bundleURL
     let executable = [bundle, bundle.deletingLastPathComponent()]

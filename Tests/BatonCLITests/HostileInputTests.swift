@@ -22,10 +22,10 @@ import Testing
         "..baton.yaml", "...baton.yaml", "a..b.baton.yaml", ".hidden.baton.yaml", "-rf.baton.yaml",
         "new\nline.baton.yaml", "tab\tand space.baton.yaml", "bidi\u{202E}lmth.baton.yaml", "émoji🚀.baton.yaml",
     ])
-    func hostileSpecFileNamesWriteOnlyIntoTheOutputDirectories(name: String) throws {
+    func hostileSpecFileNamesWriteOnlyIntoTheOutputDirectories(name: String) async throws {
         let directory = try SpecDirectory(["specs/\(name)": minimalSpec])
         let output = directory.file("out/sources"), tests = directory.file("out/tests")
-        let run = try runBaton(["generate", directory.file("specs/\(name)"), "--output", output,
+        let run = try await runBaton(["generate", directory.file("specs/\(name)"), "--output", output,
                                 "--tests-output", tests, "--module", "Shop"])
         #expect(run.status == 0, "\(run.stderr)")
         let written = files(under: directory.path)
@@ -44,21 +44,21 @@ import Testing
         }
     }
 
-    @Test func aSpecPathThroughParentDirectoriesWritesIntoTheOutputOnly() throws {
+    @Test func aSpecPathThroughParentDirectoriesWritesIntoTheOutputOnly() async throws {
         let directory = try SpecDirectory(["a/b/spec.baton.yaml": minimalSpec, "a/c/.keep": ""])
         let output = directory.file("a/c")
-        let run = try runBaton(["generate", directory.file("a/c/../b/../../a/b/spec.baton.yaml"), "--output", output])
+        let run = try await runBaton(["generate", directory.file("a/c/../b/../../a/b/spec.baton.yaml"), "--output", output])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(files(under: directory.path) == [
-            "a/b/spec.baton.yaml", "a/c/.keep", "a/c/spec.Orchestrator.swift", "a/c/spec.Services.swift", "a/c/spec.Types.swift",
+            "a/b/spec.baton.yaml", "a/c/.keep", "a/c/spec.HTTP.swift", "a/c/spec.Orchestrator.swift", "a/c/spec.Services.swift", "a/c/spec.Types.swift",
         ])
     }
 
-    @Test func aSymlinkWhereAGeneratedFileGoesIsReplacedNotFollowed() throws {
+    @Test func aSymlinkWhereAGeneratedFileGoesIsReplacedNotFollowed() async throws {
         let directory = try SpecDirectory(["shop.baton.yaml": minimalSpec, "outside/secret.txt": "keep me", "out/.keep": ""])
         try FileManager.default.createSymbolicLink(
             atPath: directory.file("out/shop.Types.swift"), withDestinationPath: directory.file("outside/secret.txt"))
-        let run = try runBaton(["generate", directory.file("shop.baton.yaml"), "--output", directory.file("out")])
+        let run = try await runBaton(["generate", directory.file("shop.baton.yaml"), "--output", directory.file("out")])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try String(contentsOfFile: directory.file("outside/secret.txt"), encoding: .utf8) == "keep me")
         let types = try String(contentsOfFile: directory.file("out/shop.Types.swift"), encoding: .utf8)
@@ -94,13 +94,13 @@ import Testing
     }()
 
     @Test(arguments: hostileFiles.map(\.name))
-    func hostileSpecsGiveDiagnosticsAndWriteNothing(name: String) throws {
+    func hostileSpecsGiveDiagnosticsAndWriteNothing(name: String) async throws {
         let hostile = try #require(Self.hostileFiles.first { $0.name == name })
         let directory = try SpecDirectory([:])
         try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
         let spec = directory.file("\(name).baton.yaml")
         try Data(hostile.bytes).write(to: URL(fileURLWithPath: spec))
-        let run = try runBaton(["generate", spec, "--output", directory.file("out"),
+        let run = try await runBaton(["generate", spec, "--output", directory.file("out"),
                                 "--tests-output", directory.file("tests"), "--module", "Shop"])
         #expect(run.status == 1, "\(run.stderr.prefix(500))")
         #expect(run.stderr.contains("\(name).baton.yaml:"))
@@ -109,18 +109,18 @@ import Testing
         #expect(files(under: directory.path) == ["\(name).baton.yaml"])
     }
 
-    @Test func aFIFOInASpecDirectoryIsSkippedNotOpened() throws {
+    @Test func aFIFOInASpecDirectoryIsSkippedNotOpened() async throws {
         // Opening a FIFO for reading blocks until a writer comes: a directory walk must not.
         let directory = try SpecDirectory(["shop.baton.yaml": minimalSpec])
         #expect(mkfifo(directory.file("pipe.baton.yaml"), 0o600) == 0)
-        let run = try runBaton(["lint", directory.path])
+        let run = try await runBaton(["lint", directory.path])
         #expect(run.status == 0)
         #expect(run.stdout.contains("1 file checked"))
     }
 
-    @Test func aDeviceThatNeverEndsIsRefusedBySize() throws {
+    @Test func aDeviceThatNeverEndsIsRefusedBySize() async throws {
         // /dev/zero reads forever: the tool stops at its size limit.
-        let run = try runBaton(["lint", "/dev/zero"])
+        let run = try await runBaton(["lint", "/dev/zero"])
         #expect(run.status == 1)
         #expect(run.stderr.contains("MiB") || run.stdout.contains("MiB"))
     }
@@ -128,23 +128,23 @@ import Testing
 
 /// What the text format shows of hostile spec text.
 @Suite struct HostileOutputTests {
-    @Test func terminalEscapesInSpecTextAreShownNotSent() throws {
+    @Test func terminalEscapesInSpecTextAreShownNotSent() async throws {
         let spec = minimalSpec.replacingOccurrences(of: "name: Shop\n", with: "name: Shop\n\"\\e]0;title\\a\\e[31m\\u202E\": 1\n")
         let directory = try SpecDirectory(["e.baton.yaml": spec])
-        let run = try runBaton(["lint", directory.file("e.baton.yaml")])
+        let run = try await runBaton(["lint", directory.file("e.baton.yaml")])
         #expect(run.status == 1)
         #expect(run.stdout.contains(#"unknown key '\u{1B}]0;title\u{7}\u{1B}[31m\u{202E}'"#))
         #expect(!run.stdout.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{7}" || $0 == "\u{202E}" })
     }
 
-    @Test func aHugeLineIsShownAroundTheColumn() throws {
+    @Test func aHugeLineIsShownAroundTheColumn() async throws {
         // libyaml refuses a key longer than 1024 characters where it ends (column 100,002);
         // an unknown key with a huge value is reported at its start.
         let long = String(repeating: "k", count: 100_000)
         for (line, rule) in [("\(long)x: 1", "yaml-syntax"), ("extra: \"\(long)\"", "unknown-key")] {
             let spec = minimalSpec.replacingOccurrences(of: "name: Shop\n", with: "name: Shop\n\(line)\n")
             let directory = try SpecDirectory(["l.baton.yaml": spec])
-            let run = try runBaton(["lint", directory.file("l.baton.yaml")])
+            let run = try await runBaton(["lint", directory.file("l.baton.yaml")])
             #expect(run.status == 1)
             #expect(run.stdout.utf8.count < 8 * 1024, "\(run.stdout.prefix(300))")
             #expect(run.stdout.contains("[\(rule)]"), "\(run.stdout.prefix(300))")

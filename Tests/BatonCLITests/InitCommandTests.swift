@@ -4,10 +4,10 @@ import Foundation
 import Testing
 
 @Suite struct InitCommandTests {
-    @Test func writesALintCleanCommentedSpecAndTheSchemaAndPrintsTheNextSteps() throws {
+    @Test func writesALintCleanCommentedSpecAndTheSchemaAndPrintsTheNextSteps() async throws {
         let directory = try SpecDirectory([:])
         let target = directory.file("Sources/Orders")
-        let run = try runBaton(["init", "--output", target])
+        let run = try await runBaton(["init", "--output", target])
         #expect(run.status == 0, "\(run.stderr)")
         let spec = try String(contentsOfFile: directory.file("Sources/Orders/orders.baton.yaml"), encoding: .utf8)
         #expect(spec.hasPrefix("# yaml-language-server: $schema=./baton.schema.json\n"))
@@ -15,7 +15,7 @@ import Testing
         let schema = try String(contentsOfFile: directory.file("Sources/Orders/baton.schema.json"), encoding: .utf8)
         #expect(schema == BatonSchema.text)
 
-        let lint = try runBaton(["lint", "--strict", target])
+        let lint = try await runBaton(["lint", "--strict", target])
         #expect(lint.status == 0, "\(lint.stdout)")
         #expect(lint.stdout == "1 file checked, no problems.\n")
 
@@ -30,42 +30,42 @@ import Testing
         #expect(run.stdout.contains("exclude: [\"baton.schema.json\"],"))
     }
 
-    @Test func refusesToOverwriteAnExistingSpecUnlessForced() throws {
+    @Test func refusesToOverwriteAnExistingSpecUnlessForced() async throws {
         let directory = try SpecDirectory(["orders.baton.yaml": "baton: 1\n"])
-        let refused = try runBaton(["init", "--output", directory.path])
+        let refused = try await runBaton(["init", "--output", directory.path])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("orders.baton.yaml already exists; nothing was written"))
         #expect(try String(contentsOfFile: directory.file("orders.baton.yaml"), encoding: .utf8) == "baton: 1\n")
         #expect(!FileManager.default.fileExists(atPath: directory.file("baton.schema.json")))
 
-        let forced = try runBaton(["init", "--output", directory.path, "--force"])
+        let forced = try await runBaton(["init", "--output", directory.path, "--force"])
         #expect(forced.status == 0)
         #expect(try String(contentsOfFile: directory.file("orders.baton.yaml"), encoding: .utf8) == StarterSpec.text(name: "Orders"))
     }
 
-    @Test func aSecondSpecInTheSameFolderSharesTheSchemaButAChangedSchemaIsKept() throws {
+    @Test func aSecondSpecInTheSameFolderSharesTheSchemaButAChangedSchemaIsKept() async throws {
         let directory = try SpecDirectory([:])
-        #expect(try runBaton(["init", "--output", directory.path]).status == 0)
-        let second = try runBaton(["init", "--output", directory.path, "--name", "Returns"])
+        #expect(try await runBaton(["init", "--output", directory.path]).status == 0)
+        let second = try await runBaton(["init", "--output", directory.path, "--name", "Returns"])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout.hasPrefix("Created \(directory.file("returns.baton.yaml")).\n"))
 
         try "{}".write(toFile: directory.file("baton.schema.json"), atomically: true, encoding: .utf8)
-        let refused = try runBaton(["init", "--output", directory.path, "--name", "Refunds"])
+        let refused = try await runBaton(["init", "--output", directory.path, "--name", "Refunds"])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("--no-schema"))
-        #expect(try runBaton(["init", "--output", directory.path, "--name", "Refunds", "--no-schema"]).status == 0)
+        #expect(try await runBaton(["init", "--output", directory.path, "--name", "Refunds", "--no-schema"]).status == 0)
         #expect(try String(contentsOfFile: directory.file("baton.schema.json"), encoding: .utf8) == "{}")
     }
 
-    @Test func aNameThatIsNotUpperCamelCaseIsAUsageErrorWithASuggestion() throws {
+    @Test func aNameThatIsNotUpperCamelCaseIsAUsageErrorWithASuggestion() async throws {
         let directory = try SpecDirectory([:])
-        let run = try runBaton(["init", "--output", directory.path, "--name", "order-status"])
+        let run = try await runBaton(["init", "--output", directory.path, "--name", "order-status"])
         #expect(run.status == 2)
         #expect(run.stderr.contains("--name 'order-status' must be UpperCamelCase"))
         #expect(run.stderr.contains("did you mean 'OrderStatus'?"))
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).isEmpty)
-        #expect(try runBaton(["init", "--output", directory.path, "--name", "9lives"]).status == 2)
+        #expect(try await runBaton(["init", "--output", directory.path, "--name", "9lives"]).status == 2)
     }
 
     @Test(arguments: ["Orders", "OrderStatus", "HTTPGateway", "A", "Default", "Self", "ShowOrderInput", "Order"])

@@ -4,8 +4,8 @@ import Foundation
 import Testing
 
 @Suite struct SchemaCommandTests {
-    @Test func printsValidJSONOfDraft202012() throws {
-        let run = try runBaton(["schema"])
+    @Test func printsValidJSONOfDraft202012() async throws {
+        let run = try await runBaton(["schema"])
         #expect(run.status == 0)
         #expect(run.stdout == BatonSchema.text)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])

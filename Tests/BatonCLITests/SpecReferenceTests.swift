@@ -79,9 +79,9 @@ import Testing
     }
 
     @Test(arguments: examples)
-    func exampleLintsAsDocumented(_ example: Example) throws {
+    func exampleLintsAsDocumented(_ example: Example) async throws {
         let directory = try SpecDirectory([example.file: example.yaml])
-        let run = try runBaton(["lint", example.file], in: directory.path)
+        let run = try await runBaton(["lint", example.file], in: directory.path)
         let printed = run.stdout.split(separator: "\n").map(String.init).filter(Self.isHeaderLine)
         guard let expected = example.expected else {
             #expect(run.stdout == "1 file checked, no problems.\n", "\(example.testDescription) is not clean")
@@ -93,7 +93,7 @@ import Testing
         #expect(run.status == (hasErrors ? 1 : 0), "\(example.testDescription): exit status")
         if !hasErrors, !expected.isEmpty {
             // Warnings only: --strict makes them fail the run.
-            #expect(try runBaton(["lint", "--strict", example.file], in: directory.path).status == 1)
+            #expect(try await runBaton(["lint", "--strict", example.file], in: directory.path).status == 1)
         }
     }
 
@@ -110,13 +110,13 @@ import Testing
         }
     }
 
-    @Test func githubAnnotationExampleIsCurrent() throws {
+    @Test func githubAnnotationExampleIsCurrent() async throws {
         // "Running baton lint" quotes the `--format github` line of the missing-compensation example.
         let example = try #require(Self.examples.first {
             ($0.expected ?? []).contains { $0.hasSuffix("[\(Rule.missingCompensation.id)]") }
         })
         let directory = try SpecDirectory([example.file: example.yaml])
-        let run = try runBaton(["lint", "--format", "github", example.file], in: directory.path)
+        let run = try await runBaton(["lint", "--format", "github", example.file], in: directory.path)
         let line = run.stdout.split(separator: "\n").map(String.init).first ?? ""
         #expect(line.hasPrefix("::warning "))
         let quoted = Self.article.split(separator: "\n").contains { $0 == line }

@@ -73,6 +73,10 @@ public struct CallContext: Sendable {
     public var attempt: Int
     /// The run's deadline (already clipped attempt timeouts are enforced by the runtime).
     public var deadline: Deadline?
+    /// When this attempt ends: the earlier of its timeout and the run's deadline, set by the
+    /// policy that enforces it; `nil` when nothing bounds the attempt or no policy runs it. What a
+    /// client tells the server it has left (`X-Request-Timeout-Ms`).
+    public var attemptDeadline: Deadline?
     /// The endpoint routing chose for this attempt, when the service declares endpoints.
     public var endpoint: Endpoint?
     /// Identifies the whole workflow run across services and logs.
