@@ -221,6 +221,12 @@ import Testing
         expectOne(yaml, .unusedOperation, 9, 7, .warning)
     }
 
+    @Test func sloBudget() {
+        // The latency threshold equals the deadline: the warning points at the threshold's value.
+        expectOne(Self.with(line: 13, "    deadline: 1s\n    slo: { latency: { threshold: 1s, target: 99% } }"),
+                  .sloBudget, 14, 34, .warning)
+    }
+
     @Test func everyRuleHasATest() {
         // Keep this list in step with the tests above when rules are added.
         let tested: Set<Rule> = [.yamlSyntax, .duplicateKey, .unknownKey, .missingKey, .invalidValue, .invalidDuration,
@@ -228,7 +234,7 @@ import Testing
                                  .unknownOperation, .unknownPolicy, .unknownStep, .unknownField, .missingField,
                                  .typeMismatch, .invalidExpression, .asyncOutputUsed, .dependencyCycle,
                                  .missingDeadline, .deadlineBudget, .retryBudget, .unsafeRetry, .cacheOnWrite,
-                                 .missingCompensation, .unusedType, .unusedService, .unusedOperation]
+                                 .missingCompensation, .unusedType, .unusedService, .unusedOperation, .sloBudget]
         #expect(tested == Set(Rule.allCases))
     }
 }

@@ -122,13 +122,14 @@ public enum Rule: String, Sendable, Hashable, Codable, CaseIterable {
     case unusedType = "unused-type"
     case unusedService = "unused-service"
     case unusedOperation = "unused-operation"
+    case sloBudget = "slo-budget"
 
     /// The stable id, e.g. `unknown-key`.
     public var id: String { rawValue }
 
     public var defaultSeverity: Severity {
         switch self {
-        case .retryBudget, .missingCompensation, .unusedType, .unusedService, .unusedOperation:
+        case .retryBudget, .missingCompensation, .unusedType, .unusedService, .unusedOperation, .sloBudget:
             .warning
         default:
             .error
@@ -167,6 +168,7 @@ public enum Rule: String, Sendable, Hashable, Codable, CaseIterable {
         case .unusedType: "A type is declared but never used."
         case .unusedService: "A service is declared but never called."
         case .unusedOperation: "An operation is declared but never called."
+        case .sloBudget: "A latency objective's threshold is at or above the workflow's deadline, so it measures nothing."
         }
     }
 }

@@ -64,6 +64,8 @@ public struct ResolvedWorkflow: Sendable, Hashable {
     /// Budget analysis for `deadline-budget`, `retry-budget`, `baton explain` and `baton graph`.
     public var budget: BudgetAnalysis
     public var location: SourceLocation
+    /// Service level objectives (`slo`, spec-v1 §14); nil when the workflow declares none.
+    public var slo: ServiceLevelObjectives? = nil
 
     public func step(_ name: String) -> ResolvedStep? { steps.first { $0.name == name } }
 }
