@@ -53,11 +53,17 @@ let package = Package(
             name: "BatonTesting",
             dependencies: ["BatonRuntime"]
         ),
+        // Two resolved models -> the changes between them, with stable ids and severities (spec-v1 §15).
+        .target(
+            name: "BatonDiff",
+            dependencies: ["BatonNaming", "BatonSpec"]
+        ),
         .executableTarget(
             name: "baton",
             dependencies: [
                 "BatonSpec",
                 "BatonGenerator",
+                "BatonDiff",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,7 +90,12 @@ let package = Package(
             dependencies: [
                 "baton",
                 "BatonSpec",
+                "BatonDiff",
             ]
+        ),
+        .testTarget(
+            name: "BatonDiffTests",
+            dependencies: ["BatonDiff", "BatonSpec"]
         ),
         // Generates code from every spec in a target at build time (into the plugin work directory).
         .plugin(name: "BatonBuildTool", capability: .buildTool(), dependencies: ["baton"]),

@@ -12,6 +12,9 @@ public struct ResolvedSpec: Sendable, Hashable {
     public var types: [ResolvedType]
     public var services: [ResolvedService]
     public var workflows: [ResolvedWorkflow]
+    /// Where each key of the spec file was written, for tools that point at a setting as written
+    /// (`baton diff`).
+    public var keyLocations = KeyLocations()
 
     public func type(named name: String) -> ResolvedType? { types.first { $0.name == name } }
     public func service(named name: String) -> ResolvedService? { services.first { $0.name == name } }
