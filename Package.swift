@@ -103,7 +103,7 @@ let package = Package(
         .plugin(
             name: "BatonCommand",
             capability: .command(
-                intent: .custom(verb: "baton", description: "Generate Swift code from Baton specs, or lint them."),
+                intent: .custom(verb: "baton", description: "Generate Swift code from Baton specs, lint them, or compare two versions."),
                 permissions: [
                     .writeToPackageDirectory(reason: "To write the generated Swift files into the targets' Generated folders.")
                 ]
