@@ -386,13 +386,15 @@ import Foundation
 {{/fields}}
     }
 {{/isBoxed}}
-{{#customCoding}}
+{{#hasCodingKeys}}
 
     private enum CodingKeys: Swift.String, Swift.CodingKey {
 {{#fields}}
-        case {{{identifier}}}
+        case {{{codingKey}}}
 {{/fields}}
     }
+{{/hasCodingKeys}}
+{{#customCoding}}
 
     {{access}} init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -414,7 +416,7 @@ import Foundation
 {{#isEnum}}
 {{{docComment}}}{{access}} enum {{{name}}}: Swift.String, Swift.Codable, Swift.Hashable, Swift.Sendable, Swift.CaseIterable {
 {{#cases}}
-    case {{{identifier}}}
+    case {{{declaration}}}
 {{/cases}}
 }
 {{/isEnum}}
