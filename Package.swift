@@ -67,11 +67,17 @@ let package = Package(
             name: "BatonTesting",
             dependencies: ["BatonRuntime"]
         ),
+        // Two resolved models -> the changes between them, with stable ids and severities (spec-v1 §15).
+        .target(
+            name: "BatonDiff",
+            dependencies: ["BatonNaming", "BatonSpec"]
+        ),
         .executableTarget(
             name: "baton",
             dependencies: [
                 "BatonSpec",
                 "BatonGenerator",
+                "BatonDiff",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -109,7 +115,12 @@ let package = Package(
             dependencies: [
                 "baton",
                 "BatonSpec",
+                "BatonDiff",
             ]
+        ),
+        .testTarget(
+            name: "BatonDiffTests",
+            dependencies: ["BatonDiff", "BatonSpec"]
         ),
         // Generates code from every spec in a target at build time (into the plugin work directory).
         .plugin(name: "BatonBuildTool", capability: .buildTool(), dependencies: ["baton"]),
@@ -117,7 +128,7 @@ let package = Package(
         .plugin(
             name: "BatonCommand",
             capability: .command(
-                intent: .custom(verb: "baton", description: "Generate Swift code from Baton specs, or lint them."),
+                intent: .custom(verb: "baton", description: "Generate Swift code from Baton specs, lint them, or compare two versions."),
                 permissions: [
                     .writeToPackageDirectory(reason: "To write the generated Swift files into the targets' Generated folders.")
                 ]

@@ -17,8 +17,11 @@ import PackagePlugin
 ///   for every non-test target whose specs are excluded from it or that already has a
 ///   `Generated/` folder (a command plugin cannot see which targets apply the build-tool plugin).
 /// - `swift package baton lint [--target T …]` lints the specs of the named targets, or of all.
-/// - Anything else (spec paths, `explain`, `graph`, `--help`) is forwarded to `baton` unchanged,
-///   run from the package's root folder.
+/// - `swift package baton diff OLD NEW [--format …] [--fail-on …]` compares two versions of
+///   specs (files, folders, or `REV:path` such as `main:Sources/Shop`, read through git), like
+///   anything else below.
+/// - Anything else (spec paths, `diff`, `explain`, `graph`, `--help`) is forwarded to `baton`
+///   unchanged, run from the package's root folder.
 ///
 /// After a successful `generate`, files in those `Generated/` folders that baton wrote for a spec
 /// that has since been renamed or deleted are removed (with `--check`, reported as stale).

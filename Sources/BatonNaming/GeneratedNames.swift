@@ -96,6 +96,8 @@ public enum GeneratedNames {
     public static let reservedWorkflowNames: [String: String] = [
         "shutdown": "generated orchestrators use it to drain background steps",
         "routingSnapshots": "generated orchestrators report the routing state of their services under that name",
+        "workflowDurationBuckets": "generated orchestrators list the histogram buckets their service level objectives need under that name",
+        "durationHistogramBuckets": "generated orchestrators list the histogram buckets their service level objectives need under that name",
     ]
 
     /// Field names generated records cannot carry, with the reason.

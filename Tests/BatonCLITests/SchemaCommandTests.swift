@@ -71,5 +71,6 @@ import Testing
         #expect(try Set(keys("operation")) == Set(Checker.operationKeys))
         #expect(try keys("workflow") == Checker.workflowKeys)
         #expect(try keys("step") == Checker.stepKeys)
+        #expect(try keys("slo") == Checker.sloKeys)
     }
 }

@@ -71,7 +71,7 @@ struct FeatureCoverage {
         "spec.baton", "spec.name", "spec.description", "spec.types", "spec.policies", "spec.services", "spec.workflows",
         // §3 types: the three kinds, long-form fields, every kind of reference, inline types
         "type.shorthand", "type.fields", "type.fields.description", "type.enum", "type.enum.description",
-        "field.type", "field.description",
+        "field.type", "field.description", "field.json", "type.enum.json",
         "typeRef.string", "typeRef.int", "typeRef.double", "typeRef.bool", "typeRef.decimal", "typeRef.date",
         "typeRef.uuid", "typeRef.named", "typeRef.array", "typeRef.dictionary", "typeRef.optional",
         "inline.operationInput", "inline.operationOutput", "inline.workflowInput", "inline.workflowOutput",
@@ -96,6 +96,7 @@ struct FeatureCoverage {
         // §5 services, endpoints, routing, operations
         "service.description", "service.endpoints", "service.routing", "service.timeout", "service.retry",
         "service.circuitBreaker", "service.rateLimit", "service.bulkhead", "service.hedge", "service.operations",
+        "service.http",
         "endpoint.url", "endpoint.region", "endpoint.weight", "endpoint.role", "endpoint.variant",
         "endpoint.role.primary", "endpoint.role.replica",
         "routing.strategy", "routing.localRegion", "routing.outlierDetection", "routing.rules",
@@ -108,7 +109,7 @@ struct FeatureCoverage {
         "rule.condition.parentheses", "rule.condition.<", "rule.condition.<=", "rule.condition.>", "rule.condition.>=",
         "operation.description", "operation.input", "operation.output", "operation.access", "operation.idempotencyKey",
         "operation.cache", "operation.invalidates", "operation.timeout", "operation.retry", "operation.circuitBreaker",
-        "operation.rateLimit", "operation.bulkhead", "operation.hedge",
+        "operation.rateLimit", "operation.bulkhead", "operation.hedge", "operation.http",
         "operation.access.read", "operation.access.write",
         // §6 workflows, admission, steps, fallbacks, compensations, `when`, expressions
         "workflow.description", "workflow.input", "workflow.output", "workflow.deadline", "workflow.admission",
@@ -168,6 +169,7 @@ struct FeatureCoverage {
         if m["enum"] != nil {
             mark("type.enum")
             if m["description"] != nil { mark("type.enum.description") }
+            if m["enum"]?.value.sequence?.items.contains(where: { $0.mapping?["json"] != nil }) == true { mark("type.enum.json") }
         } else if let fields = m["fields"] {
             mark("type.fields")
             if m["description"] != nil { mark("type.fields.description") }

@@ -221,6 +221,21 @@ import Testing
         expectOne(yaml, .unusedOperation, 9, 7, .warning)
     }
 
+    @Test func sloBudget() {
+        // The latency threshold equals the deadline: the warning points at the threshold's value.
+        expectOne(Self.with(line: 13, "    deadline: 1s\n    slo: { latency: { threshold: 1s, target: 99% } }"),
+                  .sloBudget, 14, 34, .warning)
+    }
+
+    @Test func invalidHTTP() {
+        // The path of an HTTP binding must start with '/': the error points at the path's value.
+        let yaml = Self.valid
+            .replacingOccurrences(of: "    operations:", with: "    http: { baseURL: \"http://cart:8080\" }\n    operations:")
+            .replacingOccurrences(of: "        output: { total: int }\nworkflows:",
+                                  with: "        output: { total: int }\n        http: { method: GET, path: carts }\nworkflows:")
+        expectOne(yaml, .invalidHTTP, 10, 36)
+    }
+
     @Test func everyRuleHasATest() {
         // Keep this list in step with the tests above when rules are added.
         let tested: Set<Rule> = [.yamlSyntax, .duplicateKey, .unknownKey, .missingKey, .invalidValue, .invalidDuration,
@@ -228,7 +243,8 @@ import Testing
                                  .unknownOperation, .unknownPolicy, .unknownStep, .unknownField, .missingField,
                                  .typeMismatch, .invalidExpression, .asyncOutputUsed, .dependencyCycle,
                                  .missingDeadline, .deadlineBudget, .retryBudget, .unsafeRetry, .cacheOnWrite,
-                                 .missingCompensation, .unusedType, .unusedService, .unusedOperation]
+                                 .missingCompensation, .unusedType, .unusedService, .unusedOperation, .sloBudget,
+                                 .invalidHTTP]
         #expect(tested == Set(Rule.allCases))
     }
 }

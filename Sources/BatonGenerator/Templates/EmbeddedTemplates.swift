@@ -134,15 +134,28 @@ import Foundation
         admissionClass: {{enumName}} = .{{{defaultCase}}}{{/admissionClasses}}
     ) async throws -> BatonRuntime.WorkflowResult<{{{outputType}}}> {
 {{#hasAdmission}}
-        try await {{storedName}}Admission.admit(class: {{#admissionClasses}}admissionClass.rawValue{{/admissionClasses}}{{^admissionClasses}}nil{{/admissionClasses}}) {
-            try await {{storedName}}.run(input, correlationID: correlationID)
-        }
+        try await {{storedName}}.run(
+            input,
+            correlationID: correlationID,
+            admission: {{storedName}}Admission,
+            admissionClass: {{#admissionClasses}}admissionClass.rawValue{{/admissionClasses}}{{^admissionClasses}}nil{{/admissionClasses}}
+        )
 {{/hasAdmission}}
 {{^hasAdmission}}
         try await {{storedName}}.run(input, correlationID: correlationID)
 {{/hasAdmission}}
     }
 {{/workflows}}
+
+    /// The bucket boundaries `baton_workflow_duration_seconds` needs for this spec's service level
+    /// objectives: the usual latency buckets and every SLO latency threshold, ascending.
+    {{access}} static let workflowDurationBuckets: [Swift.Duration] = {{{workflowDurationBuckets}}}
+
+    /// Histogram buckets by metric name, in the shape swift-prometheus takes, so one line sets them:
+    /// `factory.durationHistogramBuckets = {{typeName}}.durationHistogramBuckets`.
+    {{access}} static var durationHistogramBuckets: [Swift.String: [Swift.Duration]] {
+        [BatonRuntime.TelemetryNames.workflowDuration: workflowDurationBuckets]
+    }
 
     /// The routing state of every service that declares endpoints, by service name: endpoints,
     /// ejections, latency estimates and the active rule.
@@ -373,13 +386,15 @@ import Foundation
 {{/fields}}
     }
 {{/isBoxed}}
-{{#customCoding}}
+{{#hasCodingKeys}}
 
     private enum CodingKeys: Swift.String, Swift.CodingKey {
 {{#fields}}
-        case {{{identifier}}}
+        case {{{codingKey}}}
 {{/fields}}
     }
+{{/hasCodingKeys}}
+{{#customCoding}}
 
     {{access}} init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -401,7 +416,7 @@ import Foundation
 {{#isEnum}}
 {{{docComment}}}{{access}} enum {{{name}}}: Swift.String, Swift.Codable, Swift.Hashable, Swift.Sendable, Swift.CaseIterable {
 {{#cases}}
-    case {{{identifier}}}
+    case {{{declaration}}}
 {{/cases}}
 }
 {{/isEnum}}

@@ -77,6 +77,9 @@ struct OrchestratorView {
     var caches: [CacheView]
     /// Stored for the template engine, which sees only stored properties.
     var hasCaches: Bool
+    /// The bucket boundaries of `baton_workflow_duration_seconds` (continuing a line at four
+    /// spaces): the usual latency buckets and every SLO latency threshold of the spec, ascending.
+    var workflowDurationBuckets: String
 
     init(spec: ResolvedSpec, options: GeneratorOptions) throws {
         header = options.header(for: spec)
@@ -122,6 +125,23 @@ struct OrchestratorView {
             indent: 8
         )
         hasAsyncSteps = spec.workflows.contains { $0.steps.contains { $0.mode == .async } }
+        let declaration = "    \(access) static let workflowDurationBuckets: [Swift.Duration] = "
+        workflowDurationBuckets = renderer.render(
+            .array(Self.workflowDurationBuckets(spec).map(PolicyPlan.duration)), indent: 4, column: declaration.count
+        )
+    }
+
+    /// swift-prometheus's default duration buckets (5ms … 10s).
+    static let defaultDurationBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
+
+    /// The default buckets plus every SLO latency threshold of the spec (spec-v1 §14: the
+    /// histogram has a boundary at every threshold), ascending and without repeats.
+    static func workflowDurationBuckets(_ spec: ResolvedSpec) -> [Duration] {
+        let thresholds = spec.workflows.compactMap { $0.slo?.latency?.threshold }
+        return Set(defaultDurationBuckets + thresholds).sorted()
     }
 }
 

@@ -21,6 +21,9 @@ struct TypesView {
         /// Records holding dates (RFC 3339 on the wire) and boxed records get explicit Codable
         /// conformance.
         var customCoding: Bool
+        /// A `CodingKeys` enum: for explicit Codable conformance, or for fields whose JSON names
+        /// differ from their spec names (spec-v1 §10; synthesized coding uses it).
+        var hasCodingKeys: Bool
         /// A record that contains itself through optionals (directly or through other records)
         /// cannot be stored inline: its fields live in an immutable box (see `RecordStorage`).
         var isBoxed: Bool
@@ -39,10 +42,16 @@ struct TypesView {
         var encodeStatement: String
         /// A boxed record's setter (`set { _storage = _Storage(…) }`), at eight spaces.
         var setter: String
+        /// The field's `CodingKeys` case: `placedAt`, or `placedAt = "placed_at"` when its JSON
+        /// name differs (spec-v1 §10).
+        var codingKey: String
     }
 
     struct CaseView {
         var identifier: String
+        /// The case declaration: `inStock`, or `outOfStock = "OUT_OF_STOCK"` when its JSON value
+        /// differs from its name (spec-v1 §10).
+        var declaration: String
     }
 
     var header: String
@@ -72,7 +81,8 @@ struct TypesView {
                     encodeStatement: renderer.render(DateCoding.encode(field), indent: 8),
                     setter: 8 + oneLine.count <= renderer.width && !oneLine.contains("\n")
                         ? SwiftRenderer.pad(8) + oneLine
-                        : SwiftRenderer.pad(8) + "set {\n" + renderer.render(assignment, indent: 12) + "\n" + SwiftRenderer.pad(8) + "}"
+                        : SwiftRenderer.pad(8) + "set {\n" + renderer.render(assignment, indent: 12) + "\n" + SwiftRenderer.pad(8) + "}",
+                    codingKey: Self.declaration(SwiftIdentifier.escaped(field.name), rawValue: field.hasCustomWireName ? field.wireName : nil)
                 )
             }
             let parameters = SwiftSignature(type.fields.map { field in
@@ -84,6 +94,7 @@ struct TypesView {
                 return "\(name): \(SwiftType.name(field.type))\(defaultValue)"
             })
             let decoded = type.fields.map { SwiftArgument(SwiftIdentifier.label($0.name), .text("_\($0.name)")) }
+            let customCoding = boxed.contains(type.name) || type.fields.contains { SwiftType.containsDate($0.type) }
             return TypeView(
                 name: SwiftIdentifier.escaped(type.name),
                 docComment: SwiftLiteral.docComment(type.description ?? Self.inlineDescription(type.origin)),
@@ -91,16 +102,26 @@ struct TypesView {
                 isRecord: !type.isEnum,
                 isEnum: type.isEnum,
                 fields: fields,
-                cases: type.cases.map { CaseView(identifier: SwiftIdentifier.escaped($0.name)) },
+                cases: type.cases.map { c in
+                    let identifier = SwiftIdentifier.escaped(c.name)
+                    return CaseView(identifier: identifier,
+                                    declaration: Self.declaration(identifier, rawValue: c.hasCustomWireName ? c.wireName : nil))
+                },
                 initDeclaration: renderer.declaration("\(access) init", parameters, tail: " {", indent: 4),
                 storageInitDeclaration: renderer.declaration("init", parameters, tail: " {", indent: 8),
                 storageInitialisation: renderer.render(.assignment(.text("_storage"), .call("_Storage", arguments)), indent: 8),
                 decodedInitialisation: renderer.render(.expression(.call("self.init", decoded)), indent: 8),
-                customCoding: boxed.contains(type.name) || type.fields.contains { SwiftType.containsDate($0.type) },
+                customCoding: customCoding,
+                hasCodingKeys: customCoding || type.fields.contains(where: \.hasCustomWireName),
                 isBoxed: boxed.contains(type.name)
             )
         }
         needsDateCoding = types.contains(where: \.customCoding)
+    }
+
+    /// `name`, or `name = "raw"` for an enum case whose raw value differs from its name.
+    private static func declaration(_ identifier: String, rawValue: String?) -> String {
+        rawValue.map { "\(identifier) = \(SwiftLiteral.string($0))" } ?? identifier
     }
 
     /// Inline types say where they come from, so readers can find them in the spec.

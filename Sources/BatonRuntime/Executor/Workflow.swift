@@ -42,6 +42,42 @@ public struct Workflow<Input: Sendable, Output: Sendable>: Sendable {
         return try result.get()
     }
 
+    /// Runs the workflow once if admission control admits the call, holding its slot for the
+    /// run; a refused call is counted in `baton_workflow_duration_seconds` with the outcome
+    /// `rejected` (and zero latency), so service level objectives see it.
+    ///
+    /// - Parameters:
+    ///   - input: The workflow's input.
+    ///   - correlationID: Ties the run's calls and logs together; a random UUID-shaped id is made
+    ///     when `nil`.
+    ///   - admission: The workflow's admission control.
+    ///   - admissionClass: The caller's class; `nil` or an unknown name is the first class.
+    /// - Returns: The output and the run's report.
+    /// - Throws: ``OverloadedError`` when admission control refuses the call (nothing runs), or
+    ///   what ``run(_:correlationID:)`` throws.
+    public func run(
+        _ input: Input,
+        correlationID: String? = nil,
+        admission: AdmissionController,
+        admissionClass: String? = nil
+    ) async throws -> WorkflowResult<Output> {
+        let permit: AdmissionController.Permit
+        do {
+            permit = try admission.tryAdmit(class: admissionClass)
+        } catch {
+            plan.instruments.record(.rejected, latency: .zero)
+            throw error
+        }
+        do {
+            let result = try await run(input, correlationID: correlationID)
+            permit.release()
+            return result
+        } catch {
+            permit.release()
+            throw error
+        }
+    }
+
     private func withWorkflowSpan<T: Tracer>(
         tracer: T,
         correlationID: String,

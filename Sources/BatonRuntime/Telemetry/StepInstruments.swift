@@ -92,6 +92,7 @@ struct WorkflowInstruments: Sendable {
     private let complete: Metrics.Timer?
     private let incomplete: Metrics.Timer?
     private let failed: Metrics.Timer?
+    private let rejected: Metrics.Timer?
 
     init(workflow: String, telemetry: Telemetry) {
         enabled = telemetry.metricsEnabled
@@ -99,6 +100,7 @@ struct WorkflowInstruments: Sendable {
             complete = nil
             incomplete = nil
             failed = nil
+            rejected = nil
             return
         }
         func timer(_ outcome: String) -> Metrics.Timer {
@@ -112,6 +114,7 @@ struct WorkflowInstruments: Sendable {
         complete = timer("complete")
         incomplete = timer("incomplete")
         failed = timer("failed")
+        rejected = timer("rejected")
     }
 
     func record(_ outcome: RunOutcome, latency: Duration) {
@@ -121,6 +124,7 @@ struct WorkflowInstruments: Sendable {
             case .complete: complete
             case .incomplete: incomplete
             case .failed: failed
+            case .rejected: rejected
             }
         timer?.recordNanoseconds(latency.nanoseconds)
     }
@@ -131,6 +135,8 @@ enum RunOutcome: String {
     case complete
     case incomplete
     case failed
+    /// Refused by admission control before it started (metric only: no span is started).
+    case rejected
 }
 
 extension Duration {

@@ -128,7 +128,11 @@ public enum TelemetryNames {
     /// `stale_fallback`).
     public static let cacheRequests = "baton_cache_requests_total"
     /// `baton_workflow_duration_seconds`: timer of each run's latency, labelled `workflow` and
-    /// `outcome` (`complete`, `incomplete`, `failed`).
+    /// `outcome` (`complete`, `incomplete`, `failed`, or `rejected` for a call admission control
+    /// refused, recorded with zero latency). Runs that produce output are `complete` plus
+    /// `incomplete`; service level objectives (`baton alerts`) are computed from this histogram,
+    /// so give it a bucket boundary at every latency threshold (generated orchestrators list them
+    /// in `workflowDurationBuckets`).
     public static let workflowDuration = "baton_workflow_duration_seconds"
 
     /// `workflow`: metric label naming the workflow.

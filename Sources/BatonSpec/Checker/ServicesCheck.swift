@@ -3,9 +3,9 @@ import BatonNaming
 /// Services, endpoints, routing and operations (spec-v1 §5).
 extension Checker {
     static let serviceKeys = ["description", "endpoints", "routing", "timeout", "retry", "circuitBreaker",
-                              "rateLimit", "bulkhead", "hedge", "operations"]
+                              "rateLimit", "bulkhead", "hedge", "operations", "http"]
     static let operationKeys = ["description", "input", "output", "access", "idempotencyKey", "cache", "invalidates",
-                                "timeout", "retry", "circuitBreaker", "rateLimit", "bulkhead", "hedge"]
+                                "timeout", "retry", "circuitBreaker", "rateLimit", "bulkhead", "hedge", "http"]
 
     func readServices(_ entry: YAMLMapping.Entry) {
         guard let entries = section(entry, "'services'", nonEmpty: true) else { return }
@@ -25,7 +25,9 @@ extension Checker {
             fillScope(&policies, hasEndpoints: !endpoints.isEmpty)
             var service = ResolvedService(name: e.key.value, description: description(m), endpoints: endpoints,
                                           routing: routing, policies: policies, operations: [], location: e.key.location)
-            if let ops = m["operations"], let opEntries = section(ops, "the operations of '\(e.key.value)'", nonEmpty: true) {
+            var opEntries: [YAMLMapping.Entry] = []
+            if let ops = m["operations"], let entries = section(ops, "the operations of '\(e.key.value)'", nonEmpty: true) {
+                opEntries = entries
                 for o in opEntries {
                     guard let op = readOperation(o, service: service) else { continue }
                     info.operationIndex[op.resolved.name] = info.operations.count
@@ -33,6 +35,8 @@ extension Checker {
                     service.operations.append(op.resolved)
                 }
             }
+            service.http = readServiceHTTP(m["http"], service: e.key.value, serviceKey: e.key.location,
+                                           hasEndpoints: !endpoints.isEmpty, operations: opEntries)
             info.resolved = service
             services[services.count - 1] = info
         }
@@ -189,9 +193,10 @@ extension Checker {
                        suggestion: "add 'idempotencyKey: <input field>' or 'hedge: none'")
             }
         }
-        let op = ResolvedOperation(service: service.name, name: o.key.value, description: description(m),
+        var op = ResolvedOperation(service: service.name, name: o.key.value, description: description(m),
                                    input: input, output: output, access: access, idempotencyKey: key,
                                    invalidates: [], policies: policies, location: o.key.location)
+        op.http = m["http"].flatMap { readOperationHTTP($0, id: id, input: input) }
         return OperationInfo(resolved: op, invalidatesNode: m["invalidates"]?.value, cacheLocation: slots.cache?.location)
     }
 

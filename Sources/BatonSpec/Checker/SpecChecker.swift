@@ -39,6 +39,7 @@ public enum SpecChecker {
         if let root, !loadDiagnostics.contains(where: { $0.rule == .yamlSyntax || isRefusal($0) }) {
             let checker = Checker(path: source.path)
             spec = checker.run(root)
+            spec?.keyLocations = KeyLocations(root)
             diagnostics += checker.diagnostics
         } else if root == nil, loadDiagnostics.isEmpty {
             diagnostics.append(Diagnostic(

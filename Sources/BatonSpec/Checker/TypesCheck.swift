@@ -74,20 +74,7 @@ extension Checker {
         if decl.origin == .declared, let m = decl.body.mapping, m["enum"] != nil {
             if let m = closed(decl.body, what, allowed: ["enum", "description"], owner: decl.location) {
                 description = self.description(m)
-                var cases: [ResolvedEnumCase] = []
-                var seen: Set<String> = []
-                if let list = m["enum"].flatMap({ scalarList($0.value, "the cases of \(what)") }) {
-                    for c in list {
-                        checkLowerName(c, "enum case")
-                        if !seen.insert(c.value).inserted {
-                            report(.duplicateName, "enum '\(decl.name)' lists case '\(c.value)' twice", at: c.location)
-                            continue
-                        }
-                        cases.append(ResolvedEnumCase(name: c.value, location: c.location))
-                    }
-                    if list.isEmpty { report(.invalidValue, "enum '\(decl.name)' needs at least one case", at: m["enum"]!.value.location) }
-                }
-                kind = .enumeration(cases)
+                kind = .enumeration(m["enum"].map { enumCases($0.value, of: decl.name) } ?? [])
             }
         } else if decl.origin == .declared, let m = decl.body.mapping, m["fields"] != nil {
             if let m = closed(decl.body, what, allowed: ["fields", "description"], owner: decl.location) {
@@ -111,30 +98,114 @@ extension Checker {
             return []
         }
         var out: [ResolvedField] = []
+        var wireNames: [String: String] = [:]
         for e in m.entries {
             if checkLowerName(e.key, "field"), let why = GeneratedNames.reservedFieldNames[e.key.value] {
                 report(.invalidName, "field name '\(e.key.value)' is reserved: \(why); rename the field", at: e.key.location)
             }
             var description: String?
             var type: TypeRef?
+            var wire: (name: String, location: SourceLocation)?
             switch e.value {
             case .scalar(let s):
                 type = typeRef(s)
             case .mapping:
-                if let fm = closed(e.value, "field '\(e.key.value)'", allowed: ["type", "description"],
+                if let fm = closed(e.value, "field '\(e.key.value)'", allowed: ["type", "description", "json"],
                                    required: ["type"], owner: e.key.location) {
                     description = self.description(fm)
                     if let t = fm["type"] {
                         if let s = t.value.scalar { type = typeRef(s) } else { typeRefShapeError(t.value) }
                     }
+                    if let j = fm["json"], let name = wireName(j.value, of: "field '\(e.key.value)'") {
+                        wire = (name, j.value.location)
+                    }
                 }
             case .sequence:
                 typeRefShapeError(e.value)
             }
+            let wireName = wire?.name ?? e.key.value
+            if let first = wireNames[wireName] {
+                report(.duplicateName,
+                       "field '\(e.key.value)' of type '\(typeName)' has the JSON name '\(wireName)', which field '\(first)' already has; "
+                       + "two fields of one record cannot share a JSON name",
+                       at: wire?.location ?? e.key.location)
+            } else {
+                wireNames[wireName] = e.key.value
+            }
             out.append(ResolvedField(name: e.key.value, type: type ?? .named("?"), description: description,
-                                     location: e.key.location))
+                                     location: e.key.location, wireName: wire?.name))
         }
         return out
+    }
+
+    /// A `json` name (spec-v1 §10): any non-empty text.
+    private func wireName(_ node: YAMLNode, of what: String) -> String? {
+        guard case .scalar(let s) = node, !s.isNull else {
+            report(.invalidValue, "the 'json' name of \(what) must be a non-empty text value, not \(node.kindDescription)",
+                   at: node.location)
+            return nil
+        }
+        guard !s.value.isEmpty else {
+            report(.invalidValue, "the 'json' name of \(what) must not be empty; leave 'json' out to use the spec name",
+                   at: node.location)
+            return nil
+        }
+        return s.value
+    }
+
+    /// An enum's cases: names, or `{ name, json }` with a wire value (spec-v1 §10).
+    private func enumCases(_ node: YAMLNode, of typeName: String) -> [ResolvedEnumCase] {
+        guard case .sequence(let seq) = node else {
+            report(.invalidValue, "the cases of type '\(typeName)' must be a list", at: node.location)
+            return []
+        }
+        var cases: [ResolvedEnumCase] = []
+        var seen: Set<String> = []
+        var wireValues: [String: String] = [:]
+        for item in seq.items {
+            var name: YAMLScalar?
+            var wire: (name: String, location: SourceLocation)?
+            switch item {
+            case .scalar(let s) where !s.isNull:
+                name = s
+            case .mapping:
+                guard let cm = closed(item, "an enum case", allowed: ["name", "json"], required: ["name"],
+                                      owner: item.location) else { continue }
+                if let n = cm["name"] {
+                    if let s = n.value.scalar, !s.isNull {
+                        name = s
+                    } else {
+                        report(.invalidValue, "an enum case's 'name' must be a name, not \(n.value.kindDescription)",
+                               at: n.value.location)
+                    }
+                }
+                if let j = cm["json"], let value = wireName(j.value, of: "case '\(name?.value ?? "?")'") {
+                    wire = (value, j.value.location)
+                }
+            default:
+                report(.invalidValue,
+                       "the cases of type '\(typeName)' must be names or { name, json } mappings, not \(item.kindDescription)",
+                       at: item.location)
+            }
+            guard let c = name else { continue }
+            checkLowerName(c, "enum case")
+            if !seen.insert(c.value).inserted {
+                report(.duplicateName, "enum '\(typeName)' lists case '\(c.value)' twice", at: c.location)
+                continue
+            }
+            let wireValue = wire?.name ?? c.value
+            if let first = wireValues[wireValue] {
+                report(.duplicateName,
+                       "case '\(c.value)' of enum '\(typeName)' has the JSON value '\(wireValue)', which case '\(first)' already has; "
+                       + "two cases of one enum cannot share a JSON value",
+                       at: wire?.location ?? c.location)
+            } else {
+                wireValues[wireValue] = c.value
+            }
+            cases.append(ResolvedEnumCase(name: c.value, location: c.location, wireName: wire?.name))
+        }
+        if seq.items.isEmpty { report(.invalidValue, "enum '\(typeName)' needs at least one case", at: node.location) }
+        return cases
     }
 
     private func typeRefShapeError(_ node: YAMLNode) {

@@ -2,7 +2,7 @@ import BatonNaming
 
 /// Workflows, steps, the dependency graph and the budget rules (spec-v1 §6, §8).
 extension Checker {
-    static let workflowKeys = ["description", "input", "output", "deadline", "admission", "steps", "result"]
+    static let workflowKeys = ["description", "input", "output", "deadline", "admission", "slo", "steps", "result"]
     static let stepKeys = ["call", "with", "after", "optional", "fallback", "compensate", "mode", "when",
                            "timeout", "retry", "circuitBreaker", "hedge"]
     static let stepPolicyKeys: Set<String> = ["timeout", "retry", "circuitBreaker", "hedge"]
@@ -31,6 +31,7 @@ extension Checker {
         let input = m["input"].flatMap { ioType($0, inlineName: GeneratedNames.workflowInput(name)) }
         let output = m["output"].flatMap { ioType($0, inlineName: GeneratedNames.workflowOutput(name)) }
         let admission = m["admission"].flatMap(readAdmission)
+        let slo = m["slo"].flatMap(readSLO)
         workflowTypes += [input, output].compactMap { $0 }
 
         // Pass 1: step headers, so references can point at any step.
@@ -149,7 +150,14 @@ extension Checker {
             name: name, description: description(m), input: input ?? .named("?"), output: output ?? .named("?"),
             deadline: deadline ?? .zero, admission: admission, steps: steps, result: result, graph: graph,
             budget: BudgetAnalysis(name: name, deadline: deadline ?? .zero, steps: [], graph: WorkflowGraph(steps: [], dependencies: [:])),
-            location: w.key.location)
+            location: w.key.location, slo: slo)
+        if let slo, let deadline, let threshold = slo.latency?.threshold, threshold >= deadline,
+           let at = m["slo"].flatMap(sloThresholdLocation) {
+            report(.sloBudget,
+                   "the latency threshold \(threshold.specText) of workflow '\(name)' is not below its deadline "
+                   + "\(deadline.specText): every run that produces output meets it, so the objective measures "
+                   + "nothing; lower the threshold below the deadline", at: at)
+        }
         if !graph.hasCycle {
             workflow.budget = BudgetAnalysis(workflow: workflow)
             if let deadline, let d = m["deadline"], errorCount == errorsBefore {

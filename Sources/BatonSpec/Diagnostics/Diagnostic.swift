@@ -112,6 +112,7 @@ public enum Rule: String, Sendable, Hashable, Codable, CaseIterable {
     case typeMismatch = "type-mismatch"
     case invalidExpression = "invalid-expression"
     case asyncOutputUsed = "async-output-used"
+    case invalidHTTP = "invalid-http"
     case dependencyCycle = "dependency-cycle"
     case missingDeadline = "missing-deadline"
     case deadlineBudget = "deadline-budget"
@@ -122,13 +123,14 @@ public enum Rule: String, Sendable, Hashable, Codable, CaseIterable {
     case unusedType = "unused-type"
     case unusedService = "unused-service"
     case unusedOperation = "unused-operation"
+    case sloBudget = "slo-budget"
 
     /// The stable id, e.g. `unknown-key`.
     public var id: String { rawValue }
 
     public var defaultSeverity: Severity {
         switch self {
-        case .retryBudget, .missingCompensation, .unusedType, .unusedService, .unusedOperation:
+        case .retryBudget, .missingCompensation, .unusedType, .unusedService, .unusedOperation, .sloBudget:
             .warning
         default:
             .error
@@ -157,6 +159,7 @@ public enum Rule: String, Sendable, Hashable, Codable, CaseIterable {
         case .typeMismatch: "A value's type does not match the type it fills."
         case .invalidExpression: "An expression or condition is malformed."
         case .asyncOutputUsed: "The output of an async step is referenced; async steps are not awaited."
+        case .invalidHTTP: "An HTTP binding is malformed or does not place every input field exactly once."
         case .dependencyCycle: "Steps depend on each other in a cycle."
         case .missingDeadline: "A workflow has no deadline."
         case .deadlineBudget: "A chain of required steps cannot finish within the deadline even with single attempts."
@@ -167,6 +170,7 @@ public enum Rule: String, Sendable, Hashable, Codable, CaseIterable {
         case .unusedType: "A type is declared but never used."
         case .unusedService: "A service is declared but never called."
         case .unusedOperation: "An operation is declared but never called."
+        case .sloBudget: "A latency objective's threshold is at or above the workflow's deadline, so it measures nothing."
         }
     }
 }

@@ -25,6 +25,9 @@ public struct ResolvedService: Sendable, Hashable {
     public var policies: PolicySet
     public var operations: [ResolvedOperation]
     public var location: SourceLocation
+    /// How the service is called over HTTP (spec-v1 §11); non-nil exactly when every operation
+    /// has a binding.
+    public var http: HTTPServiceBinding? = nil
 
     public func operation(_ name: String) -> ResolvedOperation? { operations.first { $0.name == name } }
 }
@@ -152,6 +155,9 @@ public struct ResolvedOperation: Sendable, Hashable {
     /// Effective settings for calls of this operation: operation over service. `cache` lives here.
     public var policies: PolicySet
     public var location: SourceLocation
+    /// How the operation is called over HTTP, every input field placed (spec-v1 §11); nil when
+    /// the service is not called over HTTP.
+    public var http: HTTPOperationBinding? = nil
 
     public var ref: OperationRef { OperationRef(service: service, operation: name) }
     public var cache: CachePolicy? { policies.cache }

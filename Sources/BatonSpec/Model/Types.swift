@@ -107,10 +107,34 @@ public struct ResolvedField: Sendable, Hashable {
     public var type: TypeRef
     public var description: String?
     public var location: SourceLocation
+    /// The field's JSON name (`json`, spec-v1 §10); the spec name when none is given.
+    public var wireName: String
+
+    init(name: String, type: TypeRef, description: String?, location: SourceLocation, wireName: String? = nil) {
+        self.name = name
+        self.type = type
+        self.description = description
+        self.location = location
+        self.wireName = wireName ?? name
+    }
+
+    /// Whether the JSON name differs from the spec name.
+    public var hasCustomWireName: Bool { wireName != name }
 }
 
-/// One case of an enum; the wire value is the name.
+/// One case of an enum.
 public struct ResolvedEnumCase: Sendable, Hashable {
     public var name: String
     public var location: SourceLocation
+    /// The case's JSON value (`json`, spec-v1 §10); the spec name when none is given.
+    public var wireName: String
+
+    init(name: String, location: SourceLocation, wireName: String? = nil) {
+        self.name = name
+        self.location = location
+        self.wireName = wireName ?? name
+    }
+
+    /// Whether the JSON value differs from the spec name.
+    public var hasCustomWireName: Bool { wireName != name }
 }

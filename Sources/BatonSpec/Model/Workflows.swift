@@ -12,6 +12,9 @@ public struct ResolvedSpec: Sendable, Hashable {
     public var types: [ResolvedType]
     public var services: [ResolvedService]
     public var workflows: [ResolvedWorkflow]
+    /// Where each key of the spec file was written, for tools that point at a setting as written
+    /// (`baton diff`).
+    public var keyLocations = KeyLocations()
 
     public func type(named name: String) -> ResolvedType? { types.first { $0.name == name } }
     public func service(named name: String) -> ResolvedService? { services.first { $0.name == name } }
@@ -64,6 +67,8 @@ public struct ResolvedWorkflow: Sendable, Hashable {
     /// Budget analysis for `deadline-budget`, `retry-budget`, `baton explain` and `baton graph`.
     public var budget: BudgetAnalysis
     public var location: SourceLocation
+    /// Service level objectives (`slo`, spec-v1 §14); nil when the workflow declares none.
+    public var slo: ServiceLevelObjectives? = nil
 
     public func step(_ name: String) -> ResolvedStep? { steps.first { $0.name == name } }
 }

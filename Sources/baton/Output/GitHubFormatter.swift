@@ -9,16 +9,21 @@ struct GitHubFormatter {
         var out = ""
         for diagnostic in report.diagnostics {
             let location = diagnostic.location
-            let properties = [
-                "file=\(Self.escapeProperty(location.file))",
-                "line=\(location.line)",
-                "col=\(location.column)",
-                "title=\(Self.escapeProperty("baton \(diagnostic.rule.id)"))",
-            ].joined(separator: ",")
-            let message = diagnostic.messageWithSuggestion
-            out += "::\(diagnostic.severity.rawValue) \(properties)::\(Self.escapeData(message))\n"
+            out += Self.command(diagnostic.severity.rawValue, file: location.file, line: location.line,
+                                column: location.column, title: "baton \(diagnostic.rule.id)",
+                                message: diagnostic.messageWithSuggestion)
         }
         return out
+    }
+
+    /// One workflow command, `::level file=…,line=…,col=…,title=…::message` and a line break
+    /// (`level` is `error`, `warning` or `notice`; without a line it annotates the whole file).
+    static func command(_ level: String, file: String, line: Int?, column: Int?, title: String, message: String) -> String {
+        var properties = ["file=\(escapeProperty(file))"]
+        if let line { properties.append("line=\(line)") }
+        if let column { properties.append("col=\(column)") }
+        properties.append("title=\(escapeProperty(title))")
+        return "::\(level) \(properties.joined(separator: ","))::\(escapeData(message))\n"
     }
 
     static func escapeData(_ text: String) -> String {

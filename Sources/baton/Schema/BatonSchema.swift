@@ -109,6 +109,11 @@ enum BatonSchema {
             ("type", "string"),
             ("pattern", "^(100(\\.0+)?|[0-9]{1,2}(\\.[0-9]+)?)%$"),
         ])),
+        ("objective", object([
+            ("description", "An objective: a percentage above 0% and below 100% (`99.9%`, `99%`); 100% leaves no error budget."),
+            ("type", "string"),
+            ("pattern", "^(?=[^1-9]*[1-9])[0-9]{1,2}(\\.[0-9]+)?%$"),
+        ])),
         ("policyName", object([
             ("description", "The name of an entry under `policies`, or `none` to switch off an inherited setting."),
             ("type", "string"),
@@ -620,6 +625,10 @@ enum BatonSchema {
                         backoff and hedge fits in it; running steps are cancelled when it expires.
                         """)),
                     ("admission", ref("admission", "Limits on incoming calls; a rejected call fails at once as overloaded, with retry-after.")),
+                    ("slo", ref("slo", """
+                        Service level objectives. `baton alerts` turns them into Prometheus recording rules and \
+                        burn-rate alerts (`BatonSLOBurn`, severity `page` or `ticket`).
+                        """)),
                     ("steps", object([
                         ("description", """
                             The steps. Each starts as soon as the steps it references (in `with`, `when` and a \
@@ -635,6 +644,37 @@ enum BatonSchema {
                         ("additionalProperties", ref("step", "A step.")),
                     ])),
                     ("result", ref("expression", "Builds the output from `$input` and the steps' values.")),
+                ])),
+            ])),
+            ("slo", object([
+                ("description", "Objectives measured on `baton_workflow_duration_seconds`: `availability`, `latency` or both."),
+                ("type", "object"),
+                ("additionalProperties", false),
+                ("anyOf", [
+                    object([("required", ["availability"])]),
+                    object([("required", ["latency"])]),
+                ]),
+                ("properties", object([
+                    ("availability", ref("objective", "The share of runs that must produce output (complete or incomplete), e.g. `99.9%`.")),
+                    ("latency", object([
+                        ("description", "The share of runs producing output that must produce it within `threshold`."),
+                        ("type", "object"),
+                        ("additionalProperties", false),
+                        ("required", ["threshold", "target"]),
+                        ("properties", object([
+                            ("threshold", ref("duration", """
+                                A run with output within this time is good. Keep it below the deadline (`slo-budget`); \
+                                generated orchestrators make it a histogram bucket boundary.
+                                """)),
+                            ("target", ref("objective", "The share of runs with output that must be within the threshold, e.g. `99%`.")),
+                        ])),
+                    ])),
+                    ("window", object([
+                        ("description", "The rolling window the objectives cover: whole days (`28d`, `7d`, at most `365d`) or a duration. Default `28d`."),
+                        ("type", "string"),
+                        ("pattern", "^([1-9][0-9]{0,2}d|(?=[^1-9]*[1-9])([0-9]+(\\.[0-9]+)?(us|ms|s|m|h))+)$"),
+                        ("default", "28d"),
+                    ])),
                 ])),
             ])),
             ("admission", object([

@@ -101,9 +101,35 @@ public struct CheckoutOrchestrator: Swift.Sendable {
         correlationID: Swift.String? = nil,
         admissionClass: CheckoutAdmissionClass = .interactive
     ) async throws -> BatonRuntime.WorkflowResult<CheckoutSummary> {
-        try await checkoutWorkflowAdmission.admit(class: admissionClass.rawValue) {
-            try await checkoutWorkflow.run(input, correlationID: correlationID)
-        }
+        try await checkoutWorkflow.run(
+            input,
+            correlationID: correlationID,
+            admission: checkoutWorkflowAdmission,
+            admissionClass: admissionClass.rawValue
+        )
+    }
+
+    /// The bucket boundaries `baton_workflow_duration_seconds` needs for this spec's service level
+    /// objectives: the usual latency buckets and every SLO latency threshold, ascending.
+    public static let workflowDurationBuckets: [Swift.Duration] = [
+        Swift.Duration.milliseconds(5),
+        Swift.Duration.milliseconds(10),
+        Swift.Duration.milliseconds(25),
+        Swift.Duration.milliseconds(50),
+        Swift.Duration.milliseconds(100),
+        Swift.Duration.milliseconds(250),
+        Swift.Duration.milliseconds(300),
+        Swift.Duration.milliseconds(500),
+        Swift.Duration.seconds(1),
+        Swift.Duration.milliseconds(2500),
+        Swift.Duration.seconds(5),
+        Swift.Duration.seconds(10),
+    ]
+
+    /// Histogram buckets by metric name, in the shape swift-prometheus takes, so one line sets them:
+    /// `factory.durationHistogramBuckets = CheckoutOrchestrator.durationHistogramBuckets`.
+    public static var durationHistogramBuckets: [Swift.String: [Swift.Duration]] {
+        [BatonRuntime.TelemetryNames.workflowDuration: workflowDurationBuckets]
     }
 
     /// The routing state of every service that declares endpoints, by service name: endpoints,

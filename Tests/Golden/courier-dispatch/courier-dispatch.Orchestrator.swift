@@ -120,9 +120,12 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
         correlationID: Swift.String? = nil,
         admissionClass: DispatchAdmissionClass = .merchant
     ) async throws -> BatonRuntime.WorkflowResult<Dispatched> {
-        try await dispatchWorkflowAdmission.admit(class: admissionClass.rawValue) {
-            try await dispatchWorkflow.run(input, correlationID: correlationID)
-        }
+        try await dispatchWorkflow.run(
+            input,
+            correlationID: correlationID,
+            admission: dispatchWorkflowAdmission,
+            admissionClass: admissionClass.rawValue
+        )
     }
 
     /// For the operations console; opens or closes a zone, or changes its surge multiplier.
@@ -137,9 +140,34 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
         _ input: SetZoneStatusInput,
         correlationID: Swift.String? = nil
     ) async throws -> BatonRuntime.WorkflowResult<SetZoneStatusOutput> {
-        try await setZoneStatusWorkflowAdmission.admit(class: nil) {
-            try await setZoneStatusWorkflow.run(input, correlationID: correlationID)
-        }
+        try await setZoneStatusWorkflow.run(
+            input,
+            correlationID: correlationID,
+            admission: setZoneStatusWorkflowAdmission,
+            admissionClass: nil
+        )
+    }
+
+    /// The bucket boundaries `baton_workflow_duration_seconds` needs for this spec's service level
+    /// objectives: the usual latency buckets and every SLO latency threshold, ascending.
+    public static let workflowDurationBuckets: [Swift.Duration] = [
+        Swift.Duration.milliseconds(5),
+        Swift.Duration.milliseconds(10),
+        Swift.Duration.milliseconds(25),
+        Swift.Duration.milliseconds(50),
+        Swift.Duration.milliseconds(100),
+        Swift.Duration.milliseconds(250),
+        Swift.Duration.milliseconds(500),
+        Swift.Duration.seconds(1),
+        Swift.Duration.milliseconds(2500),
+        Swift.Duration.seconds(5),
+        Swift.Duration.seconds(10),
+    ]
+
+    /// Histogram buckets by metric name, in the shape swift-prometheus takes, so one line sets them:
+    /// `factory.durationHistogramBuckets = CourierDispatchOrchestrator.durationHistogramBuckets`.
+    public static var durationHistogramBuckets: [Swift.String: [Swift.Duration]] {
+        [BatonRuntime.TelemetryNames.workflowDuration: workflowDurationBuckets]
     }
 
     /// The routing state of every service that declares endpoints, by service name: endpoints,

@@ -90,9 +90,34 @@ public struct ProductPageOrchestrator: Swift.Sendable {
         _ input: PageRequest,
         correlationID: Swift.String? = nil
     ) async throws -> BatonRuntime.WorkflowResult<ProductPage> {
-        try await productPageWorkflowAdmission.admit(class: nil) {
-            try await productPageWorkflow.run(input, correlationID: correlationID)
-        }
+        try await productPageWorkflow.run(
+            input,
+            correlationID: correlationID,
+            admission: productPageWorkflowAdmission,
+            admissionClass: nil
+        )
+    }
+
+    /// The bucket boundaries `baton_workflow_duration_seconds` needs for this spec's service level
+    /// objectives: the usual latency buckets and every SLO latency threshold, ascending.
+    public static let workflowDurationBuckets: [Swift.Duration] = [
+        Swift.Duration.milliseconds(5),
+        Swift.Duration.milliseconds(10),
+        Swift.Duration.milliseconds(25),
+        Swift.Duration.milliseconds(50),
+        Swift.Duration.milliseconds(100),
+        Swift.Duration.milliseconds(250),
+        Swift.Duration.milliseconds(500),
+        Swift.Duration.seconds(1),
+        Swift.Duration.milliseconds(2500),
+        Swift.Duration.seconds(5),
+        Swift.Duration.seconds(10),
+    ]
+
+    /// Histogram buckets by metric name, in the shape swift-prometheus takes, so one line sets them:
+    /// `factory.durationHistogramBuckets = ProductPageOrchestrator.durationHistogramBuckets`.
+    public static var durationHistogramBuckets: [Swift.String: [Swift.Duration]] {
+        [BatonRuntime.TelemetryNames.workflowDuration: workflowDurationBuckets]
     }
 
     /// The routing state of every service that declares endpoints, by service name: endpoints,

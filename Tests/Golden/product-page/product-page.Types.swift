@@ -56,12 +56,17 @@ public struct Availability: Swift.Codable, Swift.Hashable, Swift.Sendable {
         self.level = level
         self.shipsWithinDays = shipsWithinDays
     }
+
+    private enum CodingKeys: Swift.String, Swift.CodingKey {
+        case level
+        case shipsWithinDays = "ships_within_days"
+    }
 }
 
 public enum StockLevel: Swift.String, Swift.Codable, Swift.Hashable, Swift.Sendable, Swift.CaseIterable {
     case inStock
     case low
-    case outOfStock
+    case outOfStock = "OUT_OF_STOCK"
 }
 
 public struct Review: Swift.Codable, Swift.Hashable, Swift.Sendable {
