@@ -92,14 +92,14 @@ import Testing
         #expect(text.contains(#"description: "costs {{ \"{{\" }} $value }} \"quoted\"""#))
     }
 
-    @Test func specErrorsFailWithDiagnostics() throws {
+    @Test func specErrorsFailWithDiagnostics() async throws {
         let bad = minimalSpec.replacingOccurrences(of: "    deadline: 500ms", with: "    deadline: 500ms\n    slo: { availability: 100% }")
         let directory = try SpecDirectory(["bad.baton.yaml": bad])
-        let (status, stdout, stderr) = try runBaton(["alerts", directory.path])
+        let (status, stdout, stderr) = try await runBaton(["alerts", directory.path])
         #expect(status == 1)
         #expect(stdout.isEmpty)
         #expect(stderr.contains("[invalid-value]"))
-        let fine = try runBaton(["alerts", Self.fixture])
+        let fine = try await runBaton(["alerts", Self.fixture])
         #expect(fine.status == 0)
         #expect(fine.stdout.contains("BatonSLOBurn"))
     }

@@ -51,9 +51,9 @@ import Testing
         (text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains(fragment) } ?? -1) + 1
     }
 
-    @Test func textIsLikeLintsAndBreakingChangesFailTheRun() throws {
+    @Test func textIsLikeLintsAndBreakingChangesFailTheRun() async throws {
         let directory = try SpecDirectory(["old.baton.yaml": Self.old, "new.baton.yaml": Self.new])
-        let run = try runBaton(["diff", "old.baton.yaml", "new.baton.yaml"], in: directory.path)
+        let run = try await runBaton(["diff", "old.baton.yaml", "new.baton.yaml"], in: directory.path)
         #expect(run.status == 1)
         let headers = run.stdout.split(separator: "\n").filter { $0.hasSuffix("]") }.map(String.init)
         let totals = Self.lineNumber(of: "total: double", in: Self.new)
@@ -68,26 +68,26 @@ import Testing
         #expect(run.stderr.isEmpty)
     }
 
-    @Test func failOnDecidesTheExitStatus() throws {
+    @Test func failOnDecidesTheExitStatus() async throws {
         let onlyDangerous = Self.old.replacingOccurrences(of: "deadline: 500ms", with: "deadline: 400ms")
         let directory = try SpecDirectory(["old.baton.yaml": Self.old, "new.baton.yaml": Self.new,
                                            "dangerous.baton.yaml": onlyDangerous])
-        func status(_ arguments: [String]) throws -> Int32 { try runBaton(["diff"] + arguments, in: directory.path).status }
-        #expect(try status(["old.baton.yaml", "new.baton.yaml", "--fail-on", "none"]) == 0)
-        #expect(try status(["old.baton.yaml", "new.baton.yaml", "--fail-on", "breaking"]) == 1)
-        #expect(try status(["old.baton.yaml", "dangerous.baton.yaml"]) == 0)
-        #expect(try status(["old.baton.yaml", "dangerous.baton.yaml", "--fail-on", "breaking"]) == 0)
-        #expect(try status(["old.baton.yaml", "dangerous.baton.yaml", "--fail-on", "dangerous"]) == 1)
-        #expect(try status(["old.baton.yaml", "old.baton.yaml", "--fail-on", "dangerous"]) == 0)
-        #expect(try status(["old.baton.yaml", "new.baton.yaml", "--fail-on", "safe"]) == 2)
-        let same = try runBaton(["diff", "old.baton.yaml", "old.baton.yaml"], in: directory.path)
+        func status(_ arguments: [String]) async throws -> Int32 { try await runBaton(["diff"] + arguments, in: directory.path).status }
+        #expect(try await status(["old.baton.yaml", "new.baton.yaml", "--fail-on", "none"]) == 0)
+        #expect(try await status(["old.baton.yaml", "new.baton.yaml", "--fail-on", "breaking"]) == 1)
+        #expect(try await status(["old.baton.yaml", "dangerous.baton.yaml"]) == 0)
+        #expect(try await status(["old.baton.yaml", "dangerous.baton.yaml", "--fail-on", "breaking"]) == 0)
+        #expect(try await status(["old.baton.yaml", "dangerous.baton.yaml", "--fail-on", "dangerous"]) == 1)
+        #expect(try await status(["old.baton.yaml", "old.baton.yaml", "--fail-on", "dangerous"]) == 0)
+        #expect(try await status(["old.baton.yaml", "new.baton.yaml", "--fail-on", "safe"]) == 2)
+        let same = try await runBaton(["diff", "old.baton.yaml", "old.baton.yaml"], in: directory.path)
         #expect(same.stdout == "1 spec compared, no changes.\n")
     }
 
-    @Test func jsonHasTheShapeOfTheSpecSortedByFilePosition() throws {
+    @Test func jsonHasTheShapeOfTheSpecSortedByFilePosition() async throws {
         let directory = try SpecDirectory(["old.baton.yaml": Self.old,
                                            "new.baton.yaml": Self.new.replacingOccurrences(of: "optional: true", with: "optional: false")])
-        let run = try runBaton(["diff", "--format", "json", "old.baton.yaml", "new.baton.yaml"], in: directory.path)
+        let run = try await runBaton(["diff", "--format", "json", "old.baton.yaml", "new.baton.yaml"], in: directory.path)
         #expect(run.status == 1)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect(Array(document.keys) == ["changes"])
@@ -106,9 +106,9 @@ import Testing
         #expect(step["message"] as? String == "workflow 'show': step 'extra' is no longer optional: its failure now fails the run")
     }
 
-    @Test func markdownIsATableForAPullRequestComment() throws {
+    @Test func markdownIsATableForAPullRequestComment() async throws {
         let directory = try SpecDirectory(["old.baton.yaml": Self.old, "new.baton.yaml": Self.new])
-        let run = try runBaton(["diff", "--format", "markdown", "old.baton.yaml", "new.baton.yaml"], in: directory.path)
+        let run = try await runBaton(["diff", "--format", "markdown", "old.baton.yaml", "new.baton.yaml"], in: directory.path)
         #expect(run.status == 1)
         let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines[0] == "### baton diff: 2 breaking, 1 dangerous, 1 safe")
@@ -116,15 +116,15 @@ import Testing
         #expect(lines[3] == "|---|---|---|---|")
         #expect(lines[7] == "| safe | workflow 'ping' added | `workflow-added` | `new.baton.yaml:\(Self.lineNumber(of: "  ping:", in: Self.new))` |")
         #expect(lines[4].hasPrefix("| **breaking** | operation 'orders.get': output field 'total' changed type"))
-        let none = try runBaton(["diff", "--format", "markdown", "old.baton.yaml", "old.baton.yaml"], in: directory.path)
+        let none = try await runBaton(["diff", "--format", "markdown", "old.baton.yaml", "old.baton.yaml"], in: directory.path)
         #expect(none.stdout == "### baton diff: no changes\n\n1 spec compared.\n")
     }
 
-    @Test func githubAnnotatesNewAndPutsRemovalsAtWhatIsLeft() throws {
+    @Test func githubAnnotatesNewAndPutsRemovalsAtWhatIsLeft() async throws {
         let new = Self.old.replacingOccurrences(of: "enum: [high, low]", with: "enum: [high]")
             .replacingOccurrences(of: "deadline: 500ms", with: "deadline: 400ms")
         let directory = try SpecDirectory(["old.baton.yaml": Self.old, "new.baton.yaml": new])
-        let run = try runBaton(["diff", "--format", "github", "old.baton.yaml", "new.baton.yaml"], in: directory.path)
+        let run = try await runBaton(["diff", "--format", "github", "old.baton.yaml", "new.baton.yaml"], in: directory.path)
         #expect(run.status == 1)
         let level = Self.lineNumber(of: "Level:", in: new)
         #expect(run.stdout == """
@@ -134,12 +134,12 @@ import Testing
             """)
     }
 
-    @Test func directoriesAreMatchedByFileName() throws {
+    @Test func directoriesAreMatchedByFileName() async throws {
         let directory = try SpecDirectory([
             "v1/shop.baton.yaml": Self.old, "v1/gone.baton.yaml": Self.old,
             "v2/nested/shop.baton.yaml": Self.new, "v2/fresh.baton.yml": Self.old,
         ])
-        let run = try runBaton(["diff", "--format", "json", "--fail-on", "none", "v1", "v2"], in: directory.path)
+        let run = try await runBaton(["diff", "--format", "json", "--fail-on", "none", "v1", "v2"], in: directory.path)
         #expect(run.status == 0, "\(run.stderr)")
         let changes = try #require((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["changes"] as? [[String: Any]])
         let found = changes.map { "\($0["id"] as? String ?? "")@\($0["file"] as? String ?? "")" }
@@ -151,11 +151,11 @@ import Testing
             "deadline-decreased@v2/nested/shop.baton.yaml",
             "workflow-added@v2/nested/shop.baton.yaml",
         ])
-        let text = try runBaton(["diff", "--fail-on", "none", "v1", "v2"], in: directory.path)
+        let text = try await runBaton(["diff", "--fail-on", "none", "v1", "v2"], in: directory.path)
         #expect(text.stdout.hasSuffix("3 specs compared: 6 changes (3 breaking, 1 dangerous, 2 safe).\n"))
     }
 
-    @Test func revisionsAreReadThroughGit() throws {
+    @Test func revisionsAreReadThroughGit() async throws {
         let directory = try SpecDirectory(["specs/shop.baton.yaml": Self.old, "README": "x\n"])
         try git(["init", "-q", "-b", "main"], in: directory.path)
         try git(["add", "."], in: directory.path)
@@ -163,7 +163,7 @@ import Testing
         try Self.new.write(toFile: directory.file("specs/shop.baton.yaml"), atomically: true, encoding: .utf8)
         try Self.old.write(toFile: directory.file("specs/added.baton.yaml"), atomically: true, encoding: .utf8)
 
-        let file = try runBaton(["diff", "--format", "json", "main:specs/shop.baton.yaml", "specs/shop.baton.yaml"], in: directory.path)
+        let file = try await runBaton(["diff", "--format", "json", "main:specs/shop.baton.yaml", "specs/shop.baton.yaml"], in: directory.path)
         #expect(file.status == 1, "\(file.stderr)")
         #expect(file.stdout.contains("\"file\" : \"specs/shop.baton.yaml\""))
         #expect(file.stdout.components(separatedBy: "\"id\" :").count - 1 == 4)
@@ -171,38 +171,38 @@ import Testing
         // A removal is located in OLD, named as given.
         try Self.old.replacingOccurrences(of: "enum: [high, low]", with: "enum: [high]")
             .write(toFile: directory.file("specs/shop.baton.yaml"), atomically: true, encoding: .utf8)
-        let removal = try runBaton(["diff", "HEAD:specs/shop.baton.yaml", "specs/shop.baton.yaml"], in: directory.path)
+        let removal = try await runBaton(["diff", "HEAD:specs/shop.baton.yaml", "specs/shop.baton.yaml"], in: directory.path)
         #expect(removal.stdout.hasPrefix("HEAD:specs/shop.baton.yaml:4:25: breaking: enum 'Level': case 'low' removed [enum-case-removed]\n  Level: { enum: [high, low] }\n"))
 
         // A folder at a revision; a spec new since then has every workflow added.
-        let folder = try runBaton(["diff", "--fail-on", "none", "main:specs", "specs"], in: directory.path)
+        let folder = try await runBaton(["diff", "--fail-on", "none", "main:specs", "specs"], in: directory.path)
         #expect(folder.status == 0, "\(folder.stderr)")
         #expect(folder.stdout.contains("specs/added.baton.yaml:11:3: safe: workflow 'show' added (a new spec) [workflow-added]"))
         #expect(folder.stdout.hasSuffix("2 specs compared: 2 changes (1 breaking, 0 dangerous, 1 safe).\n"))
 
         // A path that does not exist at the revision: a new spec.
-        let fresh = try runBaton(["diff", "main:specs/added.baton.yaml", "specs/added.baton.yaml"], in: directory.path)
+        let fresh = try await runBaton(["diff", "main:specs/added.baton.yaml", "specs/added.baton.yaml"], in: directory.path)
         #expect(fresh.status == 0)
         #expect(fresh.stdout.hasSuffix("1 spec compared: 1 change (0 breaking, 0 dangerous, 1 safe).\n"))
 
-        let unknown = try runBaton(["diff", "nosuchbranch:specs/shop.baton.yaml", "specs/shop.baton.yaml"], in: directory.path)
+        let unknown = try await runBaton(["diff", "nosuchbranch:specs/shop.baton.yaml", "specs/shop.baton.yaml"], in: directory.path)
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("'nosuchbranch' is not a revision"))
     }
 
-    @Test func whatCannotBeComparedIsAToolFailure() throws {
+    @Test func whatCannotBeComparedIsAToolFailure() async throws {
         let broken = Self.old.replacingOccurrences(of: "call: orders.get, with", with: "call: orders.fetch, with")
         let directory = try SpecDirectory(["old.baton.yaml": Self.old, "broken.baton.yaml": broken, "dir/x.baton.yaml": Self.old])
-        let errors = try runBaton(["diff", "old.baton.yaml", "broken.baton.yaml"], in: directory.path)
+        let errors = try await runBaton(["diff", "old.baton.yaml", "broken.baton.yaml"], in: directory.path)
         #expect(errors.status == 2)
         #expect(errors.stdout.isEmpty)
         #expect(errors.stderr.contains("broken.baton.yaml:16:"))
         #expect(errors.stderr.contains("[unknown-operation]"))
         #expect(errors.stderr.contains("error: cannot compare: broken.baton.yaml has errors"))
-        #expect(try runBaton(["diff", "old.baton.yaml", "missing.baton.yaml"], in: directory.path).status == 2)
-        #expect(try runBaton(["diff", "old.baton.yaml", "dir"], in: directory.path).status == 2)
-        #expect(try runBaton(["diff", "old.baton.yaml"], in: directory.path).status == 2)
-        #expect(try runBaton(["diff", "--format", "sarif", "old.baton.yaml", "old.baton.yaml"], in: directory.path).status == 2)
+        #expect(try await runBaton(["diff", "old.baton.yaml", "missing.baton.yaml"], in: directory.path).status == 2)
+        #expect(try await runBaton(["diff", "old.baton.yaml", "dir"], in: directory.path).status == 2)
+        #expect(try await runBaton(["diff", "old.baton.yaml"], in: directory.path).status == 2)
+        #expect(try await runBaton(["diff", "--format", "sarif", "old.baton.yaml", "old.baton.yaml"], in: directory.path).status == 2)
     }
 
     @Test func everyIdIsDocumentedWithItsSeverityAndAnExample() throws {
@@ -217,7 +217,7 @@ import Testing
 
     /// The worked example of the spec language reference (and the README's two lines from it) is
     /// what the tool prints for the same edit of `specs/checkout.baton.yaml`.
-    @Test func theDocumentedExampleIsWhatTheToolPrints() throws {
+    @Test func theDocumentedExampleIsWhatTheToolPrints() async throws {
         let article = try String(contentsOfFile: packageRoot + "/Sources/BatonSpec/BatonSpec.docc/SpecReference.md", encoding: .utf8)
         let command = "$ baton diff main:specs/checkout.baton.yaml specs/checkout.baton.yaml\n"
         let start = try #require(article.range(of: command)).upperBound
@@ -237,10 +237,10 @@ import Testing
         }
         try edited.write(toFile: directory.file("specs/checkout.baton.yaml"), atomically: true, encoding: .utf8)
 
-        let run = try runBaton(["diff", "main:specs/checkout.baton.yaml", "specs/checkout.baton.yaml"], in: directory.path)
+        let run = try await runBaton(["diff", "main:specs/checkout.baton.yaml", "specs/checkout.baton.yaml"], in: directory.path)
         #expect(run.stdout == expected, "update the example in SpecReference.md (and README.md's two lines)")
         #expect(run.status == 1)
-        let github = try runBaton(["diff", "--format", "github", "main:specs/checkout.baton.yaml", "specs/checkout.baton.yaml"], in: directory.path)
+        let github = try await runBaton(["diff", "--format", "github", "main:specs/checkout.baton.yaml", "specs/checkout.baton.yaml"], in: directory.path)
         let removal = try #require(github.stdout.split(separator: "\n").first { $0.contains("enum-case-removed") })
         #expect(article.contains("\n\(removal)\n"), "SpecReference.md should quote: \(removal)")
         let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
@@ -249,7 +249,7 @@ import Testing
         }
     }
 
-    @Test func thousandWorkflows() throws {
+    @Test func thousandWorkflows() async throws {
         func spec(changed: Bool) -> String {
             var s = """
                 baton: 1
@@ -282,10 +282,9 @@ import Testing
         }
         let directory = try SpecDirectory(["old.baton.yaml": spec(changed: false), "new.baton.yaml": spec(changed: true)])
         let clock = ContinuousClock()
-        var run: (status: Int32, stdout: String, stderr: String) = (0, "", "")
-        let elapsed = try clock.measure {
-            run = try runBaton(["diff", "--format", "json", "old.baton.yaml", "new.baton.yaml"], in: directory.path)
-        }
+        let start = clock.now
+        let run = try await runBaton(["diff", "--format", "json", "old.baton.yaml", "new.baton.yaml"], in: directory.path)
+        let elapsed = start.duration(to: clock.now)
         print("[performance] baton diff (debug build) of two 1,000-workflow specs: \(elapsed)")
         #expect(run.status == 0)
         #expect(run.stdout.components(separatedBy: "\"deadline-decreased\"").count - 1 == 100)

@@ -54,3 +54,23 @@ enum SwiftIdentifierForTests {
         example.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 }
+
+/// The generated code that the package in Tests/HTTPIntegration compiles and runs against a real
+/// server is committed; it must be what the generator makes of Tests/Fixtures/HTTP/shop-http
+/// (regenerate with `BATON_UPDATE_GOLDEN=1 swift test --filter GoldenTests`).
+@Suite struct HTTPIntegrationCodeTests {
+    @Test func theCommittedClientsAreCurrent() throws {
+        let url = packageRoot.appendingPathComponent("Tests/Fixtures/HTTP/shop-http.baton.yaml")
+        let spec = try resolve(String(contentsOf: url, encoding: .utf8), file: "Tests/Fixtures/HTTP/shop-http.baton.yaml")
+        let directory = packageRoot.appendingPathComponent("Tests/HTTPIntegration/Tests/BatonHTTPIntegrationTests/Generated")
+        for file in try generate(spec).sources {
+            let target = directory.appendingPathComponent(file.name)
+            if GoldenTests.updating {
+                try file.contents.write(to: target, atomically: true, encoding: .utf8)
+                continue
+            }
+            let committed = try String(contentsOf: target, encoding: .utf8)
+            #expect(file.contents == committed, "\(file.name) is stale; run BATON_UPDATE_GOLDEN=1 swift test --filter GoldenTests")
+        }
+    }
+}

@@ -333,4 +333,33 @@ import Testing
                   second: { call: s.cached, with: { n: 1 }, after: [first] }
             """).isTimed))
     }
+
+    /// seed-20261231: an optional step's failure also skips the steps whose `when` reads its value
+    /// (a comparison of a missing value is false), so the test expects theirs missing too.
+    @Test func anOptionalFailureSkipsTheStepsWhoseConditionReadsIt() throws {
+        let tests = try generated("""
+            baton: 1
+            name: Shop
+            services:
+              s:
+                operations:
+                  a: { input: { n: int }, output: { flag: bool } }
+                  b: { input: { n: int }, output: { v: int } }
+                  c: { input: { n: int }, output: { v: int } }
+            workflows:
+              run:
+                input: { n: int }
+                output: { b: int?, c: int? }
+                deadline: 1s
+                steps:
+                  a: { call: s.a, with: { n: $input.n }, optional: true }
+                  b: { call: s.b, with: { n: 1 }, when: $a.flag }
+                  c: { call: s.c, with: { n: 2 }, when: "$b.v != 3" }
+                result: { b: $b.v, c: $c.v }
+            """, ".Tests.swift")
+        let start = try #require(tests.range(of: "func runWithoutA()"))
+        let test = tests[start.lowerBound...].prefix { $0 != "@" }
+        #expect(test.contains("let bValue: SBOutput? = nil\n"), "b's condition reads a")
+        #expect(test.contains("let cValue: SCOutput? = nil\n"), "c's condition reads b, which a's failure skips")
+    }
 }

@@ -3,6 +3,47 @@
 extension TemplateSet {
     /// The default templates, by name (the file name without `.mustache`).
     static let embedded: [String: String] = [
+        "http": #####"""
+{{% CONTENT_TYPE: TEXT}}
+{{{header}}}
+{{#hasClients}}
+
+import BatonHTTP
+import BatonRuntime
+import Foundation
+import OpenAPIRuntime
+{{#clients}}
+
+/// Calls `{{{service}}}` over HTTP as its `http` bindings say (spec-v1 §11), through a
+/// swift-openapi-runtime transport: `AsyncHTTPClientTransport`, `URLSessionTransport` or your own,
+/// with your middlewares (authentication, logging). Each attempt goes to the endpoint routing chose
+/// for it, else to the service's `http.baseURL`; statuses become Baton's error classes.
+{{access}} struct {{{name}}}: {{{protocolName}}} {
+    private let client: BatonHTTP.HTTPServiceClient
+
+    /// A client sending through `transport`, with `middlewares` around it (the first outermost).
+    {{access}} init(transport: any ClientTransport, middlewares: [any ClientMiddleware] = []) {
+{{{clientInitialisation}}}
+    }
+{{#operations}}
+
+    {{{declaration}}}
+{{{body}}}
+    }
+{{/operations}}
+}
+{{/clients}}
+{{#parameterEnums}}
+
+extension {{{name}}}: BatonHTTP.HTTPParameterValue {}
+{{/parameterEnums}}
+{{/hasClients}}
+{{^hasClients}}
+
+// No service of this spec has `http` bindings (spec-v1 §11): there is no HTTP client to generate.
+{{/hasClients}}
+
+"""#####,
         "mocks": #####"""
 {{% CONTENT_TYPE: TEXT}}
 {{{header}}}

@@ -150,6 +150,9 @@ private struct RequestLowering {
             }
             statements.append(.expression(.prefix("try ", .call("request.setJSONBody", [.value(.text("body"))]))))
         }
+        if statements.count == 1, case .declaration(_, let name, let type, let value) = statements[0] {
+            statements[0] = .declaration(keyword: "let", name: name, type: type, value: value)  // never mutated
+        }
         statements.append(.return(.tryAwait(.call("client.send", [.value(.text("request")), SwiftArgument("context", .text("context"))]))))
         return statements
     }

@@ -132,8 +132,7 @@ func withAttemptTimeout<T: Sendable>(
     _ call: @escaping @Sendable (CallContext) async throws -> T
 ) async throws -> T {
     guard let (instant, limit) = attemptInstant(timeout, clock: clock) else { return try await call(context) }
-    var context = context
-    context.attemptDeadline = Deadline(instant, clock: clock)
+    let context = { var context = context; context.attemptDeadline = Deadline(instant, clock: clock); return context }()
     guard let watcher = clock.deadlineWatcher else {
         return try await withDeadline(instant, clock: clock, limit: limit) { try await call(context) }
     }
