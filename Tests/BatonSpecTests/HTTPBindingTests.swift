@@ -243,6 +243,33 @@ import Testing
         #expect(d?.suggestion == "did you mean 'query'?")
     }
 
+    @Test func noCascadeFromMalformedServiceSettings() {
+        // Settings that are not a mapping, or a base URL without a value: one finding each.
+        let scalar = Self.spec(input: "{ cartId: string }", http: #"{ method: GET, path: "/c/{cartId}" }"#,
+                               service: "    http: carts")
+        #expect(Self.errors(scalar) == ["invalid-value@8:11"])
+        let null = Self.spec(input: "{ cartId: string }", http: #"{ method: GET, path: "/c/{cartId}" }"#,
+                             service: "    http: { baseURL: }")
+        #expect(Self.errors(null).count == 1)
+        #expect(Self.errors(null).first?.hasPrefix("invalid-value@8:") == true)
+        // An empty `http` on a service without endpoints has no base URL: at its key.
+        let empty = Self.spec(input: "{ cartId: string }", http: #"{ method: GET, path: "/c/{cartId}" }"#,
+                              service: "    http:")
+        #expect(Self.errors(empty) == ["invalid-http@8:5"])
+    }
+
+    @Test func anUnresolvedInputTypeDoesNotCascade() {
+        let yaml = Self.spec(input: "Missing", http: #"{ method: GET, path: "/c/{cartId}" }"#)
+        #expect(Self.errors(yaml) == ["unknown-type@" + Self.position(of: "Missing", in: yaml)])
+        let field = Self.spec(input: "{ cartId: string, filter: Fltr }", http: #"{ method: GET, path: "/c/{cartId}" }"#)
+        #expect(Self.errors(field) == ["unknown-type@" + Self.position(of: "Fltr", in: field)])
+    }
+
+    @Test func aNonRecordInputCannotBeBound() {
+        let yaml = Self.spec(input: "string", http: #"{ method: GET, path: "/c" }"#)
+        expectHTTPError(yaml, at: "http: { method: GET, path: \"/c\"", messageContains: "must be a record")
+    }
+
     // MARK: - Placement
 
     @Test func getSendsEveryOtherFieldToTheQuery() throws {

@@ -51,7 +51,9 @@ extension Checker {
                    + "(\(boundNames)); a service binds all of its operations or none",
                    at: o.key.location)
         }
-        if !hasEndpoints, binding?.baseURL == nil, entry?.value.mapping?["baseURL"] == nil {
+        // A base URL that was written but is wrong, or settings that are not a mapping, were reported.
+        let settingsRead = entry == nil || (binding != nil && entry?.value.mapping?["baseURL"] == nil)
+        if !hasEndpoints, binding?.baseURL == nil, settingsRead {
             report(.invalidHTTP,
                    "service '\(service)' is called over HTTP but has neither 'http.baseURL' nor 'endpoints'; "
                    + "add 'http: { baseURL: \"http://host:port\" }' or a list of endpoints",
