@@ -333,6 +333,22 @@ import Testing
         #expect(routedHTTP.location.line == 7 && routedHTTP.location.column == 3)
     }
 
+    @Test func theProductPageExampleBindsTwoServices() throws {
+        let spec = try #require(SpecChecker.check(try exampleSpec("product-page.baton.yaml")).spec)
+        // `catalogue` routes over endpoints: a binding without a base URL.
+        let catalogue = try #require(spec.service(named: "catalogue"))
+        #expect(catalogue.http == HTTPServiceBinding(location: catalogue.location))
+        let product = try #require(catalogue.operation("product")?.http)
+        #expect(product.method == .get && product.pathParts == [.literal("/v1/products/"), .field("sku")])
+        #expect(product.query.isEmpty && product.body == .none)
+        let pricing = try #require(spec.service(named: "pricing")?.http)
+        #expect(pricing.baseURL == "http://pricing:8080")
+        #expect(pricing.headers == [HTTPStaticHeader(name: "X-Api-Version", value: "2")])
+        let price = try #require(spec.operation(OperationRef(service: "pricing", operation: "price"))?.http)
+        #expect(price.query == ["region"] && price.pathFields == ["sku"])
+        #expect(spec.services.filter { $0.http != nil }.map(\.name) == ["catalogue", "pricing"])
+    }
+
     @Test func servicesWithoutBindingsHaveNone() throws {
         let spec = try #require(SpecChecker.check(try exampleSpec("checkout.baton.yaml")).spec)
         #expect(spec.services.allSatisfy { $0.http == nil && $0.operations.allSatisfy { $0.http == nil } })
