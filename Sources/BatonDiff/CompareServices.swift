@@ -50,6 +50,12 @@ extension Comparison {
                    "operation '\(after.ref)': idempotency key '\(key)' removed: retries and duplicate runs may now repeat the call",
                    old: old.keys.location(keyPath + ["idempotencyKey"]) ?? before.location, new: after.location)
         }
+        if let was = before.http, was.method != after.http?.method || was.path != after.http?.path {
+            let now = after.http.map { "\($0.method.rawValue) \($0.path)" } ?? "none (the service is no longer called over HTTP)"
+            report(.operationHTTPChanged, path: path + ".http",
+                   "operation '\(after.ref)': HTTP binding changed from \(was.method.rawValue) \(was.path) to \(now)",
+                   old: nil, new: after.http?.location ?? after.location)
+        }
         comparePolicies(before.policies, after.policies, owner: .operation(after.ref),
                         old: (old, before.location), new: (new, after.location))
         compareSignatureType(before.input, after.input, roles: .operationInput, path: path + ".input",

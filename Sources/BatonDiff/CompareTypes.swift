@@ -55,6 +55,11 @@ extension Comparison {
                 }
                 continue
             }
+            if before.wireName != field.wireName, !roles.isEmpty {
+                report(.wireNameChanged, path: fieldPath,
+                       "\(subject(field.name, roles)) changed its JSON name from '\(before.wireName)' to '\(field.wireName)'",
+                       old: nil, new: field.location)
+            }
             compareFieldType(before.type, field.type, roles: roles, path: fieldPath, at: field.location) {
                 subject(field.name, $0)
             }
@@ -97,14 +102,20 @@ extension Comparison {
 
     private mutating func compareCases(old: [ResolvedEnumCase], new: [ResolvedEnumCase], of type: ResolvedType,
                                        roles: TypeUsage.Roles, path: String) {
-        let oldNames = Set(old.map(\.name))
+        let oldCases = Dictionary(old.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let newNames = Set(new.map(\.name))
+        for enumCase in new {
+            guard let before = oldCases[enumCase.name], before.wireName != enumCase.wireName else { continue }
+            report(.wireNameChanged, path: path + "." + enumCase.name,
+                   "enum '\(type.name)': case '\(enumCase.name)' changed its JSON value from '\(before.wireName)' to '\(enumCase.wireName)'",
+                   old: nil, new: enumCase.location)
+        }
         for enumCase in old where !newNames.contains(enumCase.name) {
             report(.enumCaseRemoved, path: path + "." + enumCase.name,
                    "enum '\(type.name)': case '\(enumCase.name)' removed", old: enumCase.location, new: type.location)
         }
         guard !roles.isDisjoint(with: .output) else { return }
-        for enumCase in new where !oldNames.contains(enumCase.name) {
+        for enumCase in new where oldCases[enumCase.name] == nil {
             report(.enumCaseAdded, path: path + "." + enumCase.name,
                    "enum '\(type.name)': case '\(enumCase.name)' added; code that reads it (it is in an output) meets a value it has not seen",
                    old: nil, new: enumCase.location)

@@ -99,8 +99,5 @@ import Testing
         #expect(status == 1)
         #expect(stdout.isEmpty)
         #expect(stderr.contains("[invalid-value]"))
-        let fine = try await runBaton(["alerts", Self.fixture])
-        #expect(fine.status == 0)
-        #expect(fine.stdout.contains("BatonSLOBurn"))
     }
 }

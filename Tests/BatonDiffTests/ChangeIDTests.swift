@@ -302,6 +302,76 @@ import BatonSpec
                   line: line(of: "fallback:", in: baseSpec), path: "workflows.checkout.steps.note.fallback")
     }
 
+    // MARK: wire names and HTTP bindings
+
+    static let wired = """
+        baton: 1
+        name: Shop
+        types:
+          Level:
+            enum: [high, { name: low, json: LOW }]
+          Order:
+            id: string
+            placedAt: { type: date, json: placed_at }
+            level: Level
+        services:
+          orders:
+            http: { baseURL: "http://orders:8080" }
+            operations:
+              get:
+                input: { id: string }
+                output: Order
+                http: { method: GET, path: "/v1/orders/{id}" }
+        workflows:
+          show:
+            input: { id: string }
+            output: Order
+            deadline: 1s
+            steps:
+              order: { call: orders.get, with: { id: $input.id } }
+            result: { id: $order.id, placedAt: $order.placedAt, level: $order.level }
+
+        """
+
+    @Test func wireNameChangedOnAField() throws {
+        let new = edited([("placedAt: { type: date, json: placed_at }", "placedAt: { type: date }")], in: Self.wired)
+        expectOne(try changes(Self.wired, new), .wireNameChanged, .breaking, file: newFile,
+                  line: line(of: "placedAt: { type: date }", in: new), path: "types.Order.placedAt",
+                  message: "type 'Order': field 'placedAt' changed its JSON name from 'placed_at' to 'placedAt'")
+    }
+
+    @Test func wireNameChangedOnAnEnumCase() throws {
+        let new = edited([("{ name: low, json: LOW }", "{ name: low, json: low_level }")], in: Self.wired)
+        expectOne(try changes(Self.wired, new), .wireNameChanged, .breaking, file: newFile,
+                  line: line(of: "json: low_level", in: new), path: "types.Level.low",
+                  message: "enum 'Level': case 'low' changed its JSON value from 'LOW' to 'low_level'")
+    }
+
+    @Test func aWireNameWrittenTheWayTheSpecNameIsIsNoChange() throws {
+        let plain = edited([("placedAt: { type: date, json: placed_at }", "placedAt: date"), ("{ name: low, json: LOW }", "low")],
+                           in: Self.wired)
+        let explicit = edited([("placedAt: { type: date, json: placed_at }", "placedAt: { type: date, json: placedAt }"),
+                               ("{ name: low, json: LOW }", "{ name: low, json: low }")], in: Self.wired)
+        #expect(try changes(plain, explicit).isEmpty)
+    }
+
+    @Test func operationHTTPChanged() throws {
+        let new = edited([("path: \"/v1/orders/{id}\"", "path: \"/v2/orders/{id}\"")], in: Self.wired)
+        expectOne(try changes(Self.wired, new), .operationHTTPChanged, .breaking, file: newFile,
+                  line: line(of: "http: { method: GET", in: new), path: "services.orders.operations.get.http",
+                  message: "operation 'orders.get': HTTP binding changed from GET /v1/orders/{id} to GET /v2/orders/{id}")
+        let method = edited([("method: GET", "method: DELETE")], in: Self.wired)
+        #expect(summary(try changes(Self.wired, method)) == ["operation-http-changed@\(newFile):\(line(of: "method: DELETE", in: method))"])
+    }
+
+    /// Serving workflows over HTTP (§13, issue 14) is not in the checker yet: `workflow-http-changed`
+    /// has its id and severity, and a workflow cannot write `http` yet.
+    @Test func workflowHTTPChangedWaitsForWorkflowRoutes() {
+        #expect(ChangeID.workflowHTTPChanged.severity == .breaking)
+        let routed = edited([("    deadline: 1s\n", "    deadline: 1s\n    http: { method: POST, path: /v1/show }\n")], in: Self.wired)
+        #expect(SpecChecker.check(SpecSource(path: "t.baton.yaml", text: routed)).errors.map(\.rule) == [.unknownKey])
+    }
+
     // MARK: service level objectives
 
     static let withObjectives = edited([("    deadline: 800ms\n", """

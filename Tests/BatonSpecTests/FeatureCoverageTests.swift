@@ -50,6 +50,7 @@ import Testing
         expected += Checker.operationKeys.map { "operation.\($0)" }
         expected += Checker.workflowKeys.map { "workflow.\($0)" }
         expected += Checker.stepKeys.map { "step.\($0)" }
+        expected += Checker.sloKeys.map { "slo.\($0)" }
         expected += Jitter.allCases.map { "backoff.jitter.\($0.rawValue)" }
         expected += CircuitBreakerMode.allCases.map { "circuitBreaker.mode.\($0.rawValue)" }
         expected += CircuitBreakerScope.allCases.map { "circuitBreaker.scope.\($0.rawValue)" }
@@ -116,6 +117,8 @@ struct FeatureCoverage {
         "workflow.steps", "workflow.result",
         "admission.rate", "admission.burst", "admission.maxConcurrent", "admission.classes",
         "admission.class.rate", "admission.class.burst",
+        // §14 service level objectives
+        "workflow.slo", "slo.availability", "slo.latency", "slo.window", "slo.latency.threshold", "slo.latency.target",
         "step.call", "step.with", "step.after", "step.optional", "step.fallback", "step.compensate", "step.mode",
         "step.when", "step.timeout", "step.retry", "step.circuitBreaker", "step.hedge",
         "step.mode.await", "step.mode.async",
@@ -260,6 +263,10 @@ struct FeatureCoverage {
         if let admission = m["admission"]?.value.mapping {
             markKeys(.mapping(admission), "admission")
             for cls in admission["classes"]?.value.mapping?.entries ?? [] { markKeys(cls.value, "admission.class") }
+        }
+        if let slo = m["slo"]?.value.mapping {
+            markKeys(.mapping(slo), "slo")
+            markKeys(slo["latency"]?.value, "slo.latency")
         }
         for step in m["steps"]?.value.mapping?.entries ?? [] {
             guard let sm = step.value.mapping else { continue }

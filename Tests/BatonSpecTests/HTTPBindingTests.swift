@@ -243,6 +243,33 @@ import Testing
         #expect(d?.suggestion == "did you mean 'query'?")
     }
 
+    @Test func noCascadeFromMalformedServiceSettings() {
+        // Settings that are not a mapping, or a base URL without a value: one finding each.
+        let scalar = Self.spec(input: "{ cartId: string }", http: #"{ method: GET, path: "/c/{cartId}" }"#,
+                               service: "    http: carts")
+        #expect(Self.errors(scalar) == ["invalid-value@8:11"])
+        let null = Self.spec(input: "{ cartId: string }", http: #"{ method: GET, path: "/c/{cartId}" }"#,
+                             service: "    http: { baseURL: }")
+        #expect(Self.errors(null).count == 1)
+        #expect(Self.errors(null).first?.hasPrefix("invalid-value@8:") == true)
+        // An empty `http` on a service without endpoints has no base URL: at its key.
+        let empty = Self.spec(input: "{ cartId: string }", http: #"{ method: GET, path: "/c/{cartId}" }"#,
+                              service: "    http:")
+        #expect(Self.errors(empty) == ["invalid-http@8:5"])
+    }
+
+    @Test func anUnresolvedInputTypeDoesNotCascade() {
+        let yaml = Self.spec(input: "Missing", http: #"{ method: GET, path: "/c/{cartId}" }"#)
+        #expect(Self.errors(yaml) == ["unknown-type@" + Self.position(of: "Missing", in: yaml)])
+        let field = Self.spec(input: "{ cartId: string, filter: Fltr }", http: #"{ method: GET, path: "/c/{cartId}" }"#)
+        #expect(Self.errors(field) == ["unknown-type@" + Self.position(of: "Fltr", in: field)])
+    }
+
+    @Test func aNonRecordInputCannotBeBound() {
+        let yaml = Self.spec(input: "string", http: #"{ method: GET, path: "/c" }"#)
+        expectHTTPError(yaml, at: "http: { method: GET, path: \"/c\"", messageContains: "must be a record")
+    }
+
     // MARK: - Placement
 
     @Test func getSendsEveryOtherFieldToTheQuery() throws {
@@ -304,6 +331,22 @@ import Testing
         let routedHTTP = try #require(check(routed).spec?.service(named: "carts")?.http)
         #expect(routedHTTP.baseURL == nil && routedHTTP.headers.isEmpty)
         #expect(routedHTTP.location.line == 7 && routedHTTP.location.column == 3)
+    }
+
+    @Test func theProductPageExampleBindsTwoServices() throws {
+        let spec = try #require(SpecChecker.check(try exampleSpec("product-page.baton.yaml")).spec)
+        // `catalogue` routes over endpoints: a binding without a base URL.
+        let catalogue = try #require(spec.service(named: "catalogue"))
+        #expect(catalogue.http == HTTPServiceBinding(location: catalogue.location))
+        let product = try #require(catalogue.operation("product")?.http)
+        #expect(product.method == .get && product.pathParts == [.literal("/v1/products/"), .field("sku")])
+        #expect(product.query.isEmpty && product.body == .none)
+        let pricing = try #require(spec.service(named: "pricing")?.http)
+        #expect(pricing.baseURL == "http://pricing:8080")
+        #expect(pricing.headers == [HTTPStaticHeader(name: "X-Api-Version", value: "2")])
+        let price = try #require(spec.operation(OperationRef(service: "pricing", operation: "price"))?.http)
+        #expect(price.query == ["region"] && price.pathFields == ["sku"])
+        #expect(spec.services.filter { $0.http != nil }.map(\.name) == ["catalogue", "pricing"])
     }
 
     @Test func servicesWithoutBindingsHaveNone() throws {

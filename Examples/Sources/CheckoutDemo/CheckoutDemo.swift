@@ -1,7 +1,9 @@
 import ArgumentParser
 import BatonRuntime
 import Checkout
+import Foundation
 import Logging
+import Metrics
 
 /// `checkout-demo`: runs the orchestrator generated from specs/checkout.baton.yaml under load,
 /// against simulated services, and reports what its policies did.
@@ -50,6 +52,14 @@ struct CheckoutDemo: AsyncParsableCommand {
     @Option(help: "The share of checkouts with gift wrapping (one more step, one more compensation).")
     var giftWrap = Percentage(fraction: 0.1)
 
+    @Option(help: ArgumentHelp(
+        "Serve the orchestrator's metrics as GET /metrics on 127.0.0.1:PORT while the demo runs (Prometheus text format).",
+        valueName: "PORT"))
+    var metricsPort: UInt16?
+
+    @Option(help: ArgumentHelp("At the end, write what /metrics would serve to PATH.", valueName: "PATH"))
+    var metricsFile: String?
+
     func validate() throws {
         guard duration.duration > .zero else { throw ValidationError("--duration must be longer than zero") }
         guard rate > 0, rate <= 100_000 else { throw ValidationError("--rate must be between 0 and 100000 runs per second") }
@@ -62,16 +72,24 @@ struct CheckoutDemo: AsyncParsableCommand {
         let console = Console()
         let start = ContinuousClock.now
         let metrics = DemoMetrics(start: start)
+        // The same metrics in Prometheus's format, with a histogram bucket at every SLO threshold.
+        let prometheus = PrometheusMetrics()
 
         // Telemetry goes to the demo's own backends; everything else keeps its production default
         // (the real clock, system randomness, the standard error classifier).
         let telemetry = Telemetry(
             logger: Logger(label: "baton") { _ in EventLogHandler(console: console, start: start) },
-            metricsFactory: metrics
+            metricsFactory: MultiplexMetricsHandler(factories: [metrics, prometheus.factory])
         )
         let orchestrator = services.makeOrchestrator(options: OrchestratorOptions(telemetry: telemetry))
 
         try checkTargets(services: services, orchestrator: orchestrator)
+        var endpoint: MetricsEndpoint?
+        if let metricsPort {
+            let server = try MetricsEndpoint(metrics: prometheus, port: metricsPort)
+            console.line("Serving metrics on http://127.0.0.1:\(try await server.port())/metrics")
+            endpoint = server
+        }
 
         let load = LoadGenerator(
             rate: rate, duration: duration.duration, carts: carts, giftWrapShare: giftWrap.fraction)
@@ -106,6 +124,10 @@ struct CheckoutDemo: AsyncParsableCommand {
             routing: orchestrator.routingSnapshots
         )
         print(summary.render())
+        if let metricsFile {
+            try prometheus.exposition().write(toFile: metricsFile, atomically: true, encoding: .utf8)
+        }
+        await endpoint?.stop()
 
         // The generated orchestrator throws only `WorkflowError` and `OverloadedError`; anything
         // else is a bug worth a non-zero exit status (CI runs this demo).

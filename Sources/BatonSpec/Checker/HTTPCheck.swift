@@ -47,11 +47,13 @@ extension Checker {
         let boundNames = bound.map { "'\($0.key.value)'" }.joined(separator: ", ")
         for o in operations where o.value.mapping?["http"] == nil {
             report(.invalidHTTP,
-                   "operation '\(service).\(o.key.value)' has no 'http' binding, but \(boundNames) of the same service "
-                   + "\(bound.count == 1 ? "has one" : "have one"); a service binds all of its operations or none",
+                   "operation '\(service).\(o.key.value)' has no 'http' binding while other operations of the service do "
+                   + "(\(boundNames)); a service binds all of its operations or none",
                    at: o.key.location)
         }
-        if !hasEndpoints, binding?.baseURL == nil, entry?.value.mapping?["baseURL"] == nil {
+        // A base URL that was written but is wrong, or settings that are not a mapping, were reported.
+        let settingsRead = entry == nil || (binding != nil && entry?.value.mapping?["baseURL"] == nil)
+        if !hasEndpoints, binding?.baseURL == nil, settingsRead {
             report(.invalidHTTP,
                    "service '\(service)' is called over HTTP but has neither 'http.baseURL' nor 'endpoints'; "
                    + "add 'http: { baseURL: \"http://host:port\" }' or a list of endpoints",

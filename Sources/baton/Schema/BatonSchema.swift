@@ -142,7 +142,7 @@ enum BatonSchema {
             ("pattern", "^[\\[ ]*[A-Za-z][A-Za-z0-9]*[A-Za-z0-9\\[\\]:? ]*$"),
         ])),
         ("field", object([
-            ("description", "A field: a type reference, or `{ type, description }`."),
+            ("description", "A field: a type reference, or `{ type, description, json }`."),
             ("anyOf", [
                 ref("typeReference", "The field's type."),
                 object([
@@ -152,6 +152,27 @@ enum BatonSchema {
                     ("properties", object([
                         ("type", ref("typeReference", "The field's type.")),
                         ("description", ref("text", "What the field holds. Becomes a doc comment.")),
+                        ("json", ref("wireName", "The field's name in JSON, when it differs from the field's name.")),
+                    ])),
+                ]),
+            ]),
+        ])),
+        ("wireName", object([
+            ("description", "A name in JSON: any text that is not empty."),
+            ("type", "string"),
+            ("minLength", 1),
+        ])),
+        ("enumCase", object([
+            ("description", "An enum case: its name, or `{ name, json }` when its JSON value differs from its name."),
+            ("anyOf", [
+                ref("lowerName", "A case name, also its JSON value."),
+                object([
+                    ("type", "object"),
+                    ("additionalProperties", false),
+                    ("required", ["name"]),
+                    ("properties", object([
+                        ("name", ref("lowerName", "The case's name, lowerCamelCase.")),
+                        ("json", ref("wireName", "The case's JSON value.")),
                     ])),
                 ]),
             ]),
@@ -170,11 +191,11 @@ enum BatonSchema {
                 ("additionalProperties", false),
                 ("properties", object([
                     ("enum", object([
-                        ("description", "The enum's cases, lowerCamelCase; the wire value is the case name."),
+                        ("description", "The enum's cases, lowerCamelCase; the JSON value is the case name unless `json` gives another."),
                         ("type", "array"),
                         ("minItems", 1),
                         ("uniqueItems", true),
-                        ("items", ref("lowerName", "A case name.")),
+                        ("items", ref("enumCase", "A case.")),
                     ])),
                     ("description", ref("text", "What the enum means. Becomes a doc comment.")),
                 ])),
@@ -483,6 +504,60 @@ enum BatonSchema {
                         ("propertyNames", ref("lowerName", "An operation name, lowerCamelCase.")),
                         ("additionalProperties", ref("operation", "An operation.")),
                     ])),
+                    ("http", ref("serviceHTTP", "The service is called over HTTP: every operation needs an `http` binding.")),
+                ])),
+            ])),
+            ("serviceHTTP", object([
+                ("type", "object"),
+                ("additionalProperties", false),
+                ("properties", object([
+                    ("baseURL", object([
+                        ("description", "The base URL (`http://` or `https://`) when the service has no `endpoints`; with endpoints each `url` is a base URL."),
+                        ("type", "string"),
+                        ("pattern", "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$"),
+                    ])),
+                    ("headers", object([
+                        ("description", "Static headers sent on every request: header name → value."),
+                        ("type", "object"),
+                        ("propertyNames", ref("headerName", "A header name.")),
+                        ("additionalProperties", object([("type", ["string", "number", "boolean"])])),
+                    ])),
+                ])),
+            ])),
+            ("headerName", object([
+                ("description", "A header name (an RFC 9110 token), not one Baton sets itself."),
+                ("type", "string"),
+                ("pattern", "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"),
+            ])),
+            ("operationHTTP", object([
+                ("type", "object"),
+                ("additionalProperties", false),
+                ("required", ["method", "path"]),
+                ("properties", object([
+                    ("method", object([
+                        ("description", "The request method. `GET` and `DELETE` send the input in the path and the query string; the others in a JSON body."),
+                        ("enum", ["GET", "POST", "PUT", "PATCH", "DELETE"]),
+                    ])),
+                    ("path", object([
+                        ("description", "The path below the base URL, starting with `/`; `{field}` placeholders take required string, int, uuid or enum input fields."),
+                        ("type", "string"),
+                        ("pattern", "^/[^?#\\s]*$"),
+                    ])),
+                    ("query", object([
+                        ("description", "Input fields sent as query parameters (scalars or lists of scalars). `GET`/`DELETE` send every field not placed elsewhere there anyway."),
+                        ("type", "array"),
+                        ("items", ref("lowerName", "An input field.")),
+                    ])),
+                    ("headers", object([
+                        ("description", "Input fields sent as request headers: header name → input field."),
+                        ("type", "object"),
+                        ("propertyNames", ref("headerName", "A header name.")),
+                        ("additionalProperties", ref("lowerName", "An input field.")),
+                    ])),
+                    ("body", ref("lowerName", """
+                        `POST`, `PUT`, `PATCH`: the input field whose value is the JSON body; the fields left over go \
+                        to the query string. Without it, every field not placed elsewhere goes into a JSON object body.
+                        """)),
                 ])),
             ])),
             ("endpoint", object([
@@ -603,6 +678,7 @@ enum BatonSchema {
                         ("type", "array"),
                         ("items", ref("operationReference", "A cached read operation.")),
                     ])),
+                    ("http", ref("operationHTTP", "How the operation is called over HTTP: method, path and where the input fields go.")),
                 ] + settings("this operation (overrides the service's)"))),
             ])),
         ]
