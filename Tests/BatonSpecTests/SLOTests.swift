@@ -42,6 +42,8 @@ import Testing
     @Test func windowsInDaysOrAsADuration() throws {
         let days = check(Self.spec(slo: "    slo: { availability: 99%, window: 7d }"))
         #expect(try #require(days.spec?.workflows.first?.slo).window == .seconds(7 * 86_400))
+        let weeks = check(Self.spec(slo: "    slo: { availability: 99%, window: 4w }"))
+        #expect(try #require(weeks.spec?.workflows.first?.slo).windowText == "28d")
         let hours = check(Self.spec(slo: "    slo: { availability: 99%, window: 36h }"))
         #expect(try #require(hours.spec?.workflows.first?.slo).windowText == "36h")
     }

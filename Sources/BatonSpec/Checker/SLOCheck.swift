@@ -71,7 +71,7 @@ extension Checker {
         return d
     }
 
-    /// `window`: whole days (`28d`, `7d`) or any duration (`36h`), at most 365 days.
+    /// `window`: whole days (`28d`, `7d`), weeks (`4w`) or any duration (`36h`), at most 365 days.
     private func sloWindow(_ node: YAMLNode) -> Duration? {
         guard case .scalar(let s) = node, !s.isNull else {
             report(.invalidValue, "'window' must be a duration such as 28d or 7d", at: node.location)
@@ -80,12 +80,14 @@ extension Checker {
         let window: Duration?
         if s.value.hasSuffix("d"), let days = ScalarSyntax.integer(String(s.value.dropLast())) {
             window = days > 0 && days <= 365 ? .seconds(days * 86_400) : nil
+        } else if s.value.hasSuffix("w"), let weeks = ScalarSyntax.integer(String(s.value.dropLast())) {
+            window = weeks > 0 && weeks <= 52 ? .seconds(weeks * 7 * 86_400) : nil
         } else {
             window = ScalarSyntax.duration(s.value).flatMap { $0 > .zero ? $0 : nil }
         }
         guard let window else {
             report(.invalidValue,
-                   "'window' '\(s.value)' must be a duration such as 28d or 7d (whole days, or a duration, at most 365d)",
+                   "'window' '\(s.value)' must be a duration such as 28d, 4w or 36h (whole days or weeks, or a duration; at most 365d)",
                    at: node.location)
             return nil
         }

@@ -90,6 +90,9 @@ enum StarterSpec {
             input: { orderId: string }           # generated as ShowOrderInput
             output: OrderView
             deadline: 800ms                      # required: covers every step, retry and backoff
+            slo:                                 # objectives; `baton alerts` writes Prometheus alerts
+              availability: 99.9%                # runs that produce output, of all runs
+              latency: { threshold: 300ms, target: 99% }
             steps:
               order:
                 call: orders.getOrder

@@ -746,9 +746,9 @@ enum BatonSchema {
                         ])),
                     ])),
                     ("window", object([
-                        ("description", "The rolling window the objectives cover: whole days (`28d`, `7d`, at most `365d`) or a duration. Default `28d`."),
+                        ("description", "The rolling window the objectives cover: whole days (`28d`, `7d`, at most `365d`), weeks (`4w`) or a duration. Default `28d`."),
                         ("type", "string"),
-                        ("pattern", "^([1-9][0-9]{0,2}d|(?=[^1-9]*[1-9])([0-9]+(\\.[0-9]+)?(us|ms|s|m|h))+)$"),
+                        ("pattern", "^([1-9][0-9]{0,2}d|[1-9][0-9]?w|(?=[^1-9]*[1-9])([0-9]+(\\.[0-9]+)?(us|ms|s|m|h))+)$"),
                         ("default", "28d"),
                     ])),
                 ])),
