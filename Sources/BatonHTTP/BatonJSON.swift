@@ -50,6 +50,7 @@ public struct HTTPJSONObject: Encodable, Sendable {
         members.append((name, value))
     }
 
+    /// The members as one JSON object, in the order they were added.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: MemberKey.self)
         for member in members {

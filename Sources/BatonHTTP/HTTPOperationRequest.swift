@@ -7,6 +7,7 @@ import HTTPTypes
 public struct HTTPOperationRequest: Sendable {
     /// `service.operation`: the transport's operation id, and the name errors carry.
     public var operationID: String
+    /// The binding's method (`GET`, `POST`, `PUT`, `PATCH`, `DELETE`).
     public var method: HTTPRequest.Method
     /// The path, its placeholders already percent-encoded (``HTTPPercentEncoding/pathSegment(_:)``).
     public var path: String

@@ -104,7 +104,7 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
     ///   - random: Source of generated correlation ids.
     ///   - telemetry: Where spans, metrics and logs go; metric objects are made here, once.
     ///   - asyncQueue: The background queue `mode: async` steps go to; required when any step is
-    ///     declared with ``asyncStep(_:service:dependsOn:when:policy:idempotencyKey:idempotency:call:)``.
+    ///     declared with ``asyncStep(_:service:dependsOn:when:policy:idempotencyKey:idempotency:invalidates:call:)``.
     ///   - classifier: Classifies a step's final error for its outcome and the report (use the
     ///     same one as the policies).
     public init(
