@@ -53,11 +53,8 @@ struct CheckoutDemo: AsyncParsableCommand {
     var giftWrap = Percentage(fraction: 0.1)
 
     @Option(help: ArgumentHelp(
-        "Serve the orchestrator's metrics as GET /metrics on 127.0.0.1:PORT while the demo runs (Prometheus text format).",
-        valueName: "PORT"))
-    var metricsPort: UInt16?
-
-    @Option(help: ArgumentHelp("At the end, write what /metrics would serve to PATH.", valueName: "PATH"))
+        "At the end, write the orchestrator's metrics in Prometheus's text format (what GET /metrics would serve) to PATH.",
+        valueName: "PATH"))
     var metricsFile: String?
 
     func validate() throws {
@@ -84,12 +81,6 @@ struct CheckoutDemo: AsyncParsableCommand {
         let orchestrator = services.makeOrchestrator(options: OrchestratorOptions(telemetry: telemetry))
 
         try checkTargets(services: services, orchestrator: orchestrator)
-        var endpoint: MetricsEndpoint?
-        if let metricsPort {
-            let server = try MetricsEndpoint(metrics: prometheus, port: metricsPort)
-            console.line("Serving metrics on http://127.0.0.1:\(try await server.port())/metrics")
-            endpoint = server
-        }
 
         let load = LoadGenerator(
             rate: rate, duration: duration.duration, carts: carts, giftWrapShare: giftWrap.fraction)
@@ -127,7 +118,6 @@ struct CheckoutDemo: AsyncParsableCommand {
         if let metricsFile {
             try prometheus.exposition().write(toFile: metricsFile, atomically: true, encoding: .utf8)
         }
-        await endpoint?.stop()
 
         // The generated orchestrator throws only `WorkflowError` and `OverloadedError`; anything
         // else is a bug worth a non-zero exit status (CI runs this demo).

@@ -1,14 +1,10 @@
 import BatonRuntime
-import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Testing
 
 @testable import CheckoutDemo
 
-/// The demo's Prometheus metrics: the SLO buckets and `GET /metrics` on loopback.
-@Suite struct MetricsEndpointTests {
+/// The demo's Prometheus metrics: a bucket boundary at the spec's SLO threshold.
+@Suite struct PrometheusMetricsTests {
     /// Builds an orchestrator whose metrics go to `prometheus` (its series are created then).
     func makeOrchestrator(_ prometheus: PrometheusMetrics) {
         _ = SimulatedCheckoutServices(faults: FaultPlan()).makeOrchestrator(
@@ -24,17 +20,5 @@ import Testing
         for outcome in ["complete", "incomplete", "failed", "rejected"] {
             #expect(text.contains(#"baton_workflow_duration_seconds_count{workflow="checkout",outcome="\#(outcome)"} 0"#))
         }
-    }
-
-    @Test func servesTheExpositionOnLoopback() async throws {
-        let prometheus = PrometheusMetrics()
-        makeOrchestrator(prometheus)
-        let endpoint = try MetricsEndpoint(metrics: prometheus, port: 0)
-        let port = try await endpoint.port()
-        let url = try #require(URL(string: "http://127.0.0.1:\(port)/metrics"))
-        let (data, response) = try await URLSession.shared.data(from: url)
-        await endpoint.stop()
-        #expect((response as? HTTPURLResponse)?.statusCode == 200)
-        #expect(String(decoding: data, as: UTF8.self).contains(#"le="0.3""#))
     }
 }

@@ -1,0 +1,31 @@
+import BatonRuntime
+import Checkout
+import Foundation
+import Prometheus
+
+// The demo's Prometheus side: the orchestrator's metrics in a swift-prometheus registry, whose
+// `baton_workflow_duration_seconds` histogram has a bucket boundary at every latency threshold of
+// the spec's service level objectives (one line: `durationHistogramBuckets`). `--metrics-file`
+// writes its exposition: what a server's `GET /metrics` would answer for a Prometheus loaded with
+// `baton alerts` output.
+
+/// A swift-prometheus registry and the metrics factory that fills it.
+struct PrometheusMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+
+    init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // The one line that makes the SLO thresholds bucket boundaries.
+        factory.durationHistogramBuckets = CheckoutOrchestrator.durationHistogramBuckets
+        self.factory = factory
+    }
+
+    /// The Prometheus text exposition of every metric, as a `/metrics` endpoint serves it.
+    func exposition() -> String {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}
