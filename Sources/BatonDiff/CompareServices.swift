@@ -5,15 +5,10 @@ import BatonSpec
 extension Comparison {
     mutating func compareServices(_ old: Side, _ new: Side) {
         for service in new.spec.services {
-            guard let before = old.services[service.name] else {
-                // A new service: its protocol is new, and the orchestrator's initialiser takes it.
-                for operation in service.operations {
-                    report(.operationAdded, path: Self.path(of: operation.ref),
-                           "operation '\(operation.ref)' added with the new service '\(service.name)': the orchestrator's initialiser now takes an implementation of '\(GeneratedNames.serviceProtocol(service.name))'",
-                           old: nil, new: operation.location)
-                }
-                continue
-            }
+            // A service added or removed as a whole is not an operation added to or removed from a
+            // protocol (§15 has no id for it): its protocol is new or gone, and the orchestrator's
+            // initialiser gains or loses a parameter, which the compiler reports.
+            guard let before = old.services[service.name] else { continue }
             comparePolicies(before.policies, service.policies, owner: .service(service.name),
                             old: (old, before.location), new: (new, service.location))
             let oldOperations = Dictionary(before.operations.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -30,14 +25,6 @@ extension Comparison {
             for operation in before.operations where !newNames.contains(operation.name) {
                 report(.operationRemoved, path: Self.path(of: operation.ref), "operation '\(operation.ref)' removed",
                        old: operation.location, new: service.location)
-            }
-        }
-        let newServices = Set(new.spec.services.map(\.name))
-        for service in old.spec.services where !newServices.contains(service.name) {
-            for operation in service.operations {
-                report(.operationRemoved, path: Self.path(of: operation.ref),
-                       "operation '\(operation.ref)' removed with service '\(service.name)'",
-                       old: operation.location, new: nil)
             }
         }
     }
