@@ -132,7 +132,9 @@ func withAttemptTimeout<T: Sendable>(
     _ call: @escaping @Sendable (CallContext) async throws -> T
 ) async throws -> T {
     guard let (instant, limit) = attemptInstant(timeout, clock: clock) else { return try await call(context) }
-    let context = { var context = context; context.attemptDeadline = Deadline(instant, clock: clock); return context }()
+    var bounded = context
+    bounded.attemptDeadline = Deadline(instant, clock: clock)
+    let context = bounded  // a constant: the attempt's task captures it
     guard let watcher = clock.deadlineWatcher else {
         return try await withDeadline(instant, clock: clock, limit: limit) { try await call(context) }
     }

@@ -31,6 +31,25 @@ import Testing
         #expect(downstream.seen.all == [1])
     }
 
+    /// The call sees when its attempt ends (what an HTTP client sends as `X-Request-Timeout-Ms`):
+    /// the attempt timeout from the attempt's start, or the run's deadline when that is earlier.
+    @Test func theCallSeesItsAttemptDeadline() async throws {
+        let clock = ManualClock()
+        let pipeline = ResiliencePipeline(timeout: .milliseconds(100), clock: clock.asAnyClock)
+        let seen = Recorder<BatonInstant?>()
+        let call: @Sendable (CallContext) async throws -> Int = { context in
+            seen.append(context.attemptDeadline?.instant)
+            return 1
+        }
+        clock.advance(by: .milliseconds(5))
+        _ = try await pipeline.run(Self.context, log: AttemptLog(), call)
+        _ = try await Deadline.$current.withValue(.after(.milliseconds(30), clock: clock.asAnyClock)) {
+            try await pipeline.run(Self.context, log: AttemptLog(), call)
+        }
+        _ = try await ResiliencePipeline(clock: clock.asAnyClock).run(Self.context, log: AttemptLog(), call)
+        #expect(seen.all == [.zero.advanced(by: .milliseconds(105)), .zero.advanced(by: .milliseconds(35)), nil])
+    }
+
     @Test func retriesNumberTheirAttemptsAndLogFailures() async throws {
         let clock = ManualClock()
         let pipeline = ResiliencePipeline(retry: RetryPolicy(backoff: Self.noJitter), clock: clock.asAnyClock)
