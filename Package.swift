@@ -115,6 +115,7 @@ let package = Package(
             dependencies: [
                 "baton",
                 "BatonSpec",
+                "BatonHTTP",
                 "BatonDiff",
             ]
         ),

@@ -1,4 +1,5 @@
 @testable import baton
+import BatonHTTP
 import Foundation
 import Testing
 
@@ -171,4 +172,9 @@ import Testing
         #expect(try await runBaton(["generate", directory.path, "--output", directory.file("o"), "--templates", directory.file("none")]).status == 2)
         #expect(try await runBaton(["generate", directory.path, "--tests-output", directory.file("t"), "--module", "Shop"]).status == 0)
     }
+}
+
+/// Generated HTTP clients announce the tool's version (`User-Agent: baton/<version>`, spec-v1 §11).
+@Test func theHTTPUserAgentCarriesTheToolVersion() {
+    #expect(HTTPServiceClient.userAgent == "baton/\(BatonVersion.current)")
 }
