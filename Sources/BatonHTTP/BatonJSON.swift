@@ -1,9 +1,13 @@
 import Foundation
 
 /// The JSON coding of HTTP bodies: what generated types expect (dates as RFC 3339 text, with or
-/// without fractional seconds; everything else as `JSONEncoder` writes it).
+/// without fractional seconds; everything else as `JSONEncoder` writes it). One encoder and one
+/// decoder for every request: they are configured once and never mutated.
 enum BatonJSON {
-    static func encoder() -> JSONEncoder {
+    static let encoder = makeEncoder()
+    static let decoder = makeDecoder()
+
+    private static func makeEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
@@ -12,7 +16,7 @@ enum BatonJSON {
         return encoder
     }
 
-    static func decoder() -> JSONDecoder {
+    private static func makeDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()

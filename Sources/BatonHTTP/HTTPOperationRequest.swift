@@ -46,7 +46,7 @@ public struct HTTPOperationRequest: Sendable {
     public mutating func setJSONBody(_ value: (some Encodable)?) throws {
         guard let value else { return }
         do {
-            body = try BatonJSON.encoder().encode(value)
+            body = try BatonJSON.encoder.encode(value)
         } catch {
             throw HTTPRequestError(operation: operationID, reason: "the body does not encode: \(error)")
         }

@@ -114,7 +114,7 @@ public struct HTTPServiceClient: Sendable {
         }
         let bytes = try await collect(responseBody, status: response.status, operation: request.operationID)
         do {
-            return try BatonJSON.decoder().decode(Output.self, from: bytes.isEmpty ? Data("{}".utf8) : bytes)
+            return try BatonJSON.decoder.decode(Output.self, from: bytes.isEmpty ? Data("{}".utf8) : bytes)
         } catch {
             throw HTTPResponseDecodingError(
                 operation: request.operationID, status: response.status, body: bytes.prefix(limits.errorBodyBytes), reason: "\(error)"
@@ -134,8 +134,8 @@ public struct HTTPServiceClient: Sendable {
         fields[Self.correlationID] = context.correlationID
         if let key = context.idempotencyKey { fields[Self.idempotencyKey] = key }
         if let deadline = context.attemptDeadline ?? context.deadline {
-            let milliseconds = deadline.remaining.components.seconds * 1_000 + deadline.remaining.components.attoseconds / 1_000_000_000_000_000
-            fields[Self.requestTimeout] = String(max(1, milliseconds))
+            let left = deadline.remaining.components  // one clock reading for both parts
+            fields[Self.requestTimeout] = String(max(1, left.seconds * 1_000 + left.attoseconds / 1_000_000_000_000_000))
         }
         if let serviceContext = ServiceContext.current {
             (instrument ?? InstrumentationSystem.instrument).inject(serviceContext, into: &fields, using: HTTPFieldsInjector())
