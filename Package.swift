@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "BatonRuntime", targets: ["BatonRuntime"]),
         .library(name: "BatonTesting", targets: ["BatonTesting"]),
         .library(name: "BatonHTTP", targets: ["BatonHTTP"]),
+        .library(name: "BatonHummingbird", targets: ["BatonHummingbird"]),
         .plugin(name: "BatonBuildTool", targets: ["BatonBuildTool"]),
         .plugin(name: "BatonCommand", targets: ["BatonCommand"]),
     ],
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", exact: "1.13.4"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
     targets: [
         // Every name generated code declares or relies on, and the generated files' names: the
@@ -60,6 +62,15 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        // Mounts generated workflow routes on a Hummingbird 2 router (spec-v1 §13). The only target
+        // that depends on Hummingbird: users of the other products never build it.
+        .target(
+            name: "BatonHummingbird",
+            dependencies: [
+                "BatonHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         // What users' tests link: the manual clock, scripted mocks, fault injection.

@@ -27,7 +27,7 @@ import PackagePlugin
 /// its plugins.
 ///
 /// Each spec becomes one build command writing `<stem>.Types.swift`, `<stem>.Services.swift`,
-/// `<stem>.Orchestrator.swift` and `<stem>.HTTP.swift` into `<plugin work directory>/GeneratedSources/<stem>/`; it re-runs
+/// `<stem>.Orchestrator.swift`, `<stem>.HTTP.swift` and `<stem>.Server.swift` into `<plugin work directory>/GeneratedSources/<stem>/`; it re-runs
 /// when the spec or the `baton` tool changes.
 ///
 /// Applied to a test target, the plugin also generates the mocks and tests

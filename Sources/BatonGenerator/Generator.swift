@@ -62,7 +62,7 @@ public struct Generator: Sendable {
 
     /// The file names generated for the spec file `specFileName`, known before reading it (the
     /// build plugin declares them up front): `<stem>.Types.swift`, `<stem>.Services.swift`,
-    /// `<stem>.Orchestrator.swift`, `<stem>.HTTP.swift`, and for tests `<stem>.Mocks.swift`, `<stem>.Tests.swift`
+    /// `<stem>.Orchestrator.swift`, `<stem>.HTTP.swift`, `<stem>.Server.swift`, and for tests `<stem>.Mocks.swift`, `<stem>.Tests.swift`
     /// (``GeneratedFileNames``, which the plugins compile too).
     public static func fileNames(forSpec specFileName: String) -> (sources: [String], tests: [String]) {
         (sources: GeneratedFileNames.sources(forSpec: specFileName), tests: GeneratedFileNames.tests(forSpec: specFileName))
@@ -80,6 +80,7 @@ public struct Generator: Sendable {
                 try templates.render(ServicesView(spec: spec, options: options), with: "services"),
                 try templates.render(OrchestratorView(spec: spec, options: options), with: "orchestrator"),
                 try templates.render(HTTPClientView(spec: spec, options: options), with: "http"),
+                try templates.render(ServerView(spec: spec, options: options), with: "server"),
             ]
             tests = [
                 try templates.render(MocksView(spec: spec, options: options), with: "mocks"),

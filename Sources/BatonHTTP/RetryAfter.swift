@@ -30,4 +30,11 @@ public enum RetryAfter {
         }
         return nil
     }
+
+    /// `Retry-After` in whole seconds for a wait: rounded up, at least 1 (a client told 0 would
+    /// retry at once, which is what the answer asks it not to do).
+    public static func wholeSeconds(_ wait: Duration) -> Int64 {
+        let (seconds, attoseconds) = wait.components
+        return max(1, seconds + (attoseconds > 0 ? 1 : 0))
+    }
 }

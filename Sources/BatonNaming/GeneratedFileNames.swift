@@ -9,7 +9,7 @@ public enum GeneratedFileNames {
     public static let specExtensions = [".baton.yaml", ".baton.yml"]
 
     /// The endings of the files written into `--output`, in the order they are generated.
-    public static let sourceSuffixes = [".Types.swift", ".Services.swift", ".Orchestrator.swift", ".HTTP.swift"]
+    public static let sourceSuffixes = [".Types.swift", ".Services.swift", ".Orchestrator.swift", ".HTTP.swift", ".Server.swift"]
     /// The endings of the files written into `--tests-output`.
     public static let testSuffixes = [".Mocks.swift", ".Tests.swift"]
 
@@ -36,7 +36,8 @@ public enum GeneratedFileNames {
     }
 
     /// `checkout.Types.swift`, `checkout.Services.swift`, `checkout.Orchestrator.swift`,
-    /// `checkout.HTTP.swift` (empty of code when no service has `http` bindings).
+    /// `checkout.HTTP.swift` (empty of code when no service has `http` bindings),
+    /// `checkout.Server.swift` (empty of code when no workflow has one).
     public static func sources(forSpec specFileName: String) -> [String] {
         let stem = stem(of: specFileName)
         return sourceSuffixes.map { stem + $0 }

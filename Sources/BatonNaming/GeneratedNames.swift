@@ -98,6 +98,7 @@ public enum GeneratedNames {
         "routingSnapshots": "generated orchestrators report the routing state of their services under that name",
         "workflowDurationBuckets": "generated orchestrators list the histogram buckets their service level objectives need under that name",
         "durationHistogramBuckets": "generated orchestrators list the histogram buckets their service level objectives need under that name",
+        "httpRoutes": "generated orchestrators return the routes of the workflows served over HTTP under that name",
     ]
 
     /// Field names generated records cannot carry, with the reason.

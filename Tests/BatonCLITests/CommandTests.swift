@@ -137,7 +137,7 @@ import Testing
         #expect(first.status == 0)
         #expect(first.stdout == "6 files written, 0 unchanged.\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: output).sorted()
-            == ["shop.HTTP.swift", "shop.Orchestrator.swift", "shop.Services.swift", "shop.Types.swift"])
+            == ["shop.HTTP.swift", "shop.Orchestrator.swift", "shop.Server.swift", "shop.Services.swift", "shop.Types.swift"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: tests).sorted() == ["shop.Mocks.swift", "shop.Tests.swift"])
         let again = try await runBaton(["generate", directory.file("shop.baton.yaml"), "--output", output])
         #expect(again.stdout == "0 files written, 4 unchanged.\n")

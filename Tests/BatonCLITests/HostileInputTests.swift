@@ -50,7 +50,7 @@ import Testing
         let run = try await runBaton(["generate", directory.file("a/c/../b/../../a/b/spec.baton.yaml"), "--output", output])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(files(under: directory.path) == [
-            "a/b/spec.baton.yaml", "a/c/.keep", "a/c/spec.HTTP.swift", "a/c/spec.Orchestrator.swift", "a/c/spec.Services.swift", "a/c/spec.Types.swift",
+            "a/b/spec.baton.yaml", "a/c/.keep", "a/c/spec.HTTP.swift", "a/c/spec.Orchestrator.swift", "a/c/spec.Server.swift", "a/c/spec.Services.swift", "a/c/spec.Types.swift",
         ])
     }
 

@@ -55,17 +55,22 @@ enum SwiftIdentifierForTests {
     }
 }
 
-/// The generated code that the package in Tests/HTTPIntegration compiles and runs against a real
-/// server is committed; it must be what the generator makes of Tests/Fixtures/HTTP/shop-http
+/// The generated code that the package in Tests/HTTPIntegration compiles and runs against real
+/// servers is committed; it must be what the generator makes of the specs in Tests/Fixtures/HTTP
 /// (regenerate with `BATON_UPDATE_GOLDEN=1 swift test --filter GoldenTests`).
 @Suite struct HTTPIntegrationCodeTests {
-    @Test func theCommittedClientsAreCurrent() throws {
-        let url = packageRoot.appendingPathComponent("Tests/Fixtures/HTTP/shop-http.baton.yaml")
-        let spec = try resolve(String(contentsOf: url, encoding: .utf8), file: "Tests/Fixtures/HTTP/shop-http.baton.yaml")
-        let directory = packageRoot.appendingPathComponent("Tests/HTTPIntegration/Tests/BatonHTTPIntegrationTests/Generated")
+    @Test(arguments: [
+        ("shop-http", "BatonHTTPIntegrationTests"),
+        ("serve-http", "BatonServingIntegrationTests"),
+    ])
+    func theCommittedCodeIsCurrent(spec name: String, target: String) throws {
+        let path = "Tests/Fixtures/HTTP/\(name).baton.yaml"
+        let spec = try resolve(String(contentsOf: packageRoot.appendingPathComponent(path), encoding: .utf8), file: path)
+        let directory = packageRoot.appendingPathComponent("Tests/HTTPIntegration/Tests/\(target)/Generated")
         for file in try generate(spec).sources {
             let target = directory.appendingPathComponent(file.name)
             if GoldenTests.updating {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                 try file.contents.write(to: target, atomically: true, encoding: .utf8)
                 continue
             }

@@ -35,7 +35,7 @@ import Testing
 
     @Test func fileNamesDeriveFromTheSpecFileAndStayInTheDirectory() {
         #expect(Generator.fileNames(forSpec: "specs/checkout.baton.yaml").sources
-            == ["checkout.Types.swift", "checkout.Services.swift", "checkout.Orchestrator.swift", "checkout.HTTP.swift"])
+            == ["checkout.Types.swift", "checkout.Services.swift", "checkout.Orchestrator.swift", "checkout.HTTP.swift", "checkout.Server.swift"])
         #expect(Generator.fileNames(forSpec: "a/b.baton.yml").tests == ["b.Mocks.swift", "b.Tests.swift"])
         #expect(GeneratedFileNames.stem(of: "../../etc/passwd.baton.yaml") == "passwd")
         #expect(GeneratedFileNames.stem(of: "..baton.yaml") == "_")

@@ -161,6 +161,8 @@ import Foundation
     ///   - admissionClass: The caller's class; each class has its own rate, so one cannot starve
     ///     another.
 {{/admissionClasses}}
+    ///   - timeout: The caller's own budget (e.g. its `X-Request-Timeout-Ms`); it shortens the
+    ///     deadline, never lengthens it.
 {{#hasAdmission}}
     /// - Throws: `BatonRuntime.OverloadedError` when admission control rejects the call (answer 429
     ///   with its retry-after), or `BatonRuntime.WorkflowError` when a required step fails.
@@ -172,18 +174,20 @@ import Foundation
     {{access}} func {{{methodName}}}(
         _ input: {{{inputType}}},
         correlationID: Swift.String? = nil{{#admissionClasses}},
-        admissionClass: {{enumName}} = .{{{defaultCase}}}{{/admissionClasses}}
+        admissionClass: {{enumName}} = .{{{defaultCase}}}{{/admissionClasses}},
+        timeout: Swift.Duration? = nil
     ) async throws -> BatonRuntime.WorkflowResult<{{{outputType}}}> {
 {{#hasAdmission}}
         try await {{storedName}}.run(
             input,
             correlationID: correlationID,
             admission: {{storedName}}Admission,
-            admissionClass: {{#admissionClasses}}admissionClass.rawValue{{/admissionClasses}}{{^admissionClasses}}nil{{/admissionClasses}}
+            admissionClass: {{#admissionClasses}}admissionClass.rawValue{{/admissionClasses}}{{^admissionClasses}}nil{{/admissionClasses}},
+            timeout: timeout
         )
 {{/hasAdmission}}
 {{^hasAdmission}}
-        try await {{storedName}}.run(input, correlationID: correlationID)
+        try await {{storedName}}.run(input, correlationID: correlationID, timeout: timeout)
 {{/hasAdmission}}
     }
 {{/workflows}}
@@ -273,6 +277,38 @@ extension {{typeName}} {
     }
 {{/workflows}}
 }
+
+"""#####,
+        "server": #####"""
+{{% CONTENT_TYPE: TEXT}}
+{{{header}}}
+{{#hasRoutes}}
+
+import BatonHTTP
+import BatonRuntime
+
+extension {{{typeName}}} {
+    /// The workflows this spec serves over HTTP (spec-v1 §13), as framework-neutral routes:
+{{#summary}}
+    /// - {{{.}}}
+{{/summary}}
+    ///
+    /// Mount them with `BatonHummingbird` (`router.addWorkflowRoutes(orchestrator.httpRoutes())`)
+    /// or on any server: each route answers a request head and body bytes with a response head and
+    /// body bytes (200 with the output, problem details for 400, 413, 429, 502, 503 and 504).
+    ///
+    /// - Parameter maxBodyBytes: The largest request body accepted; a larger one is answered 413.
+    {{access}} func httpRoutes(
+        maxBodyBytes: Swift.Int = BatonHTTP.HTTPWorkflowRoute.defaultMaxBodyBytes
+    ) -> [BatonHTTP.HTTPWorkflowRoute] {
+        [
+{{#routes}}
+{{{expression}}}
+{{/routes}}
+        ]
+    }
+}
+{{/hasRoutes}}
 
 """#####,
         "services": #####"""

@@ -24,20 +24,22 @@ public struct Workflow<Input: Sendable, Output: Sendable>: Sendable {
     ///   - input: The workflow's input.
     ///   - correlationID: Ties the run's calls and logs together; a random UUID-shaped id is made
     ///     when `nil`.
+    ///   - timeout: The caller's own budget (an HTTP caller's `X-Request-Timeout-Ms`): it shortens
+    ///     the workflow's deadline, never lengthens it. `nil` keeps the deadline.
     /// - Returns: The output and the run's report (which says whether the run is complete).
     /// - Throws: ``WorkflowError`` when a required step failed (after retries and fallback), the
     ///   deadline passed before a required step finished, or the caller cancelled the run. The
     ///   completed steps have been compensated by the time it is thrown.
-    public func run(_ input: Input, correlationID: String? = nil) async throws -> WorkflowResult<Output> {
+    public func run(_ input: Input, correlationID: String? = nil, timeout: Duration? = nil) async throws -> WorkflowResult<Output> {
         let environment = plan.environment
         let correlationID = correlationID ?? CorrelationID.make(using: plan.random)
         let result: Result<WorkflowResult<Output>, WorkflowError>
         if environment.telemetry.tracesEnabled {
             result = await withWorkflowSpan(tracer: environment.telemetry.tracer, correlationID: correlationID) {
-                await plan.execute(input, correlationID: correlationID)
+                await plan.execute(input, correlationID: correlationID, timeout: timeout)
             }
         } else {
-            result = await plan.execute(input, correlationID: correlationID)
+            result = await plan.execute(input, correlationID: correlationID, timeout: timeout)
         }
         return try result.get()
     }
@@ -52,6 +54,7 @@ public struct Workflow<Input: Sendable, Output: Sendable>: Sendable {
     ///     when `nil`.
     ///   - admission: The workflow's admission control.
     ///   - admissionClass: The caller's class; `nil` or an unknown name is the first class.
+    ///   - timeout: The caller's own budget; it shortens the workflow's deadline, never lengthens it.
     /// - Returns: The output and the run's report.
     /// - Throws: ``OverloadedError`` when admission control refuses the call (nothing runs), or
     ///   what ``run(_:correlationID:)`` throws.
@@ -59,7 +62,8 @@ public struct Workflow<Input: Sendable, Output: Sendable>: Sendable {
         _ input: Input,
         correlationID: String? = nil,
         admission: AdmissionController,
-        admissionClass: String? = nil
+        admissionClass: String? = nil,
+        timeout: Duration? = nil
     ) async throws -> WorkflowResult<Output> {
         let permit: AdmissionController.Permit
         do {
@@ -69,7 +73,7 @@ public struct Workflow<Input: Sendable, Output: Sendable>: Sendable {
             throw error
         }
         do {
-            let result = try await run(input, correlationID: correlationID)
+            let result = try await run(input, correlationID: correlationID, timeout: timeout)
             permit.release()
             return result
         } catch {
@@ -221,10 +225,11 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
         instruments = WorkflowInstruments(workflow: builder.name, telemetry: builder.telemetry)
     }
 
-    func execute(_ input: Input, correlationID: String) async -> Result<WorkflowResult<Output>, WorkflowError> {
+    func execute(_ input: Input, correlationID: String, timeout: Duration? = nil) async -> Result<WorkflowResult<Output>, WorkflowError> {
         let clock = environment.clock
         let startedAt = clock.now
-        let deadline = Deadline(startedAt.advanced(by: self.deadline), clock: clock)
+        let budget = timeout.map { min($0, self.deadline) } ?? self.deadline
+        let deadline = Deadline(startedAt.advanced(by: budget), clock: clock)
         let slots = RunSlots.make(count: nodes.count)
         let run = RunContext(environment: environment, input: input, values: slots.values, correlationID: correlationID, deadline: deadline)
         environment.log(.debug, "workflow started, deadline \(deadline)", correlationID: correlationID)

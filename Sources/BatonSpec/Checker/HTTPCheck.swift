@@ -303,7 +303,7 @@ extension Checker {
 
     /// Splits a path template into text and `{field}` placeholders; `placeholder` is called for
     /// each name with the location of its first character.
-    private func parsePath(_ s: YAMLScalar, placeholder: (String, SourceLocation) -> Void) -> [HTTPPathPart] {
+    func parsePath(_ s: YAMLScalar, placeholder: (String, SourceLocation) -> Void) -> [HTTPPathPart] {
         let chars = Array(s.value.unicodeScalars)
         var parts: [HTTPPathPart] = []
         var literal = ""
@@ -345,7 +345,7 @@ extension Checker {
     }
 
     /// string, int, uuid or an enum: what a path segment carries.
-    private func isPathScalar(_ t: TypeRef) -> Bool {
+    func isPathScalar(_ t: TypeRef) -> Bool {
         if t.isErrorType { return true }
         switch t {
         case .string, .int, .uuid: return true
@@ -364,7 +364,7 @@ extension Checker {
     }
 
     /// A scalar or a list of scalars, optional or not.
-    private func isQueryValue(_ t: TypeRef) -> Bool {
+    func isQueryValue(_ t: TypeRef) -> Bool {
         if t.isErrorType { return true }
         let core = t.unwrapped
         if case .array(let element) = core { return isScalar(element) }

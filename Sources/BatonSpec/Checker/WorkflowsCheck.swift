@@ -2,14 +2,16 @@ import BatonNaming
 
 /// Workflows, steps, the dependency graph and the budget rules (spec-v1 §6, §8).
 extension Checker {
-    static let workflowKeys = ["description", "input", "output", "deadline", "admission", "slo", "steps", "result"]
+    static let workflowKeys = ["description", "input", "output", "deadline", "admission", "slo", "http", "steps", "result"]
     static let stepKeys = ["call", "with", "after", "optional", "fallback", "compensate", "mode", "when",
                            "timeout", "retry", "circuitBreaker", "hedge"]
     static let stepPolicyKeys: Set<String> = ["timeout", "retry", "circuitBreaker", "hedge"]
 
     func readWorkflows(_ entry: YAMLMapping.Entry) -> [ResolvedWorkflow] {
         guard let entries = section(entry, "'workflows'", nonEmpty: true) else { return [] }
-        return entries.compactMap(readWorkflow)
+        let workflows = entries.compactMap(readWorkflow)
+        checkWorkflowRoutes(workflows)
+        return workflows
     }
 
     private func readWorkflow(_ w: YAMLMapping.Entry) -> ResolvedWorkflow? {
@@ -32,6 +34,7 @@ extension Checker {
         let output = m["output"].flatMap { ioType($0, inlineName: GeneratedNames.workflowOutput(name)) }
         let admission = m["admission"].flatMap(readAdmission)
         let slo = m["slo"].flatMap(readSLO)
+        let http = m["http"].flatMap { readWorkflowHTTP($0, workflow: name, input: input) }
         workflowTypes += [input, output].compactMap { $0 }
 
         // Pass 1: step headers, so references can point at any step.
@@ -150,7 +153,7 @@ extension Checker {
             name: name, description: description(m), input: input ?? .named("?"), output: output ?? .named("?"),
             deadline: deadline ?? .zero, admission: admission, steps: steps, result: result, graph: graph,
             budget: BudgetAnalysis(name: name, deadline: deadline ?? .zero, steps: [], graph: WorkflowGraph(steps: [], dependencies: [:])),
-            location: w.key.location, slo: slo)
+            location: w.key.location, slo: slo, http: http)
         if let slo, let deadline, let threshold = slo.latency?.threshold, threshold >= deadline,
            let at = m["slo"].flatMap(sloThresholdLocation) {
             report(.sloBudget,

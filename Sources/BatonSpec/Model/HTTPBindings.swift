@@ -120,3 +120,48 @@ public struct HTTPOperationBinding: Sendable, Hashable {
         }
     }
 }
+
+/// How a workflow is served over HTTP (a workflow's `http` mapping, spec-v1 §13).
+///
+/// `POST`/`PUT`/`PATCH` take the whole input from the JSON body. `GET`/`DELETE` take the
+/// placeholders' fields from the path and every other input field from the query string.
+public struct WorkflowHTTPBinding: Sendable, Hashable {
+    public var method: HTTPMethodName
+    /// The path template as written (`/v1/checkout`, `/v1/orders/{orderId}`).
+    public var path: String
+    /// The path template split into literal text and placeholders, in order.
+    public var pathParts: [HTTPPathPart]
+    /// For `GET`/`DELETE`: the input fields read from the query string, in input-field order
+    /// (look up ``ResolvedField/wireName`` for the parameter name). Empty otherwise.
+    public var query: [String]
+    /// The workflow's `http` key.
+    public var location: SourceLocation
+
+    public init(method: HTTPMethodName, path: String, pathParts: [HTTPPathPart], query: [String] = [],
+                location: SourceLocation) {
+        self.method = method
+        self.path = path
+        self.pathParts = pathParts
+        self.query = query
+        self.location = location
+    }
+
+    /// The input fields named by path placeholders, in path order.
+    public var pathFields: [String] {
+        pathParts.compactMap { part in
+            if case .field(let name) = part { return name }
+            return nil
+        }
+    }
+
+    /// The path with every placeholder written `{}`: two routes with the same shape match the
+    /// same requests.
+    public var routeShape: String {
+        pathParts.map { part in
+            switch part {
+            case .literal(let text): text
+            case .field: "{}"
+            }
+        }.joined()
+    }
+}

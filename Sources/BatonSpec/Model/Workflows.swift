@@ -69,6 +69,8 @@ public struct ResolvedWorkflow: Sendable, Hashable {
     public var location: SourceLocation
     /// Service level objectives (`slo`, spec-v1 §14); nil when the workflow declares none.
     public var slo: ServiceLevelObjectives? = nil
+    /// How the workflow is served over HTTP (`http`, spec-v1 §13); nil when it is not.
+    public var http: WorkflowHTTPBinding? = nil
 
     public func step(_ name: String) -> ResolvedStep? { steps.first { $0.name == name } }
 }

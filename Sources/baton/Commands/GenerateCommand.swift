@@ -10,7 +10,7 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Generate Swift types, service protocols and orchestrators (and tests with mocks) from specs.",
         discussion: """
-            For a spec file X.baton.yaml, writes X.Types.swift, X.Services.swift, X.Orchestrator.swift and X.HTTP.swift \
+            For a spec file X.baton.yaml, writes X.Types.swift, X.Services.swift, X.Orchestrator.swift, X.HTTP.swift and X.Server.swift \
             to --output, and X.Mocks.swift and X.Tests.swift to --tests-output. Files whose bytes would not \
             change are left alone. Diagnostics come first; any error stops generation.
 

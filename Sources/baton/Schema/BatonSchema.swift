@@ -529,6 +529,22 @@ enum BatonSchema {
                 ("type", "string"),
                 ("pattern", "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"),
             ])),
+            ("workflowHTTP", object([
+                ("type", "object"),
+                ("additionalProperties", false),
+                ("required", ["method", "path"]),
+                ("properties", object([
+                    ("method", object([
+                        ("description", "`POST`, `PUT`, `PATCH`: the JSON body is the input. `GET`, `DELETE`: the input comes from the path placeholders and the query string."),
+                        ("enum", ["GET", "POST", "PUT", "PATCH", "DELETE"]),
+                    ])),
+                    ("path", object([
+                        ("description", "The route, starting with `/`; for `GET`/`DELETE`, `{field}` placeholders take required string, int, uuid or enum input fields."),
+                        ("type", "string"),
+                        ("pattern", "^/[^?#\\s]*$"),
+                    ])),
+                ])),
+            ])),
             ("operationHTTP", object([
                 ("type", "object"),
                 ("additionalProperties", false),
@@ -701,6 +717,10 @@ enum BatonSchema {
                         backoff and hedge fits in it; running steps are cancelled when it expires.
                         """)),
                     ("admission", ref("admission", "Limits on incoming calls; a rejected call fails at once as overloaded, with retry-after.")),
+                    ("http", ref("workflowHTTP", """
+                        Serves the workflow as one HTTP route (generated `X.Server.swift`, `baton openapi`): 200 with \
+                        the output, 400/429/502/503/504 as problem details.
+                        """)),
                     ("slo", ref("slo", """
                         Service level objectives. `baton alerts` turns them into Prometheus recording rules and \
                         burn-rate alerts (`BatonSLOBurn`, severity `page` or `ticket`).

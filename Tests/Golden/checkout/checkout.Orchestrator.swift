@@ -93,19 +93,23 @@ public struct CheckoutOrchestrator: Swift.Sendable {
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
     ///   - admissionClass: The caller's class; each class has its own rate, so one cannot starve
     ///     another.
+    ///   - timeout: The caller's own budget (e.g. its `X-Request-Timeout-Ms`); it shortens the
+    ///     deadline, never lengthens it.
     /// - Throws: `BatonRuntime.OverloadedError` when admission control rejects the call (answer 429
     ///   with its retry-after), or `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func checkout(
         _ input: CheckoutRequest,
         correlationID: Swift.String? = nil,
-        admissionClass: CheckoutAdmissionClass = .interactive
+        admissionClass: CheckoutAdmissionClass = .interactive,
+        timeout: Swift.Duration? = nil
     ) async throws -> BatonRuntime.WorkflowResult<CheckoutSummary> {
         try await checkoutWorkflow.run(
             input,
             correlationID: correlationID,
             admission: checkoutWorkflowAdmission,
-            admissionClass: admissionClass.rawValue
+            admissionClass: admissionClass.rawValue,
+            timeout: timeout
         )
     }
 

@@ -112,19 +112,23 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
     ///   - admissionClass: The caller's class; each class has its own rate, so one cannot starve
     ///     another.
+    ///   - timeout: The caller's own budget (e.g. its `X-Request-Timeout-Ms`); it shortens the
+    ///     deadline, never lengthens it.
     /// - Throws: `BatonRuntime.OverloadedError` when admission control rejects the call (answer 429
     ///   with its retry-after), or `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func dispatch(
         _ input: DispatchRequest,
         correlationID: Swift.String? = nil,
-        admissionClass: DispatchAdmissionClass = .merchant
+        admissionClass: DispatchAdmissionClass = .merchant,
+        timeout: Swift.Duration? = nil
     ) async throws -> BatonRuntime.WorkflowResult<Dispatched> {
         try await dispatchWorkflow.run(
             input,
             correlationID: correlationID,
             admission: dispatchWorkflowAdmission,
-            admissionClass: admissionClass.rawValue
+            admissionClass: admissionClass.rawValue,
+            timeout: timeout
         )
     }
 
@@ -133,18 +137,22 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
+    ///   - timeout: The caller's own budget (e.g. its `X-Request-Timeout-Ms`); it shortens the
+    ///     deadline, never lengthens it.
     /// - Throws: `BatonRuntime.OverloadedError` when admission control rejects the call (answer 429
     ///   with its retry-after), or `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func setZoneStatus(
         _ input: SetZoneStatusInput,
-        correlationID: Swift.String? = nil
+        correlationID: Swift.String? = nil,
+        timeout: Swift.Duration? = nil
     ) async throws -> BatonRuntime.WorkflowResult<SetZoneStatusOutput> {
         try await setZoneStatusWorkflow.run(
             input,
             correlationID: correlationID,
             admission: setZoneStatusWorkflowAdmission,
-            admissionClass: nil
+            admissionClass: nil,
+            timeout: timeout
         )
     }
 

@@ -76,18 +76,22 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
+    ///   - timeout: The caller's own budget (e.g. its `X-Request-Timeout-Ms`); it shortens the
+    ///     deadline, never lengthens it.
     /// - Throws: `BatonRuntime.OverloadedError` when admission control rejects the call (answer 429
     ///   with its retry-after), or `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func bookTrip(
         _ input: TripRequest,
-        correlationID: Swift.String? = nil
+        correlationID: Swift.String? = nil,
+        timeout: Swift.Duration? = nil
     ) async throws -> BatonRuntime.WorkflowResult<Itinerary> {
         try await bookTripWorkflow.run(
             input,
             correlationID: correlationID,
             admission: bookTripWorkflowAdmission,
-            admissionClass: nil
+            admissionClass: nil,
+            timeout: timeout
         )
     }
 

@@ -57,26 +57,32 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
+    ///   - timeout: The caller's own budget (e.g. its `X-Request-Timeout-Ms`); it shortens the
+    ///     deadline, never lengthens it.
     /// - Throws: `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func checkout(
         _ input: CheckoutInput,
-        correlationID: Swift.String? = nil
+        correlationID: Swift.String? = nil,
+        timeout: Swift.Duration? = nil
     ) async throws -> BatonRuntime.WorkflowResult<CheckoutOutput> {
-        try await checkoutWorkflow.run(input, correlationID: correlationID)
+        try await checkoutWorkflow.run(input, correlationID: correlationID, timeout: timeout)
     }
 
     ///
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
+    ///   - timeout: The caller's own budget (e.g. its `X-Request-Timeout-Ms`); it shortens the
+    ///     deadline, never lengthens it.
     /// - Throws: `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func clear(
         _ input: ClearInput,
-        correlationID: Swift.String? = nil
+        correlationID: Swift.String? = nil,
+        timeout: Swift.Duration? = nil
     ) async throws -> BatonRuntime.WorkflowResult<ClearOutput> {
-        try await clearWorkflow.run(input, correlationID: correlationID)
+        try await clearWorkflow.run(input, correlationID: correlationID, timeout: timeout)
     }
 
     /// The bucket boundaries `baton_workflow_duration_seconds` needs for this spec's service level
