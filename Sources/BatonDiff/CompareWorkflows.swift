@@ -34,6 +34,12 @@ extension Comparison {
                              what: "workflow '\(name)'", direction: "output", old: old, new: new,
                              location: new.keys.location(keyPath + ["output"]) ?? after.location)
         compareObjectives(before.slo, after.slo, workflow: name, new: new, at: after.location)
+        // A route that moved or is gone breaks its callers; a newly served workflow breaks no one.
+        if let was = before.http, was.method != after.http?.method || was.routeShape != after.http?.routeShape {
+            let message = after.http.map { "workflow '\(name)': served at \($0.method.rawValue) \($0.path) instead of \(was.method.rawValue) \(was.path)" }
+                ?? "workflow '\(name)': no longer served over HTTP (was \(was.method.rawValue) \(was.path))"
+            report(.workflowHTTPChanged, path: path + ".http", message, old: was.location, new: after.http?.location)
+        }
         let oldSteps = Dictionary(before.steps.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for step in after.steps {
             guard let previous = oldSteps[step.name] else { continue }

@@ -29,8 +29,8 @@ import Testing
                                 "--tests-output", tests, "--module", "Shop"])
         #expect(run.status == 0, "\(run.stderr)")
         let written = files(under: directory.path)
-        // Only the spec and five generated files, each directly inside its output folder.
-        #expect(written.count == 7, "\(written)")
+        // Only the spec and seven generated files, each directly inside its output folder.
+        #expect(written.count == 8, "\(written)")
         for file in written where file != "specs/\(name)" {
             let components = file.split(separator: "/", omittingEmptySubsequences: false)
             #expect(components.count == 3 && components[0] == "out" && ["sources", "tests"].contains(components[1]), "\(file)")

@@ -364,12 +364,16 @@ import BatonSpec
         #expect(summary(try changes(Self.wired, method)) == ["operation-http-changed@\(newFile):\(line(of: "method: DELETE", in: method))"])
     }
 
-    /// Serving workflows over HTTP (§13, issue 14) is not in the checker yet: `workflow-http-changed`
-    /// has its id and severity, and a workflow cannot write `http` yet.
-    @Test func workflowHTTPChangedWaitsForWorkflowRoutes() {
-        #expect(ChangeID.workflowHTTPChanged.severity == .breaking)
+    @Test func workflowHTTPChanged() throws {
         let routed = edited([("    deadline: 1s\n", "    deadline: 1s\n    http: { method: POST, path: /v1/show }\n")], in: Self.wired)
-        #expect(SpecChecker.check(SpecSource(path: "t.baton.yaml", text: routed)).errors.map(\.rule) == [.unknownKey])
+        let moved = edited([("path: /v1/show", "path: /v2/show")], in: routed)
+        expectOne(try changes(routed, moved), .workflowHTTPChanged, .breaking, file: newFile,
+                  line: line(of: "http: { method: POST", in: moved), path: "workflows.show.http",
+                  message: "workflow 'show': served at POST /v2/show instead of POST /v1/show")
+        // No longer served: callers of the route break; newly served: nothing breaks.
+        let unserved = try changes(routed, Self.wired)
+        #expect(summary(unserved) == ["workflow-http-changed@\(oldFile):\(line(of: "http: { method: POST", in: routed))"])
+        #expect(try changes(Self.wired, routed).isEmpty)
     }
 
     // MARK: service level objectives

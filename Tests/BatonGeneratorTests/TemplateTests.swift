@@ -105,6 +105,7 @@ let minimalSpec = """
             stored["mocks", default: []].formUnion(Self.storedLabels(of: MocksView(spec: spec, options: options)))
             stored["tests", default: []].formUnion(Self.storedLabels(of: try TestsView(spec: spec, options: options)))
             stored["http", default: []].formUnion(Self.storedLabels(of: try HTTPClientView(spec: spec, options: options)))
+            stored["server", default: []].formUnion(Self.storedLabels(of: try ServerView(spec: spec, options: options)))
         }
         // `some` is how reflection labels an optional's value, not a name of the view.
         return stored.mapValues { $0.subtracting(["some"]) }

@@ -114,7 +114,7 @@ struct FeatureCoverage {
         "operation.access.read", "operation.access.write",
         // §6 workflows, admission, steps, fallbacks, compensations, `when`, expressions
         "workflow.description", "workflow.input", "workflow.output", "workflow.deadline", "workflow.admission",
-        "workflow.steps", "workflow.result",
+        "workflow.steps", "workflow.result", "workflow.http",
         "admission.rate", "admission.burst", "admission.maxConcurrent", "admission.classes",
         "admission.class.rate", "admission.class.burst",
         // §14 service level objectives

@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// Generated HTTP clients against a real server: the code `baton generate` makes of
+// Generated HTTP clients against a real server, and generated workflow routes served by one: the code `baton generate` makes of
 // Tests/Fixtures/HTTP/shop-http.baton.yaml (committed in Generated/, kept current by the root
 // package's HTTPIntegrationCodeTests), driven through AsyncHTTPClient against a Hummingbird server
 // on loopback. A package of its own so that Baton's own build and tests never build Hummingbird or
@@ -28,6 +28,19 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+            ]
+        ),
+        // Workflows served over HTTP (spec-v1 §13): the generated routes of
+        // Tests/Fixtures/HTTP/serve-http mounted by BatonHummingbird, called over loopback.
+        .testTarget(
+            name: "BatonServingIntegrationTests",
+            dependencies: [
+                .product(name: "BatonHTTP", package: "Baton"),
+                .product(name: "BatonHummingbird", package: "Baton"),
+                .product(name: "BatonRuntime", package: "Baton"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
     ],

@@ -717,13 +717,13 @@ enum BatonSchema {
                         backoff and hedge fits in it; running steps are cancelled when it expires.
                         """)),
                     ("admission", ref("admission", "Limits on incoming calls; a rejected call fails at once as overloaded, with retry-after.")),
-                    ("http", ref("workflowHTTP", """
-                        Serves the workflow as one HTTP route (generated `X.Server.swift`, `baton openapi`): 200 with \
-                        the output, 400/429/502/503/504 as problem details.
-                        """)),
                     ("slo", ref("slo", """
                         Service level objectives. `baton alerts` turns them into Prometheus recording rules and \
                         burn-rate alerts (`BatonSLOBurn`, severity `page` or `ticket`).
+                        """)),
+                    ("http", ref("workflowHTTP", """
+                        Serves the workflow as one HTTP route (generated `X.Server.swift`, `baton openapi`): 200 with \
+                        the output, 400/429/502/503/504 as problem details.
                         """)),
                     ("steps", object([
                         ("description", """

@@ -201,6 +201,19 @@ import Testing
         #expect(later.callCount == 0)
     }
 
+    @Test func aCallersTimeoutShortensTheDeadlineButNeverLengthensIt() async throws {
+        let clock = ManualClock()
+        let charge = ScriptedCall(clock: clock, returning: "ch_1")
+        var builder = WorkflowBuilder<String>.test("checkout", deadline: .milliseconds(800), clock: clock)
+        builder.step("charge", service: "payments", policy: DirectCall()) { _, _, context in try await charge.call(context) }
+        let workflow = builder.build { _, _ in () }
+
+        _ = try await workflow.run("order-1", timeout: .milliseconds(250))
+        _ = try await workflow.run("order-2", timeout: .seconds(5))
+        _ = try await workflow.run("order-3")
+        #expect(charge.calls.map { $0.context.deadline?.instant } == [ms(250), ms(800), ms(800)])
+    }
+
     @Test func callContextCarriesRunAndStepFacts() async throws {
         let clock = ManualClock()
         let charge = ScriptedCall(clock: clock, returning: "ch_1")

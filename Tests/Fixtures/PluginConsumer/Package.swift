@@ -15,9 +15,10 @@ let package = Package(
     targets: [
         // One spec (a link to specs/checkout.baton.yaml) and an (almost) empty Swift file. The spec is
         // neither excluded nor a resource: see Plugins/BatonBuildTool/plugin.swift.
+        // The spec serves its workflow over HTTP, so the generated routes need BatonHTTP.
         .target(
             name: "Checkout",
-            dependencies: [.product(name: "BatonRuntime", package: "Baton")],
+            dependencies: [.product(name: "BatonRuntime", package: "Baton"), .product(name: "BatonHTTP", package: "Baton")],
             plugins: [.plugin(name: "BatonBuildTool", package: "Baton")]
         ),
         // Two specs in one target, plus a hand-written file next to the generated ones.

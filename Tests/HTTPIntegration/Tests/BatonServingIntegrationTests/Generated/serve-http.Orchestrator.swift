@@ -67,7 +67,7 @@ public struct OrdersOrchestrator: Swift.Sendable {
                 ),
                 BatonRuntime.AdmissionController.CallerClass(
                     "batch",
-                    rate: BatonRuntime.Rate(1.0, per: Swift.Duration.seconds(1)),
+                    rate: BatonRuntime.Rate(1.0, per: Swift.Duration.seconds(3600)),
                     burst: 2
                 ),
             ],
