@@ -46,6 +46,14 @@ import Testing
         #expect(first.stdout.hasPrefix("openapi: \"3.1.0\"\ninfo:\n  title: \"Orders\"\n"))
     }
 
+    /// Tests/Fixtures/OpenAPIClient generates a client from a committed copy with
+    /// swift-openapi-generator's build plugin: it must be what the tool prints.
+    @Test func theClientFixturesDocumentIsCurrent() async throws {
+        let run = try await runBaton(["openapi", "Tests/Fixtures/HTTP/serve-http.baton.yaml"])
+        let committed = try String(contentsOfFile: packageRoot + "/Tests/Fixtures/OpenAPIClient/Sources/OrdersClient/openapi.yaml", encoding: .utf8)
+        #expect(run.stdout == committed, "regenerate: swift run baton openapi Tests/Fixtures/HTTP/serve-http.baton.yaml > Tests/Fixtures/OpenAPIClient/Sources/OrdersClient/openapi.yaml")
+    }
+
     @Test func aSpecServingNothingIsAnError() async throws {
         let directory = try SpecDirectory(["shop.baton.yaml": minimalSpec])
         let run = try await runBaton(["openapi", directory.file("shop.baton.yaml")])
