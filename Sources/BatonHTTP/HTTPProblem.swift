@@ -55,11 +55,17 @@ public struct HTTPProblem: Codable, Sendable, Hashable {
 
     /// The problem kinds workflow routes answer with, by `type`.
     public enum Kind: String, Sendable, CaseIterable {
+        /// 400: the input does not decode, or a header is invalid.
         case badRequest = "urn:baton:problem:bad-request"
+        /// 413: the body is larger than the route accepts.
         case bodyTooLarge = "urn:baton:problem:body-too-large"
+        /// 429: admission control refused the call.
         case overloaded = "urn:baton:problem:overloaded"
+        /// 504: the deadline expired.
         case deadlineExpired = "urn:baton:problem:deadline-expired"
+        /// 503: a required step failed as `overloaded` or `unavailable`.
         case dependencyUnavailable = "urn:baton:problem:dependency-unavailable"
+        /// 502: any other required step failed.
         case stepFailed = "urn:baton:problem:step-failed"
 
         /// The status a problem of this kind is sent with.

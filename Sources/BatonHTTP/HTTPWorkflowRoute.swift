@@ -162,6 +162,7 @@ public struct HTTPInputParameter: Sendable, Hashable {
 
     /// The wire name (the placeholder's and the query parameter's name).
     public var name: String
+    /// What the parameter's text becomes.
     public var kind: Kind
     /// A list: the query parameter may repeat.
     public var isArray: Bool

@@ -4,7 +4,7 @@ import Tracing
 /// A workflow ready to run: its steps as a dependency graph, built once per orchestrator by
 /// ``WorkflowBuilder``.
 ///
-/// Each ``run(_:correlationID:)`` executes the graph in one task group: a step is added to the
+/// Each ``run(_:correlationID:timeout:)`` executes the graph in one task group: a step is added to the
 /// group the moment its last dependency finishes (never level by level), under one absolute
 /// deadline carried in ``Deadline/current``. When a required step fails the run stops starting
 /// steps, cancels the running ones, compensates the completed ones in reverse order of completion
@@ -57,7 +57,7 @@ public struct Workflow<Input: Sendable, Output: Sendable>: Sendable {
     ///   - timeout: The caller's own budget; it shortens the workflow's deadline, never lengthens it.
     /// - Returns: The output and the run's report.
     /// - Throws: ``OverloadedError`` when admission control refuses the call (nothing runs), or
-    ///   what ``run(_:correlationID:)`` throws.
+    ///   what ``run(_:correlationID:timeout:)`` throws.
     public func run(
         _ input: Input,
         correlationID: String? = nil,
