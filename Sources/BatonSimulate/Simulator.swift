@@ -94,12 +94,13 @@ public struct Simulator: Sendable {
         var tallies: [OperationRef: OperationTally] = [:]
         for operation in operations { tallies[operation] = OperationTally() }
         let built = RuntimeObjects(spec: spec, lowering: lowering, options: runtimeOptions)
-        let services = SimulatedServices(spec: spec, profile: profile, operations: operations, seed: options.seed, clock: anyClock)
+        let sampler = ProfileSampler(simulator: self, seed: options.seed)
+        let services = SimulatedServices(spec: spec, sampler: sampler, clock: anyClock)
         let asyncQueue = AsyncStepQueue(
             capacity: runtimeOptions.asyncQueueCapacity, maxConcurrent: runtimeOptions.asyncQueueConcurrency, telemetry: runtimeOptions.telemetry)
         let runnable = WorkflowInterpreter(
             spec: spec, workflow: workflow, lowering: lowering, built: built, services: services, tallies: tallies,
-            shares: profile.when, seed: options.seed, options: runtimeOptions, asyncQueue: asyncQueue
+            options: runtimeOptions, asyncQueue: asyncQueue
         ).build()
         let admission = LoweredAdmission(workflow).map { lowered in
             AdmissionController(
@@ -168,59 +169,94 @@ struct RunOutcomes: Sendable {
 
 /// The simulated services: each attempt sleeps its latency on the virtual clock, then answers
 /// with a synthesized output or fails with the profile's class.
+struct SimulatedServices: Sendable {
+    let sampler: ProfileSampler
+    let outputs: [TypeRef]
+    let synthesizer: ValueSynthesizer
+    let clock: AnyClock
+
+    init(spec: ResolvedSpec, sampler: ProfileSampler, clock: AnyClock) {
+        self.sampler = sampler
+        outputs = sampler.operations.map { spec.operation($0)?.output ?? .string }
+        synthesizer = ValueSynthesizer(spec: spec)
+        self.clock = clock
+    }
+
+    /// One attempt of operation number `operation` with `request` from step number `step` of run
+    /// `run`. The output is a function of the operation and the request, as a real service's
+    /// would be, so a cached value is the one the call would have returned.
+    func call(_ operation: Int, request: Value, step: Int, run: UInt64, context: CallContext) async throws -> Value {
+        let answer = sampler.attempt(operation: operation, step: step, run: run, attempt: context.attempt, endpoint: context.endpoint?.url)
+        if answer.latency > .zero {
+            try await clock.sleep(until: clock.now.advanced(by: answer.latency), tolerance: nil)
+        }
+        if let failure = answer.failure { throw SimulatedFailure(errorClass: failure) }
+        return synthesizer.make(outputs[operation], seed: "\(sampler.operations[operation])#" + String(Draw.digest(request.keyText), radix: 16))
+    }
+}
+
+/// What a profile says one attempt does: how long it takes and whether it fails.
 ///
 /// Every draw is keyed by (seed, run, step, operation, attempt), not taken from a shared stream,
 /// so a run's calls see the same latencies whatever else runs beside them and whichever variant
 /// of the spec is simulated (common random numbers: `--compare` measures the change, not noise).
-struct SimulatedServices: Sendable {
-    struct Operation: Sendable {
-        var ref: OperationRef
-        var output: TypeRef
-        /// The behaviour without endpoint, and per endpoint url.
-        var behaviour: Behaviour
-        var endpoints: [String: Behaviour]
-    }
-
-    let operations: [Operation]
-    let index: [OperationRef: Int]
-    let synthesizer: ValueSynthesizer
+/// Public so that a harness around generated code can answer exactly as the simulator's services
+/// do (the agreement test of the checkout example does).
+public struct ProfileSampler: Sendable {
+    /// The operations the workflow can call, in spec order (the simulator's numbering).
+    public let operations: [OperationRef]
+    let operationNumbers: [OperationRef: Int]
+    /// Steps by name, numbered in the order generated code declares them.
+    let stepNumbers: [String: Int]
+    let behaviours: [Behaviour]
+    let endpointBehaviours: [[String: Behaviour]]
+    let shares: [String: Double]
     let seed: UInt64
-    let clock: AnyClock
 
-    init(spec: ResolvedSpec, profile: Profile, operations refs: [OperationRef], seed: UInt64, clock: AnyClock) {
-        var operations: [Operation] = []
-        var index: [OperationRef: Int] = [:]
-        for ref in refs {
-            let service = profile.services[ref.service] ?? ServiceProfile()
-            let endpoints = spec.service(named: ref.service)?.endpoints.map(\.url) ?? []
-            var perEndpoint: [String: Behaviour] = [:]
-            for url in endpoints { perEndpoint[url] = service.behaviour(operation: ref.operation, endpoint: url) }
-            index[ref] = operations.count
-            operations.append(Operation(
-                ref: ref, output: spec.operation(ref)?.output ?? .string,
-                behaviour: service.behaviour(operation: ref.operation, endpoint: nil), endpoints: perEndpoint))
+    public init(simulator: Simulator, seed: UInt64) {
+        let spec = simulator.spec
+        operations = simulator.operations
+        var numbers: [OperationRef: Int] = [:]
+        for (index, ref) in operations.enumerated() { numbers[ref] = index }
+        operationNumbers = numbers
+        var steps: [String: Int] = [:]
+        for (index, name) in simulator.workflow.graph.topologicalOrder.enumerated() { steps[name] = index }
+        stepNumbers = steps
+        behaviours = operations.map { ref in
+            (simulator.profile.services[ref.service] ?? ServiceProfile()).behaviour(operation: ref.operation, endpoint: nil)
         }
-        self.operations = operations
-        self.index = index
-        self.synthesizer = ValueSynthesizer(spec: spec)
+        endpointBehaviours = operations.map { ref in
+            let service = simulator.profile.services[ref.service] ?? ServiceProfile()
+            var perEndpoint: [String: Behaviour] = [:]
+            for endpoint in spec.service(named: ref.service)?.endpoints ?? [] {
+                perEndpoint[endpoint.url] = service.behaviour(operation: ref.operation, endpoint: endpoint.url)
+            }
+            return perEndpoint
+        }
+        shares = simulator.profile.when
         self.seed = seed
-        self.clock = clock
     }
 
-    /// One attempt of `operation` with `request` from step number `step` of run `run`. The output
-    /// is a function of the operation and the request, as a real service's would be, so a cached
-    /// value is the one the call would have returned.
-    func call(_ operation: Int, request: Value, step: Int, run: UInt64, context: CallContext) async throws -> Value {
-        let op = operations[operation]
-        let behaviour = context.endpoint.flatMap { op.endpoints[$0.url] } ?? op.behaviour
-        let key = Draw.key(seed, run, UInt64(step), UInt64(operation), UInt64(context.attempt))
+    /// Attempt number `attempt` of `operation`, made by `step` in run `run` and sent to
+    /// `endpoint`: its latency, and its error class when it fails.
+    public func attempt(_ operation: OperationRef, step: String, run: UInt64, attempt: Int, endpoint: String?) -> (latency: Duration, failure: ErrorClass?) {
+        guard let number = operationNumbers[operation] else { return (.zero, nil) }
+        return self.attempt(operation: number, step: stepNumbers[step] ?? -1, run: run, attempt: attempt, endpoint: endpoint)
+    }
+
+    func attempt(operation: Int, step: Int, run: UInt64, attempt: Int, endpoint: String?) -> (latency: Duration, failure: ErrorClass?) {
+        let behaviour = endpoint.flatMap { endpointBehaviours[operation][$0] } ?? behaviours[operation]
+        let key = Draw.key(seed, run, UInt64(bitPattern: Int64(step)), UInt64(operation), UInt64(attempt))
         let latency = behaviour.latency?.sample(Draw.unit(key, 1), Draw.unit(key, 2)) ?? .zero
         let fails = (behaviour.errorRate ?? 0) > Draw.unit(key, 3)
-        if latency > .zero {
-            try await clock.sleep(until: clock.now.advanced(by: latency), tolerance: nil)
-        }
-        if fails { throw SimulatedFailure(errorClass: behaviour.errorClass ?? .transient) }
-        return synthesizer.make(op.output, seed: "\(op.ref)#" + String(Draw.digest(request.keyText), radix: 16))
+        return (latency, fails ? behaviour.errorClass ?? .transient : nil)
+    }
+
+    /// Whether the `when` step `step` runs in run `run` (its profile share of runs; default all).
+    public func runs(_ step: String, run: UInt64) -> Bool {
+        let share = shares[step] ?? 1
+        guard share < 1 else { return true }
+        return Draw.unit(Draw.key(seed, run, UInt64(bitPattern: Int64(stepNumbers[step] ?? -1)), 0x5748_454E), 0) < share
     }
 }
 

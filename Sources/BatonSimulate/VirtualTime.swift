@@ -90,3 +90,14 @@ final class VirtualTimeExecutor: TaskExecutor, @unchecked Sendable {
         return value
     }
 }
+
+/// Virtual time for harnesses: runs `body` with a fresh ``BatonTesting/ManualClock`` that moves to
+/// the next sleeper's deadline whenever every task of `body` is parked, on one thread, so the
+/// same work always gives the same result. `baton simulate` runs in it; so can a generated
+/// orchestrator (give it the clock) to compare the two.
+public enum VirtualTime {
+    /// Runs `body` to completion in virtual time and returns its value.
+    public static func run<T: Sendable>(_ body: @escaping @Sendable (ManualClock) async -> T) async -> T {
+        await VirtualTimeExecutor.run(body)
+    }
+}

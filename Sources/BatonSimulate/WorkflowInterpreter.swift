@@ -14,9 +14,6 @@ struct WorkflowInterpreter {
     let built: RuntimeObjects
     let services: SimulatedServices
     let tallies: [OperationRef: OperationTally]
-    /// Shares of runs in which `when` steps run (default 1).
-    let shares: [String: Double]
-    let seed: UInt64
     let options: OrchestratorOptions
     let asyncQueue: AsyncStepQueue
 
@@ -46,7 +43,7 @@ struct WorkflowInterpreter {
         for (number, (step, policies)) in lowered.steps.enumerated() {
             let reader = Reader(keys: keys)
             let dependencies = step.dependencies.compactMap { ids[$0] }
-            let operation = services.index[step.call]!
+            let operation = services.sampler.operationNumbers[step.call]!
             let services = self.services
             let with = step.with
             let stepNumber = number
@@ -57,11 +54,9 @@ struct WorkflowInterpreter {
             let policy = CountingPolicy(inner: built.pipelines[policies.call], tally: tallies[step.call]!)
             var condition: (@Sendable (RunInput, StepValues) -> Bool)?
             if step.when != nil {
-                let share = shares[step.name] ?? 1
-                let seed = self.seed
-                condition = { input, _ in
-                    share >= 1 || Draw.unit(Draw.key(seed, input.run, UInt64(stepNumber), 0x5748_454E), 0) < share
-                }
+                let sampler = services.sampler
+                let name = step.name
+                condition = { input, _ in sampler.runs(name, run: input.run) }
             }
             var idempotencyKey: (@Sendable (RunInput, StepValues) -> String?)?
             var idempotency: StepIdempotency?
@@ -133,7 +128,7 @@ struct WorkflowInterpreter {
         case .stale?:
             return built.caches[step.call] == nil ? nil : .stale
         case .call(let target, let with, _)?:
-            guard let index = policies.fallback, let operation = services.index[target] else { return nil }
+            guard let index = policies.fallback, let operation = services.sampler.operationNumbers[target] else { return nil }
             let services = self.services
             return .call(policy: CountingPolicy(inner: built.pipelines[index], tally: tallies[target]!)) { input, values, context in
                 let request = evaluator.evaluate(with, input: input.value) { reader.value($0, in: values) }
@@ -143,7 +138,8 @@ struct WorkflowInterpreter {
     }
 
     private func compensation(for step: ResolvedStep, policies: SpecLowering.StepPolicies, reader: Reader, number: Int) -> StepCompensation<RunInput, Value>? {
-        guard let compensation = step.compensate, let index = policies.compensation, let operation = services.index[compensation.call] else { return nil }
+        guard let compensation = step.compensate, let index = policies.compensation,
+              let operation = services.sampler.operationNumbers[compensation.call] else { return nil }
         let evaluator = ExpressionEvaluator()
         let services = self.services
         let own = step.name
