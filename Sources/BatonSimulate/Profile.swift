@@ -106,7 +106,7 @@ extension Profile {
         if loadDiagnostics.contains(where: { $0.severity == .error }) { throw ProfileError(diagnostics: loadDiagnostics) }
         var parser = ProfileParser(spec: spec, workflow: workflow, file: source.path)
         let profile = parser.parse(root)
-        if !parser.diagnostics.isEmpty { throw ProfileError(diagnostics: parser.diagnostics) }
+        if !parser.diagnostics.isEmpty { throw ProfileError(diagnostics: parser.diagnostics.sorted { $0.location < $1.location }) }
         return profile
     }
 }
