@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "BatonRuntime", targets: ["BatonRuntime"]),
         .library(name: "BatonTesting", targets: ["BatonTesting"]),
         .library(name: "BatonHTTP", targets: ["BatonHTTP"]),
+        .library(name: "BatonSimulate", targets: ["BatonSimulate"]),
         .plugin(name: "BatonBuildTool", targets: ["BatonBuildTool"]),
         .plugin(name: "BatonCommand", targets: ["BatonCommand"]),
     ],

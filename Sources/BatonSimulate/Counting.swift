@@ -13,6 +13,7 @@ public struct OperationCounts: Sendable, Hashable {
     /// cancelled because another attempt of the call won.
     public var failures = 0
 
+    /// Counts with the given values (all 0 by default).
     public init(calls: Int = 0, attempts: Int = 0, hedges: Int = 0, failures: Int = 0) {
         self.calls = calls
         self.attempts = attempts

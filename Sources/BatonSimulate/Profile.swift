@@ -38,11 +38,14 @@ public enum LatencyModel: Sendable, Hashable {
 
 /// What a simulated call does: its latency and how often it fails, with which class.
 public struct Behaviour: Sendable, Hashable {
+    /// How long an attempt takes; `nil`: no time at all.
     public var latency: LatencyModel?
     /// Share of attempts that fail, 0...1.
     public var errorRate: Double?
+    /// The class failed attempts fail with (`transient` when a rate is given without one).
     public var errorClass: ErrorClass?
 
+    /// A behaviour; each setting left `nil` is inherited from the level above (or off).
     public init(latency: LatencyModel? = nil, errorRate: Double? = nil, errorClass: ErrorClass? = nil) {
         self.latency = latency
         self.errorRate = errorRate
@@ -57,11 +60,14 @@ public struct Behaviour: Sendable, Hashable {
 
 /// A simulated service: its own behaviour and per-operation and per-endpoint overrides.
 public struct ServiceProfile: Sendable, Hashable {
+    /// The service's own `latency` and `errors`.
     public var behaviour = Behaviour()
+    /// Overrides by operation name.
     public var operations: [String: Behaviour] = [:]
     /// By endpoint url.
     public var endpoints: [String: Behaviour] = [:]
 
+    /// A service that answers at once and never fails.
     public init() {}
 
     /// The behaviour of an attempt of `operation` sent to `endpoint`: the endpoint's overrides
@@ -76,17 +82,21 @@ public struct ServiceProfile: Sendable, Hashable {
 
 /// The profile of spec-v1 §16: simulated services and the shares of `when` steps.
 public struct Profile: Sendable, Hashable {
+    /// The simulated services by name; a service not named answers at once and never fails.
     public var services: [String: ServiceProfile] = [:]
     /// Share of runs in which each `when` step runs (default 1).
     public var when: [String: Double] = [:]
 
+    /// An empty profile: every service answers at once and never fails.
     public init() {}
 }
 
 /// A problem in a profile: where it is and what to do about it.
 public struct ProfileError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Every problem found, by location.
     public var diagnostics: [Diagnostic]
 
+    /// One `file:line:column: error: message (suggestion) [rule]` line per problem.
     public var description: String {
         diagnostics.map { d in
             "\(d.location.file):\(d.location.line):\(d.location.column): error: \(d.message)"

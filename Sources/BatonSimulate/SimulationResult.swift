@@ -2,9 +2,13 @@ import Foundation
 
 /// The figures of a simulation (spec-v1 §16), and their JSON and text forms.
 public struct SimulationResult: Sendable, Hashable {
+    /// The workflow simulated.
     public var workflow: String
+    /// How many runs.
     public var runs: Int
+    /// How many callers ran at once.
     public var concurrency: Int
+    /// The seed of every random draw.
     public var seed: UInt64
     /// Share of runs that produced output.
     public var success: Double
@@ -18,10 +22,15 @@ public struct SimulationResult: Sendable, Hashable {
     /// Σ attempts ÷ Σ calls − 1 (0 without calls).
     public var extraLoad: Double
 
+    /// Latency quantiles in seconds.
     public struct Latency: Sendable, Hashable {
+        /// The median.
         public var p50: Double
+        /// The 90th percentile.
         public var p90: Double
+        /// The 99th percentile.
         public var p99: Double
+        /// The 99.9th percentile.
         public var p999: Double
     }
 
@@ -47,10 +56,12 @@ public struct SimulationResult: Sendable, Hashable {
         return Double(sorted[min(max(rank, 1), sorted.count) - 1]) / 1e9
     }
 
+    /// Results are equal when their JSON is.
     public static func == (lhs: SimulationResult, rhs: SimulationResult) -> Bool {
         lhs.json == rhs.json
     }
 
+    /// Hashes the JSON.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(json)
     }
@@ -146,12 +157,15 @@ public struct SimulationResult: Sendable, Hashable {
 
 /// Two simulations of the same workflow on the same seed, side by side (`--compare`).
 public struct SimulationComparison: Sendable, Hashable {
+    /// The spec as given.
     public var before: SimulationResult
+    /// The other spec, or the spec with the `--set` changes.
     public var after: SimulationResult
     /// What each side is, e.g. the spec file or `--set pricing.hedge=none`.
     public var beforeLabel: String
     public var afterLabel: String
 
+    /// Pairs two results of the same workflow, runs and seed.
     public init(before: SimulationResult, after: SimulationResult, beforeLabel: String, afterLabel: String) {
         self.before = before
         self.after = after
@@ -164,6 +178,7 @@ public struct SimulationComparison: Sendable, Hashable {
         "{\n  \"before\": \(before.jsonObject(indent: "  ")),\n  \"after\": \(after.jsonObject(indent: "  "))\n}"
     }
 
+    /// The figures and per-operation attempts side by side.
     public var text: String {
         var out = "workflow \(before.workflow): \(before.runs) runs, concurrency \(before.concurrency), seed \(before.seed)\n"
         out += "before: \(beforeLabel)\nafter:  \(afterLabel)\n\n"
@@ -174,11 +189,10 @@ public struct SimulationComparison: Sendable, Hashable {
         let rows = operations.map { name -> [String] in
             let b = before.calls.first { $0.operation == name }?.counts ?? OperationCounts()
             let a = after.calls.first { $0.operation == name }?.counts ?? OperationCounts()
-            return [name, "\(b.attempts)", "\(a.attempts)", "\(b.hedges)", "\(a.hedges)", "\(b.failures)", "\(a.failures)"]
+            return [name, "\(b.calls) → \(a.calls)", "\(b.attempts) → \(a.attempts)", "\(b.hedges) → \(a.hedges)", "\(b.failures) → \(a.failures)"]
         }
         out += SimulationResult.table(
-            rows, header: ["attempts by operation", "before", "after", "hedges before", "after", "failures before", "after"],
-            rightAligned: [false, true, true, true, true, true, true])
+            rows, header: ["operation", "calls", "attempts", "hedges", "failures"], rightAligned: [false, true, true, true, true])
         return out
     }
 }

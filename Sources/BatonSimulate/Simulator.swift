@@ -14,6 +14,7 @@ public struct SimulationOptions: Sendable, Hashable {
     /// Seeds every random draw: latencies, failures, `when` shares and the runtime's own jitter.
     public var seed: UInt64
 
+    /// Options; the defaults are spec-v1 §16's (10,000 runs, one caller) and seed 1.
     public init(runs: Int = 10_000, concurrency: Int = 1, seed: UInt64 = 1) {
         self.runs = runs
         self.concurrency = concurrency
@@ -23,12 +24,15 @@ public struct SimulationOptions: Sendable, Hashable {
 
 /// A problem that stops a simulation before it starts (not a profile problem).
 public struct SimulationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong and what to do about it.
     public var message: String
 
+    /// An error with `message`.
     public init(_ message: String) {
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }
 
@@ -47,8 +51,11 @@ struct RunInput: Sendable {
 /// expressions on dynamic values; simulated services sleep a latency drawn from the profile and
 /// answer with a synthesized output or fail with the profile's error class.
 public struct Simulator: Sendable {
+    /// The spec simulated.
     public let spec: ResolvedSpec
+    /// The workflow run.
     public let workflow: ResolvedWorkflow
+    /// How the simulated services behave.
     public let profile: Profile
     let lowering: SpecLowering
 
@@ -213,6 +220,7 @@ public struct ProfileSampler: Sendable {
     let shares: [String: Double]
     let seed: UInt64
 
+    /// The sampler of `simulator`'s profile under `seed`: the draws its services make.
     public init(simulator: Simulator, seed: UInt64) {
         let spec = simulator.spec
         operations = simulator.operations

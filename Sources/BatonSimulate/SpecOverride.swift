@@ -10,15 +10,32 @@ import BatonSpec
 /// (`retry=3`, the other retry settings at their defaults); for `hedge` a delay (`hedge=p95`,
 /// `hedge=30ms`, two attempts).
 public struct SpecOverride: Sendable, Hashable, CustomStringConvertible {
+    /// The settings an override may change.
     public enum Setting: String, Sendable, Hashable, CaseIterable {
-        case timeout, retry, circuitBreaker, rateLimit, bulkhead, hedge
+        /// The attempt timeout: a duration.
+        case timeout
+        /// Retries: a policy's name or a number of attempts.
+        case retry
+        /// The circuit breaker: a policy's name.
+        case circuitBreaker
+        /// The outgoing rate limit: a policy's name.
+        case rateLimit
+        /// The bulkhead: a policy's name.
+        case bulkhead
+        /// Hedging: a policy's name or a delay.
+        case hedge
     }
 
+    /// The service whose calls change.
     public var service: String
+    /// Only this operation's calls, when given.
     public var operation: String?
+    /// What changes.
     public var setting: Setting
+    /// The new value as written.
     public var value: String
 
+    /// The override as written after `--set`.
     public var description: String {
         "\(service)\(operation.map { ".\($0)" } ?? "").\(setting.rawValue)=\(value)"
     }
