@@ -198,7 +198,7 @@ struct SimulatedServices: Sendable {
             try await clock.sleep(until: clock.now.advanced(by: answer.latency), tolerance: nil)
         }
         if let failure = answer.failure { throw SimulatedFailure(errorClass: failure) }
-        return synthesizer.make(outputs[operation], seed: "\(sampler.operations[operation])#" + String(Draw.digest(request.keyText), radix: 16))
+        return synthesizer.make(outputs[operation], seed: "\(sampler.operations[operation])#" + String(request.digest, radix: 16))
     }
 }
 
@@ -285,16 +285,6 @@ enum Draw {
 
     static func key(_ parts: UInt64...) -> UInt64 {
         parts.reduce(0x6A09_E667_F3BC_C908) { mix($0 ^ mix($1)) }
-    }
-
-    /// A stable 64-bit digest of `text` (FNV-1a; `hashValue` is seeded per process).
-    static func digest(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        return hash
     }
 
     /// A uniform draw in [0, 1) for `key` and `salt`.

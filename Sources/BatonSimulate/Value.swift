@@ -20,6 +20,46 @@ enum Value: Sendable, Hashable {
         return .null
     }
 
+    /// A stable 64-bit digest of the value (FNV-1a over its parts; records by sorted field name).
+    var digest: UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        mix(into: &hash)
+        return hash
+    }
+
+    private func mix(into hash: inout UInt64) {
+        func byte(_ value: UInt8) {
+            hash ^= UInt64(value)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        func text(_ string: String) {
+            for unit in string.utf8 { byte(unit) }
+            byte(0xFF)
+        }
+        func word(_ value: UInt64) {
+            for shift in stride(from: 0, to: 64, by: 8) { byte(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        }
+        switch self {
+        case .null: byte(0)
+        case .string(let s): byte(1); text(s)
+        case .int(let i): byte(2); word(UInt64(bitPattern: Int64(i)))
+        case .double(let d): byte(3); word(d.bitPattern)
+        case .bool(let b): byte(b ? 4 : 5)
+        case .text(let s): byte(6); text(s)
+        case .array(let items):
+            byte(7)
+            for item in items { item.mix(into: &hash) }
+            byte(8)
+        case .record(let fields):
+            byte(9)
+            for name in fields.keys.sorted() {
+                text(name)
+                fields[name]!.mix(into: &hash)
+            }
+            byte(10)
+        }
+    }
+
     /// The text an idempotency key is made of (`String(describing:)` in generated code).
     var keyText: String {
         switch self {
