@@ -161,8 +161,9 @@ public struct SimulationComparison: Sendable, Hashable {
     public var before: SimulationResult
     /// The other spec, or the spec with the `--set` changes.
     public var after: SimulationResult
-    /// What each side is, e.g. the spec file or `--set pricing.hedge=none`.
+    /// What the `before` side is: the spec file.
     public var beforeLabel: String
+    /// What the `after` side is: the other spec and the `--set` changes.
     public var afterLabel: String
 
     /// Pairs two results of the same workflow, runs and seed.

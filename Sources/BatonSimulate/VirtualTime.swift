@@ -91,7 +91,7 @@ final class VirtualTimeExecutor: TaskExecutor, @unchecked Sendable {
     }
 }
 
-/// Virtual time for harnesses: runs `body` with a fresh ``BatonTesting/ManualClock`` that moves to
+/// Virtual time for harnesses: runs `body` with a fresh `ManualClock` (BatonTesting) that moves to
 /// the next sleeper's deadline whenever every task of `body` is parked, on one thread, so the
 /// same work always gives the same result. `baton simulate` runs in it; so can a generated
 /// orchestrator (give it the clock) to compare the two.
