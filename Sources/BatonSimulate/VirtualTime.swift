@@ -58,7 +58,9 @@ final class VirtualTimeExecutor: TaskExecutor, @unchecked Sendable {
                 job.runSynchronously(on: executor)
                 continue
             }
-            if clock.advanceToNextDeadline() { continue }
+            // Once the work is done, time stands still: a background task left sleeping (none
+            // of Baton's) stays parked instead of keeping this thread busy.
+            if !isStopped, clock.advanceToNextDeadline() { continue }
             condition.lock()
             while head >= jobs.count, !stopped {
                 condition.wait()
@@ -67,6 +69,12 @@ final class VirtualTimeExecutor: TaskExecutor, @unchecked Sendable {
             condition.unlock()
             if done { return }
         }
+    }
+
+    private var isStopped: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopped
     }
 
     private func stop() {
