@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "BatonTesting", targets: ["BatonTesting"]),
         .library(name: "BatonHTTP", targets: ["BatonHTTP"]),
         .library(name: "BatonHummingbird", targets: ["BatonHummingbird"]),
+        .library(name: "BatonSimulate", targets: ["BatonSimulate"]),
         .plugin(name: "BatonBuildTool", targets: ["BatonBuildTool"]),
         .plugin(name: "BatonCommand", targets: ["BatonCommand"]),
     ],
@@ -35,12 +36,20 @@ let package = Package(
             name: "BatonSpec",
             dependencies: ["BatonNaming", .product(name: "Yams", package: "Yams")]
         ),
+        // Resolved model -> the runtime objects its resilience settings become (which pipelines,
+        // which shared breakers, budgets, routers): rendered as Swift by the generator, built
+        // directly by the simulator, so the two cannot drift apart.
+        .target(
+            name: "BatonLowering",
+            dependencies: ["BatonNaming", "BatonSpec"]
+        ),
         // Resolved model -> Swift files, through the templates in `templates/` (embedded copies).
         .target(
             name: "BatonGenerator",
             dependencies: [
                 "BatonNaming",
                 "BatonSpec",
+                "BatonLowering",
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
@@ -83,12 +92,20 @@ let package = Package(
             name: "BatonDiff",
             dependencies: ["BatonNaming", "BatonSpec"]
         ),
+        // `baton simulate` (spec-v1 §16): runs a workflow of a resolved model, built from the same
+        // lowering and the same runtime policies as generated code, against simulated services on
+        // a virtual clock.
+        .target(
+            name: "BatonSimulate",
+            dependencies: ["BatonSpec", "BatonLowering", "BatonRuntime", "BatonTesting"]
+        ),
         .executableTarget(
             name: "baton",
             dependencies: [
                 "BatonSpec",
                 "BatonGenerator",
                 "BatonDiff",
+                "BatonSimulate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -129,6 +146,10 @@ let package = Package(
                 "BatonHTTP",
                 "BatonDiff",
             ]
+        ),
+        .testTarget(
+            name: "BatonSimulateTests",
+            dependencies: ["BatonSimulate", "BatonSpec", "BatonLowering", "BatonRuntime"]
         ),
         .testTarget(
             name: "BatonDiffTests",

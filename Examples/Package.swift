@@ -45,6 +45,17 @@ let package = Package(
             name: "CheckoutDemoTests",
             dependencies: ["CheckoutDemo"]
         ),
+        // `baton simulate` against the generated orchestrator: the same profile, run through the
+        // code the plugin generated and through the simulator's interpreter, gives the same figures.
+        .testTarget(
+            name: "SimulateAgreementTests",
+            dependencies: [
+                "Checkout",
+                .product(name: "BatonRuntime", package: "Baton"),
+                .product(name: "BatonSimulate", package: "Baton"),
+                .product(name: "BatonSpec", package: "Baton"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,7 +20,7 @@ import PackagePlugin
 /// - `swift package baton diff OLD NEW [--format …] [--fail-on …]` compares two versions of
 ///   specs (files, folders, or `REV:path` such as `main:Sources/Shop`, read through git), like
 ///   anything else below.
-/// - Anything else (spec paths, `diff`, `explain`, `graph`, `--help`) is forwarded to `baton`
+/// - Anything else (spec paths, `diff`, `explain`, `graph`, `simulate`, `--help`) is forwarded to `baton`
 ///   unchanged, run from the package's root folder.
 ///
 /// After a successful `generate`, files in those `Generated/` folders that baton wrote for a spec

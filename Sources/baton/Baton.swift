@@ -7,7 +7,7 @@ struct Baton: AsyncParsableCommand {
         commandName: "baton",
         abstract: "Lint Baton orchestration specs and generate typed Swift orchestration code from them.",
         version: BatonVersion.current,
-        subcommands: [GenerateCommand.self, LintCommand.self, DiffCommand.self, ExplainCommand.self, GraphCommand.self, InitCommand.self, SchemaCommand.self, AlertsCommand.self, DashboardCommand.self, OpenAPICommand.self]
+        subcommands: [GenerateCommand.self, LintCommand.self, DiffCommand.self, ExplainCommand.self, GraphCommand.self, InitCommand.self, SchemaCommand.self, AlertsCommand.self, DashboardCommand.self, OpenAPICommand.self, SimulateCommand.self]
     )
 
     /// Runs the command, mapping failures to the exit codes of spec-v1 §8: 1 for findings (thrown

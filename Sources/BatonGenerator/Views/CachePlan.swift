@@ -1,16 +1,11 @@
+import BatonLowering
 import BatonNaming
 import BatonSpec
 
 /// The response caches of a spec: one per cached read operation, shared by every workflow, with a
 /// key type built from the operation's `key` fields.
 struct CachePlan {
-    struct KeyField {
-        var name: String
-        var path: [String]
-        /// For each part of `path`, whether the value it is read from is optional (`?.`).
-        var optionalBefore: [Bool]
-        var type: TypeRef
-    }
+    typealias KeyField = LoweredCache.KeyField
 
     struct Cache {
         var operation: OperationRef
@@ -26,43 +21,24 @@ struct CachePlan {
     let spec: ResolvedSpec
     private(set) var caches: [Cache] = []
 
-    init(spec: ResolvedSpec) throws {
+    /// The Swift names of the caches the spec lowers to (``LoweredCache``, shared with
+    /// `baton simulate`).
+    init(spec: ResolvedSpec, lowered: [LoweredCache]) {
         self.spec = spec
-        for service in spec.services {
-            for operation in service.operations where operation.access == .read {
-                guard let policy = operation.cache else { continue }
-                caches.append(Cache(
-                    operation: operation.ref,
-                    member: SwiftIdentifier.lowerCamel(SwiftIdentifier.upperCamel(service.name) + SwiftIdentifier.upperCamel(operation.name)),
-                    keyType: GeneratedNames.cacheKey(service: service.name, operation: operation.name),
-                    valueType: SwiftType.name(operation.output),
-                    keyFields: try policy.key.map { try keyField($0, in: operation.input, location: operation.location) },
-                    policy: policy
-                ))
-            }
+        caches = lowered.map { cache in
+            Cache(
+                operation: cache.operation,
+                member: SwiftIdentifier.lowerCamel(SwiftIdentifier.upperCamel(cache.operation.service) + SwiftIdentifier.upperCamel(cache.operation.operation)),
+                keyType: GeneratedNames.cacheKey(service: cache.operation.service, operation: cache.operation.operation),
+                valueType: SwiftType.name(cache.output),
+                keyFields: cache.keyFields,
+                policy: cache.policy
+            )
         }
     }
 
     func cache(for operation: OperationRef) -> Cache? {
         caches.first { $0.operation == operation }
-    }
-
-    /// `a.b` of the input type: its type (optional if any part is) and a field name `aB`.
-    private func keyField(_ path: String, in input: TypeRef, location: SourceLocation) throws -> KeyField {
-        let parts = path.split(separator: ".").map(String.init)
-        var type = input
-        var optional = false
-        var optionalBefore: [Bool] = []
-        for part in parts {
-            optionalBefore.append(type.isOptional)
-            optional = optional || type.isOptional
-            guard let field = type.unwrapped.namedCore.flatMap({ spec.type(named: $0) })?.field(part) else {
-                throw GeneratorError("cache key '\(path)': no field '\(part)' in \(type)", at: location)
-            }
-            type = field.type
-        }
-        let name = parts.enumerated().map { $0.offset == 0 ? $0.element : SwiftIdentifier.upperCamel($0.element) }.joined()
-        return KeyField(name: name, path: parts, optionalBefore: optionalBefore, type: optional ? type.optional : type)
     }
 
     /// `request.a?.b`: a key field read from a built request.

@@ -1,3 +1,4 @@
+import BatonLowering
 import BatonNaming
 import BatonSpec
 
@@ -100,8 +101,14 @@ struct OrchestratorView {
                 protocolName: GeneratedNames.serviceProtocol(service.name)
             )
         }
-        var plan = PolicyPlan()
-        let cachePlan = try CachePlan(spec: spec)
+        let lowering: SpecLowering
+        do {
+            lowering = try SpecLowering(spec: spec)
+        } catch {
+            throw GeneratorError(error.message, at: error.location)
+        }
+        let plan = PolicyPlan(spec: spec, lowering: lowering.policies)
+        let cachePlan = CachePlan(spec: spec, lowered: lowering.caches)
         caches = cachePlan.caches.map { cache in
             CacheView(
                 member: cache.member,
@@ -113,7 +120,7 @@ struct OrchestratorView {
         }
         cachesBody = renderer.render(cachePlan.caches.map { .assignment(.text("self.\($0.member)"), cachePlan.construction($0)) }, indent: 12)
         hasCaches = !caches.isEmpty
-        workflows = try spec.workflows.map { try WorkflowEmitter(spec: spec, workflow: $0, caches: cachePlan).emit(into: &plan) }
+        workflows = try spec.workflows.map { try WorkflowEmitter(spec: spec, workflow: $0, caches: cachePlan, lowering: lowering).emit() }
         policyNames = plan.pipelineNames
         let routers = SwiftExpr.dictionary(plan.routers.map { SwiftDictionaryEntry(key: .text(SwiftLiteral.string($0.service)), value: .text($0.name)) })
         policiesBody = renderer.render(
@@ -150,6 +157,8 @@ private struct WorkflowEmitter {
     var spec: ResolvedSpec
     var workflow: ResolvedWorkflow
     var caches: CachePlan
+    /// The pipelines of each step, shared with `baton simulate`.
+    var lowering: SpecLowering
     let renderer = SwiftRenderer()
 
     /// `cartStep`: the local holding a step's key.
@@ -168,7 +177,7 @@ private struct WorkflowEmitter {
         SwiftSignature(["input: \(input)", "values: BatonRuntime.StepValues"] + extra, returns)
     }
 
-    func emit(into plan: inout PolicyPlan) throws -> OrchestratorView.WorkflowView {
+    func emit() throws -> OrchestratorView.WorkflowView {
         let upper = SwiftIdentifier.upperCamel(workflow.name)
         let output = SwiftType.name(workflow.output)
         var order: [ResolvedStep] = []
@@ -176,7 +185,7 @@ private struct WorkflowEmitter {
             guard let step = workflow.step(name) else { throw GeneratorError("the graph names an unknown step '\(name)'", at: workflow.location) }
             order.append(step)
         }
-        let steps = try order.map { try step(for: $0, plan: &plan) }
+        let steps = try order.map { try step(for: $0) }
         let builder = SwiftStatement.declaration(keyword: "var", name: "builder", type: nil, value: .call("BatonRuntime.WorkflowBuilder<\(input)>", [
             SwiftArgument("workflow", .text(SwiftLiteral.string(workflow.name))),
             SwiftArgument("deadline", PolicyPlan.duration(workflow.deadline)),
@@ -249,13 +258,16 @@ private struct WorkflowEmitter {
         ], trailing: nil)
     }
 
-    private func step(for step: ResolvedStep, plan: inout PolicyPlan) throws -> SwiftStatement {
+    /// The name of pipeline `index` of the lowering.
+    private func pipeline(_ index: Int) -> String { lowering.pipeline(index).name }
+
+    private func step(for step: ResolvedStep) throws -> SwiftStatement {
         let expressions = self.expressions(at: step.location)
         let operation = spec.operation(step.call)
-        let policy = plan.pipeline(
-            service: step.call.service, in: spec, policies: step.policies, access: access(step.call),
-            preferredName: pipelineName(for: step.call, policies: step.policies, fallback: workflow.name + SwiftIdentifier.upperCamel(step.name))
-        )
+        guard let policies = lowering.step(step.name, of: workflow.name) else {
+            throw GeneratorError("step '\(step.name)' was not lowered", at: step.location)
+        }
+        let policy = pipeline(policies.call)
         let callContext = ["context: BatonRuntime.CallContext"]
         var arguments: [SwiftArgument] = [.value(.text(SwiftLiteral.string(step.name))), SwiftArgument("service", .text(SwiftLiteral.string(step.call.service)))]
         if !step.dependencies.isEmpty {
@@ -299,10 +311,10 @@ private struct WorkflowEmitter {
         }
         let output = SwiftType.name(step.outputType)
         if let fallback = step.fallback {
-            arguments.append(SwiftArgument("fallback", try self.fallback(fallback, step: step, expressions: expressions, plan: &plan)))
+            arguments.append(SwiftArgument("fallback", try self.fallback(fallback, step: step, expressions: expressions, pipeline: policies.fallback)))
         }
         if let compensation = step.compensate {
-            arguments.append(SwiftArgument("compensation", try self.compensation(compensation, step: step, plan: &plan)))
+            arguments.append(SwiftArgument("compensation", try self.compensation(compensation, step: step, pipeline: policies.compensation)))
         }
         arguments.append(SwiftArgument("call", .closure(SwiftClosure(signature(callContext, returns: "async throws -> \(output)"), [
             .expression(.tryAwait(serviceCall(step.call, request))),
@@ -348,29 +360,6 @@ private struct WorkflowEmitter {
         }
     }
 
-    /// Names a pipeline after the narrowest spec element whose settings it has: the service, the
-    /// operation, or else (a step-level override) `fallback`.
-    private func pipelineName(for call: OperationRef, policies: PolicySet, fallback: String) -> String {
-        var effective = policies
-        effective.cache = nil
-        effective.hedge = nil
-        func comparable(_ set: PolicySet?) -> PolicySet? {
-            guard var set else { return nil }
-            set.cache = nil
-            set.hedge = nil
-            return set
-        }
-        if comparable(spec.service(named: call.service)?.policies) == effective { return call.service }
-        if comparable(spec.operation(call)?.policies) == effective {
-            return call.service + SwiftIdentifier.upperCamel(call.operation)
-        }
-        return fallback
-    }
-
-    private func access(_ call: OperationRef) -> Access {
-        spec.operation(call)?.access ?? .read
-    }
-
     /// Async steps have no key, only an id.
     private func dependencyID(_ step: String) -> String {
         workflow.step(step)?.mode == .async ? key(step) : "\(key(step)).id"
@@ -402,16 +391,14 @@ private struct WorkflowEmitter {
         }
     }
 
-    private func fallback(_ fallback: Fallback, step: ResolvedStep, expressions: ExpressionRenderer, plan: inout PolicyPlan) throws -> SwiftExpr {
+    private func fallback(_ fallback: Fallback, step: ResolvedStep, expressions: ExpressionRenderer, pipeline index: Int?) throws -> SwiftExpr {
         let output = SwiftType.name(step.outputType)
         switch fallback {
         case .value(let value):
             return .call(".value", [.value(try expressions.expression(value))])
-        case .call(let target, let with, let policies):
-            let policy = plan.pipeline(
-                service: target.service, in: spec, policies: policies, access: access(target),
-                preferredName: pipelineName(for: target, policies: policies, fallback: workflow.name + SwiftIdentifier.upperCamel(step.name) + "Fallback")
-            )
+        case .call(let target, let with, _):
+            guard let index else { throw GeneratorError("the fallback of '\(step.name)' was not lowered", at: step.location) }
+            let policy = pipeline(index)
             let call = SwiftClosure(signature(["context: BatonRuntime.CallContext"], returns: "async throws -> \(output)"), [
                 .expression(.tryAwait(serviceCall(target, try expressions.expression(with)))),
             ])
@@ -421,15 +408,10 @@ private struct WorkflowEmitter {
         }
     }
 
-    private func compensation(_ compensation: Compensation, step: ResolvedStep, plan: inout PolicyPlan) throws -> SwiftExpr {
+    private func compensation(_ compensation: Compensation, step: ResolvedStep, pipeline index: Int?) throws -> SwiftExpr {
         let output = SwiftType.name(step.outputType)
-        let policy = plan.pipeline(
-            service: compensation.call.service, in: spec, policies: compensation.policies, access: access(compensation.call),
-            preferredName: pipelineName(
-                for: compensation.call, policies: compensation.policies,
-                fallback: workflow.name + SwiftIdentifier.upperCamel(step.name) + "Compensation"
-            )
-        )
+        guard let index else { throw GeneratorError("the compensation of '\(step.name)' was not lowered", at: step.location) }
+        let policy = pipeline(index)
         // Inside the compensation the step's own value is the closure's `output` parameter.
         var expressions = self.expressions(at: step.location)
         let own = step.name

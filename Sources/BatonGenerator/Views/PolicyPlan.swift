@@ -1,231 +1,171 @@
+import BatonLowering
 import BatonSpec
 
-/// The runtime objects behind a spec's resilience settings, and the Swift that builds them.
-///
-/// Objects that carry shared state are shared the way the spec means them: one retry budget per
-/// service and budget setting, one circuit breaker, rate limiter and bulkhead per service and
-/// setting (so every operation inheriting the service's breaker shares it), and one pipeline per
-/// distinct combination. Each is built once, in the orchestrator's initialiser.
+/// The Swift that builds the runtime objects behind a spec's resilience settings: renders the
+/// spec's ``PolicyLowering`` (shared with `baton simulate`, which builds the same objects
+/// directly) as the `let` declarations of the orchestrator's `Policies.init`.
 struct PolicyPlan {
+    let spec: ResolvedSpec
+    let lowering: PolicyLowering
+
     /// `let` declarations, in order of first use.
-    private(set) var declarations: [SwiftStatement] = []
+    var declarations: [SwiftStatement] {
+        lowering.declarations.map { declaration in
+            switch declaration {
+            case .component(let index):
+                let (name, component) = lowering.components[index]
+                return .let(name, nil, construction(component))
+            case .pipeline(let index):
+                let pipeline = lowering.pipelines[index]
+                return .let(pipeline.name, nil, construction(pipeline))
+            }
+        }
+    }
+
     /// The pipelines, which the orchestrator keeps; the components are captured by them.
-    private(set) var pipelineNames: [String] = []
+    var pipelineNames: [String] { lowering.pipelines.map(\.name) }
+
     /// Each routed service's router, by service name, in order of first use.
-    private(set) var routers: [(service: String, name: String)] = []
-    private var names: Set<String> = []
-    private var components: [ComponentKey: String] = [:]
-    private var pipelines: [PipelineKey: String] = [:]
-
-    private struct ComponentKey: Hashable {
-        var service: String
-        var kind: String
-        var setting: AnyHashable
+    var routers: [(service: String, name: String)] {
+        lowering.routers.map { ($0.service, lowering.components[$0.component].name) }
     }
 
-    private struct PipelineKey: Hashable {
-        var service: String
-        var policies: PolicySet
-        var access: Access
-    }
+    private func name(_ component: Int) -> String { lowering.components[component].name }
 
-    /// The name of the pipeline for calls of `service` under `policies`, declaring it (and its
-    /// shared components) on first use. `preferredName` names it after what first uses it.
-    mutating func pipeline(service: String, in spec: ResolvedSpec, policies: PolicySet, access: Access, preferredName: String) -> String {
-        var key = PipelineKey(service: service, policies: policies, access: access)
-        key.policies.cache = nil
-        if let name = pipelines[key] { return name }
+    private func construction(_ pipeline: PolicyLowering.Pipeline) -> SwiftExpr {
         var arguments: [SwiftArgument] = []
-        var router: String?
-        if let resolved = spec.service(named: service) { router = self.router(for: resolved) }
-        if let timeout = policies.timeout { arguments.append(SwiftArgument("timeout", Self.duration(timeout))) }
-        if let retry = policies.retry, retry.maxAttempts > 1 {
+        if let timeout = pipeline.timeout { arguments.append(SwiftArgument("timeout", Self.duration(timeout))) }
+        if let retry = pipeline.retry {
             arguments.append(SwiftArgument("retry", Self.retry(retry)))
-            if let budget = retry.budget {
-                let name = component(service: service, kind: "RetryBudget", setting: budget) {
-                    .call("BatonRuntime.RetryBudget", [
-                        .value(Self.budget(budget)),
-                        SwiftArgument("clock", .text("options.clock")),
-                    ])
-                }
-                arguments.append(SwiftArgument("retryBudget", .text(name)))
+            if let budget = pipeline.retryBudget { arguments.append(SwiftArgument("retryBudget", .text(name(budget)))) }
+        }
+        if let breaker = pipeline.circuitBreaker { arguments.append(SwiftArgument("circuitBreaker", .text(name(breaker)))) }
+        if let limiter = pipeline.rateLimiter { arguments.append(SwiftArgument("rateLimiter", .text(name(limiter)))) }
+        if let bulkhead = pipeline.bulkhead { arguments.append(SwiftArgument("bulkhead", .text(name(bulkhead)))) }
+        if let router = pipeline.router {
+            arguments.append(SwiftArgument("router", .text(name(router))))
+            switch pipeline.endpointBreakers {
+            case .router: break
+            case .none: arguments.append(SwiftArgument("endpointBreakers", .array([])))
+            case .own(let breakers): arguments.append(SwiftArgument("endpointBreakers", .text(name(breakers))))
             }
         }
-        if let breaker = policies.circuitBreaker, router == nil || breaker.scope == .service {
-            let name = component(service: service, kind: "Breaker", setting: breaker) {
-                let label = SwiftLiteral.string(breaker.name.map { "\(service).\($0)" } ?? service)
-                let recorder = SwiftExpr.call("options.telemetry.circuitStateRecorder", [
-                    SwiftArgument("breaker", .text(label)),
-                    SwiftArgument("service", .text(SwiftLiteral.string(service))),
-                ])
-                return .call("BatonRuntime.CircuitBreaker", [
-                    SwiftArgument("name", .text(label)),
-                    SwiftArgument("configuration", Self.breakerConfiguration(breaker)),
-                    SwiftArgument("clock", .text("options.clock")),
-                    SwiftArgument("observer", .member(recorder, "observe")),
-                ])
-            }
-            arguments.append(SwiftArgument("circuitBreaker", .text(name)))
-        }
-        var endpointBreakers: SwiftArgument?
-        // The router holds per-endpoint breakers of the service's own breaker. An operation or step
-        // with another breaker (or `none`) brings its own per-endpoint breakers, or none.
-        if let router, let resolved = spec.service(named: service) {
-            let routerBreaker = resolved.policies.circuitBreaker.flatMap { $0.scope == .endpoint ? $0 : nil }
-            let wanted = policies.circuitBreaker.flatMap { $0.scope == .endpoint ? $0 : nil }
-            if wanted != routerBreaker {
-                if let wanted {
-                    let label = wanted.name.map { "\(service).\($0)" } ?? "\(service).\(preferredName)"
-                    let name = component(service: service, kind: "EndpointBreakers", setting: wanted) {
-                        .call("\(router).makeEndpointBreakers", [
-                            SwiftArgument("name", .text(SwiftLiteral.string(label))),
-                            SwiftArgument("configuration", Self.breakerConfiguration(wanted)),
-                            SwiftArgument("telemetry", .text("options.telemetry")),
-                        ])
-                    }
-                    endpointBreakers = SwiftArgument("endpointBreakers", .text(name))
-                } else {
-                    endpointBreakers = SwiftArgument("endpointBreakers", .array([]))
-                }
-            }
-        }
-        if let limit = policies.rateLimit {
-            let name = component(service: service, kind: "RateLimiter", setting: limit) {
-                .call("BatonRuntime.RateLimiter", [
-                    SwiftArgument("name", .text(SwiftLiteral.string(service))),
-                    SwiftArgument("rate", Self.rate(limit.rate)),
-                    SwiftArgument("burst", .text("\(limit.burst)")),
-                    SwiftArgument("maxWait", Self.duration(limit.maxWait)),
-                    SwiftArgument("clock", .text("options.clock")),
-                ])
-            }
-            arguments.append(SwiftArgument("rateLimiter", .text(name)))
-        }
-        if let bulkhead = policies.bulkhead {
-            let name = component(service: service, kind: "Bulkhead", setting: bulkhead) {
-                .call("BatonRuntime.Bulkhead", [
-                    SwiftArgument("name", .text(SwiftLiteral.string(service))),
-                    SwiftArgument("maxConcurrent", .text("\(bulkhead.maxConcurrent)")),
-                    SwiftArgument("maxQueue", .text("\(bulkhead.maxQueue)")),
-                    SwiftArgument("queueTimeout", bulkhead.queueTimeout > .zero ? Self.duration(bulkhead.queueTimeout) : .text("nil")),
-                    SwiftArgument("clock", .text("options.clock")),
-                ])
-            }
-            arguments.append(SwiftArgument("bulkhead", .text(name)))
-        }
-        if let router {
-            arguments.append(SwiftArgument("router", .text(router)))
-            if let endpointBreakers { arguments.append(endpointBreakers) }
-        }
-        if let hedge = policies.hedge {
-            let estimator = latencyEstimator(for: service)
-            let name = component(service: service, kind: "Hedging", setting: hedge) {
-                .call("BatonRuntime.Hedging", [
-                    .value(Self.hedge(hedge)),
-                    SwiftArgument("service", .text(SwiftLiteral.string(service))),
-                    SwiftArgument("estimator", .text(estimator)),
-                    SwiftArgument("telemetry", .text("options.telemetry")),
-                ])
-            }
-            arguments.append(SwiftArgument("hedging", .text(name)))
-        }
+        if let hedging = pipeline.hedging { arguments.append(SwiftArgument("hedging", .text(name(hedging)))) }
         // In the initialiser's order: `access` follows `hedging` (a hedged idempotent write has both).
-        if router != nil, access == .write { arguments.append(SwiftArgument("access", .text(".write"))) }
+        if pipeline.access == .write { arguments.append(SwiftArgument("access", .text(".write"))) }
         arguments += [
             SwiftArgument("classifier", .text("options.classifier")),
             SwiftArgument("clock", .text("options.clock")),
             SwiftArgument("random", .text("options.random")),
         ]
-        let name = uniqueName(preferredName + "Policy")
-        declarations.append(.let(name, nil, .call("BatonRuntime.ResiliencePipeline", arguments)))
-        pipelines[key] = name
-        pipelineNames.append(name)
-        return name
+        return .call("BatonRuntime.ResiliencePipeline", arguments)
     }
 
-    private mutating func component(service: String, kind: String, setting: some Hashable, make: () -> SwiftExpr) -> String {
-        let key = ComponentKey(service: service, kind: kind, setting: AnyHashable(setting))
-        if let name = components[key] { return name }
-        let name = uniqueName(SwiftIdentifier.lowerCamel(service) + kind)
-        declarations.append(.let(name, nil, make()))
-        components[key] = name
-        return name
-    }
-
-    /// The service's endpoint router (one per service with endpoints), with per-endpoint breakers
-    /// when the service's breaker scope is `endpoint`.
-    private mutating func router(for service: ResolvedService) -> String? {
-        guard !service.endpoints.isEmpty else { return nil }
-        let routing = service.routing
-        let estimator = latencyEstimator(for: service.name)
-        let name = component(service: service.name, kind: "Router", setting: service.endpoints) {
-            var arguments = [
-                SwiftArgument("service", .text(SwiftLiteral.string(service.name))),
-                SwiftArgument("endpoints", .array(service.endpoints.map(Self.endpoint))),
-                SwiftArgument("strategy", .text(".\(Self.strategy(routing?.strategy ?? .roundRobin))")),
-            ]
-            if let region = routing?.localRegion { arguments.append(SwiftArgument("localRegion", .text(SwiftLiteral.string(region)))) }
-            if let outliers = routing?.outlierDetection {
-                arguments.append(SwiftArgument("outlierDetection", .call("BatonRuntime.EndpointRouter.OutlierDetection", [
-                    SwiftArgument("consecutiveFailures", .text("\(outliers.consecutiveFailures)")),
-                    SwiftArgument("ejectFor", Self.duration(outliers.ejectFor)),
-                    SwiftArgument("maxEjected", .text("\(outliers.maxEjected)")),
-                ])))
-            }
-            if let rules = routing?.rules, !rules.isEmpty {
-                arguments.append(SwiftArgument("rules", .array(rules.enumerated().map { index, rule in
-                    .call("BatonRuntime.RoutingRule", [
-                        SwiftArgument("name", .text(SwiftLiteral.string(RoutingRuleScenario.name(of: rules, at: index)))),
-                        SwiftArgument("when", Self.condition(rule.condition)),
-                        .value(Self.action(rule.action)),
-                    ])
-                })))
-            }
-            if let breaker = service.policies.circuitBreaker, breaker.scope == .endpoint {
-                arguments.append(SwiftArgument("circuitBreaker", Self.breakerConfiguration(breaker)))
-            }
-            arguments += [
-                SwiftArgument("estimator", .text(estimator)),
-                SwiftArgument("evaluationInterval", Self.duration(Self.ruleEvaluationInterval)),
-                SwiftArgument("statsWindow", Self.duration(Self.routingStatsWindow)),
+    private func construction(_ component: PolicyLowering.Component) -> SwiftExpr {
+        switch component {
+        case .retryBudget(let budget):
+            return .call("BatonRuntime.RetryBudget", [
+                .value(Self.budget(budget)),
                 SwiftArgument("clock", .text("options.clock")),
-                SwiftArgument("random", .text("options.random")),
+            ])
+        case .circuitBreaker(let label, let service, let breaker):
+            let recorder = SwiftExpr.call("options.telemetry.circuitStateRecorder", [
+                SwiftArgument("breaker", .text(SwiftLiteral.string(label))),
+                SwiftArgument("service", .text(SwiftLiteral.string(service))),
+            ])
+            return .call("BatonRuntime.CircuitBreaker", [
+                SwiftArgument("name", .text(SwiftLiteral.string(label))),
+                SwiftArgument("configuration", Self.breakerConfiguration(breaker)),
+                SwiftArgument("clock", .text("options.clock")),
+                SwiftArgument("observer", .member(recorder, "observe")),
+            ])
+        case .endpointBreakers(let router, let label, let breaker):
+            return .call("\(name(router)).makeEndpointBreakers", [
+                SwiftArgument("name", .text(SwiftLiteral.string(label))),
+                SwiftArgument("configuration", Self.breakerConfiguration(breaker)),
                 SwiftArgument("telemetry", .text("options.telemetry")),
-            ]
-            return .call("BatonRuntime.EndpointRouter", arguments)
+            ])
+        case .rateLimiter(let service, let limit):
+            return .call("BatonRuntime.RateLimiter", [
+                SwiftArgument("name", .text(SwiftLiteral.string(service))),
+                SwiftArgument("rate", Self.rate(limit.rate)),
+                SwiftArgument("burst", .text("\(limit.burst)")),
+                SwiftArgument("maxWait", Self.duration(limit.maxWait)),
+                SwiftArgument("clock", .text("options.clock")),
+            ])
+        case .bulkhead(let service, let bulkhead):
+            return .call("BatonRuntime.Bulkhead", [
+                SwiftArgument("name", .text(SwiftLiteral.string(service))),
+                SwiftArgument("maxConcurrent", .text("\(bulkhead.maxConcurrent)")),
+                SwiftArgument("maxQueue", .text("\(bulkhead.maxQueue)")),
+                SwiftArgument("queueTimeout", bulkhead.queueTimeout > .zero ? Self.duration(bulkhead.queueTimeout) : .text("nil")),
+                SwiftArgument("clock", .text("options.clock")),
+            ])
+        case .latencyEstimator:
+            return .call("BatonRuntime.LatencyEstimator", [SwiftArgument("clock", .text("options.clock"))])
+        case .router(let service, let estimator):
+            return routerConstruction(service: service, estimator: name(estimator))
+        case .hedging(let service, let hedge, let estimator):
+            return .call("BatonRuntime.Hedging", [
+                .value(Self.hedge(hedge)),
+                SwiftArgument("service", .text(SwiftLiteral.string(service))),
+                SwiftArgument("estimator", .text(name(estimator))),
+                SwiftArgument("telemetry", .text("options.telemetry")),
+            ])
         }
-        if !routers.contains(where: { $0.service == service.name }) { routers.append((service.name, name)) }
-        return name
     }
 
-    /// The service's recent-latency estimator, shared by its router and its hedges.
-    private mutating func latencyEstimator(for service: String) -> String {
-        component(service: service, kind: "Latency", setting: service) {
-            .call("BatonRuntime.LatencyEstimator", [SwiftArgument("clock", .text("options.clock"))])
+    /// The service's endpoint router, with per-endpoint breakers when the service's breaker
+    /// scope is `endpoint`.
+    private func routerConstruction(service name: String, estimator: String) -> SwiftExpr {
+        guard let service = spec.service(named: name) else { return .text("nil") }
+        let routing = service.routing
+        var arguments = [
+            SwiftArgument("service", .text(SwiftLiteral.string(service.name))),
+            SwiftArgument("endpoints", .array(service.endpoints.map(Self.endpoint))),
+            SwiftArgument("strategy", .text(".\(Self.strategy(routing?.strategy ?? .roundRobin))")),
+        ]
+        if let region = routing?.localRegion { arguments.append(SwiftArgument("localRegion", .text(SwiftLiteral.string(region)))) }
+        if let outliers = routing?.outlierDetection {
+            arguments.append(SwiftArgument("outlierDetection", .call("BatonRuntime.EndpointRouter.OutlierDetection", [
+                SwiftArgument("consecutiveFailures", .text("\(outliers.consecutiveFailures)")),
+                SwiftArgument("ejectFor", Self.duration(outliers.ejectFor)),
+                SwiftArgument("maxEjected", .text("\(outliers.maxEjected)")),
+            ])))
         }
-    }
-
-    private mutating func uniqueName(_ base: String) -> String {
-        var name = base
-        var number = 2
-        while names.contains(name) {
-            name = "\(base)\(number)"
-            number += 1
+        if let rules = routing?.rules, !rules.isEmpty {
+            arguments.append(SwiftArgument("rules", .array(rules.enumerated().map { index, rule in
+                .call("BatonRuntime.RoutingRule", [
+                    SwiftArgument("name", .text(SwiftLiteral.string(PolicyLowering.ruleName(of: rules, at: index)))),
+                    SwiftArgument("when", Self.condition(rule.condition)),
+                    .value(Self.action(rule.action)),
+                ])
+            })))
         }
-        names.insert(name)
-        return name
+        if let breaker = service.policies.circuitBreaker, breaker.scope == .endpoint {
+            arguments.append(SwiftArgument("circuitBreaker", Self.breakerConfiguration(breaker)))
+        }
+        arguments += [
+            SwiftArgument("estimator", .text(estimator)),
+            SwiftArgument("evaluationInterval", Self.duration(Self.ruleEvaluationInterval)),
+            SwiftArgument("statsWindow", Self.duration(Self.routingStatsWindow)),
+            SwiftArgument("clock", .text("options.clock")),
+            SwiftArgument("random", .text("options.random")),
+            SwiftArgument("telemetry", .text("options.telemetry")),
+        ]
+        return .call("BatonRuntime.EndpointRouter", arguments)
     }
 
     /// How often a generated router evaluates its rules (passed explicitly: the generated tests
     /// move the clock by it).
-    static let ruleEvaluationInterval = Duration.seconds(1)
+    static let ruleEvaluationInterval = PolicyLowering.ruleEvaluationInterval
 
     /// How far back a retry budget counts calls (Finagle's default); the generated tests derive
     /// from it whether a fresh budget grants a retry.
-    static let retryBudgetWindow = Duration.seconds(10)
+    static let retryBudgetWindow = PolicyLowering.retryBudgetWindow
     /// How far back a generated router's error rate looks (passed explicitly: the generated rule
     /// tests rely on the previous run still counting one interval later).
-    static let routingStatsWindow = Duration.seconds(10)
+    static let routingStatsWindow = PolicyLowering.routingStatsWindow
 
     /// `Swift.Duration.milliseconds(250)`: the largest unit that is exact.
     static func duration(_ duration: Duration) -> SwiftExpr {

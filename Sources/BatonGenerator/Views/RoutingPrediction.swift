@@ -1,3 +1,4 @@
+import BatonLowering
 import BatonSpec
 
 /// The routing-rule test of a step: which rule the router picks while the service is healthy and
@@ -43,7 +44,7 @@ struct RoutingRuleScenario {
     /// The name the runtime gives rule `index` (unnamed rules are `rule N`, as the generated
     /// router is built).
     static func name(of rules: [RoutingRule], at index: Int) -> String {
-        rules[index].name ?? "rule \(index + 1)"
+        PolicyLowering.ruleName(of: rules, at: index)
     }
 }
 

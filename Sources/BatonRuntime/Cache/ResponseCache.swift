@@ -447,8 +447,9 @@ public final class ResponseCache<Key: Hashable & Sendable, Value: Sendable>: Sen
             if ahead { state.statistics.refreshAheads += 1 }
             // Detached: the refresh outlives the request and must not inherit its deadline,
             // trace context or cancellation. It removes itself from `refreshes` when done; the
-            // removal waits for this lock, so it always finds the entry inserted below.
-            state.refreshes[flight.id] = Task.detached {
+            // removal waits for this lock, so it always finds the entry inserted below. It keeps
+            // the request's executor preference (none in production).
+            state.refreshes[flight.id] = Task.detached(executorPreference: inheritedTaskExecutor()) {
                 await self.runRefresh(key, flight, refresh)
             }
         }

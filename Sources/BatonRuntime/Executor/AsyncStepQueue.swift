@@ -108,7 +108,8 @@ public final class AsyncStepQueue: Sendable {
         case .startWorker:
             // Detached: a worker outlives the run that started it and serves later runs' calls,
             // so it must not carry that run's task-locals (deadline, trace context) or priority.
-            Task.detached { await self.work() }
+            // It keeps the submitter's executor preference (none in production).
+            Task.detached(executorPreference: inheritedTaskExecutor()) { await self.work() }
             return true
         case .queued:
             return true

@@ -315,7 +315,7 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
     private func compensate(_ steps: [Int], run: RunContext<Input>) async -> [CompensationReport] {
         guard !steps.isEmpty else { return [] }
         let nodes = self.nodes
-        let task = Task {
+        let task = Task(executorPreference: inheritedTaskExecutor()) {
             var reports: [CompensationReport] = []
             reports.reserveCapacity(steps.count)
             for index in steps {

@@ -122,6 +122,12 @@ public struct HedgePolicy: Sendable, Hashable {
     public var delay: Delay
     /// Total concurrent attempts, 2–5.
     public var maxAttempts: Int = 2
+
+    public init(name: String? = nil, delay: Delay, maxAttempts: Int = 2) {
+        self.name = name
+        self.delay = delay
+        self.maxAttempts = maxAttempts
+    }
 }
 
 /// `cache` (operation level, reads only).

@@ -1,9 +1,9 @@
 /// Parsers for the scalar kinds of spec-v1 §2. Each returns nil when the text is malformed;
 /// callers turn that into the right diagnostic.
-enum ScalarSyntax {
+package enum ScalarSyntax {
     /// `250ms`, `1.5s`, `1m30s`; units us, ms, s, m, h. Returns nil for malformed or overflowing
     /// text; zero is returned as `.zero` so the caller can report "must be > 0".
-    static func duration(_ text: String) -> Duration? {
+    package static func duration(_ text: String) -> Duration? {
         let chars = Array(text.unicodeScalars)
         guard !chars.isEmpty else { return nil }
         var i = 0
@@ -53,7 +53,7 @@ enum ScalarSyntax {
     }
 
     /// `50%`, `0.5%` as a fraction (0.5, 0.005). Range checks are the caller's.
-    static func ratio(_ text: String) -> Double? {
+    package static func ratio(_ text: String) -> Double? {
         guard text.hasSuffix("%"), let value = decimal(String(text.dropLast())) else { return nil }
         return value / 100
     }
@@ -215,7 +215,7 @@ enum ScalarSyntax {
 }
 
 /// "Did you mean" support.
-enum Suggest {
+package enum Suggest {
     /// Edit distance counting insertions, deletions, substitutions and adjacent transpositions
     /// (optimal string alignment), case-insensitive.
     static func distance(_ a: String, _ b: String) -> Int {
@@ -249,7 +249,7 @@ enum Suggest {
     }
 
     /// "did you mean 'x'?" or nil.
-    static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String? {
+    package static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String? {
         closest(to: word, in: candidates).map { "did you mean '\($0)'?" }
     }
 }
