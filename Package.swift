@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "BatonRuntime", targets: ["BatonRuntime"]),
         .library(name: "BatonTesting", targets: ["BatonTesting"]),
         .library(name: "BatonHTTP", targets: ["BatonHTTP"]),
+        .library(name: "BatonPostgres", targets: ["BatonPostgres"]),
         .plugin(name: "BatonBuildTool", targets: ["BatonBuildTool"]),
         .plugin(name: "BatonCommand", targets: ["BatonCommand"]),
     ],
@@ -23,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", exact: "1.13.4"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // Every name generated code declares or relies on, and the generated files' names: the
@@ -61,6 +64,19 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
+        ),
+        // Shared state for several replicas on PostgreSQL: idempotency, the saga journal and its
+        // recovery service, the durable async queue, cache invalidation (LISTEN/NOTIFY).
+        .target(
+            name: "BatonPostgres",
+            dependencies: [
+                "BatonRuntime",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // The migration as a plain script, for migration tools (a test keeps it in step).
+            exclude: ["schema.sql"]
         ),
         // What users' tests link: the manual clock, scripted mocks, fault injection.
         .target(
@@ -104,6 +120,27 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        // The child process of the Postgres crash tests (test-only; not a product).
+        .executableTarget(
+            name: "BatonPostgresTestChild",
+            dependencies: [
+                "BatonPostgres",
+                "BatonRuntime",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/BatonPostgresTestChild"
+        ),
+        .testTarget(
+            name: "BatonPostgresTests",
+            dependencies: [
+                "BatonPostgres",
+                "BatonRuntime",
+                "BatonTesting",
+                "BatonPostgresTestChild",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -59,6 +59,15 @@ struct OrchestratorView {
         var operation: String
     }
 
+    /// An operation the orchestrator can call by name (`Handlers`): a compensation or an async
+    /// call.
+    struct HandlerView {
+        var member: String
+        var requestType: String
+        /// `Handlers.init`'s assignment of the handler, at twelve spaces.
+        var construction: String
+    }
+
     var header: String
     var access: String
     var typeName: String
@@ -77,6 +86,13 @@ struct OrchestratorView {
     var caches: [CacheView]
     /// Stored for the template engine, which sees only stored properties.
     var hasCaches: Bool
+    var handlers: [HandlerView]
+    /// `handlers.x.entry` of every compensation, continuing a line at four spaces.
+    var compensationEntries: String
+    /// `handlers.x.entry` of every async call, continuing a line at four spaces.
+    var asyncCallEntries: String
+    /// The cache invalidation targets subscribed to the options' bus, at eight spaces.
+    var cacheTargets: String
     /// The bucket boundaries of `baton_workflow_duration_seconds` (continuing a line at four
     /// spaces): the usual latency buckets and every SLO latency threshold of the spec, ascending.
     var workflowDurationBuckets: String
@@ -113,7 +129,42 @@ struct OrchestratorView {
         }
         cachesBody = renderer.render(cachePlan.caches.map { .assignment(.text("self.\($0.member)"), cachePlan.construction($0)) }, indent: 12)
         hasCaches = !caches.isEmpty
-        workflows = try spec.workflows.map { try WorkflowEmitter(spec: spec, workflow: $0, caches: cachePlan).emit(into: &plan) }
+        var handlerPlan = HandlerPlan()
+        workflows = try spec.workflows.map {
+            try WorkflowEmitter(spec: spec, workflow: $0, caches: cachePlan).emit(into: &plan, handlers: &handlerPlan)
+        }
+        handlers = handlerPlan.handlers.map { handler in
+            let call = SwiftExpr.call(.text("services.\(SwiftIdentifier.escaped(handler.call.service)).\(SwiftIdentifier.escaped(handler.call.operation))"), [
+                .value(.text("request")), SwiftArgument("context", .text("context")),
+            ], trailing: nil)
+            let closure = SwiftClosure(
+                SwiftSignature(["request: \(handler.requestType)", "context: BatonRuntime.CallContext"], "async throws"),
+                [.assignment(.text("_"), .tryAwait(call))]
+            )
+            let construction = SwiftStatement.assignment(.text("self.\(handler.member)"), .call(.text("BatonRuntime.OperationHandler<\(handler.requestType)>"), [
+                .value(.text(SwiftLiteral.string(handler.name))),
+                SwiftArgument("policy", .text("policies.\(handler.policy)")),
+            ], trailing: closure))
+            return HandlerView(member: handler.member, requestType: handler.requestType, construction: renderer.render(construction, indent: 12))
+        }
+        func entries(_ kind: HandlerPlan.Kind) -> String {
+            let column = "        BatonRuntime.CallRegistry(".count
+            return renderer.render(
+                .array(handlerPlan.handlers.filter { $0.kinds.contains(kind) }.map { .text("handlers.\($0.member).entry") }),
+                indent: 8, column: column
+            )
+        }
+        compensationEntries = entries(.compensation)
+        asyncCallEntries = entries(.asyncCall)
+        cacheTargets = renderer.render(
+            .expression(.call(.text("options.invalidationBus.subscribe"), [.value(.array(cachePlan.caches.map { cache in
+                .call(.text("BatonRuntime.CacheInvalidationTarget"), [
+                    .value(.text(SwiftLiteral.string(cache.operation.description))),
+                    SwiftArgument("cache", .text("caches.\(cache.member)")),
+                ])
+            }))])),
+            indent: 8
+        )
         policyNames = plan.pipelineNames
         let routers = SwiftExpr.dictionary(plan.routers.map { SwiftDictionaryEntry(key: .text(SwiftLiteral.string($0.service)), value: .text($0.name)) })
         policiesBody = renderer.render(
@@ -145,6 +196,38 @@ struct OrchestratorView {
     }
 }
 
+/// The operations generated orchestrators call by name: one handler per operation and policy
+/// that some step uses as its compensation or as its async call.
+struct HandlerPlan {
+    enum Kind: Hashable { case compensation, asyncCall }
+
+    struct Handler {
+        var name: String
+        var member: String
+        var call: OperationRef
+        var policy: String
+        var requestType: String
+        var kinds: Set<Kind>
+    }
+
+    private(set) var handlers: [Handler] = []
+
+    /// The member of the handler calling `call` under `policy` (added on first use).
+    mutating func handler(for call: OperationRef, policy: String, requestType: String, kind: Kind) -> String {
+        if let index = handlers.firstIndex(where: { $0.call == call && $0.policy == policy }) {
+            handlers[index].kinds.insert(kind)
+            return handlers[index].member
+        }
+        let base = SwiftIdentifier.lowerCamel(call.service) + SwiftIdentifier.upperCamel(call.operation)
+        // The same operation under another policy: a second handler, named after its policy.
+        let other = handlers.contains { $0.call == call }
+        let member = other ? base + "Via" + SwiftIdentifier.upperCamel(policy) : base
+        let name = other ? "\(call.description)#\(policy)" : call.description
+        handlers.append(Handler(name: name, member: member, call: call, policy: policy, requestType: requestType, kinds: [kind]))
+        return member
+    }
+}
+
 /// Lowers one workflow to the statements of its `make…Workflow` function.
 private struct WorkflowEmitter {
     var spec: ResolvedSpec
@@ -168,7 +251,7 @@ private struct WorkflowEmitter {
         SwiftSignature(["input: \(input)", "values: BatonRuntime.StepValues"] + extra, returns)
     }
 
-    func emit(into plan: inout PolicyPlan) throws -> OrchestratorView.WorkflowView {
+    func emit(into plan: inout PolicyPlan, handlers: inout HandlerPlan) throws -> OrchestratorView.WorkflowView {
         let upper = SwiftIdentifier.upperCamel(workflow.name)
         let output = SwiftType.name(workflow.output)
         var order: [ResolvedStep] = []
@@ -176,7 +259,7 @@ private struct WorkflowEmitter {
             guard let step = workflow.step(name) else { throw GeneratorError("the graph names an unknown step '\(name)'", at: workflow.location) }
             order.append(step)
         }
-        let steps = try order.map { try step(for: $0, plan: &plan) }
+        let steps = try order.map { try step(for: $0, plan: &plan, handlers: &handlers) }
         let builder = SwiftStatement.declaration(keyword: "var", name: "builder", type: nil, value: .call("BatonRuntime.WorkflowBuilder<\(input)>", [
             SwiftArgument("workflow", .text(SwiftLiteral.string(workflow.name))),
             SwiftArgument("deadline", PolicyPlan.duration(workflow.deadline)),
@@ -185,6 +268,9 @@ private struct WorkflowEmitter {
             SwiftArgument("telemetry", .text("options.telemetry")),
             SwiftArgument("asyncQueue", .text("asyncSteps")),
             SwiftArgument("classifier", .text("options.classifier")),
+            SwiftArgument("sagaJournal", .text("options.sagaJournal")),
+            SwiftArgument("invalidationBus", .text("options.invalidationBus")),
+            SwiftArgument("asyncCallQueue", .text("options.asyncCallQueue")),
         ]))
         let result = SwiftClosure(signature(returns: "-> \(output)"), [
             .expression(try expressions(at: workflow.location).expression(workflow.result)),
@@ -197,6 +283,7 @@ private struct WorkflowEmitter {
             SwiftArgument("services", .text("services")),
             SwiftArgument("policies", .text("policies")),
             SwiftArgument("caches", .text("caches")),
+            SwiftArgument("handlers", .text("handlers")),
             SwiftArgument("options", .text("options")),
             SwiftArgument("asyncSteps", .text("asyncSteps")),
         ]))
@@ -249,7 +336,7 @@ private struct WorkflowEmitter {
         ], trailing: nil)
     }
 
-    private func step(for step: ResolvedStep, plan: inout PolicyPlan) throws -> SwiftStatement {
+    private func step(for step: ResolvedStep, plan: inout PolicyPlan, handlers: inout HandlerPlan) throws -> SwiftStatement {
         let expressions = self.expressions(at: step.location)
         let operation = spec.operation(step.call)
         let policy = plan.pipeline(
@@ -291,9 +378,10 @@ private struct WorkflowEmitter {
             arguments.append(SwiftArgument("invalidates", .array(invalidations)))
         }
         if step.mode == .async {
-            arguments.append(SwiftArgument("call", .closure(SwiftClosure(signature(callContext, returns: "async throws -> Swift.Void"), [
-                .assignment(.text("_"), .tryAwait(serviceCall(step.call, request))),
-            ]))))
+            // Called by name so that a durable queue can deliver it from any replica.
+            let handler = handlers.handler(for: step.call, policy: policy, requestType: stepInput, kind: .asyncCall)
+            arguments.append(SwiftArgument("handler", .text("handlers.\(handler)")))
+            arguments.append(SwiftArgument("request", .closure(SwiftClosure(signature(returns: "-> \(stepInput)"), [.expression(request)]))))
             let call = SwiftExpr.call("builder.asyncStep", arguments)
             return referenced.contains(step.name) ? .let(key(step.name), "BatonRuntime.StepID", call) : .expression(call)
         }
@@ -302,7 +390,7 @@ private struct WorkflowEmitter {
             arguments.append(SwiftArgument("fallback", try self.fallback(fallback, step: step, expressions: expressions, plan: &plan)))
         }
         if let compensation = step.compensate {
-            arguments.append(SwiftArgument("compensation", try self.compensation(compensation, step: step, plan: &plan)))
+            arguments.append(SwiftArgument("compensation", try self.compensation(compensation, step: step, plan: &plan, handlers: &handlers)))
         }
         arguments.append(SwiftArgument("call", .closure(SwiftClosure(signature(callContext, returns: "async throws -> \(output)"), [
             .expression(.tryAwait(serviceCall(step.call, request))),
@@ -339,12 +427,26 @@ private struct WorkflowEmitter {
                       own.type.unwrapped == field.type.unwrapped else { return nil }
                 return .infix(.text("key.\(SwiftIdentifier.escaped(field.name))"), "==", .text("request.\(SwiftIdentifier.escaped(own.name))"))
             }
-            guard let first = shared.first else { return .call("BatonRuntime.CacheInvalidation.all", [.value(.text("caches.\(cache.member)"))]) }
+            let name = SwiftLiteral.string(cache.operation.description)
+            guard let first = shared.first else {
+                return .call("BatonRuntime.CacheInvalidation.all", [.value(.text("caches.\(cache.member)")), SwiftArgument("name", .text(name))])
+            }
             let matches = shared.dropFirst().reduce(first) { .infix($0, "&&", $1) }
-            return .call(.text("BatonRuntime.CacheInvalidation"), [.value(.text("caches.\(cache.member)"))], trailing: SwiftClosure(
-                signature(["key: \(cache.keyType)"], returns: "-> Swift.Bool"),
-                [.let("request", SwiftType.name(requestType), request), .return(matches)]
-            ))
+            // The shared fields by name, for the other replicas (CacheInvalidationBus).
+            let fields = cache.keyFields.filter { field in
+                field.path.count == 1 && requestFields.contains { $0.name == field.name && $0.type.unwrapped == field.type.unwrapped }
+            }
+            let requestName = SwiftType.name(requestType)
+            return .call(.text("BatonRuntime.CacheInvalidation"), [
+                .value(.text("caches.\(cache.member)")),
+                SwiftArgument("name", .text(name)),
+                SwiftArgument("fields", .array(fields.map { .text(SwiftLiteral.string($0.name)) })),
+                SwiftArgument("request", .closure(SwiftClosure(signature(returns: "-> \(requestName)"), [.expression(request)]))),
+                SwiftArgument("matching", .closure(SwiftClosure(
+                    SwiftSignature(["request: \(requestName)", "key: \(cache.keyType)"], "-> Swift.Bool"),
+                    [.return(matches)]
+                ))),
+            ])
         }
     }
 
@@ -421,7 +523,7 @@ private struct WorkflowEmitter {
         }
     }
 
-    private func compensation(_ compensation: Compensation, step: ResolvedStep, plan: inout PolicyPlan) throws -> SwiftExpr {
+    private func compensation(_ compensation: Compensation, step: ResolvedStep, plan: inout PolicyPlan, handlers: inout HandlerPlan) throws -> SwiftExpr {
         let output = SwiftType.name(step.outputType)
         let policy = plan.pipeline(
             service: compensation.call.service, in: spec, policies: compensation.policies, access: access(compensation.call),
@@ -435,10 +537,16 @@ private struct WorkflowEmitter {
         let own = step.name
         let base = expressions.stepValue
         expressions.stepValue = { name, optional in name == own ? .text("output") : base(name, optional) }
-        let undo = SwiftClosure(
-            SwiftSignature(["input: \(input)", "output: \(output)", "values: BatonRuntime.StepValues", "context: BatonRuntime.CallContext"], "async throws"),
-            [.assignment(.text("_"), .tryAwait(serviceCall(compensation.call, try expressions.expression(compensation.with))))]
+        guard let requestType = spec.operation(compensation.call)?.input else {
+            throw GeneratorError("'\(step.name)' is compensated by the unknown operation '\(compensation.call)'", at: step.location)
+        }
+        let request = SwiftType.name(requestType)
+        // Called by name so that recovery in another replica can run it from the saga journal.
+        let handler = handlers.handler(for: compensation.call, policy: policy, requestType: request, kind: .compensation)
+        let build = SwiftClosure(
+            SwiftSignature(["input: \(input)", "output: \(output)", "values: BatonRuntime.StepValues"], "-> \(request)"),
+            [.expression(try expressions.expression(compensation.with))]
         )
-        return .call(.text("BatonRuntime.StepCompensation"), [SwiftArgument("policy", .text("policies.\(policy)"))], trailing: undo)
+        return .call(.text("BatonRuntime.StepCompensation"), [.value(.text("handlers.\(handler)"))], trailing: build)
     }
 }
