@@ -131,7 +131,7 @@ public final class PostgresAsyncCallDelivery: Service {
 
     /// Runs the workers until graceful shutdown (then drains) or cancellation.
     public func run() async throws {
-        let stopping = Lock(false)
+        let stopping = Flag()
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<configuration.workers {
@@ -139,12 +139,12 @@ public final class PostgresAsyncCallDelivery: Service {
                 }
             }
         } onGracefulShutdown: {
-            stopping.withLock { $0 = true }
+            stopping.set()
         }
     }
 
-    private func work(stopping: Lock<Bool>) async {
-        while !Task.isCancelled, !stopping.withLock({ $0 }) {
+    private func work(stopping: Flag) async {
+        while !Task.isCancelled, !stopping.isSet {
             let delivered: Bool
             do {
                 delivered = try await deliverOne()

@@ -66,9 +66,10 @@ public final class PostgresInvalidationBus: CacheInvalidationBus, Service {
         let client = self.client
         let channel = self.channel
         let logger = self.logger
+        let text = payload
         do {
             try await database("invalidation notify", timeout: timeout) {
-                try await client.query("SELECT pg_notify(\(channel), \(payload))", logger: logger)
+                try await client.query("SELECT pg_notify(\(channel), \(text))", logger: logger)
             }
         } catch {
             logger.warning("cache invalidation not sent to other replicas: \(error)", metadata: ["baton.cache": .string(message.cache)])

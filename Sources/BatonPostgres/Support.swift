@@ -44,9 +44,17 @@ public struct PostgresStoreError: Error, ClassifiedError, CustomStringConvertibl
     }
 }
 
+/// A flag several tasks read and one sets.
+final class Flag: Sendable {
+    private let state = Lock(false)
+    var isSet: Bool { state.withLock { $0 } }
+    func set() { state.withLock { $0 = true } }
+}
+
 /// Runs `body` against the database, failing with ``PostgresStoreError`` (`unavailable`) after
 /// `timeout`: postgres-nio waits for a connection as long as the caller does, and a replica must
 /// not hang while the database is away.
+@discardableResult
 func database<T: Sendable>(
     _ operation: String,
     timeout: Duration,

@@ -110,7 +110,11 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     init(_ arguments: [String]) throws {
-        process.executableURL = try #require(Self.executable, "BatonPostgresTestChild is built with the tests (swift build --build-tests)")
+        guard let executable = Self.executable else {
+            Issue.record("BatonPostgresTestChild not found next to the tests: build them with swift build --build-tests")
+            throw CancellationError()
+        }
+        process.executableURL = executable
         process.arguments = arguments
         process.standardOutput = output
         let lines = self.lines

@@ -290,7 +290,7 @@ struct PostgresTests {
             let queue = database.replicas.asyncCallQueue
             let input = Array(try JSONEncoder().encode(MailRequest(orderID: "o-2")))
             try await queue.enqueue(AsyncCall(workflow: "w", step: "s", operation: "mail.send", correlationID: "c", idempotencyKey: nil, input: input))
-            let attempts = Lock(0)
+            let attempts = Box(0)
             let mail = OperationHandler<MailRequest>("mail.send", policy: SingleAttempt()) { _, _ in
                 attempts.withLock { $0 += 1 }
                 throw Declined()
@@ -332,7 +332,7 @@ struct PostgresTests {
                 let input = Array(try JSONEncoder().encode(MailRequest(orderID: "o-\(index)")))
                 try await queue.enqueue(AsyncCall(workflow: "w", step: "s", operation: "mail.send", correlationID: "c", idempotencyKey: "k\(index)", input: input))
             }
-            let inFlight = Lock((now: 0, most: 0, done: 0))
+            let inFlight = Box((now: 0, most: 0, done: 0))
             let mail = OperationHandler<MailRequest>("mail.send", policy: SingleAttempt()) { _, _ in
                 inFlight.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
                 try? await Task.sleep(for: .milliseconds(150))
@@ -434,7 +434,7 @@ struct PostgresTests {
             }
             try runControl(control, "start")
 
-            let delivered = Lock([String]())
+            let delivered = Box([String]())
             let mail = OperationHandler<MailRequest>("mail.send", policy: SingleAttempt()) { request, _ in
                 delivered.withLock { $0.append(request.orderID) }
             }
@@ -457,6 +457,13 @@ struct PostgresTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(script) \(action)")
     }
+}
+
+/// Shared state for closures that run concurrently.
+final class Box<Value: Sendable>: Sendable {
+    private let state: Lock<Value>
+    init(_ value: Value) { state = Lock(value) }
+    func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { state.withLock { body(&$0) } }
 }
 
 /// A one-shot gate a step waits at.

@@ -150,15 +150,15 @@ struct OrchestratorView {
         func entries(_ kind: HandlerPlan.Kind) -> String {
             let column = "        BatonRuntime.CallRegistry(".count
             return renderer.render(
-                .array(handlerPlan.handlers.filter { $0.kinds.contains(kind) }.map { .text("handlers.\($0.member).entry") }),
+                .array(handlerPlan.handlers.filter { $0.kinds.contains(kind) }.map { SwiftExpr.text("handlers.\($0.member).entry") }),
                 indent: 8, column: column
             )
         }
         compensationEntries = entries(.compensation)
         asyncCallEntries = entries(.asyncCall)
         cacheTargets = renderer.render(
-            .expression(.call(.text("options.invalidationBus.subscribe"), [.value(.array(cachePlan.caches.map { cache in
-                .call(.text("BatonRuntime.CacheInvalidationTarget"), [
+            .expression(.call("options.invalidationBus.subscribe", [.value(.array(cachePlan.caches.map { cache -> SwiftExpr in
+                SwiftExpr.call("BatonRuntime.CacheInvalidationTarget", [
                     .value(.text(SwiftLiteral.string(cache.operation.description))),
                     SwiftArgument("cache", .text("caches.\(cache.member)")),
                 ])
@@ -437,10 +437,10 @@ private struct WorkflowEmitter {
                 field.path.count == 1 && requestFields.contains { $0.name == field.name && $0.type.unwrapped == field.type.unwrapped }
             }
             let requestName = SwiftType.name(requestType)
-            return .call(.text("BatonRuntime.CacheInvalidation"), [
+            return .call("BatonRuntime.CacheInvalidation", [
                 .value(.text("caches.\(cache.member)")),
                 SwiftArgument("name", .text(name)),
-                SwiftArgument("fields", .array(fields.map { .text(SwiftLiteral.string($0.name)) })),
+                SwiftArgument("fields", .array(fields.map { SwiftExpr.text(SwiftLiteral.string($0.name)) })),
                 SwiftArgument("request", .closure(SwiftClosure(signature(returns: "-> \(requestName)"), [.expression(request)]))),
                 SwiftArgument("matching", .closure(SwiftClosure(
                     SwiftSignature(["request: \(requestName)", "key: \(cache.keyType)"], "-> Swift.Bool"),

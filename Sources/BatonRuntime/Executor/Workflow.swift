@@ -272,7 +272,8 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
         let startedAt = clock.now
         let deadline = Deadline(startedAt.advanced(by: self.deadline), clock: clock)
         let slots = RunSlots.make(count: nodes.count)
-        let saga = journaled ? RunSaga(id: CorrelationID.make(using: random)) : nil
+        // Not from `random`: a seeded source must give the same correlation ids with or without a journal.
+        let saga = journaled ? RunSaga(id: CorrelationID.make(using: .system)) : nil
         let run = RunContext(environment: environment, input: input, values: slots.values, correlationID: correlationID, deadline: deadline, saga: saga)
         environment.log(.debug, "workflow started, deadline \(deadline)", correlationID: correlationID)
 
