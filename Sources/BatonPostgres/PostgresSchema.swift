@@ -122,15 +122,13 @@ public struct PostgresSchema: Sendable, Hashable {
     public func migrate(client: PostgresClient, logger: Logger) async throws {
         let statements = self.statements
         let lockKey = Int64(truncatingIfNeeded: prefix.utf8.reduce(UInt64(1_469_598_103_934_665_603)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 })
-        do {
+        try await database("migration", timeout: .seconds(60)) {
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
                 for statement in statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
             }
-        } catch {
-            throw PostgresStoreError.from(error, operation: "migration")
         }
     }
 }

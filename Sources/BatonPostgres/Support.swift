@@ -54,27 +54,65 @@ final class Flag: Sendable {
 /// Runs `body` against the database, failing with ``PostgresStoreError`` (`unavailable`) after
 /// `timeout`: postgres-nio waits for a connection as long as the caller does, and a replica must
 /// not hang while the database is away.
+///
+/// The body runs in a task of its own that is cancelled, not awaited, at the time-out: a
+/// connection request that does not end on cancellation must not hold the caller (a task group
+/// would wait for it).
 @discardableResult
 func database<T: Sendable>(
     _ operation: String,
     timeout: Duration,
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    do {
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw PostgresStoreError(errorClass: .unavailable, operation: operation, message: "no answer within \(timeout)")
-            }
-            return value
+    let race = Race<T>()
+    let work = Task {
+        do {
+            race.finish(.success(try await body()))
+        } catch {
+            race.finish(.failure(error))
         }
+    }
+    let timer = Task {
+        try await Task.sleep(for: timeout)
+        race.finish(.failure(PostgresStoreError(errorClass: .unavailable, operation: operation, message: "no answer within \(timeout)")))
+    }
+    let result = await withTaskCancellationHandler {
+        await race.result()
+    } onCancel: {
+        race.finish(.failure(CancellationError()))
+    }
+    timer.cancel()
+    if case .failure = result { work.cancel() }
+    do {
+        return try result.get()
     } catch {
         throw PostgresStoreError.from(error, operation: operation)
+    }
+}
+
+/// The first of several results, handed to one waiter.
+final class Race<T: Sendable>: Sendable {
+    private let state = Lock((result: Result<T, any Error>?.none, waiter: CheckedContinuation<Result<T, any Error>, Never>?.none))
+
+    func finish(_ result: Result<T, any Error>) {
+        let waiter = state.withLock { state -> CheckedContinuation<Result<T, any Error>, Never>? in
+            guard state.result == nil else { return nil }
+            state.result = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: result)
+    }
+
+    func result() async -> Result<T, any Error> {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Result<T, any Error>? in
+                if let result = state.result { return result }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
     }
 }
 

@@ -449,13 +449,18 @@ struct PostgresTests {
         }
     }
 
+    /// Runs the cluster's control script and waits for it (with `waitpid`: Foundation's
+    /// `waitUntilExit` can miss the end of a child whose grandchild, the server, lives on).
     private func runControl(_ script: String, _ action: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [script, action]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(script) \(action)")
+        var pid: pid_t = 0
+        let arguments = ["/bin/sh", script, action]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ)
+        try #require(spawned == 0, "posix_spawn \(script) \(action): \(spawned)")
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        #expect(status == 0, "\(script) \(action) exited with status \(status)")
     }
 }
 
