@@ -135,11 +135,13 @@ import Foundation
 {{{servicesDeclaration}}}
 {{#hasAsyncSteps}}
         // With a durable queue (options.asyncCallQueue) async calls go there instead.
-        let asyncSteps: BatonRuntime.AsyncStepQueue? = options.asyncCallQueue != nil ? nil : BatonRuntime.AsyncStepQueue(
-            capacity: options.asyncQueueCapacity,
-            maxConcurrent: options.asyncQueueConcurrency,
-            telemetry: options.telemetry
-        )
+        let asyncSteps: BatonRuntime.AsyncStepQueue? = options.asyncCallQueue != nil
+            ? nil
+            : BatonRuntime.AsyncStepQueue(
+                capacity: options.asyncQueueCapacity,
+                maxConcurrent: options.asyncQueueConcurrency,
+                telemetry: options.telemetry
+            )
 {{/hasAsyncSteps}}
 {{^hasAsyncSteps}}
         let asyncSteps: BatonRuntime.AsyncStepQueue? = nil

@@ -151,7 +151,7 @@ struct OrchestratorView {
             let column = "        BatonRuntime.CallRegistry(".count
             return renderer.render(
                 .array(handlerPlan.handlers.filter { $0.kinds.contains(kind) }.map { SwiftExpr.text("handlers.\($0.member).entry") }),
-                indent: 8, column: column
+                indent: 8, column: column, trailing: 1
             )
         }
         compensationEntries = entries(.compensation)
