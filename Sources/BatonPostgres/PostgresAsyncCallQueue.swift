@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 
-/// A durable ``BatonRuntime/AsyncCallQueue`` in PostgreSQL: the transactional outbox pattern.
+/// A durable `AsyncCallQueue` in PostgreSQL: the transactional outbox pattern.
 ///
 /// ``enqueue(_:)`` inserts the encoded call into the outbox table and returns once it is
 /// committed; ``PostgresAsyncCallDelivery`` workers on any replica deliver it. Calls survive the
@@ -69,7 +69,7 @@ public final class PostgresAsyncCallQueue: AsyncCallQueue {
 ///
 /// Each worker claims the oldest due call with `FOR UPDATE SKIP LOCKED` (so workers and replicas
 /// never take the same one), holding it for `lease`, and calls it by name through the
-/// orchestrators' async-call ``BatonRuntime/CallRegistry`` with the recorded idempotency key and a
+/// orchestrators' async-call `CallRegistry` with the recorded idempotency key and a
 /// `deliveryTimeout` deadline. A delivered call is deleted; a failed one is retried after an
 /// exponential backoff (`backoffBase` doubling up to `backoffMax`) until `maxAttempts`, then kept
 /// in the `dead` state (with its last error) for an operator. A worker that dies mid-delivery

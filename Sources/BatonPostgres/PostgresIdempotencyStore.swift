@@ -28,11 +28,11 @@ public enum PostgresIdempotencyError: Error, ClassifiedError, CustomStringConver
     }
 }
 
-/// An ``BatonRuntime/IdempotencyStore`` shared by every replica through a PostgreSQL table.
+/// An `IdempotencyStore` shared by every replica through a PostgreSQL table.
 ///
 /// - A call claims its key with `INSERT … ON CONFLICT`: among concurrent duplicates on any
 ///   replicas, one executes; the others poll the row (every `pollInterval`, bounded by their
-///   ``BatonRuntime/Deadline/current``) until it holds the outcome.
+///   `Deadline.current`) until it holds the outcome.
 /// - A success is stored as bytes (JSON of the value) for the TTL and returned to duplicates; a
 ///   stored result that no longer decodes is ``PostgresIdempotencyError/corruptedResult(key:reason:)``.
 /// - A failure is not remembered: the duplicates waiting for it get
@@ -86,7 +86,7 @@ public final class PostgresIdempotencyStore: IdempotencyStore {
     }
 
     /// Executes `operation` at most once per key among every replica while it runs and, after a
-    /// success, for `ttl` (see ``BatonRuntime/IdempotencyStore/execute(key:ttl:operation:)``).
+    /// success, for `ttl` (see `IdempotencyStore.execute(key:ttl:operation:)`).
     public func execute<T: Sendable>(
         key: IdempotencyKey,
         ttl: Duration,

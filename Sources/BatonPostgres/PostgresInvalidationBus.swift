@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 
-/// A ``BatonRuntime/CacheInvalidationBus`` over PostgreSQL `LISTEN/NOTIFY`: a write's
+/// A `CacheInvalidationBus` over PostgreSQL `LISTEN/NOTIFY`: a write's
 /// invalidations are `NOTIFY`d on one channel and every replica's ``run()`` applies them to its
 /// own caches (local in-memory caches stay the store; only invalidations travel).
 ///

@@ -110,7 +110,7 @@ public final class PostgresReplicas: Sendable {
     ///
     /// - Parameters:
     ///   - compensations: The orchestrators' compensations (`orchestrator.compensations`; merge
-    ///     several with ``BatonRuntime/CallRegistry/merging(_:)``).
+    ///     several with `CallRegistry.merging(_:)`).
     ///   - asyncCalls: The orchestrators' async calls (`orchestrator.asyncCalls`).
     public func services(compensations: CallRegistry, asyncCalls: CallRegistry) -> [any Service] {
         [

@@ -13,7 +13,7 @@ public struct PostgresSagaTakenOver: Error, ClassifiedError, CustomStringConvert
     public var description: String { "saga run \(runID) was taken over by recovery (its lease expired while it ran)" }
 }
 
-/// A ``BatonRuntime/SagaJournal`` in PostgreSQL: the completed compensable steps of every run,
+/// A `SagaJournal` in PostgreSQL: the completed compensable steps of every run,
 /// with what their compensations need, so that ``PostgresSagaRecovery`` on any replica can
 /// compensate the runs of a replica that died.
 ///
@@ -218,7 +218,7 @@ public final class PostgresSagaJournal: SagaJournal {
 ///
 /// Every `interval` it takes over runs whose owner's lease expired (`FOR UPDATE SKIP LOCKED`) and
 /// calls their remaining compensations by name through the orchestrators' compensation
-/// ``BatonRuntime/CallRegistry``, latest step first, each claimed first (so at most once) and run
+/// `CallRegistry`, latest step first, each claimed first (so at most once) and run
 /// under its operation's policy (with its retries) and a fresh `compensationTimeout`, with the
 /// idempotency key the run would have used. A compensation that fails for good is marked
 /// `failed` and logged at error level. On graceful shutdown it finishes the run in hand and

@@ -5,9 +5,9 @@ import PostgresNIO
 /// A failure of a Postgres-backed store: the database was unreachable, too slow, or refused the
 /// statement.
 ///
-/// Connection failures and time-outs are ``BatonRuntime/ErrorClass/unavailable`` (a retry later may
+/// Connection failures and time-outs are `ErrorClass.unavailable` (a retry later may
 /// succeed); statements the server rejects for another reason are
-/// ``BatonRuntime/ErrorClass/permanent``.
+/// `ErrorClass.permanent`.
 public struct PostgresStoreError: Error, ClassifiedError, CustomStringConvertible {
     /// How the runtime treats the failure.
     public var errorClass: ErrorClass
