@@ -5,6 +5,8 @@
 //   BatonPostgresTestChild recover <url> <prefix>                 recover expired runs once, print count
 //   BatonPostgresTestChild idempotent <url> <prefix> <key>        charge through the store, print the id
 //   BatonPostgresTestChild deliver <url> <prefix>                 claim a call, print DELIVERING, hang
+//   BatonPostgresTestChild measure <url> <prefix> <runs>          rough timings of the replicas' costs
+//     (a debug build; Benchmarks/ suite 9 measures the same in release)
 import BatonPostgres
 import BatonRuntime
 import Foundation
@@ -100,6 +102,51 @@ func runMode() async throws -> Int32 {
         delivery.deliveryTimeout = .seconds(3_600)
         let worker = PostgresAsyncCallDelivery(queue: replicas.asyncCallQueue, asyncCalls: CallRegistry([mail.entry]), configuration: delivery, logger: logger)
         _ = try await worker.deliverOne()
+        return 0
+    case "measure":
+        try await replicas.migrate()
+        let runs = Int(arguments[4]) ?? 300
+        func writeWorkflow(_ store: any IdempotencyStore, _ journal: any SagaJournal) -> Workflow<String, String> {
+            let refund = OperationHandler<RefundRequest>("payments.refund", policy: SingleAttempt()) { _, _ in }
+            var builder = WorkflowBuilder<String>(workflow: "bench", deadline: .seconds(10), telemetry: .disabled, sagaJournal: journal)
+            let charge: StepKey<Charge> = builder.step(
+                "charge", service: "payments", policy: SingleAttempt(),
+                idempotencyKey: { input, _ in input },
+                idempotency: StepIdempotency(store: store, scope: "payments.charge", ttl: .seconds(3_600)),
+                compensation: StepCompensation(refund) { _, output, _ in RefundRequest(chargeID: output.id) }
+            ) { input, _, _ in Charge(id: "ch-\(input)") }
+            return builder.build { _, values in values[charge].id }
+        }
+        func time(_ label: String, _ body: (Int) async throws -> Void) async throws -> Duration {
+            for index in 0..<20 { try await body(-1 - index) }  // warm-up
+            let start = ContinuousClock.now
+            for index in 0..<runs { try await body(index) }
+            let elapsed = ContinuousClock.now - start
+            say("\(label): \(elapsed / runs) per run")
+            return elapsed / runs
+        }
+        let memory = writeWorkflow(InMemoryIdempotencyStore(), InMemorySagaJournal())
+        let postgres = writeWorkflow(replicas.idempotencyStore, replicas.sagaJournal)
+        let inMemory = try await time("write step, in-memory store and journal") { _ = try await memory.run("m\($0)") }
+        let shared = try await time("write step, Postgres store and journal") { _ = try await postgres.run("p\($0)") }
+        say("ratio Postgres / in-memory: \(Double(shared.components.attoseconds + shared.components.seconds * 1_000_000_000_000_000_000) / Double(inMemory.components.attoseconds + inMemory.components.seconds * 1_000_000_000_000_000_000))")
+        let mail = OperationHandler<MailRequest>("mail.send", policy: SingleAttempt()) { _, _ in }
+        let delivery = PostgresAsyncCallDelivery(queue: replicas.asyncCallQueue, asyncCalls: CallRegistry([mail.entry]))
+        let input = Array(try JSONEncoder().encode(MailRequest(orderID: "o")))
+        let calls = 1_000
+        for index in 0..<calls {
+            try await replicas.asyncCallQueue.enqueue(AsyncCall(workflow: "bench", step: "receipt", operation: "mail.send", correlationID: "c", idempotencyKey: "k\(index)", input: input))
+        }
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask { while try await delivery.deliverOne() {} }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        say("async queue, 4 workers: \(calls) calls in \(elapsed) = \(Int(Double(calls) / seconds)) calls/s (delivered \(delivery.counts.delivered))")
         return 0
     default:
         FileHandle.standardError.write(Data("unknown mode \(mode)\n".utf8))
