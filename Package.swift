@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "BatonHTTP", targets: ["BatonHTTP"]),
         .library(name: "BatonHummingbird", targets: ["BatonHummingbird"]),
         .library(name: "BatonSimulate", targets: ["BatonSimulate"]),
+        .library(name: "BatonPostgres", targets: ["BatonPostgres"]),
         .plugin(name: "BatonBuildTool", targets: ["BatonBuildTool"]),
         .plugin(name: "BatonCommand", targets: ["BatonCommand"]),
     ],
@@ -26,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime", exact: "1.13.4"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // Every name generated code declares or relies on, and the generated files' names: the
@@ -82,6 +85,19 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        // Shared state for several replicas on PostgreSQL: idempotency, the saga journal and its
+        // recovery service, the durable async queue, cache invalidation (LISTEN/NOTIFY).
+        .target(
+            name: "BatonPostgres",
+            dependencies: [
+                "BatonRuntime",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // The migration as a plain script, for migration tools (a test keeps it in step).
+            exclude: ["schema.sql"]
+        ),
         // What users' tests link: the manual clock, scripted mocks, fault injection.
         .target(
             name: "BatonTesting",
@@ -132,6 +148,27 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        // The child process of the Postgres crash tests (test-only; not a product).
+        .executableTarget(
+            name: "BatonPostgresTestChild",
+            dependencies: [
+                "BatonPostgres",
+                "BatonRuntime",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/BatonPostgresTestChild"
+        ),
+        .testTarget(
+            name: "BatonPostgresTests",
+            dependencies: [
+                "BatonPostgres",
+                "BatonRuntime",
+                "BatonTesting",
+                "BatonPostgresTestChild",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -30,6 +30,20 @@ let package = Package(
             path: "Benchmarks/Overhead",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Suite 9: a write step with the Postgres idempotency store and saga journal against the
+        // in-memory ones, and the durable async queue's delivery rate (needs a database URL:
+        // `Benchmarks/run` starts one with scripts/with-postgres).
+        .executableTarget(
+            name: "Replicas",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "BatonRuntime", package: "Baton"),
+                .product(name: "BatonPostgres", package: "Baton"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/Replicas",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // The checkout example's orchestrator, generated at build time from a copy of
         // specs/checkout.baton.yaml without its admission block (derive-checkout-spec.py; `run`
         // rewrites it, so it cannot drift).

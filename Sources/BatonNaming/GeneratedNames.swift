@@ -80,6 +80,7 @@ public enum GeneratedNames {
         "Services": "a type nested in every generated orchestrator",
         "Caches": "a type nested in every generated orchestrator",
         "Policies": "a type nested in every generated orchestrator",
+        "Handlers": "a type nested in every generated orchestrator",
         "Void": "the name the Swift Testing macros in generated tests expand to, unqualified",
         "BatonHTTP": "the module generated HTTP clients qualify their helpers with",
         "OpenAPIRuntime": "the module generated HTTP clients import their transport from",
@@ -99,6 +100,8 @@ public enum GeneratedNames {
         "workflowDurationBuckets": "generated orchestrators list the histogram buckets their service level objectives need under that name",
         "durationHistogramBuckets": "generated orchestrators list the histogram buckets their service level objectives need under that name",
         "httpRoutes": "generated orchestrators return the routes of the workflows served over HTTP under that name",
+        "compensations": "generated orchestrators expose their compensations by name under that name",
+        "asyncCalls": "generated orchestrators expose their async calls by name under that name",
     ]
 
     /// Field names generated records cannot carry, with the reason.
@@ -114,7 +117,7 @@ public enum GeneratedNames {
     /// The names the orchestrator's initialiser declares or uses besides its service parameters:
     /// a service of one of these names gets an internal parameter name with a trailing `_`
     /// (which no spec name can have).
-    public static let orchestratorInitialiserLocals: Set<String> = ["self", "services", "asyncSteps", "policies", "caches", "options"]
+    public static let orchestratorInitialiserLocals: Set<String> = ["self", "services", "asyncSteps", "policies", "caches", "handlers", "options"]
 
     /// The names a generated mock's initialiser uses itself: an operation of one of these names
     /// gets an internal parameter name with a trailing `_`.

@@ -115,6 +115,7 @@ import Foundation
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
     private let policies: Policies
+    private let handlers: Handlers
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -123,8 +124,8 @@ import Foundation
 {{#services}}
     ///   - {{label}}: The `{{label}}` service.
 {{/services}}
-    ///   - options: Clock, randomness, telemetry, queue sizes and the idempotency store; the defaults
-    ///     suit production.
+    ///   - options: Clock, randomness, telemetry, queue sizes, the idempotency store, the saga
+    ///     journal, the durable async queue and the invalidation bus; the defaults suit one process.
     {{access}} init(
 {{#services}}
         {{{parameter}}}: any {{protocolName}},
@@ -133,20 +134,29 @@ import Foundation
     ) {
 {{{servicesDeclaration}}}
 {{#hasAsyncSteps}}
-        let asyncSteps: BatonRuntime.AsyncStepQueue? = BatonRuntime.AsyncStepQueue(
-            capacity: options.asyncQueueCapacity,
-            maxConcurrent: options.asyncQueueConcurrency,
-            telemetry: options.telemetry
-        )
+        // With a durable queue (options.asyncCallQueue) async calls go there instead.
+        let asyncSteps: BatonRuntime.AsyncStepQueue? = options.asyncCallQueue != nil
+            ? nil
+            : BatonRuntime.AsyncStepQueue(
+                capacity: options.asyncQueueCapacity,
+                maxConcurrent: options.asyncQueueConcurrency,
+                telemetry: options.telemetry
+            )
 {{/hasAsyncSteps}}
 {{^hasAsyncSteps}}
         let asyncSteps: BatonRuntime.AsyncStepQueue? = nil
 {{/hasAsyncSteps}}
         let policies = Policies(options: options)
         let caches = Caches(options: options)
+        let handlers = Handlers(services: services, policies: policies)
         self.caches = caches
         self.policies = policies
+        self.handlers = handlers
         self.asyncSteps = asyncSteps
+{{#hasCaches}}
+        // Invalidations made by writes in other replicas drop the entries of these caches.
+{{{cacheTargets}}}
+{{/hasCaches}}
 {{#workflows}}
 {{{initialisation}}}
 {{/workflows}}
@@ -208,6 +218,19 @@ import Foundation
         policies.routers.mapValues { $0.snapshot }
     }
 
+    /// The compensations of every workflow by name, for recovery of the runs of a replica that
+    /// died (`BatonRuntime.SagaJournal`): each decodes its request and calls its operation under
+    /// its policy.
+    {{access}} var compensations: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry({{{compensationEntries}}})
+    }
+
+    /// The `mode: async` calls of every workflow by name, for the workers of a durable queue
+    /// (`BatonRuntime.AsyncCallQueue`).
+    {{access}} var asyncCalls: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry({{{asyncCallEntries}}})
+    }
+
     /// Stops taking `mode: async` calls and waits for the queued ones to finish{{#hasCaches}}, then stops
     /// the caches' background refreshes{{/hasCaches}}.
     {{access}} func shutdown() async {
@@ -232,7 +255,7 @@ extension {{typeName}} {
 {{/workflows}}
 {{#caches}}
     /// The cache key of `{{operation}}`: the input fields its `cache.key` names.
-    struct {{keyType}}: Swift.Hashable, Swift.Sendable {
+    struct {{keyType}}: Swift.Codable, Swift.Hashable, Swift.Sendable {
 {{#fields}}
         var {{{identifier}}}: {{{swiftType}}}
 {{/fields}}
@@ -249,6 +272,19 @@ extension {{typeName}} {
 {{#hasCaches}}
 {{{cachesBody}}}
 {{/hasCaches}}
+        }
+    }
+
+    /// The operations called by name: compensations and async calls, each with its policy.
+    struct Handlers: Swift.Sendable {
+{{#handlers}}
+        let {{member}}: BatonRuntime.OperationHandler<{{{requestType}}}>
+{{/handlers}}
+
+        init(services: Services, policies: Policies) {
+{{#handlers}}
+{{{construction}}}
+{{/handlers}}
         }
     }
 
@@ -270,6 +306,7 @@ extension {{typeName}} {
         services: Services,
         policies: Policies,
         caches: Caches,
+        handlers: Handlers,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<{{{inputType}}}, {{{outputType}}}> {

@@ -60,6 +60,15 @@ struct OrchestratorView {
         var operation: String
     }
 
+    /// An operation the orchestrator can call by name (`Handlers`): a compensation or an async
+    /// call.
+    struct HandlerView {
+        var member: String
+        var requestType: String
+        /// `Handlers.init`'s assignment of the handler, at twelve spaces.
+        var construction: String
+    }
+
     var header: String
     var access: String
     var typeName: String
@@ -78,6 +87,13 @@ struct OrchestratorView {
     var caches: [CacheView]
     /// Stored for the template engine, which sees only stored properties.
     var hasCaches: Bool
+    var handlers: [HandlerView]
+    /// `handlers.x.entry` of every compensation, continuing a line at four spaces.
+    var compensationEntries: String
+    /// `handlers.x.entry` of every async call, continuing a line at four spaces.
+    var asyncCallEntries: String
+    /// The cache invalidation targets subscribed to the options' bus, at eight spaces.
+    var cacheTargets: String
     /// The bucket boundaries of `baton_workflow_duration_seconds` (continuing a line at four
     /// spaces): the usual latency buckets and every SLO latency threshold of the spec, ascending.
     var workflowDurationBuckets: String
@@ -120,7 +136,42 @@ struct OrchestratorView {
         }
         cachesBody = renderer.render(cachePlan.caches.map { .assignment(.text("self.\($0.member)"), cachePlan.construction($0)) }, indent: 12)
         hasCaches = !caches.isEmpty
-        workflows = try spec.workflows.map { try WorkflowEmitter(spec: spec, workflow: $0, caches: cachePlan, lowering: lowering).emit() }
+        var handlerPlan = HandlerPlan()
+        workflows = try spec.workflows.map {
+            try WorkflowEmitter(spec: spec, workflow: $0, caches: cachePlan, lowering: lowering).emit(handlers: &handlerPlan)
+        }
+        handlers = handlerPlan.handlers.map { handler in
+            let call = SwiftExpr.call(.text("services.\(SwiftIdentifier.escaped(handler.call.service)).\(SwiftIdentifier.escaped(handler.call.operation))"), [
+                .value(.text("request")), SwiftArgument("context", .text("context")),
+            ], trailing: nil)
+            let closure = SwiftClosure(
+                SwiftSignature(["request: \(handler.requestType)", "context: BatonRuntime.CallContext"], "async throws"),
+                [.assignment(.text("_"), .tryAwait(call))]
+            )
+            let construction = SwiftStatement.assignment(.text("self.\(handler.member)"), .call(.text("BatonRuntime.OperationHandler<\(handler.requestType)>"), [
+                .value(.text(SwiftLiteral.string(handler.name))),
+                SwiftArgument("policy", .text("policies.\(handler.policy)")),
+            ], trailing: closure))
+            return HandlerView(member: handler.member, requestType: handler.requestType, construction: renderer.render(construction, indent: 12))
+        }
+        func entries(_ kind: HandlerPlan.Kind) -> String {
+            let column = "        BatonRuntime.CallRegistry(".count
+            return renderer.render(
+                .array(handlerPlan.handlers.filter { $0.kinds.contains(kind) }.map { SwiftExpr.text("handlers.\($0.member).entry") }),
+                indent: 8, column: column, trailing: 1
+            )
+        }
+        compensationEntries = entries(.compensation)
+        asyncCallEntries = entries(.asyncCall)
+        cacheTargets = renderer.render(
+            .expression(.call("options.invalidationBus.subscribe", [.value(.array(cachePlan.caches.map { cache -> SwiftExpr in
+                SwiftExpr.call("BatonRuntime.CacheInvalidationTarget", [
+                    .value(.text(SwiftLiteral.string(cache.operation.description))),
+                    SwiftArgument("cache", .text("caches.\(cache.member)")),
+                ])
+            }))])),
+            indent: 8
+        )
         policyNames = plan.pipelineNames
         let routers = SwiftExpr.dictionary(plan.routers.map { SwiftDictionaryEntry(key: .text(SwiftLiteral.string($0.service)), value: .text($0.name)) })
         policiesBody = renderer.render(
@@ -152,6 +203,38 @@ struct OrchestratorView {
     }
 }
 
+/// The operations generated orchestrators call by name: one handler per operation and policy
+/// that some step uses as its compensation or as its async call.
+struct HandlerPlan {
+    enum Kind: Hashable { case compensation, asyncCall }
+
+    struct Handler {
+        var name: String
+        var member: String
+        var call: OperationRef
+        var policy: String
+        var requestType: String
+        var kinds: Set<Kind>
+    }
+
+    private(set) var handlers: [Handler] = []
+
+    /// The member of the handler calling `call` under `policy` (added on first use).
+    mutating func handler(for call: OperationRef, policy: String, requestType: String, kind: Kind) -> String {
+        if let index = handlers.firstIndex(where: { $0.call == call && $0.policy == policy }) {
+            handlers[index].kinds.insert(kind)
+            return handlers[index].member
+        }
+        let base = SwiftIdentifier.lowerCamel(call.service) + SwiftIdentifier.upperCamel(call.operation)
+        // The same operation under another policy: a second handler, named after its policy.
+        let other = handlers.contains { $0.call == call }
+        let member = other ? base + "Via" + SwiftIdentifier.upperCamel(policy) : base
+        let name = other ? "\(call.description)#\(policy)" : call.description
+        handlers.append(Handler(name: name, member: member, call: call, policy: policy, requestType: requestType, kinds: [kind]))
+        return member
+    }
+}
+
 /// Lowers one workflow to the statements of its `make…Workflow` function.
 private struct WorkflowEmitter {
     var spec: ResolvedSpec
@@ -177,7 +260,7 @@ private struct WorkflowEmitter {
         SwiftSignature(["input: \(input)", "values: BatonRuntime.StepValues"] + extra, returns)
     }
 
-    func emit() throws -> OrchestratorView.WorkflowView {
+    func emit(handlers: inout HandlerPlan) throws -> OrchestratorView.WorkflowView {
         let upper = SwiftIdentifier.upperCamel(workflow.name)
         let output = SwiftType.name(workflow.output)
         var order: [ResolvedStep] = []
@@ -185,7 +268,7 @@ private struct WorkflowEmitter {
             guard let step = workflow.step(name) else { throw GeneratorError("the graph names an unknown step '\(name)'", at: workflow.location) }
             order.append(step)
         }
-        let steps = try order.map { try step(for: $0) }
+        let steps = try order.map { try step(for: $0, handlers: &handlers) }
         let builder = SwiftStatement.declaration(keyword: "var", name: "builder", type: nil, value: .call("BatonRuntime.WorkflowBuilder<\(input)>", [
             SwiftArgument("workflow", .text(SwiftLiteral.string(workflow.name))),
             SwiftArgument("deadline", PolicyPlan.duration(workflow.deadline)),
@@ -194,6 +277,9 @@ private struct WorkflowEmitter {
             SwiftArgument("telemetry", .text("options.telemetry")),
             SwiftArgument("asyncQueue", .text("asyncSteps")),
             SwiftArgument("classifier", .text("options.classifier")),
+            SwiftArgument("sagaJournal", .text("options.sagaJournal")),
+            SwiftArgument("invalidationBus", .text("options.invalidationBus")),
+            SwiftArgument("asyncCallQueue", .text("options.asyncCallQueue")),
         ]))
         let result = SwiftClosure(signature(returns: "-> \(output)"), [
             .expression(try expressions(at: workflow.location).expression(workflow.result)),
@@ -206,6 +292,7 @@ private struct WorkflowEmitter {
             SwiftArgument("services", .text("services")),
             SwiftArgument("policies", .text("policies")),
             SwiftArgument("caches", .text("caches")),
+            SwiftArgument("handlers", .text("handlers")),
             SwiftArgument("options", .text("options")),
             SwiftArgument("asyncSteps", .text("asyncSteps")),
         ]))
@@ -261,7 +348,7 @@ private struct WorkflowEmitter {
     /// The name of pipeline `index` of the lowering.
     private func pipeline(_ index: Int) -> String { lowering.pipeline(index).name }
 
-    private func step(for step: ResolvedStep) throws -> SwiftStatement {
+    private func step(for step: ResolvedStep, handlers: inout HandlerPlan) throws -> SwiftStatement {
         let expressions = self.expressions(at: step.location)
         let operation = spec.operation(step.call)
         guard let policies = lowering.step(step.name, of: workflow.name) else {
@@ -303,9 +390,10 @@ private struct WorkflowEmitter {
             arguments.append(SwiftArgument("invalidates", .array(invalidations)))
         }
         if step.mode == .async {
-            arguments.append(SwiftArgument("call", .closure(SwiftClosure(signature(callContext, returns: "async throws -> Swift.Void"), [
-                .assignment(.text("_"), .tryAwait(serviceCall(step.call, request))),
-            ]))))
+            // Called by name so that a durable queue can deliver it from any replica.
+            let handler = handlers.handler(for: step.call, policy: policy, requestType: stepInput, kind: .asyncCall)
+            arguments.append(SwiftArgument("handler", .text("handlers.\(handler)")))
+            arguments.append(SwiftArgument("request", .closure(SwiftClosure(signature(returns: "-> \(stepInput)"), [.expression(request)]))))
             let call = SwiftExpr.call("builder.asyncStep", arguments)
             return referenced.contains(step.name) ? .let(key(step.name), "BatonRuntime.StepID", call) : .expression(call)
         }
@@ -314,7 +402,7 @@ private struct WorkflowEmitter {
             arguments.append(SwiftArgument("fallback", try self.fallback(fallback, step: step, expressions: expressions, pipeline: policies.fallback)))
         }
         if let compensation = step.compensate {
-            arguments.append(SwiftArgument("compensation", try self.compensation(compensation, step: step, pipeline: policies.compensation)))
+            arguments.append(SwiftArgument("compensation", try self.compensation(compensation, step: step, pipeline: policies.compensation, handlers: &handlers)))
         }
         arguments.append(SwiftArgument("call", .closure(SwiftClosure(signature(callContext, returns: "async throws -> \(output)"), [
             .expression(.tryAwait(serviceCall(step.call, request))),
@@ -351,12 +439,26 @@ private struct WorkflowEmitter {
                       own.type.unwrapped == field.type.unwrapped else { return nil }
                 return .infix(.text("key.\(SwiftIdentifier.escaped(field.name))"), "==", .text("request.\(SwiftIdentifier.escaped(own.name))"))
             }
-            guard let first = shared.first else { return .call("BatonRuntime.CacheInvalidation.all", [.value(.text("caches.\(cache.member)"))]) }
+            let name = SwiftLiteral.string(cache.operation.description)
+            guard let first = shared.first else {
+                return .call("BatonRuntime.CacheInvalidation.all", [.value(.text("caches.\(cache.member)")), SwiftArgument("name", .text(name))])
+            }
             let matches = shared.dropFirst().reduce(first) { .infix($0, "&&", $1) }
-            return .call(.text("BatonRuntime.CacheInvalidation"), [.value(.text("caches.\(cache.member)"))], trailing: SwiftClosure(
-                signature(["key: \(cache.keyType)"], returns: "-> Swift.Bool"),
-                [.let("request", SwiftType.name(requestType), request), .return(matches)]
-            ))
+            // The shared fields by name, for the other replicas (CacheInvalidationBus).
+            let fields = cache.keyFields.filter { field in
+                field.path.count == 1 && requestFields.contains { $0.name == field.name && $0.type.unwrapped == field.type.unwrapped }
+            }
+            let requestName = SwiftType.name(requestType)
+            return .call("BatonRuntime.CacheInvalidation", [
+                .value(.text("caches.\(cache.member)")),
+                SwiftArgument("name", .text(name)),
+                SwiftArgument("fields", .array(fields.map { SwiftExpr.text(SwiftLiteral.string($0.name)) })),
+                SwiftArgument("request", .closure(SwiftClosure(signature(returns: "-> \(requestName)"), [.expression(request)]))),
+                SwiftArgument("matching", .closure(SwiftClosure(
+                    SwiftSignature(["request: \(requestName)", "key: \(cache.keyType)"], "-> Swift.Bool"),
+                    [.return(matches)]
+                ))),
+            ])
         }
     }
 
@@ -408,7 +510,7 @@ private struct WorkflowEmitter {
         }
     }
 
-    private func compensation(_ compensation: Compensation, step: ResolvedStep, pipeline index: Int?) throws -> SwiftExpr {
+    private func compensation(_ compensation: Compensation, step: ResolvedStep, pipeline index: Int?, handlers: inout HandlerPlan) throws -> SwiftExpr {
         let output = SwiftType.name(step.outputType)
         guard let index else { throw GeneratorError("the compensation of '\(step.name)' was not lowered", at: step.location) }
         let policy = pipeline(index)
@@ -417,10 +519,16 @@ private struct WorkflowEmitter {
         let own = step.name
         let base = expressions.stepValue
         expressions.stepValue = { name, optional in name == own ? .text("output") : base(name, optional) }
-        let undo = SwiftClosure(
-            SwiftSignature(["input: \(input)", "output: \(output)", "values: BatonRuntime.StepValues", "context: BatonRuntime.CallContext"], "async throws"),
-            [.assignment(.text("_"), .tryAwait(serviceCall(compensation.call, try expressions.expression(compensation.with))))]
+        guard let requestType = spec.operation(compensation.call)?.input else {
+            throw GeneratorError("'\(step.name)' is compensated by the unknown operation '\(compensation.call)'", at: step.location)
+        }
+        let request = SwiftType.name(requestType)
+        // Called by name so that recovery in another replica can run it from the saga journal.
+        let handler = handlers.handler(for: compensation.call, policy: policy, requestType: request, kind: .compensation)
+        let build = SwiftClosure(
+            SwiftSignature(["input: \(input)", "output: \(output)", "values: BatonRuntime.StepValues"], "-> \(request)"),
+            [.expression(try expressions.expression(compensation.with))]
         )
-        return .call(.text("BatonRuntime.StepCompensation"), [SwiftArgument("policy", .text("policies.\(policy)"))], trailing: undo)
+        return .call(.text("BatonRuntime.StepCompensation"), [.value(.text("handlers.\(handler)"))], trailing: build)
     }
 }

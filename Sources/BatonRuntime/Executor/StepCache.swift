@@ -83,6 +83,9 @@ public struct StepCache<Input: Sendable, Output: Sendable>: Sendable {
 /// ```
 public struct CacheInvalidation<Input: Sendable>: Sendable {
     let run: @Sendable (Input, StepValues) async -> Void
+    /// What the other replicas are told to drop (``CacheInvalidationBus``); `nil` when the
+    /// invalidation was declared without a name.
+    let message: (@Sendable (Input, StepValues) -> CacheInvalidationMessage)?
 
     /// Drops the entries of `cache` whose key matches.
     public init<Key, Value>(
@@ -92,14 +95,72 @@ public struct CacheInvalidation<Input: Sendable>: Sendable {
         run = { input, values in
             await cache.invalidate { key in matching(input, values, key) }
         }
+        message = nil
+    }
+
+    /// Drops the entries of `cache` whose key fields `fields` equal the write request's fields of
+    /// the same name (spec-v1 §5 `invalidates`), here and — through the orchestrator's
+    /// ``CacheInvalidationBus`` — in the other replicas.
+    ///
+    /// - Parameters:
+    ///   - cache: The cached operation's cache.
+    ///   - name: The cached operation, `service.operation` (how other replicas find their cache).
+    ///   - fields: The key fields shared with the request, compared by name.
+    ///   - request: The write's request, from the run's input and values.
+    ///   - matching: Whether a key's `fields` equal the request's (the local comparison).
+    public init<Key, Value, Request: Encodable & Sendable>(
+        _ cache: ResponseCache<Key, Value>,
+        name: String,
+        fields: [String],
+        request: @escaping @Sendable (Input, StepValues) -> Request,
+        matching: @escaping @Sendable (Request, Key) -> Bool
+    ) {
+        run = { input, values in
+            let request = request(input, values)
+            await cache.invalidate { key in matching(request, key) }
+        }
+        message = { input, values in
+            // An unencodable request (never for generated types) drops every entry remotely.
+            guard case .object(let object)? = try? JSONValue(encoding: request(input, values)) else {
+                return CacheInvalidationMessage(cache: name, match: nil)
+            }
+            var match: [String: JSONValue] = [:]
+            for field in fields { match[field] = object[field] ?? .null }
+            return CacheInvalidationMessage(cache: name, match: match)
+        }
     }
 
     /// Drops every entry of `cache`.
     public static func all<Key, Value>(_ cache: ResponseCache<Key, Value>) -> CacheInvalidation {
-        CacheInvalidation(run: { _, _ in await cache.invalidateAll() })
+        CacheInvalidation(run: { _, _ in await cache.invalidateAll() }, message: nil)
     }
 
-    private init(run: @escaping @Sendable (Input, StepValues) async -> Void) {
+    /// Drops every entry of `cache`, here and in the other replicas (through the orchestrator's
+    /// ``CacheInvalidationBus``).
+    ///
+    /// - Parameters:
+    ///   - cache: The cached operation's cache.
+    ///   - name: The cached operation, `service.operation`.
+    public static func all<Key, Value>(_ cache: ResponseCache<Key, Value>, name: String) -> CacheInvalidation {
+        CacheInvalidation(
+            run: { _, _ in await cache.invalidateAll() },
+            message: { _, _ in CacheInvalidationMessage(cache: name, match: nil) }
+        )
+    }
+
+    private init(
+        run: @escaping @Sendable (Input, StepValues) async -> Void,
+        message: (@Sendable (Input, StepValues) -> CacheInvalidationMessage)?
+    ) {
         self.run = run
+        self.message = message
+    }
+
+    /// Drops the local entries, then tells the other replicas.
+    func apply(_ input: Input, _ values: StepValues, bus: any CacheInvalidationBus) async {
+        await run(input, values)
+        if bus.isShared, let message {
+            await bus.publish(message(input, values))
+        }
     }
 }

@@ -132,10 +132,26 @@ enum StepRunner {
         _ spec: StepSpec<Input>,
         _ compensation: StepCompensation<Input, Output>,
         _ run: RunContext<Input>
-    ) async -> CompensationReport {
+    ) async -> CompensationReport? {
         let environment = run.environment
         let clock = environment.clock
         let key = CorrelationID.compensationKey(correlationID: run.correlationID, step: spec.step)
+        // A journaled step is compensated by whoever claims it: this run, or a recovery process
+        // that took the run over from it (then this one was only slow).
+        let journal = environment.sagaJournal
+        let journaledRun = run.saga.flatMap { $0.isRecorded(spec.step) ? $0 : nil }
+        if let saga = journaledRun {
+            do {
+                guard try await journal.claimCompensation(runID: saga.id, step: spec.step) else {
+                    environment.log(.warning, "compensation claimed elsewhere (recovery took the run over); not run here", correlationID: run.correlationID, step: spec.step)
+                    return nil
+                }
+            } catch {
+                // The journal is unreachable: undo the effect anyway. If recovery also runs it
+                // later, the compensation carries the same idempotency key.
+                environment.log(.warning, "saga journal: could not claim the compensation (\(error)); compensating anyway", correlationID: run.correlationID, step: spec.step)
+            }
+        }
         // The run's deadline may be what failed it; compensations get their own budget.
         let deadline = Deadline.after(environment.compensationTimeout, clock: clock)
         let context = CallContext(
@@ -177,6 +193,13 @@ enum StepRunner {
                 correlationID: run.correlationID,
                 step: spec.step
             )
+        }
+        if let saga = journaledRun {
+            do {
+                try await journal.compensationEnded(runID: saga.id, step: spec.step, succeeded: outcome.isCompensated)
+            } catch {
+                environment.log(.warning, "saga journal: could not record the compensation's end: \(error)", correlationID: run.correlationID, step: spec.step)
+            }
         }
         // The step's effect was undone: a duplicate of its call must execute again, not be
         // answered with the remembered outcome.
@@ -224,7 +247,7 @@ enum StepRunner {
                         try await spec.policy.run(context, log: log, attemptCall)
                     }
                 }
-                for invalidation in invalidates { await invalidation.run(input, values) }
+                for invalidation in invalidates { await invalidation.apply(input, values, bus: environment.invalidationBus) }
                 outcome = .succeeded
             } catch {
                 let errorClass = environment.classifier.classify(error).errorClass
@@ -250,10 +273,93 @@ enum StepRunner {
         log: AttemptLog,
         run: RunContext<Input>
     ) async -> StepCompletion {
+        if let saga = spec.saga, let runSaga = run.saga {
+            do {
+                try await record(spec, saga, runSaga, run)
+            } catch {
+                // The effect happened but could not be journaled: the step fails (a later step
+                // must not rely on an effect no other process could undo) and is compensated
+                // with the run, here.
+                let errorClass = errorClass(of: error, run: run)
+                run.environment.log(.error, "saga journal: could not record the step (\(errorClass)): \(error)", correlationID: run.correlationID, step: spec.step)
+                var completion = finish(spec, outcome(for: errorClass), errorClass: errorClass, error: error, startedAt: startedAt, clock: clock, log: log)
+                completion.mustCompensate = true
+                return completion
+            }
+        }
         if let invalidations = cached?.invalidates {
-            for invalidation in invalidations { await invalidation.run(run.input, run.values) }
+            for invalidation in invalidations { await invalidation.apply(run.input, run.values, bus: run.environment.invalidationBus) }
         }
         return finish(spec, .succeeded, startedAt: startedAt, clock: clock, log: log)
+    }
+
+    /// Writes a succeeded compensable step to the saga journal.
+    private static func record<Input: Sendable>(
+        _ spec: StepSpec<Input>,
+        _ saga: SagaEntry<Input>,
+        _ runSaga: RunSaga,
+        _ run: RunContext<Input>
+    ) async throws {
+        let journal = run.environment.sagaJournal
+        let input: [UInt8]
+        do {
+            input = journal.storesInputs ? try saga.encode(run.input, run.values) : []
+        } catch {
+            throw SagaJournalError.unencodableInput(step: spec.step, reason: "\(error)")
+        }
+        let record = SagaStepRecord(
+            runID: runSaga.id,
+            workflow: spec.workflow,
+            correlationID: run.correlationID,
+            step: spec.step,
+            sequence: runSaga.nextSequence(),
+            operation: saga.operation,
+            idempotencyKey: CorrelationID.compensationKey(correlationID: run.correlationID, step: spec.step),
+            input: input
+        )
+        try await journal.record(record)
+        runSaga.markRecorded(spec.step)
+    }
+
+    /// Stores an async step's call in a durable queue, within the run's deadline.
+    static func enqueueDurably<Input: Sendable>(
+        _ spec: StepSpec<Input>,
+        queue: any AsyncCallQueue,
+        operation: String,
+        encode: @escaping @Sendable (Input, StepValues) throws -> [UInt8],
+        _ run: RunContext<Input>
+    ) async -> StepCompletion {
+        let environment = run.environment
+        let clock = environment.clock
+        let startedAt = clock.now
+        let outcome: StepOutcome
+        var failure: (ErrorClass, any Error)?
+        do {
+            let call = AsyncCall(
+                workflow: spec.workflow,
+                step: spec.step,
+                operation: operation,
+                correlationID: run.correlationID,
+                idempotencyKey: spec.idempotencyKey?(run.input, run.values),
+                input: try encode(run.input, run.values)
+            )
+            try await withAttemptTimeout(nil, clock: clock) { try await queue.enqueue(call) }
+            outcome = .enqueued
+        } catch {
+            let errorClass = errorClass(of: error, run: run)
+            failure = (errorClass, error)
+            outcome = .dropped
+            environment.log(.warning, "async step dropped: the durable queue did not take it (\(errorClass)): \(error)", correlationID: run.correlationID, step: spec.step)
+        }
+        spec.instruments.record(outcome, latency: .zero, retries: 0)
+        return StepCompletion(
+            index: spec.index,
+            outcome: outcome,
+            errorClass: failure?.0,
+            error: failure?.1,
+            startedAt: startedAt,
+            finishedAt: clock.now
+        )
     }
 
     /// The call a cache makes in the background to refresh a step's entry: the step's call under

@@ -113,6 +113,8 @@ final class RunEnvironment: Sendable {
     let asyncQueue: AsyncStepQueue?
     let compensationTimeout: Duration
     let classifier: ErrorClassifier
+    let sagaJournal: any SagaJournal
+    let invalidationBus: any CacheInvalidationBus
 
     init(
         workflow: String,
@@ -120,9 +122,13 @@ final class RunEnvironment: Sendable {
         telemetry: Telemetry,
         asyncQueue: AsyncStepQueue?,
         compensationTimeout: Duration,
-        classifier: ErrorClassifier
+        classifier: ErrorClassifier,
+        sagaJournal: any SagaJournal = InMemorySagaJournal(),
+        invalidationBus: any CacheInvalidationBus = LocalInvalidationBus()
     ) {
         self.classifier = classifier
+        self.sagaJournal = sagaJournal
+        self.invalidationBus = invalidationBus
         self.workflow = workflow
         self.clock = clock
         self.telemetry = telemetry
@@ -154,14 +160,46 @@ final class RunContext<Input: Sendable>: Sendable {
     let values: StepValues
     let correlationID: String
     let deadline: Deadline
+    /// The run's saga in the journal; `nil` for workflows without journaled compensations.
+    let saga: RunSaga?
 
-    init(environment: RunEnvironment, input: Input, values: StepValues, correlationID: String, deadline: Deadline) {
+    init(environment: RunEnvironment, input: Input, values: StepValues, correlationID: String, deadline: Deadline, saga: RunSaga? = nil) {
         self.environment = environment
         self.input = input
         self.values = values
         self.correlationID = correlationID
         self.deadline = deadline
+        self.saga = saga
     }
+}
+
+/// The journal bookkeeping of one run: its id, the order of its records, the steps recorded.
+final class RunSaga: Sendable {
+    let id: String
+    private let state = Lock((sequence: 0, recorded: [String]()))
+
+    init(id: String) {
+        self.id = id
+    }
+
+    /// The next record's place in the completion order.
+    func nextSequence() -> Int {
+        state.withLock { state in
+            state.sequence += 1
+            return state.sequence
+        }
+    }
+
+    func markRecorded(_ step: String) {
+        state.withLock { $0.recorded.append(step) }
+    }
+
+    func isRecorded(_ step: String) -> Bool {
+        state.withLock { $0.recorded.contains(step) }
+    }
+
+    /// The steps recorded, in order; empty when the run wrote nothing to the journal.
+    var recorded: [String] { state.withLock { $0.recorded } }
 }
 
 /// How a step run ended, sent from its task to the run loop.
@@ -174,6 +212,9 @@ struct StepCompletion: Sendable {
     var error: (any Error)? = nil
     var startedAt: BatonInstant? = nil
     var finishedAt: BatonInstant? = nil
+    /// The step's effect happened although the step failed (its journal record could not be
+    /// written): compensate it with the run.
+    var mustCompensate = false
 }
 
 /// What the run's task group hears from its children.
@@ -200,6 +241,8 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
     /// Whether some step's policy does not end its attempts by the deadline, so the run needs a
     /// watcher task to cancel it there.
     let needsDeadlineWatcher: Bool
+    /// Whether some step's compensation is written to the saga journal.
+    let journaled: Bool
 
     init(builder: WorkflowBuilder<Input>, result: @escaping @Sendable (Input, StepValues) -> Output) {
         environment = RunEnvironment(
@@ -208,7 +251,9 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
             telemetry: builder.telemetry,
             asyncQueue: builder.asyncQueue,
             compensationTimeout: builder.compensationTimeout,
-            classifier: builder.classifier
+            classifier: builder.classifier,
+            sagaJournal: builder.sagaJournal,
+            invalidationBus: builder.invalidationBus
         )
         deadline = builder.deadline
         random = builder.random
@@ -222,6 +267,7 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
         roots = builder.nodes.indices.filter { builder.nodes[$0].dependencies.isEmpty }
         self.result = result
         needsDeadlineWatcher = builder.nodes.contains { !$0.isAsync && !$0.boundedByDeadline }
+        journaled = builder.nodes.contains(where: \.journaled)
         instruments = WorkflowInstruments(workflow: builder.name, telemetry: builder.telemetry)
     }
 
@@ -231,7 +277,9 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
         let budget = timeout.map { min($0, self.deadline) } ?? self.deadline
         let deadline = Deadline(startedAt.advanced(by: budget), clock: clock)
         let slots = RunSlots.make(count: nodes.count)
-        let run = RunContext(environment: environment, input: input, values: slots.values, correlationID: correlationID, deadline: deadline)
+        // Not from `random`: a seeded source must give the same correlation ids with or without a journal.
+        let saga = journaled ? RunSaga(id: CorrelationID.make(using: .system)) : nil
+        let run = RunContext(environment: environment, input: input, values: slots.values, correlationID: correlationID, deadline: deadline, saga: saga)
         environment.log(.debug, "workflow started, deadline \(deadline)", correlationID: correlationID)
 
         var state = await Deadline.$current.withValue(deadline) {
@@ -273,7 +321,21 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
         let finishedAt = clock.now
         let latency = startedAt.duration(to: finishedAt)
 
+        // A run that recorded steps is finished in the journal before it returns: an unfinished
+        // run is compensated by recovery once its lease expires.
+        var journalFailure: (any Error)?
+        if state.failure == nil, let saga, !saga.recorded.isEmpty {
+            do {
+                try await environment.sagaJournal.finish(runID: saga.id, outcome: .finished)
+            } catch {
+                journalFailure = error
+            }
+        }
+
         guard let failed = state.failure else {
+            if let journalFailure, let saga {
+                return await failOnJournal(journalFailure, saga: saga, state: state, run: run, latency: latency)
+            }
             let report = state.report(correlationID: correlationID, latency: latency)
             let outcome: RunOutcome = report.isComplete ? .complete : .incomplete
             instruments.record(outcome, latency: latency)
@@ -288,6 +350,7 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
         }
 
         let compensations = await compensate(state.compensationOrder, run: run)
+        await finishCompensated(run)
         let report = state.report(correlationID: correlationID, latency: latency)
         instruments.record(.failed, latency: latency)
         let completion = state.completions[failed]!
@@ -302,6 +365,44 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
         )
         environment.log(.error, "\(error)", correlationID: correlationID, step: nodes[failed].name)
         return .failure(error)
+    }
+
+    /// Marks a failed run's saga compensated, when it recorded steps (a failure is logged: the
+    /// recovery service finds nothing left to compensate and finishes it).
+    private func finishCompensated(_ run: RunContext<Input>) async {
+        guard let saga = run.saga, !saga.recorded.isEmpty else { return }
+        do {
+            try await environment.sagaJournal.finish(runID: saga.id, outcome: .compensated)
+        } catch {
+            environment.log(.warning, "saga journal: could not finish compensated run \(saga.id): \(error)", correlationID: run.correlationID)
+        }
+    }
+
+    /// A run whose steps all succeeded but whose end could not be written to the journal: it
+    /// fails and is compensated now, since recovery would compensate it after the caller was
+    /// told it succeeded.
+    private func failOnJournal(
+        _ error: any Error,
+        saga: RunSaga,
+        state: RunState<Input, Output>,
+        run: RunContext<Input>,
+        latency: Duration
+    ) async -> Result<WorkflowResult<Output>, WorkflowError> {
+        let compensations = await compensate(state.compensationOrder, run: run)
+        await finishCompensated(run)
+        let report = state.report(correlationID: run.correlationID, latency: latency)
+        instruments.record(.failed, latency: latency)
+        let errorClass = environment.classifier.classify(error).errorClass
+        let failure = WorkflowError(
+            workflow: environment.workflow,
+            failedStep: saga.recorded.last ?? "",
+            errorClass: errorClass,
+            underlying: error,
+            compensations: compensations,
+            report: report
+        )
+        environment.log(.error, "saga journal: could not finish the run (\(errorClass)); compensated: \(failure)", correlationID: run.correlationID)
+        return .failure(failure)
     }
 
     /// Runs the compensations of `steps` (already in reverse completion order), one after the
@@ -319,8 +420,8 @@ final class WorkflowPlan<Input: Sendable, Output: Sendable>: Sendable {
             var reports: [CompensationReport] = []
             reports.reserveCapacity(steps.count)
             for index in steps {
-                if let compensate = nodes[index].compensate {
-                    reports.append(await compensate(run))
+                if let compensate = nodes[index].compensate, let report = await compensate(run) {
+                    reports.append(report)
                 }
             }
             return reports
@@ -410,7 +511,7 @@ struct RunState<Input: Sendable, Output: Sendable> {
                 continue
             }
             switch node.work {
-            case .awaited:
+            case .awaited, .durable:
                 ready.append(index)
             case .queued(let enqueue):
                 let now = run.environment.clock.now
@@ -447,10 +548,11 @@ struct RunState<Input: Sendable, Output: Sendable> {
             let index = completion.index
             let node = plan.nodes[index]
             completions[index] = completion
-            if completion.outcome == .succeeded, node.compensate != nil {
+            if completion.outcome == .succeeded || completion.mustCompensate, node.compensate != nil {
                 completedCompensable.append(index)
             }
-            let missing = !completion.outcome.hasValue
+            // An async step handed to a durable queue ends `enqueued` or `dropped`: never a value.
+            let missing = !completion.outcome.hasValue && !node.isAsync
             if missing {
                 if !node.isOptional, failure == nil {
                     failure = index

@@ -48,6 +48,9 @@ public struct StepFallback<Input: Sendable, Output: Sendable>: Sendable {
 public struct StepCompensation<Input: Sendable, Output: Sendable>: Sendable {
     let policy: any CallPolicy
     let call: @Sendable (Input, Output, StepValues, CallContext) async throws -> Void
+    /// The compensation's registry name and request encoder, for the saga journal; `nil` for a
+    /// compensation declared with a closure (run only by the process that ran the step).
+    let journal: (operation: String, encode: @Sendable (Input, Output, StepValues) throws -> [UInt8])?
 
     /// Creates a compensation.
     ///
@@ -63,6 +66,25 @@ public struct StepCompensation<Input: Sendable, Output: Sendable>: Sendable {
     ) {
         self.policy = policy
         self.call = call
+        self.journal = nil
+    }
+
+    /// Creates a compensation that calls `handler` with the request `request` builds: the form
+    /// generated orchestrators use. The step's completion is recorded in the
+    /// ``OrchestratorOptions/sagaJournal`` with the handler's name and the encoded request, so a
+    /// recovery process can call it through the orchestrator's compensation ``CallRegistry``.
+    ///
+    /// - Parameters:
+    ///   - handler: The compensating operation, with its policy.
+    ///   - request: Builds its request from the run's input, the step's output and the values.
+    public init<Request: Codable & Sendable>(
+        _ handler: OperationHandler<Request>,
+        request: @escaping @Sendable (Input, Output, StepValues) -> Request
+    ) {
+        self.policy = handler.policy
+        let call = handler.call
+        self.call = { input, output, values, context in try await call(request(input, output, values), context) }
+        self.journal = (handler.name, { input, output, values in try handler.encode(request(input, output, values)) })
     }
 }
 
@@ -93,6 +115,9 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
     let telemetry: Telemetry
     let asyncQueue: AsyncStepQueue?
     let classifier: ErrorClassifier
+    let sagaJournal: any SagaJournal
+    let invalidationBus: any CacheInvalidationBus
+    let asyncCallQueue: (any AsyncCallQueue)?
     var nodes: [StepNode<Input>] = []
 
     /// - Parameters:
@@ -107,6 +132,12 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
     ///     declared with ``asyncStep(_:service:dependsOn:when:policy:idempotencyKey:idempotency:invalidates:call:)``.
     ///   - classifier: Classifies a step's final error for its outcome and the report (use the
     ///     same one as the policies).
+    ///   - sagaJournal: Where completed compensable steps are recorded (``SagaJournal``);
+    ///     default an ``InMemorySagaJournal``.
+    ///   - invalidationBus: Where named cache invalidations are published for other replicas;
+    ///     default ``LocalInvalidationBus`` (nowhere).
+    ///   - asyncCallQueue: A durable queue for async steps declared with a handler; `nil`
+    ///     (default) runs them in `asyncQueue`.
     public init(
         workflow: String,
         deadline: Duration,
@@ -115,8 +146,14 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
         random: RandomSource = .system,
         telemetry: Telemetry = Telemetry(),
         asyncQueue: AsyncStepQueue? = nil,
-        classifier: ErrorClassifier = .standard
+        classifier: ErrorClassifier = .standard,
+        sagaJournal: any SagaJournal = InMemorySagaJournal(),
+        invalidationBus: any CacheInvalidationBus = LocalInvalidationBus(),
+        asyncCallQueue: (any AsyncCallQueue)? = nil
     ) {
+        self.sagaJournal = sagaJournal
+        self.invalidationBus = invalidationBus
+        self.asyncCallQueue = asyncCallQueue
         self.name = workflow
         self.deadline = deadline
         self.compensationTimeout = compensationTimeout ?? deadline
@@ -174,6 +211,13 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
             precondition(cache != nil, "step \(name) has fallback: { stale: true } but no cache")
         }
         let id = StepID(index: nodes.count)
+        var journal: SagaEntry<Input>?
+        if let entry = compensation?.journal {
+            let encode = entry.encode
+            journal = SagaEntry(operation: entry.operation) { input, values in
+                try encode(input, values[StepKey<Output>(id: id)], values)
+            }
+        }
         let spec = StepSpec<Input>(
             workflow: self.name,
             step: name,
@@ -187,11 +231,12 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
                 service: service,
                 compensable: compensation != nil,
                 telemetry: telemetry
-            )
+            ),
+            saga: journal
         )
         let cached: CachedStep<Input, Output>? =
             cache == nil && invalidates.isEmpty ? nil : CachedStep(cache: cache, invalidates: invalidates)
-        var compensate: (@Sendable (RunContext<Input>) async -> CompensationReport)?
+        var compensate: (@Sendable (RunContext<Input>) async -> CompensationReport?)?
         if let compensation {
             compensate = { run in await StepRunner.compensate(spec, compensation, run) }
         }
@@ -206,7 +251,8 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
                 instruments: spec.instruments,
                 work: .awaited(AwaitedWork(
                     execute: { run in await StepRunner.execute(spec, call, fallback, cached, run) },
-                    compensate: compensate
+                    compensate: compensate,
+                    journaled: journal != nil
                 ))
             )
         )
@@ -255,7 +301,8 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
             policy: policy,
             idempotencyKey: idempotencyKey,
             idempotency: idempotency,
-            instruments: StepInstruments(workflow: self.name, step: name, service: service, compensable: false, telemetry: telemetry)
+            instruments: StepInstruments(workflow: self.name, step: name, service: service, compensable: false, telemetry: telemetry),
+            saga: nil
         )
         nodes.append(
             StepNode(
@@ -267,6 +314,78 @@ public struct WorkflowBuilder<Input: Sendable>: Sendable {
                 boundedByDeadline: true,
                 instruments: spec.instruments,
                 work: .queued(enqueue: { run in StepRunner.enqueue(spec, call, invalidates: invalidates, run) })
+            )
+        )
+        return id
+    }
+
+    /// Declares a `mode: async` step that calls `handler` with the request `request` builds: the
+    /// form generated orchestrators use. Without an `asyncCallQueue` it is the step
+    /// ``asyncStep(_:service:dependsOn:when:policy:idempotencyKey:idempotency:invalidates:call:)``
+    /// declares; with one, the call is encoded and stored in that durable queue before the run
+    /// goes on (`enqueued`, or `dropped` when the queue fails or the deadline passes first), and
+    /// the queue's workers deliver it by `handler`'s name through the orchestrator's async-call
+    /// ``CallRegistry``. The `invalidates` of a durably queued call are not applied by the
+    /// delivering worker: its caches' entries end with their TTL.
+    ///
+    /// - Parameters:
+    ///   - name: The step's name in the spec.
+    ///   - service: The service it calls (a metric label).
+    ///   - dependencies: Steps that must finish before the call is queued; declared already.
+    ///   - condition: Evaluated once the dependencies are done; `false` skips the step.
+    ///   - policy: Retries and timeouts of the call (in the process queue).
+    ///   - idempotencyKey: The operation's idempotency key value, computed when the step is
+    ///     queued; every delivery carries it.
+    ///   - idempotency: Deduplicates the call in the process queue (see the other form).
+    ///   - invalidates: Cached reads to drop entries of once the call succeeded (process queue).
+    ///   - handler: The operation, with its policy and registry name.
+    ///   - request: Builds the call's request from the run's input and values.
+    /// - Returns: The step's id, for `after:` dependencies of later steps.
+    @discardableResult
+    public mutating func asyncStep<Request: Codable & Sendable>(
+        _ name: String,
+        service: String,
+        dependsOn dependencies: [StepID] = [],
+        when condition: (@Sendable (Input, StepValues) -> Bool)? = nil,
+        policy: any CallPolicy,
+        idempotencyKey: (@Sendable (Input, StepValues) -> String?)? = nil,
+        idempotency: StepIdempotency? = nil,
+        invalidates: [CacheInvalidation<Input>] = [],
+        handler: OperationHandler<Request>,
+        request: @escaping @Sendable (Input, StepValues) -> Request
+    ) -> StepID {
+        guard let queue = asyncCallQueue else {
+            let call = handler.call
+            return asyncStep(
+                name, service: service, dependsOn: dependencies, when: condition, policy: policy,
+                idempotencyKey: idempotencyKey, idempotency: idempotency, invalidates: invalidates
+            ) { input, values, context in
+                try await call(request(input, values), context)
+            }
+        }
+        let id = StepID(index: nodes.count)
+        let spec = StepSpec<Input>(
+            workflow: self.name,
+            step: name,
+            index: id.index,
+            policy: policy,
+            idempotencyKey: idempotencyKey,
+            idempotency: idempotency,
+            instruments: StepInstruments(workflow: self.name, step: name, service: service, compensable: false, telemetry: telemetry),
+            saga: nil
+        )
+        let operation = handler.name
+        let encode: @Sendable (Input, StepValues) throws -> [UInt8] = { input, values in try handler.encode(request(input, values)) }
+        nodes.append(
+            StepNode(
+                name: name,
+                service: service,
+                isOptional: true,
+                dependencies: checkedDependencies(dependencies, of: name),
+                condition: condition,
+                boundedByDeadline: true,
+                instruments: spec.instruments,
+                work: .durable({ run in await StepRunner.enqueueDurably(spec, queue: queue, operation: operation, encode: encode, run) })
             )
         )
         return id
@@ -300,14 +419,20 @@ enum StepWork<Input: Sendable>: Sendable {
     case awaited(AwaitedWork<Input>)
     /// A `mode: async` step: hands the call to the queue and returns whether it was accepted.
     case queued(enqueue: @Sendable (RunContext<Input>) -> Bool)
+    /// A `mode: async` step stored in a durable ``AsyncCallQueue``: run like an awaited step
+    /// (the store is awaited), ends `enqueued` or `dropped`.
+    case durable(@Sendable (RunContext<Input>) async -> StepCompletion)
 }
 
 /// The work of an awaited step: running it, and undoing it.
 struct AwaitedWork<Input: Sendable>: Sendable {
     /// Runs the step to its outcome.
     let execute: @Sendable (RunContext<Input>) async -> StepCompletion
-    /// Undoes the step once it succeeded; `nil` when the step declares no compensation.
-    let compensate: (@Sendable (RunContext<Input>) async -> CompensationReport)?
+    /// Undoes the step once it succeeded; `nil` when the step declares no compensation. Returns
+    /// `nil` when the saga journal says the compensation runs elsewhere.
+    let compensate: (@Sendable (RunContext<Input>) async -> CompensationReport?)?
+    /// Whether the compensation is written to the saga journal.
+    var journaled = false
 }
 
 /// A declared step.
@@ -348,7 +473,15 @@ final class StepNode<Input: Sendable>: Sendable {
 
     /// Whether the step is `mode: async` (handed to the queue, never awaited).
     var isAsync: Bool {
-        if case .queued = work { return true }
+        switch work {
+        case .queued, .durable: true
+        case .awaited: false
+        }
+    }
+
+    /// Whether the step's compensation is written to the saga journal.
+    var journaled: Bool {
+        if case .awaited(let awaited) = work { return awaited.journaled }
         return false
     }
 
@@ -356,13 +489,16 @@ final class StepNode<Input: Sendable>: Sendable {
     /// one is handed to the queue as soon as its dependencies are done), so a queued step here is
     /// a bug in the run loop.
     func execute(_ run: RunContext<Input>) async -> StepCompletion {
-        guard case .awaited(let awaited) = work else { preconditionFailure("step \(name) is queued, never run by the run loop") }
-        return await awaited.execute(run)
+        switch work {
+        case .awaited(let awaited): return await awaited.execute(run)
+        case .durable(let enqueue): return await enqueue(run)
+        case .queued: preconditionFailure("step \(name) is queued, never run by the run loop")
+        }
     }
 
     /// Undoes the step once it succeeded; `nil` for steps without a compensation (and every
     /// async step).
-    var compensate: (@Sendable (RunContext<Input>) async -> CompensationReport)? {
+    var compensate: (@Sendable (RunContext<Input>) async -> CompensationReport?)? {
         if case .awaited(let awaited) = work { return awaited.compensate }
         return nil
     }
@@ -379,4 +515,13 @@ struct StepSpec<Input: Sendable>: Sendable {
     /// retried call).
     let idempotency: StepIdempotency?
     let instruments: StepInstruments
+    /// The compensation's journal entry; `nil` when the step's compensation is not journaled.
+    let saga: SagaEntry<Input>?
+}
+
+/// How a step's compensation is written to the saga journal: its registry name and request.
+struct SagaEntry<Input: Sendable>: Sendable {
+    let operation: String
+    /// Encodes the compensation's request (the step's value is in the values by then).
+    let encode: @Sendable (Input, StepValues) throws -> [UInt8]
 }

@@ -27,6 +27,18 @@ public struct OrchestratorOptions: Sendable {
     public var idempotencyStore: any IdempotencyStore
     /// How long a successful idempotent call is remembered. Default 24 hours.
     public var idempotencyTTL: Duration
+    /// Where the completed compensable steps of each run are recorded (``SagaJournal``).
+    /// Default: an ``InMemorySagaJournal`` (compensations run in the process that ran the steps);
+    /// pass a shared journal, with its recovery service running, so that the compensations of a
+    /// replica that died are run by another.
+    public var sagaJournal: any SagaJournal
+    /// A durable queue for `mode: async` calls (``AsyncCallQueue``). Default `nil`: the calls
+    /// wait in the process's ``AsyncStepQueue`` (``asyncQueueCapacity``,
+    /// ``asyncQueueConcurrency``) and are lost if it dies.
+    public var asyncCallQueue: (any AsyncCallQueue)?
+    /// Carries the cache invalidations of writes to the other replicas
+    /// (``CacheInvalidationBus``). Default ``LocalInvalidationBus``: none leave the process.
+    public var invalidationBus: any CacheInvalidationBus
 
     /// Creates options; every default is the production one.
     ///
@@ -44,6 +56,12 @@ public struct OrchestratorOptions: Sendable {
     ///   - idempotencyStore: Deduplicates the calls of `idempotencyKey` operations; `nil`
     ///     (default) makes an ``InMemoryIdempotencyStore`` on `clock`.
     ///   - idempotencyTTL: How long a successful idempotent call is remembered. Default 24 hours.
+    ///   - sagaJournal: Where completed compensable steps are recorded; `nil` (default) makes an
+    ///     ``InMemorySagaJournal``.
+    ///   - asyncCallQueue: A durable queue for `mode: async` calls; `nil` (default) keeps them in
+    ///     the process.
+    ///   - invalidationBus: Carries cache invalidations to other replicas; `nil` (default) is
+    ///     ``LocalInvalidationBus``.
     public init(
         clock: AnyClock = .continuous,
         random: RandomSource = .system,
@@ -52,7 +70,10 @@ public struct OrchestratorOptions: Sendable {
         asyncQueueCapacity: Int = 1_000,
         asyncQueueConcurrency: Int = 4,
         idempotencyStore: (any IdempotencyStore)? = nil,
-        idempotencyTTL: Duration = .seconds(86_400)
+        idempotencyTTL: Duration = .seconds(86_400),
+        sagaJournal: (any SagaJournal)? = nil,
+        asyncCallQueue: (any AsyncCallQueue)? = nil,
+        invalidationBus: (any CacheInvalidationBus)? = nil
     ) {
         self.clock = clock
         self.random = random
@@ -62,5 +83,8 @@ public struct OrchestratorOptions: Sendable {
         self.asyncQueueConcurrency = asyncQueueConcurrency
         self.idempotencyStore = idempotencyStore ?? InMemoryIdempotencyStore(clock: clock)
         self.idempotencyTTL = idempotencyTTL
+        self.sagaJournal = sagaJournal ?? InMemorySagaJournal()
+        self.asyncCallQueue = asyncCallQueue
+        self.invalidationBus = invalidationBus ?? LocalInvalidationBus()
     }
 }

@@ -20,6 +20,7 @@ public struct CheckoutOrchestrator: Swift.Sendable {
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
     private let policies: Policies
+    private let handlers: Handlers
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -31,8 +32,8 @@ public struct CheckoutOrchestrator: Swift.Sendable {
     ///   - payments: The `payments` service.
     ///   - mail: The `mail` service.
     ///   - wrapping: The `wrapping` service.
-    ///   - options: Clock, randomness, telemetry, queue sizes and the idempotency store; the defaults
-    ///     suit production.
+    ///   - options: Clock, randomness, telemetry, queue sizes, the idempotency store, the saga
+    ///     journal, the durable async queue and the invalidation bus; the defaults suit one process.
     public init(
         cart: any CartService,
         pricing: any PricingService,
@@ -50,20 +51,33 @@ public struct CheckoutOrchestrator: Swift.Sendable {
             mail: mail,
             wrapping: wrapping
         )
-        let asyncSteps: BatonRuntime.AsyncStepQueue? = BatonRuntime.AsyncStepQueue(
-            capacity: options.asyncQueueCapacity,
-            maxConcurrent: options.asyncQueueConcurrency,
-            telemetry: options.telemetry
-        )
+        // With a durable queue (options.asyncCallQueue) async calls go there instead.
+        let asyncSteps: BatonRuntime.AsyncStepQueue? = options.asyncCallQueue != nil
+            ? nil
+            : BatonRuntime.AsyncStepQueue(
+                capacity: options.asyncQueueCapacity,
+                maxConcurrent: options.asyncQueueConcurrency,
+                telemetry: options.telemetry
+            )
         let policies = Policies(options: options)
         let caches = Caches(options: options)
+        let handlers = Handlers(services: services, policies: policies)
         self.caches = caches
         self.policies = policies
+        self.handlers = handlers
         self.asyncSteps = asyncSteps
+        // Invalidations made by writes in other replicas drop the entries of these caches.
+        options.invalidationBus.subscribe(
+            [
+                BatonRuntime.CacheInvalidationTarget("cart.getCart", cache: caches.cartGetCart),
+                BatonRuntime.CacheInvalidationTarget("pricing.quote", cache: caches.pricingQuote),
+            ]
+        )
         self.checkoutWorkflow = CheckoutOrchestrator.makeCheckoutWorkflow(
             services: services,
             policies: policies,
             caches: caches,
+            handlers: handlers,
             options: options,
             asyncSteps: asyncSteps
         )
@@ -142,6 +156,23 @@ public struct CheckoutOrchestrator: Swift.Sendable {
         policies.routers.mapValues { $0.snapshot }
     }
 
+    /// The compensations of every workflow by name, for recovery of the runs of a replica that
+    /// died (`BatonRuntime.SagaJournal`): each decodes its request and calls its operation under
+    /// its policy.
+    public var compensations: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry([
+            handlers.inventoryRelease.entry,
+            handlers.paymentsRefund.entry,
+            handlers.wrappingCancel.entry,
+        ])
+    }
+
+    /// The `mode: async` calls of every workflow by name, for the workers of a durable queue
+    /// (`BatonRuntime.AsyncCallQueue`).
+    public var asyncCalls: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry([handlers.mailSendReceipt.entry])
+    }
+
     /// Stops taking `mode: async` calls and waits for the queued ones to finish, then stops
     /// the caches' background refreshes.
     public func shutdown() async {
@@ -159,12 +190,12 @@ extension CheckoutOrchestrator {
     }
 
     /// The cache key of `cart.getCart`: the input fields its `cache.key` names.
-    struct CartGetCartCacheKey: Swift.Hashable, Swift.Sendable {
+    struct CartGetCartCacheKey: Swift.Codable, Swift.Hashable, Swift.Sendable {
         var cartId: Swift.String
     }
 
     /// The cache key of `pricing.quote`: the input fields its `cache.key` names.
-    struct PricingQuoteCacheKey: Swift.Hashable, Swift.Sendable {
+    struct PricingQuoteCacheKey: Swift.Codable, Swift.Hashable, Swift.Sendable {
         var items: [CartItem]
     }
 
@@ -196,6 +227,41 @@ extension CheckoutOrchestrator {
                 clock: options.clock,
                 telemetry: options.telemetry
             )
+        }
+    }
+
+    /// The operations called by name: compensations and async calls, each with its policy.
+    struct Handlers: Swift.Sendable {
+        let inventoryRelease: BatonRuntime.OperationHandler<InventoryReleaseInput>
+        let paymentsRefund: BatonRuntime.OperationHandler<PaymentsRefundInput>
+        let mailSendReceipt: BatonRuntime.OperationHandler<MailSendReceiptInput>
+        let wrappingCancel: BatonRuntime.OperationHandler<WrappingCancelInput>
+
+        init(services: Services, policies: Policies) {
+            self.inventoryRelease = BatonRuntime.OperationHandler<InventoryReleaseInput>(
+                "inventory.release",
+                policy: policies.inventoryReleasePolicy
+            ) { (request: InventoryReleaseInput, context: BatonRuntime.CallContext) async throws in
+                _ = try await services.inventory.release(request, context: context)
+            }
+            self.paymentsRefund = BatonRuntime.OperationHandler<PaymentsRefundInput>(
+                "payments.refund",
+                policy: policies.paymentsRefundPolicy
+            ) { (request: PaymentsRefundInput, context: BatonRuntime.CallContext) async throws in
+                _ = try await services.payments.refund(request, context: context)
+            }
+            self.mailSendReceipt = BatonRuntime.OperationHandler<MailSendReceiptInput>(
+                "mail.sendReceipt",
+                policy: policies.mailPolicy
+            ) { (request: MailSendReceiptInput, context: BatonRuntime.CallContext) async throws in
+                _ = try await services.mail.sendReceipt(request, context: context)
+            }
+            self.wrappingCancel = BatonRuntime.OperationHandler<WrappingCancelInput>(
+                "wrapping.cancel",
+                policy: policies.wrappingPolicy
+            ) { (request: WrappingCancelInput, context: BatonRuntime.CallContext) async throws in
+                _ = try await services.wrapping.cancel(request, context: context)
+            }
         }
     }
 
@@ -517,6 +583,7 @@ extension CheckoutOrchestrator {
         services: Services,
         policies: Policies,
         caches: Caches,
+        handlers: Handlers,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<CheckoutRequest, CheckoutSummary> {
@@ -527,7 +594,10 @@ extension CheckoutOrchestrator {
             random: options.random,
             telemetry: options.telemetry,
             asyncQueue: asyncSteps,
-            classifier: options.classifier
+            classifier: options.classifier,
+            sagaJournal: options.sagaJournal,
+            invalidationBus: options.invalidationBus,
+            asyncCallQueue: options.asyncCallQueue
         )
         let cartStep: BatonRuntime.StepKey<Cart> = builder.step(
             "cart",
@@ -611,16 +681,12 @@ extension CheckoutOrchestrator {
                 scope: "inventory.reserve",
                 ttl: options.idempotencyTTL
             ),
-            compensation: BatonRuntime.StepCompensation(policy: policies.inventoryReleasePolicy) { (
+            compensation: BatonRuntime.StepCompensation(handlers.inventoryRelease) { (
                 input: CheckoutRequest,
                 output: Reservation,
-                values: BatonRuntime.StepValues,
-                context: BatonRuntime.CallContext
-            ) async throws in
-                _ = try await services.inventory.release(
-                    InventoryReleaseInput(reservationId: output.id),
-                    context: context
-                )
+                values: BatonRuntime.StepValues
+            ) -> InventoryReleaseInput in
+                InventoryReleaseInput(reservationId: output.id)
             },
             call: { (
                 input: CheckoutRequest,
@@ -646,13 +712,12 @@ extension CheckoutOrchestrator {
                 scope: "payments.charge",
                 ttl: options.idempotencyTTL
             ),
-            compensation: BatonRuntime.StepCompensation(policy: policies.paymentsRefundPolicy) { (
+            compensation: BatonRuntime.StepCompensation(handlers.paymentsRefund) { (
                 input: CheckoutRequest,
                 output: Charge,
-                values: BatonRuntime.StepValues,
-                context: BatonRuntime.CallContext
-            ) async throws in
-                _ = try await services.payments.refund(PaymentsRefundInput(chargeId: output.id), context: context)
+                values: BatonRuntime.StepValues
+            ) -> PaymentsRefundInput in
+                PaymentsRefundInput(chargeId: output.id)
             },
             call: { (
                 input: CheckoutRequest,
@@ -670,12 +735,9 @@ extension CheckoutOrchestrator {
             service: "mail",
             dependsOn: [reserveStep.id, chargeStep.id],
             policy: policies.mailPolicy,
-            call: { (
-                input: CheckoutRequest,
-                values: BatonRuntime.StepValues,
-                context: BatonRuntime.CallContext
-            ) async throws -> Swift.Void in
-                _ = try await services.mail.sendReceipt(MailSendReceiptInput(orderId: input.orderId), context: context)
+            handler: handlers.mailSendReceipt,
+            request: { (input: CheckoutRequest, values: BatonRuntime.StepValues) -> MailSendReceiptInput in
+                MailSendReceiptInput(orderId: input.orderId)
             }
         )
         builder.step(
@@ -683,16 +745,12 @@ extension CheckoutOrchestrator {
             service: "wrapping",
             when: { (input: CheckoutRequest, values: BatonRuntime.StepValues) -> Swift.Bool in input.giftWrap },
             policy: policies.wrappingPolicy,
-            compensation: BatonRuntime.StepCompensation(policy: policies.wrappingPolicy) { (
+            compensation: BatonRuntime.StepCompensation(handlers.wrappingCancel) { (
                 input: CheckoutRequest,
                 output: WrappingBookOutput,
-                values: BatonRuntime.StepValues,
-                context: BatonRuntime.CallContext
-            ) async throws in
-                _ = try await services.wrapping.cancel(
-                    WrappingCancelInput(bookingId: output.bookingId),
-                    context: context
-                )
+                values: BatonRuntime.StepValues
+            ) -> WrappingCancelInput in
+                WrappingCancelInput(bookingId: output.bookingId)
             },
             call: { (
                 input: CheckoutRequest,

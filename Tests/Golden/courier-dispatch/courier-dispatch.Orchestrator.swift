@@ -23,6 +23,7 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
     private let policies: Policies
+    private let handlers: Handlers
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -33,8 +34,8 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
     ///   - pricing: The `pricing` service.
     ///   - maps: The `maps` service.
     ///   - notifications: The `notifications` service.
-    ///   - options: Clock, randomness, telemetry, queue sizes and the idempotency store; the defaults
-    ///     suit production.
+    ///   - options: Clock, randomness, telemetry, queue sizes, the idempotency store, the saga
+    ///     journal, the durable async queue and the invalidation bus; the defaults suit one process.
     public init(
         zones: any ZonesService,
         couriers: any CouriersService,
@@ -50,20 +51,30 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
             maps: maps,
             notifications: notifications
         )
-        let asyncSteps: BatonRuntime.AsyncStepQueue? = BatonRuntime.AsyncStepQueue(
-            capacity: options.asyncQueueCapacity,
-            maxConcurrent: options.asyncQueueConcurrency,
-            telemetry: options.telemetry
-        )
+        // With a durable queue (options.asyncCallQueue) async calls go there instead.
+        let asyncSteps: BatonRuntime.AsyncStepQueue? = options.asyncCallQueue != nil
+            ? nil
+            : BatonRuntime.AsyncStepQueue(
+                capacity: options.asyncQueueCapacity,
+                maxConcurrent: options.asyncQueueConcurrency,
+                telemetry: options.telemetry
+            )
         let policies = Policies(options: options)
         let caches = Caches(options: options)
+        let handlers = Handlers(services: services, policies: policies)
         self.caches = caches
         self.policies = policies
+        self.handlers = handlers
         self.asyncSteps = asyncSteps
+        // Invalidations made by writes in other replicas drop the entries of these caches.
+        options.invalidationBus.subscribe(
+            [BatonRuntime.CacheInvalidationTarget("zones.zoneOf", cache: caches.zonesZoneOf)]
+        )
         self.dispatchWorkflow = CourierDispatchOrchestrator.makeDispatchWorkflow(
             services: services,
             policies: policies,
             caches: caches,
+            handlers: handlers,
             options: options,
             asyncSteps: asyncSteps
         )
@@ -88,6 +99,7 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
             services: services,
             policies: policies,
             caches: caches,
+            handlers: handlers,
             options: options,
             asyncSteps: asyncSteps
         )
@@ -184,6 +196,19 @@ public struct CourierDispatchOrchestrator: Swift.Sendable {
         policies.routers.mapValues { $0.snapshot }
     }
 
+    /// The compensations of every workflow by name, for recovery of the runs of a replica that
+    /// died (`BatonRuntime.SagaJournal`): each decodes its request and calls its operation under
+    /// its policy.
+    public var compensations: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry([handlers.couriersRelease.entry])
+    }
+
+    /// The `mode: async` calls of every workflow by name, for the workers of a durable queue
+    /// (`BatonRuntime.AsyncCallQueue`).
+    public var asyncCalls: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry([handlers.notificationsPush.entry, handlers.notificationsBroadcast.entry])
+    }
+
     /// Stops taking `mode: async` calls and waits for the queued ones to finish, then stops
     /// the caches' background refreshes.
     public func shutdown() async {
@@ -200,7 +225,7 @@ extension CourierDispatchOrchestrator {
     }
 
     /// The cache key of `zones.zoneOf`: the input fields its `cache.key` names.
-    struct ZonesZoneOfCacheKey: Swift.Hashable, Swift.Sendable {
+    struct ZonesZoneOfCacheKey: Swift.Codable, Swift.Hashable, Swift.Sendable {
         var merchantId: Swift.String
     }
 
@@ -221,6 +246,34 @@ extension CourierDispatchOrchestrator {
                 clock: options.clock,
                 telemetry: options.telemetry
             )
+        }
+    }
+
+    /// The operations called by name: compensations and async calls, each with its policy.
+    struct Handlers: Swift.Sendable {
+        let couriersRelease: BatonRuntime.OperationHandler<CouriersReleaseInput>
+        let notificationsPush: BatonRuntime.OperationHandler<NotificationsPushInput>
+        let notificationsBroadcast: BatonRuntime.OperationHandler<NotificationsBroadcastInput>
+
+        init(services: Services, policies: Policies) {
+            self.couriersRelease = BatonRuntime.OperationHandler<CouriersReleaseInput>(
+                "couriers.release",
+                policy: policies.couriersReleasePolicy
+            ) { (request: CouriersReleaseInput, context: BatonRuntime.CallContext) async throws in
+                _ = try await services.couriers.release(request, context: context)
+            }
+            self.notificationsPush = BatonRuntime.OperationHandler<NotificationsPushInput>(
+                "notifications.push",
+                policy: policies.notificationsPolicy
+            ) { (request: NotificationsPushInput, context: BatonRuntime.CallContext) async throws in
+                _ = try await services.notifications.push(request, context: context)
+            }
+            self.notificationsBroadcast = BatonRuntime.OperationHandler<NotificationsBroadcastInput>(
+                "notifications.broadcast",
+                policy: policies.notificationsPolicy
+            ) { (request: NotificationsBroadcastInput, context: BatonRuntime.CallContext) async throws in
+                _ = try await services.notifications.broadcast(request, context: context)
+            }
         }
     }
 
@@ -694,6 +747,7 @@ extension CourierDispatchOrchestrator {
         services: Services,
         policies: Policies,
         caches: Caches,
+        handlers: Handlers,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<DispatchRequest, Dispatched> {
@@ -704,7 +758,10 @@ extension CourierDispatchOrchestrator {
             random: options.random,
             telemetry: options.telemetry,
             asyncQueue: asyncSteps,
-            classifier: options.classifier
+            classifier: options.classifier,
+            sagaJournal: options.sagaJournal,
+            invalidationBus: options.invalidationBus,
+            asyncCallQueue: options.asyncCallQueue
         )
         let zoneStep: BatonRuntime.StepKey<Zone> = builder.step(
             "zone",
@@ -825,16 +882,12 @@ extension CourierDispatchOrchestrator {
                 scope: "couriers.reserve",
                 ttl: options.idempotencyTTL
             ),
-            compensation: BatonRuntime.StepCompensation(policy: policies.couriersReleasePolicy) { (
+            compensation: BatonRuntime.StepCompensation(handlers.couriersRelease) { (
                 input: DispatchRequest,
                 output: Assignment,
-                values: BatonRuntime.StepValues,
-                context: BatonRuntime.CallContext
-            ) async throws in
-                _ = try await services.couriers.release(
-                    CouriersReleaseInput(assignmentId: output.assignmentId, reason: "dispatch failed"),
-                    context: context
-                )
+                values: BatonRuntime.StepValues
+            ) -> CouriersReleaseInput in
+                CouriersReleaseInput(assignmentId: output.assignmentId, reason: "dispatch failed")
             },
             call: { (
                 input: DispatchRequest,
@@ -858,18 +911,12 @@ extension CourierDispatchOrchestrator {
             dependsOn: [zoneStep.id, reserveStep.id],
             when: { (input: DispatchRequest, values: BatonRuntime.StepValues) -> Swift.Bool in !input.scheduled },
             policy: policies.notificationsPolicy,
-            call: { (
-                input: DispatchRequest,
-                values: BatonRuntime.StepValues,
-                context: BatonRuntime.CallContext
-            ) async throws -> Swift.Void in
-                _ = try await services.notifications.push(
-                    NotificationsPushInput(
-                        courierId: values[reserveStep].courierId,
-                        template: "${merchant} has a delivery ready for pickup",
-                        data: ["merchant": input.merchantId, "zone": values[zoneStep].zoneId, "kind": "offer"]
-                    ),
-                    context: context
+            handler: handlers.notificationsPush,
+            request: { (input: DispatchRequest, values: BatonRuntime.StepValues) -> NotificationsPushInput in
+                NotificationsPushInput(
+                    courierId: values[reserveStep].courierId,
+                    template: "${merchant} has a delivery ready for pickup",
+                    data: ["merchant": input.merchantId, "zone": values[zoneStep].zoneId, "kind": "offer"]
                 )
             }
         )
@@ -891,6 +938,7 @@ extension CourierDispatchOrchestrator {
         services: Services,
         policies: Policies,
         caches: Caches,
+        handlers: Handlers,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<SetZoneStatusInput, SetZoneStatusOutput> {
@@ -901,7 +949,10 @@ extension CourierDispatchOrchestrator {
             random: options.random,
             telemetry: options.telemetry,
             asyncQueue: asyncSteps,
-            classifier: options.classifier
+            classifier: options.classifier,
+            sagaJournal: options.sagaJournal,
+            invalidationBus: options.invalidationBus,
+            asyncCallQueue: options.asyncCallQueue
         )
         let updateStep: BatonRuntime.StepKey<Zone> = builder.step(
             "update",
@@ -915,7 +966,7 @@ extension CourierDispatchOrchestrator {
                 scope: "zones.setStatus",
                 ttl: options.idempotencyTTL
             ),
-            invalidates: [BatonRuntime.CacheInvalidation.all(caches.zonesZoneOf)],
+            invalidates: [BatonRuntime.CacheInvalidation.all(caches.zonesZoneOf, name: "zones.zoneOf")],
             call: { (
                 input: SetZoneStatusInput,
                 values: BatonRuntime.StepValues,
@@ -930,18 +981,12 @@ extension CourierDispatchOrchestrator {
             dependsOn: [updateStep.id],
             when: { (input: SetZoneStatusInput, values: BatonRuntime.StepValues) -> Swift.Bool in input.announce },
             policy: policies.notificationsPolicy,
-            call: { (
-                input: SetZoneStatusInput,
-                values: BatonRuntime.StepValues,
-                context: BatonRuntime.CallContext
-            ) async throws -> Swift.Void in
-                _ = try await services.notifications.broadcast(
-                    NotificationsBroadcastInput(
-                        zoneId: values[updateStep].zoneId,
-                        audiences: [Audience.couriers, Audience.merchants],
-                        template: "Zone ${zone} is now ${status}"
-                    ),
-                    context: context
+            handler: handlers.notificationsBroadcast,
+            request: { (input: SetZoneStatusInput, values: BatonRuntime.StepValues) -> NotificationsBroadcastInput in
+                NotificationsBroadcastInput(
+                    zoneId: values[updateStep].zoneId,
+                    audiences: [Audience.couriers, Audience.merchants],
+                    template: "Zone ${zone} is now ${status}"
                 )
             }
         )

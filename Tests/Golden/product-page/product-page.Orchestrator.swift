@@ -21,6 +21,7 @@ public struct ProductPageOrchestrator: Swift.Sendable {
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
     private let policies: Policies
+    private let handlers: Handlers
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -32,8 +33,8 @@ public struct ProductPageOrchestrator: Swift.Sendable {
     ///   - reviews: The `reviews` service.
     ///   - recommender: The `recommender` service.
     ///   - offers: The `offers` service.
-    ///   - options: Clock, randomness, telemetry, queue sizes and the idempotency store; the defaults
-    ///     suit production.
+    ///   - options: Clock, randomness, telemetry, queue sizes, the idempotency store, the saga
+    ///     journal, the durable async queue and the invalidation bus; the defaults suit one process.
     public init(
         catalogue: any CatalogueService,
         pricing: any PricingService,
@@ -54,13 +55,24 @@ public struct ProductPageOrchestrator: Swift.Sendable {
         let asyncSteps: BatonRuntime.AsyncStepQueue? = nil
         let policies = Policies(options: options)
         let caches = Caches(options: options)
+        let handlers = Handlers(services: services, policies: policies)
         self.caches = caches
         self.policies = policies
+        self.handlers = handlers
         self.asyncSteps = asyncSteps
+        // Invalidations made by writes in other replicas drop the entries of these caches.
+        options.invalidationBus.subscribe(
+            [
+                BatonRuntime.CacheInvalidationTarget("catalogue.product", cache: caches.catalogueProduct),
+                BatonRuntime.CacheInvalidationTarget("pricing.price", cache: caches.pricingPrice),
+                BatonRuntime.CacheInvalidationTarget("reviews.summary", cache: caches.reviewsSummary),
+            ]
+        )
         self.productPageWorkflow = ProductPageOrchestrator.makeProductPageWorkflow(
             services: services,
             policies: policies,
             caches: caches,
+            handlers: handlers,
             options: options,
             asyncSteps: asyncSteps
         )
@@ -130,6 +142,19 @@ public struct ProductPageOrchestrator: Swift.Sendable {
         policies.routers.mapValues { $0.snapshot }
     }
 
+    /// The compensations of every workflow by name, for recovery of the runs of a replica that
+    /// died (`BatonRuntime.SagaJournal`): each decodes its request and calls its operation under
+    /// its policy.
+    public var compensations: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry([])
+    }
+
+    /// The `mode: async` calls of every workflow by name, for the workers of a durable queue
+    /// (`BatonRuntime.AsyncCallQueue`).
+    public var asyncCalls: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry([])
+    }
+
     /// Stops taking `mode: async` calls and waits for the queued ones to finish, then stops
     /// the caches' background refreshes.
     public func shutdown() async {
@@ -142,18 +167,18 @@ public struct ProductPageOrchestrator: Swift.Sendable {
 
 extension ProductPageOrchestrator {
     /// The cache key of `catalogue.product`: the input fields its `cache.key` names.
-    struct CatalogueProductCacheKey: Swift.Hashable, Swift.Sendable {
+    struct CatalogueProductCacheKey: Swift.Codable, Swift.Hashable, Swift.Sendable {
         var sku: Swift.String
     }
 
     /// The cache key of `pricing.price`: the input fields its `cache.key` names.
-    struct PricingPriceCacheKey: Swift.Hashable, Swift.Sendable {
+    struct PricingPriceCacheKey: Swift.Codable, Swift.Hashable, Swift.Sendable {
         var sku: Swift.String
         var region: Swift.String
     }
 
     /// The cache key of `reviews.summary`: the input fields its `cache.key` names.
-    struct ReviewsSummaryCacheKey: Swift.Hashable, Swift.Sendable {
+    struct ReviewsSummaryCacheKey: Swift.Codable, Swift.Hashable, Swift.Sendable {
         var sku: Swift.String
     }
 
@@ -194,6 +219,13 @@ extension ProductPageOrchestrator {
                 clock: options.clock,
                 telemetry: options.telemetry
             )
+        }
+    }
+
+    /// The operations called by name: compensations and async calls, each with its policy.
+    struct Handlers: Swift.Sendable {
+
+        init(services: Services, policies: Policies) {
         }
     }
 
@@ -435,6 +467,7 @@ extension ProductPageOrchestrator {
         services: Services,
         policies: Policies,
         caches: Caches,
+        handlers: Handlers,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<PageRequest, ProductPage> {
@@ -445,7 +478,10 @@ extension ProductPageOrchestrator {
             random: options.random,
             telemetry: options.telemetry,
             asyncQueue: asyncSteps,
-            classifier: options.classifier
+            classifier: options.classifier,
+            sagaJournal: options.sagaJournal,
+            invalidationBus: options.invalidationBus,
+            asyncCallQueue: options.asyncCallQueue
         )
         let productStep: BatonRuntime.StepKey<Product> = builder.step(
             "product",

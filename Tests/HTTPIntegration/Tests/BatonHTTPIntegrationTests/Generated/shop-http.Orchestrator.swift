@@ -16,6 +16,7 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
     private let policies: Policies
+    private let handlers: Handlers
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -23,8 +24,8 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - carts: The `carts` service.
     ///   - payments: The `payments` service.
-    ///   - options: Clock, randomness, telemetry, queue sizes and the idempotency store; the defaults
-    ///     suit production.
+    ///   - options: Clock, randomness, telemetry, queue sizes, the idempotency store, the saga
+    ///     journal, the durable async queue and the invalidation bus; the defaults suit one process.
     public init(
         carts: any CartsService,
         payments: any PaymentsService,
@@ -34,13 +35,16 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
         let asyncSteps: BatonRuntime.AsyncStepQueue? = nil
         let policies = Policies(options: options)
         let caches = Caches(options: options)
+        let handlers = Handlers(services: services, policies: policies)
         self.caches = caches
         self.policies = policies
+        self.handlers = handlers
         self.asyncSteps = asyncSteps
         self.checkoutWorkflow = ShopHTTPOrchestrator.makeCheckoutWorkflow(
             services: services,
             policies: policies,
             caches: caches,
+            handlers: handlers,
             options: options,
             asyncSteps: asyncSteps
         )
@@ -48,6 +52,7 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
             services: services,
             policies: policies,
             caches: caches,
+            handlers: handlers,
             options: options,
             asyncSteps: asyncSteps
         )
@@ -113,6 +118,19 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
         policies.routers.mapValues { $0.snapshot }
     }
 
+    /// The compensations of every workflow by name, for recovery of the runs of a replica that
+    /// died (`BatonRuntime.SagaJournal`): each decodes its request and calls its operation under
+    /// its policy.
+    public var compensations: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry([handlers.paymentsRefund.entry])
+    }
+
+    /// The `mode: async` calls of every workflow by name, for the workers of a durable queue
+    /// (`BatonRuntime.AsyncCallQueue`).
+    public var asyncCalls: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry([])
+    }
+
     /// Stops taking `mode: async` calls and waits for the queued ones to finish.
     public func shutdown() async {
         await asyncSteps?.shutdown()
@@ -124,6 +142,20 @@ extension ShopHTTPOrchestrator {
     struct Caches: Swift.Sendable {
 
         init(options: BatonRuntime.OrchestratorOptions) {
+        }
+    }
+
+    /// The operations called by name: compensations and async calls, each with its policy.
+    struct Handlers: Swift.Sendable {
+        let paymentsRefund: BatonRuntime.OperationHandler<PaymentsRefundInput>
+
+        init(services: Services, policies: Policies) {
+            self.paymentsRefund = BatonRuntime.OperationHandler<PaymentsRefundInput>(
+                "payments.refund",
+                policy: policies.paymentsPolicy
+            ) { (request: PaymentsRefundInput, context: BatonRuntime.CallContext) async throws in
+                _ = try await services.payments.refund(request, context: context)
+            }
         }
     }
 
@@ -246,6 +278,7 @@ extension ShopHTTPOrchestrator {
         services: Services,
         policies: Policies,
         caches: Caches,
+        handlers: Handlers,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<CheckoutInput, CheckoutOutput> {
@@ -256,7 +289,10 @@ extension ShopHTTPOrchestrator {
             random: options.random,
             telemetry: options.telemetry,
             asyncQueue: asyncSteps,
-            classifier: options.classifier
+            classifier: options.classifier,
+            sagaJournal: options.sagaJournal,
+            invalidationBus: options.invalidationBus,
+            asyncCallQueue: options.asyncCallQueue
         )
         let cartStep: BatonRuntime.StepKey<Cart> = builder.step(
             "cart",
@@ -283,13 +319,12 @@ extension ShopHTTPOrchestrator {
                 scope: "payments.charge",
                 ttl: options.idempotencyTTL
             ),
-            compensation: BatonRuntime.StepCompensation(policy: policies.paymentsPolicy) { (
+            compensation: BatonRuntime.StepCompensation(handlers.paymentsRefund) { (
                 input: CheckoutInput,
                 output: PaymentsChargeOutput,
-                values: BatonRuntime.StepValues,
-                context: BatonRuntime.CallContext
-            ) async throws in
-                _ = try await services.payments.refund(PaymentsRefundInput(chargeId: output.chargeId), context: context)
+                values: BatonRuntime.StepValues
+            ) -> PaymentsRefundInput in
+                PaymentsRefundInput(chargeId: output.chargeId)
             },
             call: { (
                 input: CheckoutInput,
@@ -339,6 +374,7 @@ extension ShopHTTPOrchestrator {
         services: Services,
         policies: Policies,
         caches: Caches,
+        handlers: Handlers,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<ClearInput, ClearOutput> {
@@ -349,7 +385,10 @@ extension ShopHTTPOrchestrator {
             random: options.random,
             telemetry: options.telemetry,
             asyncQueue: asyncSteps,
-            classifier: options.classifier
+            classifier: options.classifier,
+            sagaJournal: options.sagaJournal,
+            invalidationBus: options.invalidationBus,
+            asyncCallQueue: options.asyncCallQueue
         )
         builder.step(
             "remove",
