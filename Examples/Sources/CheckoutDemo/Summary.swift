@@ -1,3 +1,4 @@
+import CheckoutSimulation
 import BatonRuntime
 
 /// The text the demo prints: the header, the progress line and the final summary.

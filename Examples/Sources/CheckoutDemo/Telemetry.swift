@@ -1,3 +1,4 @@
+import CheckoutSimulation
 import BatonRuntime
 import Foundation
 import Logging
