@@ -1,5 +1,5 @@
-import CheckoutSimulation
 import BatonRuntime
+import CheckoutSimulation
 import Synchronization
 
 /// How one checkout run ended, as its caller saw it.

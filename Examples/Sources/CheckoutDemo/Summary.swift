@@ -1,5 +1,5 @@
-import CheckoutSimulation
 import BatonRuntime
+import CheckoutSimulation
 
 /// The text the demo prints: the header, the progress line and the final summary.
 struct Summary {

@@ -1,5 +1,5 @@
-import CheckoutSimulation
 import BatonRuntime
+import CheckoutSimulation
 import Foundation
 import Logging
 import Metrics

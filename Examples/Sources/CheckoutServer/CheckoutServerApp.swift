@@ -12,6 +12,7 @@ import OpenAPIAsyncHTTPClient
 import OpenAPIRuntime
 import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// checkout-server, wired: the orchestrator generated from the HTTP-bound checkout spec, serving
 /// `POST /v1/checkout` and `GET /metrics` on Hummingbird, calling each downstream service through

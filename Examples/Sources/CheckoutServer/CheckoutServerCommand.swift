@@ -1,6 +1,7 @@
 import ArgumentParser
 import CheckoutSimulation
 import Logging
+import UnixSignals
 
 /// `checkout-server`: serves the checkout workflow of specs/checkout.baton.yaml over HTTP, with
 /// every downstream service a simulated one behind a real HTTP server on loopback.

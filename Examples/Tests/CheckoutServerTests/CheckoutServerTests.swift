@@ -117,7 +117,7 @@ struct CheckoutServerTests {
             #expect(!pricingEndpoints.isEmpty && pricingEndpoints.isSubset(of: ["pricing-eu", "pricing-us", "pricing-lite"]))
 
             // One log line for the request, with its correlation id.
-            let lines = server.log.all.filter { $0.contains("/v1/checkout") }
+            let lines = server.log.all.filter { $0.hasPrefix("POST /v1/checkout ") }
             #expect(lines.count == 1)
             #expect(lines.first?.hasPrefix("POST /v1/checkout 200 ") == true)
             #expect(lines.first?.hasSuffix(" correlation-id=test-corr-1") == true)
