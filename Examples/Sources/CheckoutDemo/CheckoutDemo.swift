@@ -1,6 +1,7 @@
 import ArgumentParser
 import BatonRuntime
 import Checkout
+import CheckoutSimulation
 import Foundation
 import Logging
 import Metrics
@@ -32,19 +33,7 @@ struct CheckoutDemo: AsyncParsableCommand {
     @Option(help: "Checkout runs started per second, whether or not earlier runs have finished.")
     var rate: Double = 200
 
-    @Option(
-        name: .customLong("fail"),
-        help: ArgumentHelp("Make a share of TARGET's calls fail with a transient error (repeatable).", valueName: "TARGET=PERCENT")
-    )
-    var failures: [FailFlag] = []
-
-    @Option(
-        name: .customLong("slow"),
-        help: ArgumentHelp(
-            "Add DURATION to TARGET's calls, or with @PERCENT to that share of them (repeatable).",
-            valueName: "TARGET=DURATION[@PERCENT]")
-    )
-    var slowdowns: [SlowFlag] = []
+    @OptionGroup var faultOptions: FaultOptions
 
     @Option(help: "How many distinct carts the runs draw from; fewer carts mean more cache hits.")
     var carts = 10_000
@@ -64,7 +53,7 @@ struct CheckoutDemo: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let faults = FaultPlan(failures: failures, slowdowns: slowdowns)
+        let faults = faultOptions.plan
         let services = SimulatedCheckoutServices(faults: faults)
         let console = Console()
         let start = ContinuousClock.now
@@ -80,7 +69,9 @@ struct CheckoutDemo: AsyncParsableCommand {
         )
         let orchestrator = services.makeOrchestrator(options: OrchestratorOptions(telemetry: telemetry))
 
-        try checkTargets(services: services, orchestrator: orchestrator)
+        let endpoints = orchestrator.routingSnapshots.values.sorted(by: { $0.service < $1.service })
+            .flatMap { $0.endpoints.map(\.endpoint) }
+        try faultOptions.checkTargets(services: services, endpoints: endpoints)
 
         let load = LoadGenerator(
             rate: rate, duration: duration.duration, carts: carts, giftWrapShare: giftWrap.fraction)
@@ -134,22 +125,6 @@ struct CheckoutDemo: AsyncParsableCommand {
             switch self {
             case .unexpected(let error): "a run ended with an error the orchestrator should not throw: \(error)"
             }
-        }
-    }
-
-    /// Fails with a usage error when a `--fail` or `--slow` names no service, operation or endpoint.
-    private func checkTargets(services: SimulatedCheckoutServices, orchestrator: CheckoutOrchestrator) throws {
-        var known: [String] = []
-        for service in services.all {
-            known.append(service.name)
-            known += service.operations.map { "\(service.name).\($0)" }
-        }
-        for snapshot in orchestrator.routingSnapshots.values.sorted(by: { $0.service < $1.service }) {
-            known += snapshot.endpoints.map { endpointName($0.endpoint) }
-        }
-        let targets = failures.map(\.target) + slowdowns.map(\.target)
-        if let unknown = targets.first(where: { !known.contains($0) }) {
-            throw ValidationError("unknown target '\(unknown)'; use one of: \(known.joined(separator: ", "))")
         }
     }
 }

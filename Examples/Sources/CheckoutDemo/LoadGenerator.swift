@@ -1,5 +1,6 @@
 import BatonRuntime
 import Checkout
+import CheckoutSimulation
 
 /// Starts checkout runs at a steady rate for a while and records how each one ended.
 ///

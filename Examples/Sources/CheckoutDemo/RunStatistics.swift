@@ -1,4 +1,5 @@
 import BatonRuntime
+import CheckoutSimulation
 import Synchronization
 
 /// How one checkout run ended, as its caller saw it.

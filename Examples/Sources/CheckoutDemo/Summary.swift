@@ -1,4 +1,5 @@
 import BatonRuntime
+import CheckoutSimulation
 
 /// The text the demo prints: the header, the progress line and the final summary.
 struct Summary {

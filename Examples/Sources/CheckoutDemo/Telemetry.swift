@@ -1,4 +1,5 @@
 import BatonRuntime
+import CheckoutSimulation
 import Foundation
 import Logging
 import Metrics

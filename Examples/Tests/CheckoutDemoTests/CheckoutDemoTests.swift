@@ -3,6 +3,7 @@ import Logging
 import Testing
 
 @testable import CheckoutDemo
+@testable import CheckoutSimulation
 
 // Tests of the demo's own logic: flag values, fault lookup, percentiles and the latency model.
 // Nothing here sleeps or starts the load.
@@ -61,8 +62,8 @@ import Testing
         ])
         #expect(command.duration.duration == .seconds(2))
         #expect(command.rate == 50)
-        #expect(command.failures.map(\.target) == ["payments", "pricing-eu"])
-        #expect(command.slowdowns.map(\.target) == ["inventory"])
+        #expect(command.faultOptions.failures.map(\.target) == ["payments", "pricing-eu"])
+        #expect(command.faultOptions.slowdowns.map(\.target) == ["inventory"])
         #expect(throws: (any Error).self) { try CheckoutDemo.parse(["--fail", "payments"]) }
         #expect(throws: (any Error).self) { try CheckoutDemo.parse(["--rate", "0"]) }
     }

@@ -2,6 +2,7 @@ import BatonRuntime
 import Testing
 
 @testable import CheckoutDemo
+@testable import CheckoutSimulation
 
 /// The demo's Prometheus metrics: a bucket boundary at the spec's SLO threshold.
 @Suite struct PrometheusMetricsTests {

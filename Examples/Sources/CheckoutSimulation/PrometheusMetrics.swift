@@ -10,20 +10,22 @@ import Prometheus
 // `baton alerts` output.
 
 /// A swift-prometheus registry and the metrics factory that fills it.
-struct PrometheusMetrics: Sendable {
-    let registry: PrometheusCollectorRegistry
-    let factory: PrometheusMetricsFactory
+package struct PrometheusMetrics: Sendable {
+    package let registry: PrometheusCollectorRegistry
+    package let factory: PrometheusMetricsFactory
 
-    init() {
+    /// - Parameter durationHistogramBuckets: the generated orchestrator's
+    ///   `durationHistogramBuckets`; by default those of the checkout spec.
+    package init(durationHistogramBuckets: [String: [Duration]] = CheckoutOrchestrator.durationHistogramBuckets) {
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         // The one line that makes the SLO thresholds bucket boundaries.
-        factory.durationHistogramBuckets = CheckoutOrchestrator.durationHistogramBuckets
+        factory.durationHistogramBuckets = durationHistogramBuckets
         self.factory = factory
     }
 
     /// The Prometheus text exposition of every metric, as a `/metrics` endpoint serves it.
-    func exposition() -> String {
+    package func exposition() -> String {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)

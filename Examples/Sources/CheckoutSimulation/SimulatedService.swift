@@ -5,11 +5,11 @@ import Synchronization
 /// How long one operation takes when nothing is wrong: a log-normal distribution fitted to a
 /// median and a 99th percentile, the usual shape of service latencies (most calls near the median,
 /// a long tail to the right).
-struct LatencyModel: Sendable {
-    var median: Duration
-    var p99: Duration
+package struct LatencyModel: Sendable {
+    package var median: Duration
+    package var p99: Duration
 
-    init(median: Duration, p99: Duration) {
+    package init(median: Duration, p99: Duration) {
         precondition(p99 >= median && median > .zero, "a latency model needs 0 < median <= p99")
         self.median = median
         self.p99 = p99
@@ -19,22 +19,22 @@ struct LatencyModel: Sendable {
     private static let z99 = 2.326
 
     /// The σ of the underlying normal distribution: `ln(p99 / median) / z99`.
-    var sigma: Double { log(p99.seconds / median.seconds) / Self.z99 }
+    package var sigma: Double { log(p99.seconds / median.seconds) / Self.z99 }
 
     /// The latency at quantile `q` (0 < q < 1) of the distribution, given the normal quantile `z`
     /// of `q`: `median · e^(σ·z)`.
-    func latency(atStandardScore z: Double) -> Duration {
+    package func latency(atStandardScore z: Double) -> Duration {
         .nanoseconds(Int64(median.seconds * exp(sigma * z) * 1e9))
     }
 
     /// One random latency.
-    func sample<Generator: RandomNumberGenerator>(using generator: inout Generator) -> Duration {
+    package func sample<Generator: RandomNumberGenerator>(using generator: inout Generator) -> Duration {
         latency(atStandardScore: standardNormal(using: &generator))
     }
 }
 
 /// A standard normal variate (Box–Muller transform).
-func standardNormal<Generator: RandomNumberGenerator>(using generator: inout Generator) -> Double {
+package func standardNormal<Generator: RandomNumberGenerator>(using generator: inout Generator) -> Double {
     let u1 = Double.random(in: Double.leastNormalMagnitude..<1, using: &generator)
     let u2 = Double.random(in: 0..<1, using: &generator)
     return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
@@ -44,32 +44,37 @@ func standardNormal<Generator: RandomNumberGenerator>(using generator: inout Gen
 ///
 /// It declares its class (``ClassifiedError``), so Baton retries it, counts it against circuit
 /// breakers and outlier detection, and reports it as `transient`.
-struct SimulatedError: ClassifiedError, CustomStringConvertible {
-    var service: String
-    var operation: String
-    var endpoint: String?
+package struct SimulatedError: ClassifiedError, CustomStringConvertible {
+    package var service: String
+    package var operation: String
+    package var endpoint: String?
 
-    var errorClass: ErrorClass { .transient }
+    package var errorClass: ErrorClass { .transient }
 
-    var description: String {
+    package var description: String {
         let place = endpoint.map { " on \($0)" } ?? ""
         return "\(service).\(operation)\(place): 503 Service Unavailable (injected)"
     }
 }
 
 /// The faults injected with `--fail` and `--slow`, looked up per call.
-struct FaultPlan: Sendable {
-    var failures: [FailFlag] = []
-    var slowdowns: [SlowFlag] = []
+package struct FaultPlan: Sendable {
+    package var failures: [FailFlag] = []
+    package var slowdowns: [SlowFlag] = []
+
+    package init(failures: [FailFlag] = [], slowdowns: [SlowFlag] = []) {
+        self.failures = failures
+        self.slowdowns = slowdowns
+    }
 
     /// Whether a flag's target names this call: its service, its operation (`service.operation`)
     /// or the endpoint it was sent to.
-    static func matches(_ target: String, service: String, operation: String, endpoint: String?) -> Bool {
+    package static func matches(_ target: String, service: String, operation: String, endpoint: String?) -> Bool {
         target == service || target == "\(service).\(operation)" || (endpoint != nil && target == endpoint)
     }
 
     /// The chance that a call fails: every matching `--fail` gets its own chance.
-    func failureRate(service: String, operation: String, endpoint: String?) -> Double {
+    package func failureRate(service: String, operation: String, endpoint: String?) -> Double {
         var success = 1.0
         for failure in failures where Self.matches(failure.target, service: service, operation: operation, endpoint: endpoint) {
             success *= 1 - failure.rate.fraction
@@ -78,17 +83,17 @@ struct FaultPlan: Sendable {
     }
 
     /// The `--slow` flags that apply to a call.
-    func slowdowns(service: String, operation: String, endpoint: String?) -> [SlowFlag] {
+    package func slowdowns(service: String, operation: String, endpoint: String?) -> [SlowFlag] {
         slowdowns.filter { Self.matches($0.target, service: service, operation: operation, endpoint: endpoint) }
     }
 
     /// Whether the plan injects anything.
-    var isEmpty: Bool { failures.isEmpty && slowdowns.isEmpty }
+    package var isEmpty: Bool { failures.isEmpty && slowdowns.isEmpty }
 }
 
 /// The short name of an endpoint, as `--fail`/`--slow` and the summary use it: the host of its
 /// URL (`http://pricing-eu:8080` → `pricing-eu`).
-func endpointName(_ endpoint: Endpoint) -> String {
+package func endpointName(_ endpoint: Endpoint) -> String {
     var rest = Substring(endpoint.url)
     if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
     return String(rest.prefix { $0 != ":" && $0 != "/" })
@@ -102,21 +107,21 @@ func endpointName(_ endpoint: Endpoint) -> String {
 /// the run failed) the call ends at once with `CancellationError`, as a well-behaved client's
 /// would. The service also counts what it saw, by operation and endpoint: retries and hedges
 /// show up as extra calls.
-final class SimulatedService: Sendable {
+package final class SimulatedService: Sendable {
     /// What a service saw, for the summary.
-    struct Stats: Sendable {
-        var calls = 0
-        var injectedFailures = 0
-        var slowed = 0
+    package struct Stats: Sendable {
+        package var calls = 0
+        package var injectedFailures = 0
+        package var slowed = 0
         /// Calls the caller abandoned before they finished (timeouts, lost hedges, cancelled runs).
-        var abandoned = 0
-        var callsByOperation: [String: Int] = [:]
-        var callsByEndpoint: [String: Int] = [:]
+        package var abandoned = 0
+        package var callsByOperation: [String: Int] = [:]
+        package var callsByEndpoint: [String: Int] = [:]
         /// How long each call took or, if abandoned, would have taken.
-        var latencies: [Duration] = []
+        package var latencies: [Duration] = []
     }
 
-    let name: String
+    package let name: String
     private let latencies: [String: LatencyModel]
     private let faults: FaultPlan
     private let clock = ContinuousClock()
@@ -126,20 +131,20 @@ final class SimulatedService: Sendable {
     ///   - name: the service's name in the spec.
     ///   - latencies: the latency of each operation, by operation name.
     ///   - faults: the injected faults (those for other services are ignored).
-    init(name: String, latencies: [String: LatencyModel], faults: FaultPlan) {
+    package init(name: String, latencies: [String: LatencyModel], faults: FaultPlan) {
         self.name = name
         self.latencies = latencies
         self.faults = faults
     }
 
     /// The operations the service offers.
-    var operations: [String] { latencies.keys.sorted() }
+    package var operations: [String] { latencies.keys.sorted() }
 
     /// What the service has seen so far.
-    var snapshot: Stats { stats.withLock { $0 } }
+    package var snapshot: Stats { stats.withLock { $0 } }
 
     /// Serves one call of `operation`: waits, maybe fails, otherwise returns `respond()`.
-    func call<Output>(
+    package func call<Output>(
         _ operation: String,
         context: CallContext,
         respond: () -> Output

@@ -6,14 +6,14 @@ import ArgumentParser
 // with the flag's name.
 
 /// A duration written with a unit: `250us`, `300ms`, `1.5s`.
-struct DurationValue: Hashable, Sendable, CustomStringConvertible, ExpressibleByArgument {
-    var duration: Duration
+package struct DurationValue: Hashable, Sendable, CustomStringConvertible, ExpressibleByArgument {
+    package var duration: Duration
 
-    init(_ duration: Duration) {
+    package init(_ duration: Duration) {
         self.duration = duration
     }
 
-    init?(argument: String) {
+    package init?(argument: String) {
         let units: [(suffix: String, seconds: Double)] = [("us", 1e-6), ("ms", 1e-3), ("s", 1)]
         // "ms" before "s": the first suffix that matches wins.
         guard let unit = units.first(where: { argument.hasSuffix($0.suffix) }),
@@ -23,36 +23,36 @@ struct DurationValue: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
         self.duration = .nanoseconds(Int64((number * unit.seconds * 1e9).rounded()))
     }
 
-    var description: String { formatDuration(duration) }
+    package var description: String { formatDuration(duration) }
 }
 
 /// A share of calls, written as a percentage: `20%`, `0.5%`, `100%`.
-struct Percentage: Hashable, Sendable, CustomStringConvertible, ExpressibleByArgument {
+package struct Percentage: Hashable, Sendable, CustomStringConvertible, ExpressibleByArgument {
     /// Between 0 and 1.
-    var fraction: Double
+    package var fraction: Double
 
-    init(fraction: Double) {
+    package init(fraction: Double) {
         self.fraction = fraction
     }
 
-    init?(argument: String) {
+    package init?(argument: String) {
         guard argument.hasSuffix("%"), let number = Double(argument.dropLast()), number >= 0, number <= 100 else {
             return nil
         }
         self.fraction = number / 100
     }
 
-    var description: String { formatPercent(fraction) }
+    package var description: String { formatPercent(fraction) }
 }
 
 /// `--fail TARGET=PERCENT`: that share of the target's calls fail (after their usual latency) with
 /// a transient error, as an HTTP 503 would.
-struct FailFlag: Hashable, Sendable, ExpressibleByArgument {
+package struct FailFlag: Hashable, Sendable, ExpressibleByArgument {
     /// A service (`pricing`), an operation (`pricing.quote`) or an endpoint (`pricing-eu`).
-    var target: String
-    var rate: Percentage
+    package var target: String
+    package var rate: Percentage
 
-    init?(argument: String) {
+    package init?(argument: String) {
         guard let (target, value) = splitAssignment(argument), let rate = Percentage(argument: value) else { return nil }
         self.target = target
         self.rate = rate
@@ -61,14 +61,14 @@ struct FailFlag: Hashable, Sendable, ExpressibleByArgument {
 
 /// `--slow TARGET=DURATION[@PERCENT]`: the target's calls take that much longer; with `@PERCENT`,
 /// only that share of them (a slow tail).
-struct SlowFlag: Hashable, Sendable, ExpressibleByArgument {
+package struct SlowFlag: Hashable, Sendable, ExpressibleByArgument {
     /// A service (`inventory`), an operation (`inventory.check`) or an endpoint (`pricing-eu`).
-    var target: String
-    var delay: DurationValue
+    package var target: String
+    package var delay: DurationValue
     /// The share of calls that are slowed down; 100% without `@PERCENT`.
-    var share: Percentage
+    package var share: Percentage
 
-    init?(argument: String) {
+    package init?(argument: String) {
         guard let (target, value) = splitAssignment(argument) else { return nil }
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count <= 2, let delay = DurationValue(argument: String(parts[0])) else { return nil }
