@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", exact: "1.13.4"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        // OpenAPI 3.0/3.1 documents (spec-v1 §12), as swift-openapi-generator reads them; without
+        // the ExternalLoading trait, which Baton does not use.
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit", exact: "6.4.0", traits: []),
     ],
     targets: [
         // Every name generated code declares or relies on, and the generated files' names: the
@@ -31,7 +34,13 @@ let package = Package(
         // Spec text -> located syntax tree -> checked, resolved model + diagnostics.
         .target(
             name: "BatonSpec",
-            dependencies: ["BatonNaming", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "BatonNaming",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+                .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
+                .product(name: "OpenAPIKitCompat", package: "OpenAPIKit"),
+            ]
         ),
         // Resolved model -> Swift files, through the templates in `templates/` (embedded copies).
         .target(
