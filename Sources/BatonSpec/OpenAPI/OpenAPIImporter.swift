@@ -184,7 +184,8 @@ final class OpenAPIImporter {
         func keepUnsupported(_ name: String, wire: String, pointer: [String]) {
             guard names[name] == nil else { return }
             names[name] = wire
-            fields.append(ResolvedField(name: name, type: .error, description: nil, location: locator.location(pointer), wireName: wire))
+            fields.append(ResolvedField(name: name, type: TypeRef.error.optional, description: nil,
+                                        location: locator.location(pointer), wireName: wire))
         }
         for (p, pointer) in parameters {
             let lower = p.name.lowercased()
@@ -680,8 +681,12 @@ public struct OpenAPISchemaSource: Sendable, Hashable {
         self.pointer = pointer
     }
 
-    /// `schema #/components/schemas/Pet of contracts/petstore.yaml`.
-    public var description: String { "schema \(pointer) of \(document)" }
+    /// `schema #/components/schemas/Pet of contracts/petstore.yaml`; for an operation's input
+    /// record, `operation #/paths/~1pets/get of contracts/petstore.yaml`.
+    public var description: String {
+        let isOperation = pointer.hasPrefix("#/paths/") && pointer.split(separator: "/").count == 3
+        return "\(isOperation ? "operation" : "schema") \(pointer) of \(document)"
+    }
 }
 
 /// Names of the document turned into Baton names.
