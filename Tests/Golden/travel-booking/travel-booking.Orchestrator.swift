@@ -416,7 +416,14 @@ extension TravelBookingOrchestrator {
             service: "hotels",
             policy: policies.hotelsBookPolicy,
             idempotencyKey: { (input: TripRequest, values: BatonRuntime.StepValues) -> Swift.String? in
-                Swift.String(describing: input.tripId)
+                Swift.String(
+                    describing: BookingRequest(
+                        tripId: input.tripId,
+                        city: input.to,
+                        checkIn: input.departure,
+                        nights: input.nights
+                    ).tripId
+                )
             },
             idempotency: BatonRuntime.StepIdempotency(
                 store: options.idempotencyStore,
@@ -429,7 +436,10 @@ extension TravelBookingOrchestrator {
                 values: BatonRuntime.StepValues,
                 context: BatonRuntime.CallContext
             ) async throws in
-                _ = try await services.hotels.cancel(HotelsCancelInput(bookingId: output.bookingId), context: context)
+                _ = try await services.hotels.cancel(
+                    HotelsCancelInput(bookingId: output.bookingId, reason: CancellationReason.tripFailed),
+                    context: context
+                )
             },
             call: { (
                 input: TripRequest,
@@ -438,10 +448,13 @@ extension TravelBookingOrchestrator {
             ) async throws -> HotelBooking in
                 try await services.hotels.book(
                     HotelsBookInput(
-                        tripId: input.tripId,
-                        city: input.to,
-                        checkIn: input.departure,
-                        nights: input.nights
+                        xPartnerId: "travel-co",
+                        body: BookingRequest(
+                            tripId: input.tripId,
+                            city: input.to,
+                            checkIn: input.departure,
+                            nights: input.nights
+                        )
                     ),
                     context: context
                 )

@@ -76,13 +76,19 @@ public struct PaymentsHTTPClient: PaymentsService {
         )
     }
 
-    public func charge(_ input: PaymentsChargeInput, context: BatonRuntime.CallContext) async throws -> PaymentsChargeOutput {
+    public func charge(
+        _ input: PaymentsChargeInput,
+        context: BatonRuntime.CallContext
+    ) async throws -> PaymentsChargeOutput {
         var request = BatonHTTP.HTTPOperationRequest(operationID: "payments.charge", method: .post, path: "/v1/charges")
         try request.setJSONBody(input)
         return try await client.send(request, context: context)
     }
 
-    public func refund(_ input: PaymentsRefundInput, context: BatonRuntime.CallContext) async throws -> PaymentsRefundOutput {
+    public func refund(
+        _ input: PaymentsRefundInput,
+        context: BatonRuntime.CallContext
+    ) async throws -> PaymentsRefundOutput {
         var request = BatonHTTP.HTTPOperationRequest(
             operationID: "payments.refund",
             method: .post,
