@@ -15,8 +15,13 @@ public struct OpenAPIDocumentReader: Sendable {
         self.read = read
     }
 
+    /// Reads the document at `path`, which must stay inside `specFolder`.
+    public func read(_ path: String, specFolder: String) throws(OpenAPIDocumentReadError) -> [UInt8] {
+        try read(path, specFolder)
+    }
+
     /// Documents are read up to this size; a larger one is refused by the loader.
-    static let readLimit = OpenAPIDocumentLoader.limits.maxBytes + 1
+    public static let readLimit = OpenAPIDocumentLoader.limits.maxBytes + 1
 
     /// Reads documents from the file system, relative to the current directory as spec paths are.
     public static let fileSystem = OpenAPIDocumentReader { path, specFolder throws(OpenAPIDocumentReadError) in
