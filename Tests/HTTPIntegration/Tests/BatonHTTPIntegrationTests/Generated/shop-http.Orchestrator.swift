@@ -9,10 +9,12 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
     struct Services: Swift.Sendable {
         let carts: any CartsService
         let payments: any PaymentsService
+        let loyalty: any LoyaltyService
     }
 
     private let checkoutWorkflow: BatonRuntime.Workflow<CheckoutInput, CheckoutOutput>
     private let clearWorkflow: BatonRuntime.Workflow<ClearInput, ClearOutput>
+    private let rewardWorkflow: BatonRuntime.Workflow<RewardInput, RewardOutput>
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
     private let policies: Policies
@@ -23,14 +25,16 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - carts: The `carts` service.
     ///   - payments: The `payments` service.
+    ///   - loyalty: The `loyalty` service.
     ///   - options: Clock, randomness, telemetry, queue sizes and the idempotency store; the defaults
     ///     suit production.
     public init(
         carts: any CartsService,
         payments: any PaymentsService,
+        loyalty: any LoyaltyService,
         options: BatonRuntime.OrchestratorOptions = BatonRuntime.OrchestratorOptions()
     ) {
-        let services = Services(carts: carts, payments: payments)
+        let services = Services(carts: carts, payments: payments, loyalty: loyalty)
         let asyncSteps: BatonRuntime.AsyncStepQueue? = nil
         let policies = Policies(options: options)
         let caches = Caches(options: options)
@@ -45,6 +49,13 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
             asyncSteps: asyncSteps
         )
         self.clearWorkflow = ShopHTTPOrchestrator.makeClearWorkflow(
+            services: services,
+            policies: policies,
+            caches: caches,
+            options: options,
+            asyncSteps: asyncSteps
+        )
+        self.rewardWorkflow = ShopHTTPOrchestrator.makeRewardWorkflow(
             services: services,
             policies: policies,
             caches: caches,
@@ -77,6 +88,19 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
         correlationID: Swift.String? = nil
     ) async throws -> BatonRuntime.WorkflowResult<ClearOutput> {
         try await clearWorkflow.run(input, correlationID: correlationID)
+    }
+
+    ///
+    /// - Parameters:
+    ///   - input: The workflow's input.
+    ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
+    /// - Throws: `BatonRuntime.WorkflowError` when a required step fails.
+    /// - Returns: The output and the run's report (complete or not, each step's outcome).
+    public func reward(
+        _ input: RewardInput,
+        correlationID: Swift.String? = nil
+    ) async throws -> BatonRuntime.WorkflowResult<RewardOutput> {
+        try await rewardWorkflow.run(input, correlationID: correlationID)
     }
 
     /// The bucket boundaries `baton_workflow_duration_seconds` needs for this spec's service level
@@ -126,6 +150,8 @@ extension ShopHTTPOrchestrator {
         let cartsPolicy: BatonRuntime.ResiliencePipeline
         let paymentsPolicy: BatonRuntime.ResiliencePipeline
         let cartsPolicy2: BatonRuntime.ResiliencePipeline
+        let loyaltyPolicy: BatonRuntime.ResiliencePipeline
+        let loyaltyPolicy2: BatonRuntime.ResiliencePipeline
         /// The endpoint router of each service that declares endpoints.
         let routers: [Swift.String: BatonRuntime.EndpointRouter]
 
@@ -229,9 +255,63 @@ extension ShopHTTPOrchestrator {
                 clock: options.clock,
                 random: options.random
             )
+            let loyaltyRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(
+                    ratio: 0.2,
+                    minPerSecond: 10,
+                    window: Swift.Duration.seconds(10)
+                ),
+                clock: options.clock
+            )
+            let loyaltyPolicy = BatonRuntime.ResiliencePipeline(
+                timeout: Swift.Duration.milliseconds(300),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 3,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(1),
+                        max: Swift.Duration.milliseconds(5),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
+                ),
+                retryBudget: loyaltyRetryBudget,
+                classifier: options.classifier,
+                clock: options.clock,
+                random: options.random
+            )
+            let loyaltyPolicy2 = BatonRuntime.ResiliencePipeline(
+                timeout: Swift.Duration.milliseconds(300),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 3,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(1),
+                        max: Swift.Duration.milliseconds(5),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
+                ),
+                retryBudget: loyaltyRetryBudget,
+                classifier: options.classifier,
+                clock: options.clock,
+                random: options.random
+            )
             self.cartsPolicy = cartsPolicy
             self.paymentsPolicy = paymentsPolicy
             self.cartsPolicy2 = cartsPolicy2
+            self.loyaltyPolicy = loyaltyPolicy
+            self.loyaltyPolicy2 = loyaltyPolicy2
             self.routers = ["payments": paymentsRouter]
         }
     }
@@ -358,5 +438,67 @@ extension ShopHTTPOrchestrator {
             }
         )
         return builder.build { (input: ClearInput, values: BatonRuntime.StepValues) -> ClearOutput in ClearOutput() }
+    }
+
+    private static func makeRewardWorkflow(
+        services: Services,
+        policies: Policies,
+        caches: Caches,
+        options: BatonRuntime.OrchestratorOptions,
+        asyncSteps: BatonRuntime.AsyncStepQueue?
+    ) -> BatonRuntime.Workflow<RewardInput, RewardOutput> {
+        var builder = BatonRuntime.WorkflowBuilder<RewardInput>(
+            workflow: "reward",
+            deadline: Swift.Duration.seconds(3),
+            clock: options.clock,
+            random: options.random,
+            telemetry: options.telemetry,
+            asyncQueue: asyncSteps,
+            classifier: options.classifier
+        )
+        let awardStep: BatonRuntime.StepKey<Balance> = builder.step(
+            "award",
+            service: "loyalty",
+            policy: policies.loyaltyPolicy,
+            idempotencyKey: { (input: RewardInput, values: BatonRuntime.StepValues) -> Swift.String? in
+                Swift.String(describing: input.memberId)
+            },
+            idempotency: BatonRuntime.StepIdempotency(
+                store: options.idempotencyStore,
+                scope: "loyalty.award",
+                ttl: options.idempotencyTTL
+            ),
+            call: { (
+                input: RewardInput,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Balance in
+                try await services.loyalty.award(
+                    LoyaltyAwardInput(
+                        memberId: input.memberId,
+                        xChannel: "web",
+                        body: Award(points: 50, reason: AwardReason.birthday)
+                    ),
+                    context: context
+                )
+            }
+        )
+        let balanceStep: BatonRuntime.StepKey<Balance> = builder.step(
+            "balance",
+            service: "loyalty",
+            dependsOn: [awardStep.id],
+            optional: true,
+            policy: policies.loyaltyPolicy2,
+            call: { (
+                input: RewardInput,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Balance in
+                try await services.loyalty.balance(LoyaltyBalanceInput(memberId: input.memberId), context: context)
+            }
+        )
+        return builder.build { (input: RewardInput, values: BatonRuntime.StepValues) -> RewardOutput in
+            RewardOutput(points: values[ifPresent: balanceStep]?.points)
+        }
     }
 }
