@@ -29,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        // OpenAPI 3.0/3.1 documents (spec-v1 §12), as swift-openapi-generator reads them; without
+        // the ExternalLoading trait, which Baton does not use.
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit", exact: "6.4.0", traits: []),
     ],
     targets: [
         // Every name generated code declares or relies on, and the generated files' names: the
@@ -37,7 +40,13 @@ let package = Package(
         // Spec text -> located syntax tree -> checked, resolved model + diagnostics.
         .target(
             name: "BatonSpec",
-            dependencies: ["BatonNaming", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "BatonNaming",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+                .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
+                .product(name: "OpenAPIKitCompat", package: "OpenAPIKit"),
+            ]
         ),
         // Resolved model -> the runtime objects its resilience settings become (which pipelines,
         // which shared breakers, budgets, routers): rendered as Swift by the generator, built

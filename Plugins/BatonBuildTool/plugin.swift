@@ -28,7 +28,8 @@ import PackagePlugin
 ///
 /// Each spec becomes one build command writing `<stem>.Types.swift`, `<stem>.Services.swift`,
 /// `<stem>.Orchestrator.swift`, `<stem>.HTTP.swift` and `<stem>.Server.swift` into `<plugin work directory>/GeneratedSources/<stem>/`; it re-runs
-/// when the spec or the `baton` tool changes.
+/// when the spec, an OpenAPI document it imports (`openapi:`, declared as an input), or the
+/// `baton` tool changes.
 ///
 /// Applied to a test target, the plugin also generates the mocks and tests
 /// (`<stem>.Mocks.swift`, `<stem>.Tests.swift`, which `@testable import` the tested module) for
@@ -76,7 +77,7 @@ import PackagePlugin
                 executable: baton.url,
                 arguments: ["generate", spec.filePath, "--output", outputDirectory.filePath],
                 environment: [:],
-                inputFiles: [spec],
+                inputFiles: [spec] + BatonSpecFiles.openAPIDocuments(of: spec),
                 outputFiles: GeneratedFileNames.sources(forSpec: spec.lastPathComponent).map {
                     outputDirectory.appending(component: $0, directoryHint: .notDirectory)
                 }
@@ -97,7 +98,7 @@ import PackagePlugin
                             "--tests-output", testsDirectory.filePath, "--module", tested.moduleName,
                         ],
                         environment: [:],
-                        inputFiles: [spec],
+                        inputFiles: [spec] + BatonSpecFiles.openAPIDocuments(of: spec),
                         outputFiles: GeneratedFileNames.tests(forSpec: spec.lastPathComponent).map {
                             testsDirectory.appending(component: $0, directoryHint: .notDirectory)
                         }

@@ -84,7 +84,10 @@ enum SpecFiles {
         for file in files {
             let source = SpecSource(path: file, bytes: try read(file))
             sources[file] = source
-            results.append((file, SpecChecker.check(source)))
+            let result = SpecChecker.check(source)
+            // OpenAPI documents the spec imports (spec-v1 §12): diagnostics may point into them.
+            for document in result.documents where sources[document.path] == nil { sources[document.path] = document }
+            results.append((file, result))
         }
         let report = DiagnosticReport(
             diagnostics: results.flatMap(\.result.diagnostics),

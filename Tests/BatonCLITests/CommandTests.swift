@@ -155,6 +155,64 @@ import Testing
         #expect(try String(contentsOfFile: types, encoding: .utf8) == "// edited by hand\n")
     }
 
+    /// spec-v1 §12: the code of a service imported from an OpenAPI document follows the document,
+    /// so `--check` reports the generated files stale when only the document changed; lint
+    /// renders a diagnostic inside the document with its line.
+    @Test func checkSeesAChangedOpenAPIDocument() async throws {
+        let document = """
+            openapi: 3.1.0
+            info: { title: Stock, version: "1" }
+            servers: [{ url: "http://stock:8080" }]
+            paths:
+              /stock/{sku}:
+                get:
+                  operationId: getStock
+                  parameters: [{ name: sku, in: path, required: true, schema: { type: string } }]
+                  responses:
+                    "200":
+                      description: ok
+                      content: { application/json: { schema: { type: object, required: [level], properties: { level: { type: integer } } } } }
+
+            """
+        let spec = """
+            baton: 1
+            name: Shop
+            services:
+              stock:
+                openapi: contracts/stock.yaml
+                operations:
+                  getStock: {}
+            workflows:
+              check:
+                input: { sku: string }
+                output: { level: int }
+                deadline: 1s
+                steps:
+                  s: { call: stock.getStock, with: { sku: $input.sku } }
+                result: { level: $s.level }
+
+            """
+        let directory = try SpecDirectory(["shop.baton.yaml": spec, "contracts/stock.yaml": document])
+        let output = directory.file("out")
+        #expect(try await runBaton(["generate", "shop.baton.yaml", "--output", output], in: directory.path).status == 0)
+        #expect(try await runBaton(["generate", "shop.baton.yaml", "--output", output, "--check"], in: directory.path).status == 0)
+        // The provider adds an optional property: the spec is unchanged, the generated types are not.
+        try document.replacingOccurrences(of: "properties: { level: { type: integer } }",
+                                          with: "properties: { level: { type: integer }, warehouse: { type: string } }")
+            .write(toFile: directory.file("contracts/stock.yaml"), atomically: true, encoding: .utf8)
+        let check = try await runBaton(["generate", "shop.baton.yaml", "--output", output, "--check"], in: directory.path)
+        #expect(check.status == 1)
+        #expect(check.stdout == "stale: \((output as NSString).appendingPathComponent("shop.Types.swift"))\n")
+        // A construct Baton cannot import: located in the document, with its line and a caret.
+        try document.replacingOccurrences(of: "level: { type: integer }", with: "level: { oneOf: [{ type: integer }, { type: string }] }")
+            .write(toFile: directory.file("contracts/stock.yaml"), atomically: true, encoding: .utf8)
+        let lint = try await runBaton(["lint", "shop.baton.yaml"], in: directory.path)
+        #expect(lint.status == 1)
+        let lines = lint.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.first?.hasPrefix("contracts/stock.yaml:12:99: error: 'oneOf'") == true, "\(lint.stdout)")
+        #expect(lines.count > 2 && lines[1].contains("level: { oneOf:") && lines[2].hasSuffix("^"))
+    }
+
     @Test func specErrorsStopGenerationWithLintStyleDiagnostics() async throws {
         let directory = try SpecDirectory(["bad.baton.yaml": minimalSpec.replacingOccurrences(of: "call: orders.load", with: "call: orders.lod")])
         let output = directory.file("out")

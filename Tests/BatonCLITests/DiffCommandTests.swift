@@ -155,6 +155,78 @@ import Testing
         #expect(text.stdout.hasSuffix("3 specs compared: 6 changes (3 breaking, 1 dangerous, 2 safe).\n"))
     }
 
+    /// spec-v1 §12 and §15: an OpenAPI document that changes under an unchanged spec is reported
+    /// through the spec that imports it; a spec read from git reads its documents at the same
+    /// revision.
+    @Test func aChangedOpenAPIDocumentIsReportedThroughTheImportingSpec() async throws {
+        let document = """
+            openapi: 3.1.0
+            info: { title: Pricing, version: "1" }
+            servers: [{ url: "http://pricing:8080" }]
+            paths:
+              /quotes/{id}:
+                get:
+                  operationId: getQuote
+                  parameters: [{ name: id, in: path, required: true, schema: { type: string } }]
+                  responses:
+                    "200":
+                      description: ok
+                      content: { application/json: { schema: { $ref: "#/components/schemas/Quote" } } }
+            components:
+              schemas:
+                Quote:
+                  type: object
+                  required: [total]
+                  properties:
+                    total: { type: integer }
+                    currency: { type: string }
+
+            """
+        let spec = """
+            baton: 1
+            name: Shop
+            services:
+              pricing:
+                openapi: contracts/pricing.yaml
+                operations:
+                  getQuote: {}
+            workflows:
+              show:
+                input: { id: string }
+                output: { total: int }
+                deadline: 1s
+                steps:
+                  q: { call: pricing.getQuote, with: { id: $input.id } }
+                result: { total: $q.total }
+
+            """
+        let directory = try SpecDirectory(["specs/shop.baton.yaml": spec, "specs/contracts/pricing.yaml": document])
+        try git(["init", "-q", "-b", "main"], in: directory.path)
+        try git(["add", "."], in: directory.path)
+        try git(["-c", "user.name=Baton", "-c", "user.email=baton@example.com", "commit", "-q", "-m", "one"], in: directory.path)
+        // The pricing team moves the operation under /v2 and makes `currency` a number; the spec
+        // is unchanged (and still lints clean: it does not read `currency`).
+        let changed = document.replacingOccurrences(of: "/quotes/{id}:", with: "/v2/quotes/{id}:")
+            .replacingOccurrences(of: "currency: { type: string }", with: "currency: { type: number }")
+        #expect(changed != document)
+        try changed.write(toFile: directory.file("specs/contracts/pricing.yaml"), atomically: true, encoding: .utf8)
+
+        let run = try await runBaton(["diff", "--format", "json", "main:specs/shop.baton.yaml", "specs/shop.baton.yaml"], in: directory.path)
+        #expect(run.status == 1, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let changes = try #require(object["changes"] as? [[String: Any]])
+        #expect(changes.compactMap { $0["id"] as? String }.sorted() == ["field-type-changed", "operation-http-changed"])
+        let text = try await runBaton(["diff", "--fail-on", "none", "main:specs/shop.baton.yaml", "specs/shop.baton.yaml"], in: directory.path)
+        // Each change is located in the document, where it was made, and counted for the spec.
+        #expect(text.stdout.contains("specs/contracts/pricing.yaml:6:5: breaking: operation 'pricing.getQuote': HTTP binding changed from GET /quotes/{id} to GET /v2/quotes/{id} [operation-http-changed]"), "\(text.stdout)")
+        #expect(text.stdout.contains("'currency'"), "\(text.stdout)")
+        #expect(text.stdout.hasSuffix("1 spec compared: 2 changes (2 breaking, 0 dangerous, 0 safe).\n"), "\(text.stdout)")
+        // Unchanged document, unchanged spec: no changes.
+        try git(["stash", "-q"], in: directory.path)
+        let same = try await runBaton(["diff", "main:specs/shop.baton.yaml", "specs/shop.baton.yaml"], in: directory.path)
+        #expect(same.stdout == "1 spec compared, no changes.\n", "\(same.stdout)\(same.stderr)")
+    }
+
     @Test func revisionsAreReadThroughGit() async throws {
         let directory = try SpecDirectory(["specs/shop.baton.yaml": Self.old, "README": "x\n"])
         try git(["init", "-q", "-b", "main"], in: directory.path)

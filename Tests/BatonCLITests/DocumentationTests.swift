@@ -50,4 +50,28 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: target), "\(document) links to \(link), which does not exist")
         }
     }
+
+    /// README, "Services described by OpenAPI": the spec and document it shows lint clean, and
+    /// after the pricing team's rename lint prints exactly the diagnostic the README quotes.
+    @Test func readmeContractDriftExampleIsWhatLintPrints() async throws {
+        let readme = try Self.read("README.md")
+        func block(_ fence: String, startingWith first: String) throws -> String {
+            let start = try #require(readme.range(of: "```\(fence)\n\(first)")).lowerBound
+            let bodyStart = readme.index(start, offsetBy: fence.count + 4)
+            let end = try #require(readme.range(of: "\n```\n", range: bodyStart..<readme.endIndex)).lowerBound
+            return String(readme[bodyStart..<end]) + "\n"
+        }
+        let spec = try block("yaml", startingWith: "# file: shop.baton.yaml")
+        let document = try block("yaml", startingWith: "# file: contracts/pricing.yaml")
+        let expected = try block("text", startingWith: "shop.baton.yaml:")
+        let directory = try SpecDirectory(["shop.baton.yaml": spec, "contracts/pricing.yaml": document])
+        let clean = try await runBaton(["lint", "shop.baton.yaml"], in: directory.path)
+        #expect(clean.stdout == "1 file checked, no problems.\n")
+        let renamed = document.replacingOccurrences(of: "total_cents", with: "total_in_cents")
+        #expect(renamed != document)
+        try renamed.write(toFile: directory.file("contracts/pricing.yaml"), atomically: true, encoding: .utf8)
+        let drifted = try await runBaton(["lint", "shop.baton.yaml"], in: directory.path)
+        #expect(drifted.status == 1)
+        #expect(drifted.stdout.hasPrefix(expected), "README's diagnostic differs from lint's:\n\(drifted.stdout)")
+    }
 }

@@ -7,8 +7,10 @@ import Testing
 /// Every ```` ```yaml ```` block of the article whose first line is `# file: NAME.baton.yaml` is a
 /// complete spec. When a ```` ```text ```` block follows it, that block lists exactly the
 /// diagnostic header lines (`file:line:column: severity: message [rule]`) `baton lint NAME`
-/// prints for it; otherwise the spec must lint clean. Every rule has such an example, and every
-/// key the checker accepts is mentioned.
+/// prints for it; otherwise the spec must lint clean. A ```` ```yaml ```` block whose first line
+/// names another file (`# file: contracts/pricing.yaml`, an OpenAPI document) is written next to
+/// the spec of the example that follows it. Every rule has such an example, and every key the
+/// checker accepts is mentioned.
 @Suite struct SpecReferenceTests {
     static let articlePath = packageRoot + "/Sources/BatonSpec/BatonSpec.docc/SpecReference.md"
 
@@ -18,6 +20,8 @@ import Testing
     struct Example: Sendable, CustomTestStringConvertible {
         var file: String
         var yaml: String
+        /// Other files the spec reads (OpenAPI documents), by path relative to it.
+        var files: [String: String] = [:]
         /// The expected diagnostic header lines; nil when the spec must be clean.
         var expected: [String]?
         /// Where the yaml block starts in the article (1-based), for failure messages.
@@ -32,6 +36,7 @@ import Testing
     static func parseExamples(_ text: String) -> [Example] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var examples: [Example] = []
+        var pendingFiles: [String: String] = [:]
         var i = 0
         /// The lines of the fenced block opening at `start`, and the index after its closing fence.
         func block(at start: Int) -> (body: [String], next: Int) {
@@ -46,7 +51,14 @@ import Testing
             }
             let (yaml, afterYAML) = block(at: i)
             let file = String(lines[i + 1].dropFirst("# file: ".count)).trimmingCharacters(in: .whitespaces)
+            guard file.hasSuffix(".baton.yaml") || file.hasSuffix(".baton.yml") else {
+                pendingFiles[file] = yaml.joined(separator: "\n") + "\n"
+                i = afterYAML
+                continue
+            }
             var example = Example(file: file, yaml: yaml.joined(separator: "\n") + "\n", expected: nil, articleLine: i + 1)
+            example.files = pendingFiles
+            pendingFiles = [:]
             var next = afterYAML
             while next < lines.count, lines[next].trimmingCharacters(in: .whitespaces).isEmpty { next += 1 }
             if next < lines.count, lines[next] == "```text" {
@@ -80,7 +92,7 @@ import Testing
 
     @Test(arguments: examples)
     func exampleLintsAsDocumented(_ example: Example) async throws {
-        let directory = try SpecDirectory([example.file: example.yaml])
+        let directory = try SpecDirectory(example.files.merging([example.file: example.yaml]) { $1 })
         let run = try await runBaton(["lint", example.file], in: directory.path)
         let printed = run.stdout.split(separator: "\n").map(String.init).filter(Self.isHeaderLine)
         guard let expected = example.expected else {

@@ -48,6 +48,7 @@ import Testing
         expected += Checker.policySections.map { "policies.\($0)" }
         expected += Checker.serviceKeys.map { "service.\($0)" }
         expected += Checker.operationKeys.map { "operation.\($0)" }
+        expected += Checker.openAPIOperationKeys.map { "operation.\($0)" }
         expected += Checker.workflowKeys.map { "workflow.\($0)" }
         expected += Checker.stepKeys.map { "step.\($0)" }
         expected += Checker.sloKeys.map { "slo.\($0)" }
@@ -97,7 +98,7 @@ struct FeatureCoverage {
         // §5 services, endpoints, routing, operations
         "service.description", "service.endpoints", "service.routing", "service.timeout", "service.retry",
         "service.circuitBreaker", "service.rateLimit", "service.bulkhead", "service.hedge", "service.operations",
-        "service.http",
+        "service.http", "service.openapi",
         "endpoint.url", "endpoint.region", "endpoint.weight", "endpoint.role", "endpoint.variant",
         "endpoint.role.primary", "endpoint.role.replica",
         "routing.strategy", "routing.localRegion", "routing.outlierDetection", "routing.rules",
@@ -111,6 +112,7 @@ struct FeatureCoverage {
         "operation.description", "operation.input", "operation.output", "operation.access", "operation.idempotencyKey",
         "operation.cache", "operation.invalidates", "operation.timeout", "operation.retry", "operation.circuitBreaker",
         "operation.rateLimit", "operation.bulkhead", "operation.hedge", "operation.http",
+        "operation.operationId", "operation.route",
         "operation.access.read", "operation.access.write",
         // §6 workflows, admission, steps, fallbacks, compensations, `when`, expressions
         "workflow.description", "workflow.input", "workflow.output", "workflow.deadline", "workflow.admission",

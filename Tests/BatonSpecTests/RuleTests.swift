@@ -244,7 +244,9 @@ import Testing
                                  .typeMismatch, .invalidExpression, .asyncOutputUsed, .dependencyCycle,
                                  .missingDeadline, .deadlineBudget, .retryBudget, .unsafeRetry, .cacheOnWrite,
                                  .missingCompensation, .unusedType, .unusedService, .unusedOperation, .sloBudget,
-                                 .invalidHTTP]
+                                 .invalidHTTP,
+                                 // In OpenAPIImportTests, positions inside the document.
+                                 .openAPIError, .unsupportedOpenAPI]
         #expect(tested == Set(Rule.allCases))
     }
 }

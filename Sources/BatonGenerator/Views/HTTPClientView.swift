@@ -64,8 +64,8 @@ struct HTTPClientView {
                     let lowering = RequestLowering(spec: spec, operation: operation, binding: http)
                     enums += lowering.parameterEnums
                     return Operation(
-                        declaration: options.accessModifier.rawValue + " "
-                            + String(ServicesView.requirement(operation, tail: " {", indent: 4).dropFirst(4)),
+                        declaration: String(ServicesView.requirement(operation, modifiers: options.accessModifier.rawValue + " ",
+                                                                     tail: " {", indent: 4).dropFirst(4)),
                         body: renderer.render(try lowering.statements(), indent: 8)
                     )
                 }

@@ -469,25 +469,41 @@ private struct WorkflowEmitter {
 
     /// The idempotency key: the string form of the input field that `with` fills, or of that
     /// field of the value `with` passes whole (`with: $input.change`).
+    /// The idempotency key's value: an input field, or a dotted path into one (`body.tripId`, an
+    /// OpenAPI operation's body field, spec-v1 §12), as text.
     private func idempotencyValue(step: ResolvedStep, field: String, expressions: ExpressionRenderer) throws -> SwiftExpr {
         func text(_ value: SwiftExpr, optional: Bool) -> SwiftExpr {
             guard optional else { return .call("Swift.String", [SwiftArgument("describing", value)]) }
             let describe = SwiftClosure(nil, [.expression(.call("Swift.String", [SwiftArgument("describing", .text("$0"))]))])
             return .call(.member(value, "map"), [], trailing: describe)
         }
+        /// Follows `path` from `value` of type `type`: optional chaining once anything is optional.
+        func member(_ value: SwiftExpr, _ type: TypeRef, _ path: ArraySlice<Substring>) throws -> (SwiftExpr, Bool) {
+            var expr = value, optional = type.isOptional, current = type
+            for part in path {
+                guard let declared = current.unwrapped.namedCore.flatMap({ spec.type(named: $0) })?.field(String(part)) else {
+                    throw GeneratorError("the idempotency key '\(field)' is no field path of \(step.with.type)", at: step.location)
+                }
+                expr = .member(optional ? .postfix(expr, "?") : expr, SwiftIdentifier.escaped(declared.name))
+                optional = optional || declared.type.isOptional
+                current = declared.type
+            }
+            return (expr, optional)
+        }
+        let parts = field.split(separator: ".")
+        guard let first = parts.first else {
+            throw GeneratorError("the idempotency key of '\(step.name)' is empty", at: step.location)
+        }
         switch step.with {
         case .record(_, let fields):
-            guard let value = fields.first(where: { $0.name == field }) else {
+            guard let value = fields.first(where: { $0.name == first }) else {
                 throw GeneratorError("the idempotency key '\(field)' is not among the fields '\(step.name)' passes", at: step.location)
             }
-            return text(try expressions.expression(value.value), optional: value.value.type.isOptional)
+            let (expr, optional) = try member(try expressions.expression(value.value), value.value.type, parts.dropFirst())
+            return text(expr, optional: optional)
         case .reference:
-            guard let declared = step.with.type.unwrapped.namedCore.flatMap({ spec.type(named: $0) })?.field(field) else {
-                throw GeneratorError("the idempotency key '\(field)' is no field of \(step.with.type)", at: step.location)
-            }
-            let whole = try expressions.expression(step.with)
-            let member = SwiftExpr.member(step.with.type.isOptional ? .postfix(whole, "?") : whole, SwiftIdentifier.escaped(declared.name))
-            return text(member, optional: step.with.type.isOptional || declared.type.isOptional)
+            let (expr, optional) = try member(try expressions.expression(step.with), step.with.type, parts[...])
+            return text(expr, optional: optional)
         default:
             throw GeneratorError("'\(step.name)' passes no record, so it has no idempotency key '\(field)'", at: step.location)
         }

@@ -39,12 +39,13 @@ struct ServicesView {
     /// `func quote(_ input: QuoteRequest, context: BatonRuntime.CallContext) async throws -> Quote`
     /// at `indent`, parameters one per line when it is too long: the protocol requirement and,
     /// with ` {`, the mock's implementation.
-    static func requirement(_ operation: ResolvedOperation, tail: String = "", indent: Int) -> String {
+    /// `modifiers` (such as `public `) come before `func` and count for line wrapping.
+    static func requirement(_ operation: ResolvedOperation, modifiers: String = "", tail: String = "", indent: Int) -> String {
         let signature = SwiftSignature(
             ["_ input: \(SwiftType.name(operation.input))", "context: BatonRuntime.CallContext"],
             "async throws -> \(SwiftType.name(operation.output))"
         )
-        return SwiftRenderer().declaration("func \(SwiftIdentifier.escaped(operation.name))", signature, tail: tail, indent: indent)
+        return SwiftRenderer().declaration("\(modifiers)func \(SwiftIdentifier.escaped(operation.name))", signature, tail: tail, indent: indent)
     }
 
     /// The description, plus what callers need to know about writes.

@@ -28,8 +28,18 @@ final class Checker {
     /// Step references met while typing the current expression group (for the graph).
     var exprRefs: [(step: String, location: SourceLocation)] = []
 
-    init(path: String) {
+    // OpenAPI-described services (§12).
+    let documentReader: OpenAPIDocumentReader
+    var openAPIServices: [String: OpenAPIServiceImport] = [:]
+    var importers: [String: OpenAPIImporter] = [:]
+    var importerOrder: [String] = []
+    var failedDocuments: Set<String> = []
+    /// Every document read, for rendering diagnostics that point into it.
+    var documentSources: [SpecSource] = []
+
+    init(path: String, documents: OpenAPIDocumentReader = .fileSystem) {
         self.path = path
+        self.documentReader = documents
     }
 
     func report(_ rule: Rule, _ message: String, at location: SourceLocation, suggestion: String? = nil) {
@@ -64,8 +74,11 @@ final class Checker {
         }
         let description = top["description"].flatMap { string($0.value, "'description'") }
 
-        // Pass 1: every type name, declared or generated, so references resolve in any order.
+        // Pass 1: every type name, declared, generated or imported from an OpenAPI document, so
+        // references resolve in any order.
+        importOpenAPIServices(top)
         declareTypes(top)
+        declareImportedTypes()
         resolveTypes()
         if let p = top["policies"] { readPolicies(p.value) }
         if let s = top["services"] { readServices(s) }
@@ -84,7 +97,8 @@ final class Checker {
             sourcePath: path,
             types: typeDecls.compactMap { resolvedTypes[$0.name] },
             services: services.compactMap(\.resolved),
-            workflows: workflows)
+            workflows: workflows,
+            openAPIDocuments: importerOrder)
     }
 }
 
@@ -103,6 +117,8 @@ struct TypeDecl {
     var location: SourceLocation
     var origin: ResolvedType.Origin
     var body: YAMLNode
+    /// The type as an OpenAPI document defines it (spec-v1 §12); `body` is then unused.
+    var imported: ResolvedType? = nil
 }
 
 /// A service while it is being checked.

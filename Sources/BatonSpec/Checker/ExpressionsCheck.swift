@@ -109,13 +109,13 @@ extension Checker {
         for e in m.entries {
             guard let f = r.field(e.key.value) else {
                 let hint = Suggest.didYouMean(e.key.value, in: r.fields.map(\.name))
-                report(.unknownField, "type '\(r.name)' has no field '\(e.key.value)'" + (hint.map { "; \($0)" } ?? ""),
+                report(.unknownField, "type '\(r.name)'\(schemaNote(r)) has no field '\(e.key.value)'" + (hint.map { "; \($0)" } ?? ""),
                        at: e.key.location, suggestion: hint)
                 ok = false
                 continue
             }
             if let v = expression(e.value, target: f.type, scope: scope, anchor: e.key.location,
-                                  what: "field '\(f.name)' of '\(r.name)'") {
+                                  what: "field '\(f.name)' of '\(r.name)'\(schemaNote(r))") {
                 given[f.name] = v
             } else {
                 ok = false
@@ -124,7 +124,7 @@ extension Checker {
         for f in r.fields where !f.type.isOptional && m[f.name] == nil {
             // A type that failed to resolve was reported where it is written; name no placeholder.
             let type = f.type.isErrorType ? "" : " (\(f.type))"
-            report(.missingField, "missing required field '\(f.name)' of '\(r.name)'\(type)", at: anchor)
+            report(.missingField, "missing required field '\(f.name)' of '\(r.name)'\(type)\(schemaNote(r, from: true))", at: anchor)
             ok = false
         }
         guard ok else { return nil }
@@ -193,7 +193,7 @@ extension Checker {
             }
             guard type.cases.contains(where: { $0.name == text }) else {
                 let hint = Suggest.didYouMean(text, in: type.cases.map(\.name))
-                report(.typeMismatch, "'\(text)' is not a case of enum '\(n)' (\(type.cases.map(\.name).joined(separator: ", ")))"
+                report(.typeMismatch, "'\(text)' is not a case of enum '\(n)'\(schemaNote(type)) (\(type.cases.map(\.name).joined(separator: ", ")))"
                        + (hint.map { "; \($0)" } ?? ""), at: s.location, suggestion: hint)
                 return nil
             }
@@ -286,7 +286,7 @@ extension Checker {
                 }
                 guard let f = r.field(name) else {
                     let hint = Suggest.didYouMean(name, in: r.fields.map(\.name))
-                    report(.unknownField, "type '\(r.name)' has no field '\(name)'" + (hint.map { "; \($0)" } ?? ""),
+                    report(.unknownField, "type '\(r.name)'\(schemaNote(r)) has no field '\(name)'" + (hint.map { "; \($0)" } ?? ""),
                            at: s.location(atOffset: offset), suggestion: hint)
                     return nil
                 }

@@ -18,22 +18,7 @@ extension Checker {
     ///   - operations: the service's operation entries (key and value as written).
     func readServiceHTTP(_ entry: YAMLMapping.Entry?, service: String, serviceKey: SourceLocation,
                          hasEndpoints: Bool, operations: [YAMLMapping.Entry]) -> HTTPServiceBinding? {
-        var binding: HTTPServiceBinding?
-        if let entry, let m = closed(entry.value, "the 'http' settings of service '\(service)'",
-                                     allowed: ["baseURL", "headers"], owner: entry.key.location) {
-            var b = HTTPServiceBinding(location: entry.key.location)
-            if let u = m["baseURL"], let url = string(u.value, "'baseURL'") {
-                if isHTTPURL(url) {
-                    b.baseURL = url
-                } else {
-                    report(.invalidHTTP,
-                           "'baseURL' of service '\(service)' must be an absolute http:// or https:// URL without spaces, not '\(url)'",
-                           at: u.value.location)
-                }
-            }
-            if let h = m["headers"] { b.headers = staticHeaders(h, service: service) }
-            binding = b
-        }
+        let binding = readServiceHTTPSettings(entry, service: service)
         let bound = operations.filter { $0.value.mapping?["http"] != nil }
         if bound.isEmpty {
             if let entry {
@@ -60,6 +45,25 @@ extension Checker {
                    at: entry?.key.location ?? serviceKey)
         }
         return binding ?? HTTPServiceBinding(location: serviceKey)
+    }
+
+    /// The `http` settings of a service (`baseURL`, `headers`), or nil when not written or not a
+    /// mapping (reported).
+    func readServiceHTTPSettings(_ entry: YAMLMapping.Entry?, service: String) -> HTTPServiceBinding? {
+        guard let entry, let m = closed(entry.value, "the 'http' settings of service '\(service)'",
+                                        allowed: ["baseURL", "headers"], owner: entry.key.location) else { return nil }
+        var b = HTTPServiceBinding(location: entry.key.location)
+        if let u = m["baseURL"], let url = string(u.value, "'baseURL'") {
+            if isHTTPURL(url) {
+                b.baseURL = url
+            } else {
+                report(.invalidHTTP,
+                       "'baseURL' of service '\(service)' must be an absolute http:// or https:// URL without spaces, not '\(url)'",
+                       at: u.value.location)
+            }
+        }
+        if let h = m["headers"] { b.headers = staticHeaders(h, service: service) }
+        return b
     }
 
     private func staticHeaders(_ entry: YAMLMapping.Entry, service: String) -> [HTTPStaticHeader] {

@@ -291,7 +291,7 @@ extension Checker {
                 let hint = Suggest.didYouMean(String(part), in: r.fields.map(\.name))
                 var loc = location
                 loc.column += offset
-                report(.unknownField, "type '\(r.name)' has no field '\(part)'" + (hint.map { "; \($0)" } ?? ""),
+                report(.unknownField, "type '\(r.name)'\(schemaNote(r)) has no field '\(part)'" + (hint.map { "; \($0)" } ?? ""),
                        at: loc, suggestion: hint)
                 return nil
             }

@@ -3,7 +3,7 @@ import BatonNaming
 /// Services, endpoints, routing and operations (spec-v1 §5).
 extension Checker {
     static let serviceKeys = ["description", "endpoints", "routing", "timeout", "retry", "circuitBreaker",
-                              "rateLimit", "bulkhead", "hedge", "operations", "http"]
+                              "rateLimit", "bulkhead", "hedge", "operations", "http", "openapi"]
     static let operationKeys = ["description", "input", "output", "access", "idempotencyKey", "cache", "invalidates",
                                 "timeout", "retry", "circuitBreaker", "rateLimit", "bulkhead", "hedge", "http"]
 
@@ -35,8 +35,13 @@ extension Checker {
                     service.operations.append(op.resolved)
                 }
             }
-            service.http = readServiceHTTP(m["http"], service: e.key.value, serviceKey: e.key.location,
-                                           hasEndpoints: !endpoints.isEmpty, operations: opEntries)
+            if let imported = openAPIServices[e.key.value] {
+                service.http = readOpenAPIServiceHTTP(m["http"], service: e.key.value, hasEndpoints: !endpoints.isEmpty,
+                                                      imported: imported)
+            } else {
+                service.http = readServiceHTTP(m["http"], service: e.key.value, serviceKey: e.key.location,
+                                               hasEndpoints: !endpoints.isEmpty, operations: opEntries)
+            }
             info.resolved = service
             services[services.count - 1] = info
         }
@@ -157,10 +162,27 @@ extension Checker {
     private func readOperation(_ o: YAMLMapping.Entry, service: ResolvedService) -> OperationInfo? {
         checkLowerName(o.key, "operation")
         let id = "\(service.name).\(o.key.value)"
-        guard let m = closed(o.value, "operation '\(id)'", allowed: Self.operationKeys,
-                             required: ["input", "output"], owner: o.key.location) else { return nil }
-        let input = m["input"].flatMap { ioType($0, inlineName: GeneratedNames.operationInput(service: service.name, operation: o.key.value)) } ?? .named("?")
-        let output = m["output"].flatMap { ioType($0, inlineName: GeneratedNames.operationOutput(service: service.name, operation: o.key.value)) } ?? .named("?")
+        let imported = openAPIServices[service.name]
+        let input: TypeRef, output: TypeRef
+        let m: YAMLMapping
+        if let imported {
+            // OpenAPI (§12): the document gives input, output and the binding.
+            guard let mapping = closed(o.value, "operation '\(id)'",
+                                       allowed: Self.openAPIOperationKeys + ["input", "output", "http"],
+                                       owner: o.key.location) else { return nil }
+            m = mapping
+            checkOpenAPIOperationKeys(m, id: id, document: imported.document)
+            let op = imported.operations[o.key.value]
+            input = op?.input ?? .error
+            output = op?.output ?? .error
+            if op == nil { unresolvedCalls = true }
+        } else {
+            guard let mapping = closed(o.value, "operation '\(id)'", allowed: Self.operationKeys,
+                                       required: ["input", "output"], owner: o.key.location) else { return nil }
+            m = mapping
+            input = m["input"].flatMap { ioType($0, inlineName: GeneratedNames.operationInput(service: service.name, operation: o.key.value)) } ?? .named("?")
+            output = m["output"].flatMap { ioType($0, inlineName: GeneratedNames.operationOutput(service: service.name, operation: o.key.value)) } ?? .named("?")
+        }
         var access = Access.read
         if let e = m["access"], let a = choice(e.value, "'access'", Access.self) { access = a }
         var key: String?
@@ -193,10 +215,15 @@ extension Checker {
                        suggestion: "add 'idempotencyKey: <input field>' or 'hedge: none'")
             }
         }
-        var op = ResolvedOperation(service: service.name, name: o.key.value, description: description(m),
+        var op = ResolvedOperation(service: service.name, name: o.key.value,
+                                   description: description(m) ?? imported?.operations[o.key.value]?.description,
                                    input: input, output: output, access: access, idempotencyKey: key,
                                    invalidates: [], policies: policies, location: o.key.location)
-        op.http = m["http"].flatMap { readOperationHTTP($0, id: id, input: input) }
+        if let imported {
+            op.http = imported.operations[o.key.value]?.http
+        } else {
+            op.http = m["http"].flatMap { readOperationHTTP($0, id: id, input: input) }
+        }
         return OperationInfo(resolved: op, invalidatesNode: m["invalidates"]?.value, cacheLocation: slots.cache?.location)
     }
 

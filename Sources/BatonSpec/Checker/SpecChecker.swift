@@ -8,11 +8,16 @@ public struct CheckResult: Sendable {
     /// budget and safety rules (`deadline-budget`, `unsafe-retry`, `cache-on-write`) — so tools
     /// like `baton explain` can show the numbers behind them. Nil when anything is unresolved.
     public var analysableSpec: ResolvedSpec?
+    /// The OpenAPI documents the spec's services name (spec-v1 §12) that could be read, for
+    /// rendering diagnostics that point into them.
+    public var documents: [SpecSource] = []
 
-    public init(diagnostics: [Diagnostic], spec: ResolvedSpec?, analysableSpec: ResolvedSpec? = nil) {
+    public init(diagnostics: [Diagnostic], spec: ResolvedSpec?, analysableSpec: ResolvedSpec? = nil,
+                documents: [SpecSource] = []) {
         self.diagnostics = diagnostics
         self.spec = spec
         self.analysableSpec = analysableSpec ?? spec
+        self.documents = documents
     }
 
     /// Errors that judge a complete model rather than leave parts of it unresolved.
@@ -27,20 +32,25 @@ public struct CheckResult: Sendable {
 public enum SpecChecker {
     /// Checks one spec. Never throws and never traps on malformed input: every problem becomes a
     /// diagnostic with a location.
-    public static func check(_ source: SpecSource) -> CheckResult {
-        check(source, limits: .default)
+    /// OpenAPI documents (spec-v1 §12) are read with `documents`: by default from the file
+    /// system, relative to the spec's path.
+    public static func check(_ source: SpecSource, documents: OpenAPIDocumentReader = .fileSystem) -> CheckResult {
+        check(source, limits: .default, documents: documents)
     }
 
     /// Checks one spec with custom loader limits (tests use small ones).
-    public static func check(_ source: SpecSource, limits: LoaderLimits) -> CheckResult {
+    public static func check(_ source: SpecSource, limits: LoaderLimits,
+                             documents: OpenAPIDocumentReader = .fileSystem) -> CheckResult {
         let (root, loadDiagnostics) = load(source, limits: limits)
         var diagnostics = loadDiagnostics
         var spec: ResolvedSpec?
+        var documentSources: [SpecSource] = []
         if let root, !loadDiagnostics.contains(where: { $0.rule == .yamlSyntax || isRefusal($0) }) {
-            let checker = Checker(path: source.path)
+            let checker = Checker(path: source.path, documents: documents)
             spec = checker.run(root)
             spec?.keyLocations = KeyLocations(root)
             diagnostics += checker.diagnostics
+            documentSources = checker.documentSources
         } else if root == nil, loadDiagnostics.isEmpty {
             diagnostics.append(Diagnostic(
                 .missingKey, "the spec is empty; it needs at least 'baton', 'name', 'services' and 'workflows'",
@@ -50,7 +60,7 @@ public enum SpecChecker {
         let errors = diagnostics.filter { $0.severity == .error }
         let analysable = errors.allSatisfy { CheckResult.verdictRules.contains($0.rule) } ? spec : nil
         if !errors.isEmpty { spec = nil }
-        return CheckResult(diagnostics: diagnostics, spec: spec, analysableSpec: analysable)
+        return CheckResult(diagnostics: diagnostics, spec: spec, analysableSpec: analysable, documents: documentSources)
     }
 
     /// Parses the YAML only: the located syntax tree and any loader diagnostics.

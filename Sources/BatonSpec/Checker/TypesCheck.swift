@@ -50,6 +50,9 @@ extension Checker {
     }
 
     private func describe(_ decl: TypeDecl, short: Bool = false) -> String {
+        if let source = decl.imported?.openAPISource {
+            return short ? "imported from \(source.description)" : "\(source.description)"
+        }
         switch decl.origin {
         case .declared: return short ? "declared" : "type '\(decl.name)'"
         case .operationInput(let s, let o): return short ? "generated for the input of \(s).\(o)" : "the inline input type of \(s).\(o)"
@@ -68,6 +71,7 @@ extension Checker {
     }
 
     private func resolveType(_ decl: TypeDecl) -> ResolvedType {
+        if let imported = decl.imported { return imported }
         var description: String?
         var kind = ResolvedType.Kind.record([])
         let what = "type '\(decl.name)'"

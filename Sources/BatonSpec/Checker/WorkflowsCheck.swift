@@ -324,7 +324,8 @@ extension Checker {
         }
         // A misspelt reference (`unknown-type`) would make its intended type look unused.
         let typesResolved = !diagnostics.contains { $0.rule == .unknownType }
-        for d in typeDecls where typesResolved && d.origin == .declared && !used.contains(d.name) {
+        // Imported types are what the document's operations reach, not declarations of the spec.
+        for d in typeDecls where typesResolved && d.origin == .declared && d.imported == nil && !used.contains(d.name) {
             report(.unusedType, "type '\(d.name)' is declared but never used", at: d.location)
         }
         for s in services {

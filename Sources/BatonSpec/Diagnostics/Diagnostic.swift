@@ -124,6 +124,8 @@ public enum Rule: String, Sendable, Hashable, Codable, CaseIterable {
     case unusedService = "unused-service"
     case unusedOperation = "unused-operation"
     case sloBudget = "slo-budget"
+    case openAPIError = "openapi-error"
+    case unsupportedOpenAPI = "unsupported-openapi"
 
     /// The stable id, e.g. `unknown-key`.
     public var id: String { rawValue }
@@ -171,6 +173,8 @@ public enum Rule: String, Sendable, Hashable, Codable, CaseIterable {
         case .unusedService: "A service is declared but never called."
         case .unusedOperation: "An operation is declared but never called."
         case .sloBudget: "A latency objective's threshold is at or above the workflow's deadline, so it measures nothing."
+        case .openAPIError: "An OpenAPI document a service imports cannot be read, parsed or decoded."
+        case .unsupportedOpenAPI: "An imported OpenAPI operation needs a construct Baton cannot map to its types or HTTP bindings."
         }
     }
 }

@@ -78,6 +78,8 @@ public struct ResolvedType: Sendable, Hashable {
     public var kind: Kind
     public var origin: Origin
     public var location: SourceLocation
+    /// The OpenAPI schema this type was imported from (spec-v1 §12); nil for the spec's own types.
+    public var openAPISource: OpenAPISchemaSource? = nil
 
     public var isInline: Bool { origin.isInline }
 

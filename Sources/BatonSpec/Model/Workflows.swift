@@ -12,6 +12,9 @@ public struct ResolvedSpec: Sendable, Hashable {
     public var types: [ResolvedType]
     public var services: [ResolvedService]
     public var workflows: [ResolvedWorkflow]
+    /// The OpenAPI documents the spec's services import (spec-v1 §12), as diagnostics show their
+    /// paths (the spec's folder joined with the written path), in the order first named.
+    public var openAPIDocuments: [String] = []
     /// Where each key of the spec file was written, for tools that point at a setting as written
     /// (`baton diff`).
     public var keyLocations = KeyLocations()

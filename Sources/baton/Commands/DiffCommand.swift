@@ -95,7 +95,7 @@ struct DiffCommand: ParsableCommand {
     static func check(_ sources: [SpecSource]) -> [String: CheckResult] {
         let results = Mutex<[String: CheckResult]>([:])
         DispatchQueue.concurrentPerform(iterations: sources.count) { index in
-            let result = SpecChecker.check(sources[index])
+            let result = SpecChecker.check(sources[index], documents: DiffSide.documents)
             results.withLock { $0[sources[index].path] = result }
         }
         return results.withLock { $0 }

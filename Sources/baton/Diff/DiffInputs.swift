@@ -19,6 +19,22 @@ struct DiffSide {
     /// `REV:path` where REV exists but path does not: every spec of the other side is new.
     var isMissing: Bool = false
 
+    /// Where the OpenAPI documents of the compared specs are read (spec-v1 §12): from disk, or, for
+    /// a spec read from git (`REV:specs/shop.baton.yaml`), at the same revision
+    /// (`REV:specs/contracts/pricing.yaml`) — so a changed document shows up as changes of the
+    /// spec that imports it.
+    static let documents = OpenAPIDocumentReader { path, folder throws(OpenAPIDocumentReadError) in
+        if !FileManager.default.fileExists(atPath: path), let colon = path.firstIndex(of: ":"), colon != path.startIndex {
+            guard Git.run(["cat-file", "-t", path]).status == 0 else {
+                throw OpenAPIDocumentReadError("no such file at that revision")
+            }
+            let shown = Git.run(["show", path])
+            guard shown.status == 0 else { throw OpenAPIDocumentReadError("git show \(path) failed: \(shown.errorText)") }
+            return Array(shown.output.prefix(OpenAPIDocumentReader.readLimit))
+        }
+        return try OpenAPIDocumentReader.fileSystem.read(path, specFolder: folder)
+    }
+
     /// Reads a side: a path on disk as given, else `REV:path` through `git`.
     static func read(_ argument: String) throws(ToolFailure) -> DiffSide {
         var isDirectory: ObjCBool = false

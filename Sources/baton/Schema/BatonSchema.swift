@@ -502,9 +502,74 @@ enum BatonSchema {
                         ("type", "object"),
                         ("minProperties", 1),
                         ("propertyNames", ref("lowerName", "An operation name, lowerCamelCase.")),
-                        ("additionalProperties", ref("operation", "An operation.")),
                     ])),
                     ("http", ref("serviceHTTP", "The service is called over HTTP: every operation needs an `http` binding.")),
+                    ("openapi", object([
+                        ("description", """
+                            An OpenAPI 3.0 or 3.1 document (YAML or JSON) describing the service, relative to this \
+                            spec and inside its folder. Operations, their input and output types and HTTP bindings \
+                            come from it; the base URL is `endpoints`, else `http.baseURL`, else its first server.
+                            """),
+                        ("type", "string"),
+                        ("minLength", 1),
+                    ])),
+                ])),
+                // Operations of an OpenAPI-described service name a document operation instead of
+                // declaring input, output and a binding.
+                ("if", object([("required", ["openapi"])])),
+                ("then", object([
+                    ("properties", object([
+                        ("operations", object([
+                            ("description", "Operations imported from the OpenAPI document."),
+                            ("additionalProperties", ref("openAPIOperation", "An operation of the document.")),
+                        ])),
+                    ])),
+                ])),
+                ("else", object([
+                    ("properties", object([
+                        ("operations", object([
+                            ("description", "The service's operations."),
+                            ("additionalProperties", ref("operation", "An operation.")),
+                        ])),
+                    ])),
+                ])),
+            ])),
+            ("openAPIOperation", object([
+                ("type", "object"),
+                ("additionalProperties", false),
+                ("properties", object([
+                    ("description", ref("text", "What the operation does; the document's description or summary by default.")),
+                    ("operationId", object([
+                        ("description", """
+                            The document operation's `operationId`. Without it (and without `route`) the key must equal \
+                            an operationId, exactly or in lowerCamelCase.
+                            """),
+                        ("type", "string"),
+                        ("minLength", 1),
+                    ])),
+                    ("route", object([
+                        ("description", "The document operation as `METHOD /path`, the path as the document writes it."),
+                        ("type", "string"),
+                        ("pattern", "^[A-Za-z]+ /"),
+                    ])),
+                    ("access", object([
+                        ("description", "`read` or `write`, as for any operation."),
+                        ("enum", ["read", "write"]),
+                        ("default", "read"),
+                    ])),
+                    ("idempotencyKey", ref("fieldPath", """
+                        The input field (or a path into one, such as `body.tripId`) whose value identifies the request.
+                        """)),
+                    ("cache", setting("cache", "Response cache (reads only): inline, the name of one under `policies.caches`, or `none`.")),
+                    ("invalidates", object([
+                        ("description", "Writes only: cached read operations (`service.operation`) this write makes stale."),
+                        ("type", "array"),
+                        ("items", ref("operationReference", "A cached read operation.")),
+                    ])),
+                ] + settings("this operation (overrides the service's)"))),
+                ("not", object([
+                    ("description", "`operationId` and `route` name the document operation two ways: write one."),
+                    ("required", ["operationId", "route"]),
                 ])),
             ])),
             ("serviceHTTP", object([

@@ -6,20 +6,23 @@ import Foundation
 @testable import TravelBooking
 @testable import struct TravelBooking.TripRequest
 @testable import struct TravelBooking.FlightBooking
-@testable import struct TravelBooking.HotelBooking
 @testable import struct TravelBooking.CarBooking
 @testable import struct TravelBooking.Cancellation
 @testable import struct TravelBooking.Payment
 @testable import struct TravelBooking.Itinerary
 @testable import struct TravelBooking.FlightsBookInput
 @testable import struct TravelBooking.FlightsCancelInput
-@testable import struct TravelBooking.HotelsBookInput
-@testable import struct TravelBooking.HotelsCancelInput
 @testable import struct TravelBooking.CarsBookInput
 @testable import struct TravelBooking.CarsCancelInput
 @testable import struct TravelBooking.PaymentsChargeInput
 @testable import struct TravelBooking.NotificationsItineraryInput
 @testable import struct TravelBooking.NotificationsItineraryOutput
+@testable import struct TravelBooking.BookingRequest
+@testable import struct TravelBooking.HotelBooking
+@testable import struct TravelBooking.HotelsBookInput
+@testable import enum TravelBooking.CancellationReason
+@testable import struct TravelBooking.HotelCancellation
+@testable import struct TravelBooking.HotelsCancelInput
 
 /// Deterministic sample values of every type of the spec: same spec, same values.
 enum TravelBookingFixtures {
@@ -43,9 +46,6 @@ enum TravelBookingFixtures {
             price: Foundation.Decimal(325) / 100
         )
     }
-    static var hotelBooking: HotelBooking {
-        HotelBooking(bookingId: "HotelBooking.bookingId", price: Foundation.Decimal(225) / 100)
-    }
     static var carBooking: CarBooking {
         CarBooking(bookingId: "CarBooking.bookingId", price: Foundation.Decimal(225) / 100)
     }
@@ -65,7 +65,11 @@ enum TravelBookingFixtures {
                 seat: "FlightBooking.seat",
                 price: Foundation.Decimal(325) / 100
             ),
-            hotel: HotelBooking(bookingId: "HotelBooking.bookingId", price: Foundation.Decimal(225) / 100),
+            hotel: HotelBooking(
+                bookingId: "HotelBooking.bookingId",
+                price: Foundation.Decimal(225) / 100,
+                room: "HotelBooking.room"
+            ),
             car: CarBooking(bookingId: "CarBooking.bookingId", price: Foundation.Decimal(225) / 100),
             paymentId: "Itinerary.paymentId"
         )
@@ -83,19 +87,6 @@ enum TravelBookingFixtures {
     }
     static var flightsCancelInput: FlightsCancelInput {
         FlightsCancelInput(bookingId: "FlightsCancelInput.bookingId")
-    }
-    static var hotelsBookInput: HotelsBookInput {
-        HotelsBookInput(
-            tripId: Foundation.UUID(
-                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
-            ),
-            city: "HotelsBookInput.city",
-            checkIn: Foundation.Date(timeIntervalSince1970: 1700010800),
-            nights: 4
-        )
-    }
-    static var hotelsCancelInput: HotelsCancelInput {
-        HotelsCancelInput(bookingId: "HotelsCancelInput.bookingId")
     }
     static var carsBookInput: CarsBookInput {
         CarsBookInput(
@@ -133,6 +124,62 @@ enum TravelBookingFixtures {
     static var notificationsItineraryOutput: NotificationsItineraryOutput {
         NotificationsItineraryOutput(accepted: true)
     }
+    static var bookingRequest: BookingRequest {
+        BookingRequest(
+            tripId: Foundation.UUID(
+                uuid: (0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01)
+            ),
+            city: "BookingRequest.city",
+            checkIn: Foundation.Date(timeIntervalSince1970: 1700010800),
+            nights: 4
+        )
+    }
+    static var hotelBooking: HotelBooking {
+        HotelBooking(
+            bookingId: "HotelBooking.bookingId",
+            price: Foundation.Decimal(225) / 100,
+            room: "HotelBooking.room"
+        )
+    }
+    static var hotelsBookInput: HotelsBookInput {
+        HotelsBookInput(
+            xPartnerId: "HotelsBookInput.xPartnerId",
+            body: BookingRequest(
+                tripId: Foundation.UUID(
+                    uuid: (
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x40,
+                        0x00,
+                        0x80,
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x00,
+                        0x01
+                    )
+                ),
+                city: "BookingRequest.city",
+                checkIn: Foundation.Date(timeIntervalSince1970: 1700010800),
+                nights: 4
+            )
+        )
+    }
+    static var cancellationReason: CancellationReason {
+        CancellationReason.customerRequest
+    }
+    static var hotelCancellation: HotelCancellation {
+        HotelCancellation(bookingId: "HotelCancellation.bookingId", refunded: true)
+    }
+    static var hotelsCancelInput: HotelsCancelInput {
+        HotelsCancelInput(bookingId: "HotelsCancelInput.bookingId", reason: CancellationReason.customerRequest)
+    }
 }
 
 /// A scripted `FlightsService`: each operation plays its script and records its calls.
@@ -162,13 +209,15 @@ final class MockFlightsService: FlightsService {
 /// A scripted `HotelsService`: each operation plays its script and records its calls.
 final class MockHotelsService: HotelsService {
     let book: BatonTesting.MockOperation<HotelsBookInput, HotelBooking>
-    let cancel: BatonTesting.MockOperation<HotelsCancelInput, Cancellation>
+    let cancel: BatonTesting.MockOperation<HotelsCancelInput, HotelCancellation>
 
     /// Every operation succeeds at once with its fixture unless given a script.
     init(
         clock: BatonTesting.ManualClock,
         book: [BatonTesting.ScriptedCall<HotelBooking>.Behaviour] = [.succeed(TravelBookingFixtures.hotelBooking)],
-        cancel: [BatonTesting.ScriptedCall<Cancellation>.Behaviour] = [.succeed(TravelBookingFixtures.cancellation)]
+        cancel: [BatonTesting.ScriptedCall<HotelCancellation>.Behaviour] = [
+            .succeed(TravelBookingFixtures.hotelCancellation),
+        ]
     ) {
         self.book = BatonTesting.MockOperation(clock: clock, name: "hotels.book", book)
         self.cancel = BatonTesting.MockOperation(clock: clock, name: "hotels.cancel", cancel)
@@ -178,7 +227,7 @@ final class MockHotelsService: HotelsService {
         try await self.book(input, context: context)
     }
 
-    func cancel(_ input: HotelsCancelInput, context: BatonRuntime.CallContext) async throws -> Cancellation {
+    func cancel(_ input: HotelsCancelInput, context: BatonRuntime.CallContext) async throws -> HotelCancellation {
         try await self.cancel(input, context: context)
     }
 }

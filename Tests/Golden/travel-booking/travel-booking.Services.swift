@@ -11,11 +11,16 @@ public protocol FlightsService: Swift.Sendable {
     func cancel(_ input: FlightsCancelInput, context: BatonRuntime.CallContext) async throws -> Cancellation
 }
 
+/// Hotel partner; input, output and HTTP binding come from its OpenAPI document.
 public protocol HotelsService: Swift.Sendable {
-    /// A write, made safe to retry by `tripId`: `context.idempotencyKey` carries its value; deduplicate on it.
+    /// Books rooms for a trip.
+    ///
+    /// A write, made safe to retry by `body.tripId`: `context.idempotencyKey` carries its value; deduplicate on it.
     func book(_ input: HotelsBookInput, context: BatonRuntime.CallContext) async throws -> HotelBooking
+    /// Cancels a booking; cancelling twice answers the first cancellation again.
+    ///
     /// A write, made safe to retry by `bookingId`: `context.idempotencyKey` carries its value; deduplicate on it.
-    func cancel(_ input: HotelsCancelInput, context: BatonRuntime.CallContext) async throws -> Cancellation
+    func cancel(_ input: HotelsCancelInput, context: BatonRuntime.CallContext) async throws -> HotelCancellation
 }
 
 public protocol CarsService: Swift.Sendable {

@@ -7,20 +7,23 @@ import Testing
 @testable import TravelBooking
 @testable import struct TravelBooking.TripRequest
 @testable import struct TravelBooking.FlightBooking
-@testable import struct TravelBooking.HotelBooking
 @testable import struct TravelBooking.CarBooking
 @testable import struct TravelBooking.Cancellation
 @testable import struct TravelBooking.Payment
 @testable import struct TravelBooking.Itinerary
 @testable import struct TravelBooking.FlightsBookInput
 @testable import struct TravelBooking.FlightsCancelInput
-@testable import struct TravelBooking.HotelsBookInput
-@testable import struct TravelBooking.HotelsCancelInput
 @testable import struct TravelBooking.CarsBookInput
 @testable import struct TravelBooking.CarsCancelInput
 @testable import struct TravelBooking.PaymentsChargeInput
 @testable import struct TravelBooking.NotificationsItineraryInput
 @testable import struct TravelBooking.NotificationsItineraryOutput
+@testable import struct TravelBooking.BookingRequest
+@testable import struct TravelBooking.HotelBooking
+@testable import struct TravelBooking.HotelsBookInput
+@testable import enum TravelBooking.CancellationReason
+@testable import struct TravelBooking.HotelCancellation
+@testable import struct TravelBooking.HotelsCancelInput
 
 /// The orchestrator under test with a scripted mock for every service, all on one manual clock.
 struct TravelBookingTestWorld {
@@ -69,7 +72,7 @@ struct TravelBookingTestWorld {
                 ),
                 cancel: BatonTesting.MockScript.behaviours(
                     scripts["hotels.cancel"],
-                    returning: TravelBookingFixtures.cancellation,
+                    returning: TravelBookingFixtures.hotelCancellation,
                     after: latency["hotels.cancel"] ?? .zero
                 )
             ),
@@ -182,7 +185,15 @@ struct TravelBookingTestWorld {
         )
         #expect(
             world.mocks.hotels.book.inputs == [
-                HotelsBookInput(tripId: input.tripId, city: input.to, checkIn: input.departure, nights: input.nights),
+                HotelsBookInput(
+                    xPartnerId: "travel-co",
+                    body: BookingRequest(
+                        tripId: input.tripId,
+                        city: input.to,
+                        checkIn: input.departure,
+                        nights: input.nights
+                    )
+                ),
             ]
         )
         #expect(

@@ -86,16 +86,6 @@ public struct FlightBooking: Swift.Codable, Swift.Hashable, Swift.Sendable {
     }
 }
 
-public struct HotelBooking: Swift.Codable, Swift.Hashable, Swift.Sendable {
-    public var bookingId: Swift.String
-    public var price: Foundation.Decimal
-
-    public init(bookingId: Swift.String, price: Foundation.Decimal) {
-        self.bookingId = bookingId
-        self.price = price
-    }
-}
-
 public struct CarBooking: Swift.Codable, Swift.Hashable, Swift.Sendable {
     public var bookingId: Swift.String
     public var price: Foundation.Decimal
@@ -210,57 +200,6 @@ public struct FlightsCancelInput: Swift.Codable, Swift.Hashable, Swift.Sendable 
     }
 }
 
-/// The input of `hotels.book`.
-public struct HotelsBookInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
-    public var tripId: Foundation.UUID
-    public var city: Swift.String
-    public var checkIn: Foundation.Date
-    public var nights: Swift.Int
-
-    public init(tripId: Foundation.UUID, city: Swift.String, checkIn: Foundation.Date, nights: Swift.Int) {
-        self.tripId = tripId
-        self.city = city
-        self.checkIn = checkIn
-        self.nights = nights
-    }
-
-    private enum CodingKeys: Swift.String, Swift.CodingKey {
-        case tripId
-        case city
-        case checkIn
-        case nights
-    }
-
-    public init(from decoder: any Swift.Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let _tripId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.tripId)
-        let _city = try container.decode(Swift.String.self, forKey: CodingKeys.city)
-        let _checkIn = try BatonRFC3339.date(
-            container.decode(Swift.String.self, forKey: CodingKeys.checkIn),
-            codingPath: container.codingPath + [CodingKeys.checkIn]
-        )
-        let _nights = try container.decode(Swift.Int.self, forKey: CodingKeys.nights)
-        self.init(tripId: _tripId, city: _city, checkIn: _checkIn, nights: _nights)
-    }
-
-    public func encode(to encoder: any Swift.Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(self.tripId, forKey: CodingKeys.tripId)
-        try container.encode(self.city, forKey: CodingKeys.city)
-        try container.encode(BatonRFC3339.string(self.checkIn), forKey: CodingKeys.checkIn)
-        try container.encode(self.nights, forKey: CodingKeys.nights)
-    }
-}
-
-/// The input of `hotels.cancel`.
-public struct HotelsCancelInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
-    public var bookingId: Swift.String
-
-    public init(bookingId: Swift.String) {
-        self.bookingId = bookingId
-    }
-}
-
 /// The input of `cars.book`.
 public struct CarsBookInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
     public var tripId: Foundation.UUID
@@ -354,6 +293,119 @@ public struct NotificationsItineraryOutput: Swift.Codable, Swift.Hashable, Swift
 
     public init(accepted: Swift.Bool) {
         self.accepted = accepted
+    }
+}
+
+public struct BookingRequest: Swift.Codable, Swift.Hashable, Swift.Sendable {
+    public var tripId: Foundation.UUID
+    public var city: Swift.String
+    public var checkIn: Foundation.Date
+    public var nights: Swift.Int
+
+    public init(tripId: Foundation.UUID, city: Swift.String, checkIn: Foundation.Date, nights: Swift.Int) {
+        self.tripId = tripId
+        self.city = city
+        self.checkIn = checkIn
+        self.nights = nights
+    }
+
+    private enum CodingKeys: Swift.String, Swift.CodingKey {
+        case tripId = "trip_id"
+        case city
+        case checkIn = "check_in"
+        case nights
+    }
+
+    public init(from decoder: any Swift.Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let _tripId = try container.decode(Foundation.UUID.self, forKey: CodingKeys.tripId)
+        let _city = try container.decode(Swift.String.self, forKey: CodingKeys.city)
+        let _checkIn = try BatonRFC3339.date(
+            container.decode(Swift.String.self, forKey: CodingKeys.checkIn),
+            codingPath: container.codingPath + [CodingKeys.checkIn]
+        )
+        let _nights = try container.decode(Swift.Int.self, forKey: CodingKeys.nights)
+        self.init(tripId: _tripId, city: _city, checkIn: _checkIn, nights: _nights)
+    }
+
+    public func encode(to encoder: any Swift.Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.tripId, forKey: CodingKeys.tripId)
+        try container.encode(self.city, forKey: CodingKeys.city)
+        try container.encode(BatonRFC3339.string(self.checkIn), forKey: CodingKeys.checkIn)
+        try container.encode(self.nights, forKey: CodingKeys.nights)
+    }
+}
+
+/// A confirmed booking.
+public struct HotelBooking: Swift.Codable, Swift.Hashable, Swift.Sendable {
+    public var bookingId: Swift.String
+    public var price: Foundation.Decimal
+    /// Assigned at check-in at the latest.
+    public var room: Swift.String?
+
+    public init(bookingId: Swift.String, price: Foundation.Decimal, room: Swift.String? = nil) {
+        self.bookingId = bookingId
+        self.price = price
+        self.room = room
+    }
+
+    private enum CodingKeys: Swift.String, Swift.CodingKey {
+        case bookingId = "booking_id"
+        case price
+        case room
+    }
+}
+
+/// The input of `hotels.book`.
+public struct HotelsBookInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
+    public var xPartnerId: Swift.String
+    public var body: BookingRequest
+
+    public init(xPartnerId: Swift.String, body: BookingRequest) {
+        self.xPartnerId = xPartnerId
+        self.body = body
+    }
+
+    private enum CodingKeys: Swift.String, Swift.CodingKey {
+        case xPartnerId = "X-Partner-Id"
+        case body
+    }
+}
+
+public enum CancellationReason: Swift.String, Swift.Codable, Swift.Hashable, Swift.Sendable, Swift.CaseIterable {
+    case customerRequest = "customer-request"
+    case tripFailed = "trip-failed"
+}
+
+public struct HotelCancellation: Swift.Codable, Swift.Hashable, Swift.Sendable {
+    public var bookingId: Swift.String
+    public var refunded: Swift.Bool
+
+    public init(bookingId: Swift.String, refunded: Swift.Bool) {
+        self.bookingId = bookingId
+        self.refunded = refunded
+    }
+
+    private enum CodingKeys: Swift.String, Swift.CodingKey {
+        case bookingId = "booking_id"
+        case refunded
+    }
+}
+
+/// The input of `hotels.cancel`.
+public struct HotelsCancelInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
+    public var bookingId: Swift.String
+    public var reason: CancellationReason?
+
+    public init(bookingId: Swift.String, reason: CancellationReason? = nil) {
+        self.bookingId = bookingId
+        self.reason = reason
+    }
+
+    private enum CodingKeys: Swift.String, Swift.CodingKey {
+        case bookingId = "booking_id"
+        case reason
     }
 }
 

@@ -72,9 +72,10 @@ func json(_ text: String, status: HTTPResponse.Status = .ok, headers: HTTPFields
     return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
 }
 
-/// Points the spec's base URLs (`http://carts.test`, `http://payments.test`) at the test server;
-/// any other base URL (the refused endpoint) is left alone. The middleware mechanism users have
-/// for the same job (a staging host, a sidecar).
+/// Points the spec's base URLs (`http://carts.test`, `http://payments.test`, the loyalty
+/// document's `http://loyalty.test/api`) at the test server, keeping their paths; any other base
+/// URL (the refused endpoint) is left alone. The middleware mechanism users have for the same job
+/// (a staging host, a sidecar).
 struct ToTestServer: ClientMiddleware {
     let port: Int
 
@@ -82,8 +83,14 @@ struct ToTestServer: ClientMiddleware {
         _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
-        let url = baseURL.host?.hasSuffix(".test") == true ? URL(string: "http://127.0.0.1:\(port)")! : baseURL
-        return try await next(request, body, url)
+        guard baseURL.host?.hasSuffix(".test") == true,
+              var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false) else {
+            return try await next(request, body, baseURL)
+        }
+        components.scheme = "http"
+        components.host = "127.0.0.1"
+        components.port = port
+        return try await next(request, body, components.url!)
     }
 }
 
@@ -104,7 +111,8 @@ struct HTTPClientIntegrationTests {
     func orchestrator(_ port: Int) -> ShopHTTPOrchestrator {
         ShopHTTPOrchestrator(
             carts: CartsHTTPClient(transport: transport, middlewares: [ToTestServer(port: port)]),
-            payments: PaymentsHTTPClient(transport: transport, middlewares: [ToTestServer(port: port)])
+            payments: PaymentsHTTPClient(transport: transport, middlewares: [ToTestServer(port: port)]),
+            loyalty: LoyaltyHTTPClient(transport: transport, middlewares: [ToTestServer(port: port)])
         )
     }
 
@@ -247,6 +255,64 @@ struct HTTPClientIntegrationTests {
             #expect(refund.method == .post)
             #expect(refund.header("Idempotency-Key") != nil, "a compensation carries a key")
             #expect(refund.header("X-Correlation-ID") == "corr-9")
+        }
+    }
+
+    // MARK: - A service imported from an OpenAPI document (spec-v1 §12)
+
+    @Test func anOpenAPIDescribedServiceSendsWhatItsDocumentSays() async throws {
+        let balanceJSON = #"{"member_id":"m 1","points":150,"tier_level":"GOLD","expires_at":null}"#
+        try await TestServer.run({ _, _ in json(balanceJSON, status: .created) }) { server, port in
+            let loyalty = LoyaltyHTTPClient(transport: transport, middlewares: [ToTestServer(port: port)])
+            let input = LoyaltyAwardInput(memberId: "m 1", xChannel: "web", dryRun: true, body: Award(points: 50, reason: .birthday))
+            let balance = try await loyalty.award(input, context: context("award"))
+            // Wire names of the document decode into Swift names; `null` into an absent optional.
+            #expect(balance == Balance(memberId: "m 1", points: 150, tierLevel: .gold, expiresAt: nil))
+            let request = try #require(server.requests.first)
+            #expect(request.method == .post)
+            #expect(request.path == "/api/members/m%201/points", "the server URL's path, then the document's path")
+            #expect(request.query == "dry_run=true")
+            #expect(request.header("X-Channel") == "web")
+            #expect(request.header("Authorization") == nil, "authentication is the transport middleware's job")
+            #expect(request.header("Content-Type") == "application/json")
+            #expect(request.header("Accept") == "application/json")
+            #expect(request.header("X-Correlation-ID") == "corr-7")
+            #expect(request.body == #"{"points":50,"reason":"BIRTHDAY"}"#)
+        }
+    }
+
+    @Test func anOpenAPIDescribedServiceHasTheStatusClassesRetriesAndKeysOfAnHTTPOne() async throws {
+        try await TestServer.run({ request, earlier in
+            switch request.path {
+            case "/api/members/m1/points":
+                // A transient failure, then the award: the retry repeats the idempotency key.
+                earlier == 0 ? json("{}", status: .internalServerError)
+                    : json(#"{"member_id":"m1","points":50,"tier_level":"SILVER"}"#, status: .created)
+            case "/api/members/m1/balance":
+                json(#"{"member_id":"m1","points":75,"tier_level":"SILVER"}"#)
+            default:
+                json(#"{"error":"nope"}"#, status: .init(code: Int(request.path.split(separator: "/")[2])!))
+            }
+        }) { server, port in
+            let result = try await orchestrator(port).reward(RewardInput(memberId: "m1"), correlationID: "corr-3")
+            #expect(result.output == RewardOutput(points: 75))
+            #expect(result.report[step: "award"]?.attempts == 2)
+            let awards = server.requests.filter { $0.path == "/api/members/m1/points" }
+            #expect(awards.count == 2)
+            #expect(awards.allSatisfy { $0.header("Idempotency-Key") == "m1" && $0.header("X-Correlation-ID") == "corr-3" })
+            #expect(awards.allSatisfy { $0.header("X-Request-Timeout-Ms").flatMap(Int.init).map { (1...300).contains($0) } == true })
+            let balance = try #require(server.requests.first { $0.path == "/api/members/m1/balance" })
+            #expect(balance.method == .get && balance.body.isEmpty)
+
+            // The same classification as a bound service: statuses become error classes.
+            let loyalty = LoyaltyHTTPClient(transport: transport, middlewares: [ToTestServer(port: port)])
+            for (status, expected) in [(409, ErrorClass.permanent), (429, .overloaded), (502, .unavailable), (504, .timeout)] {
+                let error = try await #require(throws: HTTPStatusError.self) {
+                    try await loyalty.balance(LoyaltyBalanceInput(memberId: "\(status)"), context: context("balance"))
+                }
+                #expect(error.status.code == status)
+                #expect(error.errorClass == expected, "\(status)")
+            }
         }
     }
 }

@@ -76,19 +76,64 @@ public struct PaymentsHTTPClient: PaymentsService {
         )
     }
 
-    public func charge(_ input: PaymentsChargeInput, context: BatonRuntime.CallContext) async throws -> PaymentsChargeOutput {
+    public func charge(
+        _ input: PaymentsChargeInput,
+        context: BatonRuntime.CallContext
+    ) async throws -> PaymentsChargeOutput {
         var request = BatonHTTP.HTTPOperationRequest(operationID: "payments.charge", method: .post, path: "/v1/charges")
         try request.setJSONBody(input)
         return try await client.send(request, context: context)
     }
 
-    public func refund(_ input: PaymentsRefundInput, context: BatonRuntime.CallContext) async throws -> PaymentsRefundOutput {
+    public func refund(
+        _ input: PaymentsRefundInput,
+        context: BatonRuntime.CallContext
+    ) async throws -> PaymentsRefundOutput {
         var request = BatonHTTP.HTTPOperationRequest(
             operationID: "payments.refund",
             method: .post,
             path: "/v1/charges/" + BatonHTTP.HTTPPercentEncoding.pathSegment(input.chargeId) + "/refund"
         )
         try request.setJSONBody(BatonHTTP.HTTPJSONObject())
+        return try await client.send(request, context: context)
+    }
+}
+
+/// Calls `loyalty` over HTTP as its `http` bindings say (spec-v1 §11), through a
+/// swift-openapi-runtime transport: `AsyncHTTPClientTransport`, `URLSessionTransport` or your own,
+/// with your middlewares (authentication, logging). Each attempt goes to the endpoint routing chose
+/// for it, else to the service's `http.baseURL`; statuses become Baton's error classes.
+public struct LoyaltyHTTPClient: LoyaltyService {
+    private let client: BatonHTTP.HTTPServiceClient
+
+    /// A client sending through `transport`, with `middlewares` around it (the first outermost).
+    public init(transport: any ClientTransport, middlewares: [any ClientMiddleware] = []) {
+        client = BatonHTTP.HTTPServiceClient(
+            service: "loyalty",
+            baseURL: "http://loyalty.test/api",
+            transport: transport,
+            middlewares: middlewares
+        )
+    }
+
+    public func award(_ input: LoyaltyAwardInput, context: BatonRuntime.CallContext) async throws -> Balance {
+        var request = BatonHTTP.HTTPOperationRequest(
+            operationID: "loyalty.award",
+            method: .post,
+            path: "/members/" + BatonHTTP.HTTPPercentEncoding.pathSegment(input.memberId) + "/points"
+        )
+        request.addQuery("dry_run", input.dryRun)
+        request.setHeader("X-Channel", input.xChannel)
+        try request.setJSONBody(input.body)
+        return try await client.send(request, context: context)
+    }
+
+    public func balance(_ input: LoyaltyBalanceInput, context: BatonRuntime.CallContext) async throws -> Balance {
+        let request = BatonHTTP.HTTPOperationRequest(
+            operationID: "loyalty.balance",
+            method: .get,
+            path: "/members/" + BatonHTTP.HTTPPercentEncoding.pathSegment(input.memberId) + "/balance"
+        )
         return try await client.send(request, context: context)
     }
 }

@@ -9,14 +9,15 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
     struct Services: Swift.Sendable {
         let carts: any CartsService
         let payments: any PaymentsService
+        let loyalty: any LoyaltyService
     }
 
     private let checkoutWorkflow: BatonRuntime.Workflow<CheckoutInput, CheckoutOutput>
     private let clearWorkflow: BatonRuntime.Workflow<ClearInput, ClearOutput>
+    private let rewardWorkflow: BatonRuntime.Workflow<RewardInput, RewardOutput>
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
     private let policies: Policies
-    private let handlers: Handlers
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -24,27 +25,26 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - carts: The `carts` service.
     ///   - payments: The `payments` service.
-    ///   - options: Clock, randomness, telemetry, queue sizes, the idempotency store, the saga
-    ///     journal, the durable async queue and the invalidation bus; the defaults suit one process.
+    ///   - loyalty: The `loyalty` service.
+    ///   - options: Clock, randomness, telemetry, queue sizes and the idempotency store; the defaults
+    ///     suit production.
     public init(
         carts: any CartsService,
         payments: any PaymentsService,
+        loyalty: any LoyaltyService,
         options: BatonRuntime.OrchestratorOptions = BatonRuntime.OrchestratorOptions()
     ) {
-        let services = Services(carts: carts, payments: payments)
+        let services = Services(carts: carts, payments: payments, loyalty: loyalty)
         let asyncSteps: BatonRuntime.AsyncStepQueue? = nil
         let policies = Policies(options: options)
         let caches = Caches(options: options)
-        let handlers = Handlers(services: services, policies: policies)
         self.caches = caches
         self.policies = policies
-        self.handlers = handlers
         self.asyncSteps = asyncSteps
         self.checkoutWorkflow = ShopHTTPOrchestrator.makeCheckoutWorkflow(
             services: services,
             policies: policies,
             caches: caches,
-            handlers: handlers,
             options: options,
             asyncSteps: asyncSteps
         )
@@ -52,7 +52,13 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
             services: services,
             policies: policies,
             caches: caches,
-            handlers: handlers,
+            options: options,
+            asyncSteps: asyncSteps
+        )
+        self.rewardWorkflow = ShopHTTPOrchestrator.makeRewardWorkflow(
+            services: services,
+            policies: policies,
+            caches: caches,
             options: options,
             asyncSteps: asyncSteps
         )
@@ -62,32 +68,39 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
-    ///   - timeout: The caller's own budget (e.g. its `X-Request-Timeout-Ms`); it shortens the
-    ///     deadline, never lengthens it.
     /// - Throws: `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func checkout(
         _ input: CheckoutInput,
-        correlationID: Swift.String? = nil,
-        timeout: Swift.Duration? = nil
+        correlationID: Swift.String? = nil
     ) async throws -> BatonRuntime.WorkflowResult<CheckoutOutput> {
-        try await checkoutWorkflow.run(input, correlationID: correlationID, timeout: timeout)
+        try await checkoutWorkflow.run(input, correlationID: correlationID)
     }
 
     ///
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
-    ///   - timeout: The caller's own budget (e.g. its `X-Request-Timeout-Ms`); it shortens the
-    ///     deadline, never lengthens it.
     /// - Throws: `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func clear(
         _ input: ClearInput,
-        correlationID: Swift.String? = nil,
-        timeout: Swift.Duration? = nil
+        correlationID: Swift.String? = nil
     ) async throws -> BatonRuntime.WorkflowResult<ClearOutput> {
-        try await clearWorkflow.run(input, correlationID: correlationID, timeout: timeout)
+        try await clearWorkflow.run(input, correlationID: correlationID)
+    }
+
+    ///
+    /// - Parameters:
+    ///   - input: The workflow's input.
+    ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
+    /// - Throws: `BatonRuntime.WorkflowError` when a required step fails.
+    /// - Returns: The output and the run's report (complete or not, each step's outcome).
+    public func reward(
+        _ input: RewardInput,
+        correlationID: Swift.String? = nil
+    ) async throws -> BatonRuntime.WorkflowResult<RewardOutput> {
+        try await rewardWorkflow.run(input, correlationID: correlationID)
     }
 
     /// The bucket boundaries `baton_workflow_duration_seconds` needs for this spec's service level
@@ -118,19 +131,6 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
         policies.routers.mapValues { $0.snapshot }
     }
 
-    /// The compensations of every workflow by name, for recovery of the runs of a replica that
-    /// died (`BatonRuntime.SagaJournal`): each decodes its request and calls its operation under
-    /// its policy.
-    public var compensations: BatonRuntime.CallRegistry {
-        BatonRuntime.CallRegistry([handlers.paymentsRefund.entry])
-    }
-
-    /// The `mode: async` calls of every workflow by name, for the workers of a durable queue
-    /// (`BatonRuntime.AsyncCallQueue`).
-    public var asyncCalls: BatonRuntime.CallRegistry {
-        BatonRuntime.CallRegistry([])
-    }
-
     /// Stops taking `mode: async` calls and waits for the queued ones to finish.
     public func shutdown() async {
         await asyncSteps?.shutdown()
@@ -145,25 +145,13 @@ extension ShopHTTPOrchestrator {
         }
     }
 
-    /// The operations called by name: compensations and async calls, each with its policy.
-    struct Handlers: Swift.Sendable {
-        let paymentsRefund: BatonRuntime.OperationHandler<PaymentsRefundInput>
-
-        init(services: Services, policies: Policies) {
-            self.paymentsRefund = BatonRuntime.OperationHandler<PaymentsRefundInput>(
-                "payments.refund",
-                policy: policies.paymentsPolicy
-            ) { (request: PaymentsRefundInput, context: BatonRuntime.CallContext) async throws in
-                _ = try await services.payments.refund(request, context: context)
-            }
-        }
-    }
-
     /// The resilience policies of every call, built once per orchestrator.
     struct Policies: Swift.Sendable {
         let cartsPolicy: BatonRuntime.ResiliencePipeline
         let paymentsPolicy: BatonRuntime.ResiliencePipeline
         let cartsPolicy2: BatonRuntime.ResiliencePipeline
+        let loyaltyPolicy: BatonRuntime.ResiliencePipeline
+        let loyaltyPolicy2: BatonRuntime.ResiliencePipeline
         /// The endpoint router of each service that declares endpoints.
         let routers: [Swift.String: BatonRuntime.EndpointRouter]
 
@@ -267,9 +255,63 @@ extension ShopHTTPOrchestrator {
                 clock: options.clock,
                 random: options.random
             )
+            let loyaltyRetryBudget = BatonRuntime.RetryBudget(
+                BatonRuntime.RetryBudget.Configuration(
+                    ratio: 0.2,
+                    minPerSecond: 10,
+                    window: Swift.Duration.seconds(10)
+                ),
+                clock: options.clock
+            )
+            let loyaltyPolicy = BatonRuntime.ResiliencePipeline(
+                timeout: Swift.Duration.milliseconds(300),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 3,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(1),
+                        max: Swift.Duration.milliseconds(5),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
+                ),
+                retryBudget: loyaltyRetryBudget,
+                classifier: options.classifier,
+                clock: options.clock,
+                random: options.random
+            )
+            let loyaltyPolicy2 = BatonRuntime.ResiliencePipeline(
+                timeout: Swift.Duration.milliseconds(300),
+                retry: BatonRuntime.RetryPolicy(
+                    maxAttempts: 3,
+                    backoff: BatonRuntime.Backoff(
+                        initial: Swift.Duration.milliseconds(1),
+                        max: Swift.Duration.milliseconds(5),
+                        multiplier: 2.0,
+                        jitter: .full
+                    ),
+                    retryOn: [.timeout, .unavailable, .overloaded, .transient],
+                    budget: BatonRuntime.RetryBudget.Configuration(
+                        ratio: 0.2,
+                        minPerSecond: 10,
+                        window: Swift.Duration.seconds(10)
+                    )
+                ),
+                retryBudget: loyaltyRetryBudget,
+                classifier: options.classifier,
+                clock: options.clock,
+                random: options.random
+            )
             self.cartsPolicy = cartsPolicy
             self.paymentsPolicy = paymentsPolicy
             self.cartsPolicy2 = cartsPolicy2
+            self.loyaltyPolicy = loyaltyPolicy
+            self.loyaltyPolicy2 = loyaltyPolicy2
             self.routers = ["payments": paymentsRouter]
         }
     }
@@ -278,7 +320,6 @@ extension ShopHTTPOrchestrator {
         services: Services,
         policies: Policies,
         caches: Caches,
-        handlers: Handlers,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<CheckoutInput, CheckoutOutput> {
@@ -289,10 +330,7 @@ extension ShopHTTPOrchestrator {
             random: options.random,
             telemetry: options.telemetry,
             asyncQueue: asyncSteps,
-            classifier: options.classifier,
-            sagaJournal: options.sagaJournal,
-            invalidationBus: options.invalidationBus,
-            asyncCallQueue: options.asyncCallQueue
+            classifier: options.classifier
         )
         let cartStep: BatonRuntime.StepKey<Cart> = builder.step(
             "cart",
@@ -319,12 +357,13 @@ extension ShopHTTPOrchestrator {
                 scope: "payments.charge",
                 ttl: options.idempotencyTTL
             ),
-            compensation: BatonRuntime.StepCompensation(handlers.paymentsRefund) { (
+            compensation: BatonRuntime.StepCompensation(policy: policies.paymentsPolicy) { (
                 input: CheckoutInput,
                 output: PaymentsChargeOutput,
-                values: BatonRuntime.StepValues
-            ) -> PaymentsRefundInput in
-                PaymentsRefundInput(chargeId: output.chargeId)
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws in
+                _ = try await services.payments.refund(PaymentsRefundInput(chargeId: output.chargeId), context: context)
             },
             call: { (
                 input: CheckoutInput,
@@ -374,7 +413,6 @@ extension ShopHTTPOrchestrator {
         services: Services,
         policies: Policies,
         caches: Caches,
-        handlers: Handlers,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<ClearInput, ClearOutput> {
@@ -385,10 +423,7 @@ extension ShopHTTPOrchestrator {
             random: options.random,
             telemetry: options.telemetry,
             asyncQueue: asyncSteps,
-            classifier: options.classifier,
-            sagaJournal: options.sagaJournal,
-            invalidationBus: options.invalidationBus,
-            asyncCallQueue: options.asyncCallQueue
+            classifier: options.classifier
         )
         builder.step(
             "remove",
@@ -403,5 +438,67 @@ extension ShopHTTPOrchestrator {
             }
         )
         return builder.build { (input: ClearInput, values: BatonRuntime.StepValues) -> ClearOutput in ClearOutput() }
+    }
+
+    private static func makeRewardWorkflow(
+        services: Services,
+        policies: Policies,
+        caches: Caches,
+        options: BatonRuntime.OrchestratorOptions,
+        asyncSteps: BatonRuntime.AsyncStepQueue?
+    ) -> BatonRuntime.Workflow<RewardInput, RewardOutput> {
+        var builder = BatonRuntime.WorkflowBuilder<RewardInput>(
+            workflow: "reward",
+            deadline: Swift.Duration.seconds(3),
+            clock: options.clock,
+            random: options.random,
+            telemetry: options.telemetry,
+            asyncQueue: asyncSteps,
+            classifier: options.classifier
+        )
+        let awardStep: BatonRuntime.StepKey<Balance> = builder.step(
+            "award",
+            service: "loyalty",
+            policy: policies.loyaltyPolicy,
+            idempotencyKey: { (input: RewardInput, values: BatonRuntime.StepValues) -> Swift.String? in
+                Swift.String(describing: input.memberId)
+            },
+            idempotency: BatonRuntime.StepIdempotency(
+                store: options.idempotencyStore,
+                scope: "loyalty.award",
+                ttl: options.idempotencyTTL
+            ),
+            call: { (
+                input: RewardInput,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Balance in
+                try await services.loyalty.award(
+                    LoyaltyAwardInput(
+                        memberId: input.memberId,
+                        xChannel: "web",
+                        body: Award(points: 50, reason: AwardReason.birthday)
+                    ),
+                    context: context
+                )
+            }
+        )
+        let balanceStep: BatonRuntime.StepKey<Balance> = builder.step(
+            "balance",
+            service: "loyalty",
+            dependsOn: [awardStep.id],
+            optional: true,
+            policy: policies.loyaltyPolicy2,
+            call: { (
+                input: RewardInput,
+                values: BatonRuntime.StepValues,
+                context: BatonRuntime.CallContext
+            ) async throws -> Balance in
+                try await services.loyalty.balance(LoyaltyBalanceInput(memberId: input.memberId), context: context)
+            }
+        )
+        return builder.build { (input: RewardInput, values: BatonRuntime.StepValues) -> RewardOutput in
+            RewardOutput(points: values[ifPresent: balanceStep]?.points)
+        }
     }
 }

@@ -19,3 +19,9 @@ public protocol PaymentsService: Swift.Sendable {
     /// A write, made safe to retry by `chargeId`: `context.idempotencyKey` carries its value; deduplicate on it.
     func refund(_ input: PaymentsRefundInput, context: BatonRuntime.CallContext) async throws -> PaymentsRefundOutput
 }
+
+public protocol LoyaltyService: Swift.Sendable {
+    /// A write, made safe to retry by `memberId`: `context.idempotencyKey` carries its value; deduplicate on it.
+    func award(_ input: LoyaltyAwardInput, context: BatonRuntime.CallContext) async throws -> Balance
+    func balance(_ input: LoyaltyBalanceInput, context: BatonRuntime.CallContext) async throws -> Balance
+}

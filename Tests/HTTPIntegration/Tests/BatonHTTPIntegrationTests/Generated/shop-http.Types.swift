@@ -204,6 +204,124 @@ public struct ClearOutput: Swift.Codable, Swift.Hashable, Swift.Sendable {
     }
 }
 
+/// The input of the `reward` workflow.
+public struct RewardInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
+    public var memberId: Swift.String
+
+    public init(memberId: Swift.String) {
+        self.memberId = memberId
+    }
+}
+
+/// The output of the `reward` workflow.
+public struct RewardOutput: Swift.Codable, Swift.Hashable, Swift.Sendable {
+    public var points: Swift.Int?
+
+    public init(points: Swift.Int? = nil) {
+        self.points = points
+    }
+}
+
+public enum AwardReason: Swift.String, Swift.Codable, Swift.Hashable, Swift.Sendable, Swift.CaseIterable {
+    case purchase
+    case birthday = "BIRTHDAY"
+}
+
+public struct Award: Swift.Codable, Swift.Hashable, Swift.Sendable {
+    public var points: Swift.Int
+    public var reason: AwardReason
+
+    public init(points: Swift.Int, reason: AwardReason) {
+        self.points = points
+        self.reason = reason
+    }
+}
+
+public enum BalanceTierLevel: Swift.String, Swift.Codable, Swift.Hashable, Swift.Sendable, Swift.CaseIterable {
+    case silver = "SILVER"
+    case gold = "GOLD"
+}
+
+public struct Balance: Swift.Codable, Swift.Hashable, Swift.Sendable {
+    public var memberId: Swift.String
+    public var points: Swift.Int
+    public var tierLevel: BalanceTierLevel
+    public var expiresAt: Foundation.Date?
+
+    public init(
+        memberId: Swift.String,
+        points: Swift.Int,
+        tierLevel: BalanceTierLevel,
+        expiresAt: Foundation.Date? = nil
+    ) {
+        self.memberId = memberId
+        self.points = points
+        self.tierLevel = tierLevel
+        self.expiresAt = expiresAt
+    }
+
+    private enum CodingKeys: Swift.String, Swift.CodingKey {
+        case memberId = "member_id"
+        case points
+        case tierLevel = "tier_level"
+        case expiresAt = "expires_at"
+    }
+
+    public init(from decoder: any Swift.Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let _memberId = try container.decode(Swift.String.self, forKey: CodingKeys.memberId)
+        let _points = try container.decode(Swift.Int.self, forKey: CodingKeys.points)
+        let _tierLevel = try container.decode(BalanceTierLevel.self, forKey: CodingKeys.tierLevel)
+        let _expiresAt = try container.decodeIfPresent(Swift.String.self, forKey: CodingKeys.expiresAt).map {
+            try BatonRFC3339.date($0, codingPath: container.codingPath + [CodingKeys.expiresAt])
+        }
+        self.init(memberId: _memberId, points: _points, tierLevel: _tierLevel, expiresAt: _expiresAt)
+    }
+
+    public func encode(to encoder: any Swift.Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.memberId, forKey: CodingKeys.memberId)
+        try container.encode(self.points, forKey: CodingKeys.points)
+        try container.encode(self.tierLevel, forKey: CodingKeys.tierLevel)
+        try container.encodeIfPresent(self.expiresAt.map { BatonRFC3339.string($0) }, forKey: CodingKeys.expiresAt)
+    }
+}
+
+/// The input of `loyalty.award`.
+public struct LoyaltyAwardInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
+    public var memberId: Swift.String
+    public var xChannel: Swift.String
+    public var dryRun: Swift.Bool?
+    public var body: Award
+
+    public init(memberId: Swift.String, xChannel: Swift.String, dryRun: Swift.Bool? = nil, body: Award) {
+        self.memberId = memberId
+        self.xChannel = xChannel
+        self.dryRun = dryRun
+        self.body = body
+    }
+
+    private enum CodingKeys: Swift.String, Swift.CodingKey {
+        case memberId = "member_id"
+        case xChannel = "X-Channel"
+        case dryRun = "dry_run"
+        case body
+    }
+}
+
+/// The input of `loyalty.balance`.
+public struct LoyaltyBalanceInput: Swift.Codable, Swift.Hashable, Swift.Sendable {
+    public var memberId: Swift.String
+
+    public init(memberId: Swift.String) {
+        self.memberId = memberId
+    }
+
+    private enum CodingKeys: Swift.String, Swift.CodingKey {
+        case memberId = "member_id"
+    }
+}
+
 /// RFC 3339 on the wire for `date` fields (spec-v1 §3), with or without fractional seconds.
 private enum BatonRFC3339 {
     static func string(_ date: Foundation.Date) -> Swift.String {
