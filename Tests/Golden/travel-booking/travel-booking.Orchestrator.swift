@@ -19,6 +19,7 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
     private let policies: Policies
+    private let handlers: Handlers
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -29,8 +30,8 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
     ///   - cars: The `cars` service.
     ///   - payments: The `payments` service.
     ///   - notifications: The `notifications` service.
-    ///   - options: Clock, randomness, telemetry, queue sizes and the idempotency store; the defaults
-    ///     suit production.
+    ///   - options: Clock, randomness, telemetry, queue sizes, the idempotency store, the saga
+    ///     journal, the durable async queue and the invalidation bus; the defaults suit one process.
     public init(
         flights: any FlightsService,
         hotels: any HotelsService,
@@ -46,20 +47,26 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
             payments: payments,
             notifications: notifications
         )
-        let asyncSteps: BatonRuntime.AsyncStepQueue? = BatonRuntime.AsyncStepQueue(
-            capacity: options.asyncQueueCapacity,
-            maxConcurrent: options.asyncQueueConcurrency,
-            telemetry: options.telemetry
-        )
+        // With a durable queue (options.asyncCallQueue) async calls go there instead.
+        let asyncSteps: BatonRuntime.AsyncStepQueue? = options.asyncCallQueue != nil
+            ? nil
+            : BatonRuntime.AsyncStepQueue(
+                capacity: options.asyncQueueCapacity,
+                maxConcurrent: options.asyncQueueConcurrency,
+                telemetry: options.telemetry
+            )
         let policies = Policies(options: options)
         let caches = Caches(options: options)
+        let handlers = Handlers(services: services, policies: policies)
         self.caches = caches
         self.policies = policies
+        self.handlers = handlers
         self.asyncSteps = asyncSteps
         self.bookTripWorkflow = TravelBookingOrchestrator.makeBookTripWorkflow(
             services: services,
             policies: policies,
             caches: caches,
+            handlers: handlers,
             options: options,
             asyncSteps: asyncSteps
         )
@@ -76,18 +83,22 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
+    ///   - timeout: The caller's own budget (e.g. its `X-Request-Timeout-Ms`); it shortens the
+    ///     deadline, never lengthens it.
     /// - Throws: `BatonRuntime.OverloadedError` when admission control rejects the call (answer 429
     ///   with its retry-after), or `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func bookTrip(
         _ input: TripRequest,
-        correlationID: Swift.String? = nil
+        correlationID: Swift.String? = nil,
+        timeout: Swift.Duration? = nil
     ) async throws -> BatonRuntime.WorkflowResult<Itinerary> {
         try await bookTripWorkflow.run(
             input,
             correlationID: correlationID,
             admission: bookTripWorkflowAdmission,
-            admissionClass: nil
+            admissionClass: nil,
+            timeout: timeout
         )
     }
 
@@ -119,6 +130,23 @@ public struct TravelBookingOrchestrator: Swift.Sendable {
         policies.routers.mapValues { $0.snapshot }
     }
 
+    /// The compensations of every workflow by name, for recovery of the runs of a replica that
+    /// died (`BatonRuntime.SagaJournal`): each decodes its request and calls its operation under
+    /// its policy.
+    public var compensations: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry([
+            handlers.flightsCancel.entry,
+            handlers.hotelsCancel.entry,
+            handlers.carsCancel.entry,
+        ])
+    }
+
+    /// The `mode: async` calls of every workflow by name, for the workers of a durable queue
+    /// (`BatonRuntime.AsyncCallQueue`).
+    public var asyncCalls: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry([handlers.notificationsItinerary.entry])
+    }
+
     /// Stops taking `mode: async` calls and waits for the queued ones to finish.
     public func shutdown() async {
         await asyncSteps?.shutdown()
@@ -130,6 +158,41 @@ extension TravelBookingOrchestrator {
     struct Caches: Swift.Sendable {
 
         init(options: BatonRuntime.OrchestratorOptions) {
+        }
+    }
+
+    /// The operations called by name: compensations and async calls, each with its policy.
+    struct Handlers: Swift.Sendable {
+        let flightsCancel: BatonRuntime.OperationHandler<FlightsCancelInput>
+        let hotelsCancel: BatonRuntime.OperationHandler<HotelsCancelInput>
+        let carsCancel: BatonRuntime.OperationHandler<CarsCancelInput>
+        let notificationsItinerary: BatonRuntime.OperationHandler<NotificationsItineraryInput>
+
+        init(services: Services, policies: Policies) {
+            self.flightsCancel = BatonRuntime.OperationHandler<FlightsCancelInput>(
+                "flights.cancel",
+                policy: policies.flightsCancelPolicy
+            ) { (request: FlightsCancelInput, context: BatonRuntime.CallContext) async throws in
+                _ = try await services.flights.cancel(request, context: context)
+            }
+            self.hotelsCancel = BatonRuntime.OperationHandler<HotelsCancelInput>(
+                "hotels.cancel",
+                policy: policies.hotelsCancelPolicy
+            ) { (request: HotelsCancelInput, context: BatonRuntime.CallContext) async throws in
+                _ = try await services.hotels.cancel(request, context: context)
+            }
+            self.carsCancel = BatonRuntime.OperationHandler<CarsCancelInput>(
+                "cars.cancel",
+                policy: policies.carsCancelPolicy
+            ) { (request: CarsCancelInput, context: BatonRuntime.CallContext) async throws in
+                _ = try await services.cars.cancel(request, context: context)
+            }
+            self.notificationsItinerary = BatonRuntime.OperationHandler<NotificationsItineraryInput>(
+                "notifications.itinerary",
+                policy: policies.notificationsPolicy
+            ) { (request: NotificationsItineraryInput, context: BatonRuntime.CallContext) async throws in
+                _ = try await services.notifications.itinerary(request, context: context)
+            }
         }
     }
 
@@ -362,6 +425,7 @@ extension TravelBookingOrchestrator {
         services: Services,
         policies: Policies,
         caches: Caches,
+        handlers: Handlers,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<TripRequest, Itinerary> {
@@ -372,7 +436,10 @@ extension TravelBookingOrchestrator {
             random: options.random,
             telemetry: options.telemetry,
             asyncQueue: asyncSteps,
-            classifier: options.classifier
+            classifier: options.classifier,
+            sagaJournal: options.sagaJournal,
+            invalidationBus: options.invalidationBus,
+            asyncCallQueue: options.asyncCallQueue
         )
         let flightStep: BatonRuntime.StepKey<FlightBooking> = builder.step(
             "flight",
@@ -386,13 +453,12 @@ extension TravelBookingOrchestrator {
                 scope: "flights.book",
                 ttl: options.idempotencyTTL
             ),
-            compensation: BatonRuntime.StepCompensation(policy: policies.flightsCancelPolicy) { (
+            compensation: BatonRuntime.StepCompensation(handlers.flightsCancel) { (
                 input: TripRequest,
                 output: FlightBooking,
-                values: BatonRuntime.StepValues,
-                context: BatonRuntime.CallContext
-            ) async throws in
-                _ = try await services.flights.cancel(FlightsCancelInput(bookingId: output.bookingId), context: context)
+                values: BatonRuntime.StepValues
+            ) -> FlightsCancelInput in
+                FlightsCancelInput(bookingId: output.bookingId)
             },
             call: { (
                 input: TripRequest,
@@ -430,16 +496,12 @@ extension TravelBookingOrchestrator {
                 scope: "hotels.book",
                 ttl: options.idempotencyTTL
             ),
-            compensation: BatonRuntime.StepCompensation(policy: policies.hotelsCancelPolicy) { (
+            compensation: BatonRuntime.StepCompensation(handlers.hotelsCancel) { (
                 input: TripRequest,
                 output: HotelBooking,
-                values: BatonRuntime.StepValues,
-                context: BatonRuntime.CallContext
-            ) async throws in
-                _ = try await services.hotels.cancel(
-                    HotelsCancelInput(bookingId: output.bookingId, reason: CancellationReason.tripFailed),
-                    context: context
-                )
+                values: BatonRuntime.StepValues
+            ) -> HotelsCancelInput in
+                HotelsCancelInput(bookingId: output.bookingId, reason: CancellationReason.tripFailed)
             },
             call: { (
                 input: TripRequest,
@@ -473,13 +535,12 @@ extension TravelBookingOrchestrator {
                 scope: "cars.book",
                 ttl: options.idempotencyTTL
             ),
-            compensation: BatonRuntime.StepCompensation(policy: policies.carsCancelPolicy) { (
+            compensation: BatonRuntime.StepCompensation(handlers.carsCancel) { (
                 input: TripRequest,
                 output: CarBooking,
-                values: BatonRuntime.StepValues,
-                context: BatonRuntime.CallContext
-            ) async throws in
-                _ = try await services.cars.cancel(CarsCancelInput(bookingId: output.bookingId), context: context)
+                values: BatonRuntime.StepValues
+            ) -> CarsCancelInput in
+                CarsCancelInput(bookingId: output.bookingId)
             },
             call: { (
                 input: TripRequest,
@@ -527,18 +588,12 @@ extension TravelBookingOrchestrator {
             service: "notifications",
             dependsOn: [paymentStep.id],
             policy: policies.notificationsPolicy,
-            call: { (
-                input: TripRequest,
-                values: BatonRuntime.StepValues,
-                context: BatonRuntime.CallContext
-            ) async throws -> Swift.Void in
-                _ = try await services.notifications.itinerary(
-                    NotificationsItineraryInput(
-                        travellerId: input.travellerId,
-                        tripId: input.tripId,
-                        note: "$ charged; have a good trip"
-                    ),
-                    context: context
+            handler: handlers.notificationsItinerary,
+            request: { (input: TripRequest, values: BatonRuntime.StepValues) -> NotificationsItineraryInput in
+                NotificationsItineraryInput(
+                    travellerId: input.travellerId,
+                    tripId: input.tripId,
+                    note: "$ charged; have a good trip"
                 )
             }
         )

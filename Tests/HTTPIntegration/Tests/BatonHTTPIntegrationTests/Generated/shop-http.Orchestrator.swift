@@ -18,6 +18,7 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
     private let policies: Policies
+    private let handlers: Handlers
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -26,8 +27,8 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
     ///   - carts: The `carts` service.
     ///   - payments: The `payments` service.
     ///   - loyalty: The `loyalty` service.
-    ///   - options: Clock, randomness, telemetry, queue sizes and the idempotency store; the defaults
-    ///     suit production.
+    ///   - options: Clock, randomness, telemetry, queue sizes, the idempotency store, the saga
+    ///     journal, the durable async queue and the invalidation bus; the defaults suit one process.
     public init(
         carts: any CartsService,
         payments: any PaymentsService,
@@ -38,13 +39,16 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
         let asyncSteps: BatonRuntime.AsyncStepQueue? = nil
         let policies = Policies(options: options)
         let caches = Caches(options: options)
+        let handlers = Handlers(services: services, policies: policies)
         self.caches = caches
         self.policies = policies
+        self.handlers = handlers
         self.asyncSteps = asyncSteps
         self.checkoutWorkflow = ShopHTTPOrchestrator.makeCheckoutWorkflow(
             services: services,
             policies: policies,
             caches: caches,
+            handlers: handlers,
             options: options,
             asyncSteps: asyncSteps
         )
@@ -52,6 +56,7 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
             services: services,
             policies: policies,
             caches: caches,
+            handlers: handlers,
             options: options,
             asyncSteps: asyncSteps
         )
@@ -59,6 +64,7 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
             services: services,
             policies: policies,
             caches: caches,
+            handlers: handlers,
             options: options,
             asyncSteps: asyncSteps
         )
@@ -68,39 +74,48 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
+    ///   - timeout: The caller's own budget (e.g. its `X-Request-Timeout-Ms`); it shortens the
+    ///     deadline, never lengthens it.
     /// - Throws: `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func checkout(
         _ input: CheckoutInput,
-        correlationID: Swift.String? = nil
+        correlationID: Swift.String? = nil,
+        timeout: Swift.Duration? = nil
     ) async throws -> BatonRuntime.WorkflowResult<CheckoutOutput> {
-        try await checkoutWorkflow.run(input, correlationID: correlationID)
+        try await checkoutWorkflow.run(input, correlationID: correlationID, timeout: timeout)
     }
 
     ///
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
+    ///   - timeout: The caller's own budget (e.g. its `X-Request-Timeout-Ms`); it shortens the
+    ///     deadline, never lengthens it.
     /// - Throws: `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func clear(
         _ input: ClearInput,
-        correlationID: Swift.String? = nil
+        correlationID: Swift.String? = nil,
+        timeout: Swift.Duration? = nil
     ) async throws -> BatonRuntime.WorkflowResult<ClearOutput> {
-        try await clearWorkflow.run(input, correlationID: correlationID)
+        try await clearWorkflow.run(input, correlationID: correlationID, timeout: timeout)
     }
 
     ///
     /// - Parameters:
     ///   - input: The workflow's input.
     ///   - correlationID: Identifies the run in every call context and log line; generated when nil.
+    ///   - timeout: The caller's own budget (e.g. its `X-Request-Timeout-Ms`); it shortens the
+    ///     deadline, never lengthens it.
     /// - Throws: `BatonRuntime.WorkflowError` when a required step fails.
     /// - Returns: The output and the run's report (complete or not, each step's outcome).
     public func reward(
         _ input: RewardInput,
-        correlationID: Swift.String? = nil
+        correlationID: Swift.String? = nil,
+        timeout: Swift.Duration? = nil
     ) async throws -> BatonRuntime.WorkflowResult<RewardOutput> {
-        try await rewardWorkflow.run(input, correlationID: correlationID)
+        try await rewardWorkflow.run(input, correlationID: correlationID, timeout: timeout)
     }
 
     /// The bucket boundaries `baton_workflow_duration_seconds` needs for this spec's service level
@@ -131,6 +146,19 @@ public struct ShopHTTPOrchestrator: Swift.Sendable {
         policies.routers.mapValues { $0.snapshot }
     }
 
+    /// The compensations of every workflow by name, for recovery of the runs of a replica that
+    /// died (`BatonRuntime.SagaJournal`): each decodes its request and calls its operation under
+    /// its policy.
+    public var compensations: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry([handlers.paymentsRefund.entry])
+    }
+
+    /// The `mode: async` calls of every workflow by name, for the workers of a durable queue
+    /// (`BatonRuntime.AsyncCallQueue`).
+    public var asyncCalls: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry([])
+    }
+
     /// Stops taking `mode: async` calls and waits for the queued ones to finish.
     public func shutdown() async {
         await asyncSteps?.shutdown()
@@ -142,6 +170,20 @@ extension ShopHTTPOrchestrator {
     struct Caches: Swift.Sendable {
 
         init(options: BatonRuntime.OrchestratorOptions) {
+        }
+    }
+
+    /// The operations called by name: compensations and async calls, each with its policy.
+    struct Handlers: Swift.Sendable {
+        let paymentsRefund: BatonRuntime.OperationHandler<PaymentsRefundInput>
+
+        init(services: Services, policies: Policies) {
+            self.paymentsRefund = BatonRuntime.OperationHandler<PaymentsRefundInput>(
+                "payments.refund",
+                policy: policies.paymentsPolicy
+            ) { (request: PaymentsRefundInput, context: BatonRuntime.CallContext) async throws in
+                _ = try await services.payments.refund(request, context: context)
+            }
         }
     }
 
@@ -320,6 +362,7 @@ extension ShopHTTPOrchestrator {
         services: Services,
         policies: Policies,
         caches: Caches,
+        handlers: Handlers,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<CheckoutInput, CheckoutOutput> {
@@ -330,7 +373,10 @@ extension ShopHTTPOrchestrator {
             random: options.random,
             telemetry: options.telemetry,
             asyncQueue: asyncSteps,
-            classifier: options.classifier
+            classifier: options.classifier,
+            sagaJournal: options.sagaJournal,
+            invalidationBus: options.invalidationBus,
+            asyncCallQueue: options.asyncCallQueue
         )
         let cartStep: BatonRuntime.StepKey<Cart> = builder.step(
             "cart",
@@ -357,13 +403,12 @@ extension ShopHTTPOrchestrator {
                 scope: "payments.charge",
                 ttl: options.idempotencyTTL
             ),
-            compensation: BatonRuntime.StepCompensation(policy: policies.paymentsPolicy) { (
+            compensation: BatonRuntime.StepCompensation(handlers.paymentsRefund) { (
                 input: CheckoutInput,
                 output: PaymentsChargeOutput,
-                values: BatonRuntime.StepValues,
-                context: BatonRuntime.CallContext
-            ) async throws in
-                _ = try await services.payments.refund(PaymentsRefundInput(chargeId: output.chargeId), context: context)
+                values: BatonRuntime.StepValues
+            ) -> PaymentsRefundInput in
+                PaymentsRefundInput(chargeId: output.chargeId)
             },
             call: { (
                 input: CheckoutInput,
@@ -413,6 +458,7 @@ extension ShopHTTPOrchestrator {
         services: Services,
         policies: Policies,
         caches: Caches,
+        handlers: Handlers,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<ClearInput, ClearOutput> {
@@ -423,7 +469,10 @@ extension ShopHTTPOrchestrator {
             random: options.random,
             telemetry: options.telemetry,
             asyncQueue: asyncSteps,
-            classifier: options.classifier
+            classifier: options.classifier,
+            sagaJournal: options.sagaJournal,
+            invalidationBus: options.invalidationBus,
+            asyncCallQueue: options.asyncCallQueue
         )
         builder.step(
             "remove",
@@ -444,6 +493,7 @@ extension ShopHTTPOrchestrator {
         services: Services,
         policies: Policies,
         caches: Caches,
+        handlers: Handlers,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<RewardInput, RewardOutput> {
@@ -454,7 +504,10 @@ extension ShopHTTPOrchestrator {
             random: options.random,
             telemetry: options.telemetry,
             asyncQueue: asyncSteps,
-            classifier: options.classifier
+            classifier: options.classifier,
+            sagaJournal: options.sagaJournal,
+            invalidationBus: options.invalidationBus,
+            asyncCallQueue: options.asyncCallQueue
         )
         let awardStep: BatonRuntime.StepKey<Balance> = builder.step(
             "award",

@@ -19,6 +19,7 @@ public struct OrdersOrchestrator: Swift.Sendable {
     private let asyncSteps: BatonRuntime.AsyncStepQueue?
     private let caches: Caches
     private let policies: Policies
+    private let handlers: Handlers
 
     /// Builds the orchestrator and every policy it uses (breakers, limiters and budgets are shared
     /// by all runs of this instance).
@@ -28,8 +29,8 @@ public struct OrdersOrchestrator: Swift.Sendable {
     ///   - shipping: The `shipping` service.
     ///   - recommendations: The `recommendations` service.
     ///   - orders: The `orders` service.
-    ///   - options: Clock, randomness, telemetry, queue sizes and the idempotency store; the defaults
-    ///     suit production.
+    ///   - options: Clock, randomness, telemetry, queue sizes, the idempotency store, the saga
+    ///     journal, the durable async queue and the invalidation bus; the defaults suit one process.
     public init(
         payments: any PaymentsService,
         shipping: any ShippingService,
@@ -46,13 +47,16 @@ public struct OrdersOrchestrator: Swift.Sendable {
         let asyncSteps: BatonRuntime.AsyncStepQueue? = nil
         let policies = Policies(options: options)
         let caches = Caches(options: options)
+        let handlers = Handlers(services: services, policies: policies)
         self.caches = caches
         self.policies = policies
+        self.handlers = handlers
         self.asyncSteps = asyncSteps
         self.placeOrderWorkflow = OrdersOrchestrator.makePlaceOrderWorkflow(
             services: services,
             policies: policies,
             caches: caches,
+            handlers: handlers,
             options: options,
             asyncSteps: asyncSteps
         )
@@ -77,6 +81,7 @@ public struct OrdersOrchestrator: Swift.Sendable {
             services: services,
             policies: policies,
             caches: caches,
+            handlers: handlers,
             options: options,
             asyncSteps: asyncSteps
         )
@@ -154,6 +159,19 @@ public struct OrdersOrchestrator: Swift.Sendable {
         policies.routers.mapValues { $0.snapshot }
     }
 
+    /// The compensations of every workflow by name, for recovery of the runs of a replica that
+    /// died (`BatonRuntime.SagaJournal`): each decodes its request and calls its operation under
+    /// its policy.
+    public var compensations: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry([handlers.paymentsRefund.entry])
+    }
+
+    /// The `mode: async` calls of every workflow by name, for the workers of a durable queue
+    /// (`BatonRuntime.AsyncCallQueue`).
+    public var asyncCalls: BatonRuntime.CallRegistry {
+        BatonRuntime.CallRegistry([])
+    }
+
     /// Stops taking `mode: async` calls and waits for the queued ones to finish.
     public func shutdown() async {
         await asyncSteps?.shutdown()
@@ -171,6 +189,20 @@ extension OrdersOrchestrator {
     struct Caches: Swift.Sendable {
 
         init(options: BatonRuntime.OrchestratorOptions) {
+        }
+    }
+
+    /// The operations called by name: compensations and async calls, each with its policy.
+    struct Handlers: Swift.Sendable {
+        let paymentsRefund: BatonRuntime.OperationHandler<PaymentsRefundInput>
+
+        init(services: Services, policies: Policies) {
+            self.paymentsRefund = BatonRuntime.OperationHandler<PaymentsRefundInput>(
+                "payments.refund",
+                policy: policies.paymentsPolicy
+            ) { (request: PaymentsRefundInput, context: BatonRuntime.CallContext) async throws in
+                _ = try await services.payments.refund(request, context: context)
+            }
         }
     }
 
@@ -220,6 +252,7 @@ extension OrdersOrchestrator {
         services: Services,
         policies: Policies,
         caches: Caches,
+        handlers: Handlers,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<OrderRequest, OrderReceipt> {
@@ -230,7 +263,10 @@ extension OrdersOrchestrator {
             random: options.random,
             telemetry: options.telemetry,
             asyncQueue: asyncSteps,
-            classifier: options.classifier
+            classifier: options.classifier,
+            sagaJournal: options.sagaJournal,
+            invalidationBus: options.invalidationBus,
+            asyncCallQueue: options.asyncCallQueue
         )
         let chargeStep: BatonRuntime.StepKey<PaymentsChargeOutput> = builder.step(
             "charge",
@@ -244,13 +280,12 @@ extension OrdersOrchestrator {
                 scope: "payments.charge",
                 ttl: options.idempotencyTTL
             ),
-            compensation: BatonRuntime.StepCompensation(policy: policies.paymentsPolicy) { (
+            compensation: BatonRuntime.StepCompensation(handlers.paymentsRefund) { (
                 input: OrderRequest,
                 output: PaymentsChargeOutput,
-                values: BatonRuntime.StepValues,
-                context: BatonRuntime.CallContext
-            ) async throws in
-                _ = try await services.payments.refund(PaymentsRefundInput(chargeId: output.chargeId), context: context)
+                values: BatonRuntime.StepValues
+            ) -> PaymentsRefundInput in
+                PaymentsRefundInput(chargeId: output.chargeId)
             },
             call: { (
                 input: OrderRequest,
@@ -306,6 +341,7 @@ extension OrdersOrchestrator {
         services: Services,
         policies: Policies,
         caches: Caches,
+        handlers: Handlers,
         options: BatonRuntime.OrchestratorOptions,
         asyncSteps: BatonRuntime.AsyncStepQueue?
     ) -> BatonRuntime.Workflow<StatusQuery, OrderStatus> {
@@ -316,7 +352,10 @@ extension OrdersOrchestrator {
             random: options.random,
             telemetry: options.telemetry,
             asyncQueue: asyncSteps,
-            classifier: options.classifier
+            classifier: options.classifier,
+            sagaJournal: options.sagaJournal,
+            invalidationBus: options.invalidationBus,
+            asyncCallQueue: options.asyncCallQueue
         )
         let stateStep: BatonRuntime.StepKey<OrdersStateOutput> = builder.step(
             "state",
