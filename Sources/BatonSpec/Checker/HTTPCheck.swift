@@ -159,23 +159,7 @@ extension Checker {
             return nil
         }
 
-        var method: HTTPMethodName?
-        if let e = m["method"] {
-            if case .scalar(let s) = e.value, !s.isNull {
-                if let v = HTTPMethodName(rawValue: s.value) {
-                    method = v
-                } else {
-                    let options = HTTPMethodName.allCases.map(\.rawValue)
-                    let hint = HTTPMethodName(rawValue: s.value.uppercased()).map { "did you mean '\($0.rawValue)'?" }
-                        ?? Suggest.didYouMean(s.value.uppercased(), in: options)
-                    report(.invalidHTTP, "unknown HTTP method '\(s.value)'; use one of \(options.joined(separator: ", "))"
-                           + (hint.map { "; \($0)" } ?? ""), at: s.location, suggestion: hint)
-                }
-            } else {
-                report(.invalidValue, "'method' must be GET, POST, PUT, PATCH or DELETE, not \(e.value.kindDescription)",
-                       at: e.value.location)
-            }
-        }
+        let method = m["method"].flatMap(readHTTPMethod)
 
         var path: String?
         var pathParts: [HTTPPathPart] = []
@@ -303,6 +287,23 @@ extension Checker {
             method: method, path: path, pathParts: pathParts,
             query: fields.map(\.name).filter { queried.contains($0) },
             headers: headers, body: body, location: entry.key.location)
+    }
+
+    /// A binding's `method`: one of ``HTTPMethodName``, with the uppercase spelling suggested for a
+    /// lowercase one. Nil after reporting.
+    func readHTTPMethod(_ e: YAMLMapping.Entry) -> HTTPMethodName? {
+        guard case .scalar(let s) = e.value, !s.isNull else {
+            report(.invalidValue, "'method' must be GET, POST, PUT, PATCH or DELETE, not \(e.value.kindDescription)",
+                   at: e.value.location)
+            return nil
+        }
+        if let method = HTTPMethodName(rawValue: s.value) { return method }
+        let options = HTTPMethodName.allCases.map(\.rawValue)
+        let hint = HTTPMethodName(rawValue: s.value.uppercased()).map { "did you mean '\($0.rawValue)'?" }
+            ?? Suggest.didYouMean(s.value.uppercased(), in: options)
+        report(.invalidHTTP, "unknown HTTP method '\(s.value)'; use one of \(options.joined(separator: ", "))"
+               + (hint.map { "; \($0)" } ?? ""), at: s.location, suggestion: hint)
+        return nil
     }
 
     /// Splits a path template into text and `{field}` placeholders; `placeholder` is called for

@@ -22,23 +22,7 @@ extension Checker {
         }
         let inputName = input?.namedCore ?? input.map { "\($0)" } ?? "?"
 
-        var method: HTTPMethodName?
-        if let e = m["method"] {
-            if case .scalar(let s) = e.value, !s.isNull {
-                if let v = HTTPMethodName(rawValue: s.value) {
-                    method = v
-                } else {
-                    let options = HTTPMethodName.allCases.map(\.rawValue)
-                    let hint = HTTPMethodName(rawValue: s.value.uppercased()).map { "did you mean '\($0.rawValue)'?" }
-                        ?? Suggest.didYouMean(s.value.uppercased(), in: options)
-                    report(.invalidHTTP, "unknown HTTP method '\(s.value)'; use one of \(options.joined(separator: ", "))"
-                           + (hint.map { "; \($0)" } ?? ""), at: s.location, suggestion: hint)
-                }
-            } else {
-                report(.invalidValue, "'method' must be GET, POST, PUT, PATCH or DELETE, not \(e.value.kindDescription)",
-                       at: e.value.location)
-            }
-        }
+        let method = m["method"].flatMap(readHTTPMethod)
 
         var path: String?
         var pathParts: [HTTPPathPart] = []
