@@ -1,3 +1,4 @@
+import ArgumentParser
 import BatonSpec
 import Foundation
 
@@ -95,6 +96,25 @@ enum SpecFiles {
             sourceLine: { file, line in sources[file]?.line(line) }
         )
         return CheckedSpecs(report: report, results: results)
+    }
+}
+
+extension SpecFiles {
+    /// Checks the files like ``check(_:)`` and writes the findings to standard error, as the
+    /// commands that print something other than diagnostics do.
+    static func checkReportingFindings(_ paths: [String]) throws(ToolFailure) -> CheckedSpecs {
+        let checked = try check(paths)
+        if !checked.report.diagnostics.isEmpty {
+            FileHandle.standardError.write(Data(DiagnosticFormat.text.render(checked.report).utf8))
+        }
+        return checked
+    }
+
+    /// The resolved specs of files without errors (findings on standard error); exit status 1
+    /// when a file has one.
+    static func resolvedSpecs(_ paths: [String]) throws -> [ResolvedSpec] {
+        guard let specs = try checkReportingFindings(paths).specs else { throw ExitCode(1) }
+        return specs
     }
 }
 

@@ -27,11 +27,7 @@ struct AlertsCommand: ParsableCommand {
 
     /// The rules file, after the specs checked without errors (diagnostics go to standard error).
     func render() throws -> String {
-        let checked = try SpecFiles.check(paths)
-        if !checked.report.diagnostics.isEmpty {
-            FileHandle.standardError.write(Data(DiagnosticFormat.text.render(checked.report).utf8))
-        }
-        guard let specs = checked.specs else { throw ExitCode(1) }
+        let specs = try SpecFiles.resolvedSpecs(paths)
         return PrometheusRules(specs: specs).render()
     }
 }

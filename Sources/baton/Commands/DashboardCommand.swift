@@ -24,11 +24,7 @@ struct DashboardCommand: ParsableCommand {
     }
 
     func render() throws -> String {
-        let checked = try SpecFiles.check(paths)
-        if !checked.report.diagnostics.isEmpty {
-            FileHandle.standardError.write(Data(DiagnosticFormat.text.render(checked.report).utf8))
-        }
-        guard let specs = checked.specs else { throw ExitCode(1) }
+        let specs = try SpecFiles.resolvedSpecs(paths)
         return GrafanaDashboard(specs: specs).render()
     }
 }

@@ -28,10 +28,7 @@ struct ExplainCommand: ParsableCommand {
 /// when the model is complete (a budget or safety error is exactly what `explain` is for) and
 /// stops with status 1 otherwise.
 func loadModel(_ path: String) throws -> ResolvedSpec {
-    let checked = try SpecFiles.check([path])
-    if !checked.report.diagnostics.isEmpty {
-        FileHandle.standardError.write(Data(DiagnosticFormat.text.render(checked.report).utf8))
-    }
+    let checked = try SpecFiles.checkReportingFindings([path])
     guard let spec = checked.results.first?.result.analysableSpec else { throw ExitCode(1) }
     return spec
 }

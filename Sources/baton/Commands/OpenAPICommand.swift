@@ -34,11 +34,7 @@ struct OpenAPICommand: ParsableCommand {
 
     /// The document, after the specs checked without errors (diagnostics go to standard error).
     func render() throws -> String {
-        let checked = try SpecFiles.check(paths)
-        if !checked.report.diagnostics.isEmpty {
-            FileHandle.standardError.write(Data(DiagnosticFormat.text.render(checked.report).utf8))
-        }
-        guard let specs = checked.specs else { throw ExitCode(1) }
+        let specs = try SpecFiles.resolvedSpecs(paths)
         guard let document = ServedOpenAPI(specs: specs).document() else {
             FileHandle.standardError.write(Data("no workflow is served over HTTP: give one an http binding, e.g. http: { method: POST, path: /v1/checkout }\n".utf8))
             throw ExitCode(1)

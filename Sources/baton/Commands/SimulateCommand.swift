@@ -113,11 +113,7 @@ struct SimulateCommand: AsyncParsableCommand {
 /// Loads a spec for `simulate`: findings go to standard error, and only a spec without errors
 /// runs (status 1 otherwise).
 func loadSimulatable(_ path: String) throws -> ResolvedSpec {
-    let checked = try SpecFiles.check([path])
-    if !checked.report.diagnostics.isEmpty {
-        FileHandle.standardError.write(Data(DiagnosticFormat.text.render(checked.report).utf8))
-    }
-    guard let spec = checked.specs?.first else { throw ExitCode(1) }
+    guard let spec = try SpecFiles.resolvedSpecs([path]).first else { throw ExitCode(1) }
     return spec
 }
 
