@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-openapi-async-http-client", exact: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // The generated code: types, one protocol per service and `CheckoutOrchestrator`, from
@@ -93,6 +94,7 @@ let package = Package(
                 .product(name: "BatonRuntime", package: "Baton"),
                 .product(name: "BatonHTTP", package: "Baton"),
                 .product(name: "BatonHummingbird", package: "Baton"),
+                .product(name: "BatonPostgres", package: "Baton"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -111,6 +113,7 @@ let package = Package(
             dependencies: [
                 "CheckoutServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import BatonHTTP
 import BatonHummingbird
+import BatonPostgres
 import BatonRuntime
 import CheckoutHTTP
 import CheckoutSimulation
@@ -17,7 +18,10 @@ import UnixSignals
 /// checkout-server, wired: the orchestrator generated from the HTTP-bound checkout spec, serving
 /// `POST /v1/checkout` and `GET /metrics` on Hummingbird, calling each downstream service through
 /// its generated HTTP client (AsyncHTTPClient) at a Hummingbird server of its own on loopback.
-/// ``makeServiceGroup(gracefulShutdownSignals:)`` runs it all.
+/// With a PostgreSQL URL, the state replicas must share lives in that database (BatonPostgres):
+/// idempotency, the saga journal (and recovery of other replicas' runs), the durable queue of the
+/// receipt (`mode: async`) and cache invalidation. ``makeServiceGroup(gracefulShutdownSignals:)``
+/// runs it all.
 final class CheckoutServerApp: Sendable {
     /// What the command line sets.
     struct Configuration: Sendable {
@@ -29,6 +33,8 @@ final class CheckoutServerApp: Sendable {
         var faults = FaultPlan()
         /// Where the request log and the lifecycle messages go.
         var logger = Logger(label: "checkout-server")
+        /// The PostgreSQL database replicas share (`--postgres`); nil keeps that state in memory.
+        var postgresURL: String?
     }
 
     /// The host of the base URL of a service without endpoints, as derive-checkout-http-spec.py
@@ -46,9 +52,11 @@ final class CheckoutServerApp: Sendable {
     let ports: LoopbackPorts
     /// The client the generated HTTP clients send with.
     let httpClient: HTTPClient
+    /// The shared state on PostgreSQL, with `--postgres`.
+    let replicas: PostgresReplicas?
     private let listening = Mutex<(port: Int?, waiting: [CheckedContinuation<Int, Never>])>((nil, []))
 
-    init(configuration: Configuration) {
+    init(configuration: Configuration) throws {
         self.configuration = configuration
         services = SimulatedCheckoutServices(faults: configuration.faults)
         // The one line that gives the workflow histogram a bucket at every SLO threshold.
@@ -63,7 +71,9 @@ final class CheckoutServerApp: Sendable {
 
         var batonLogger = configuration.logger
         batonLogger.logLevel = .warning
-        let options = OrchestratorOptions(telemetry: Telemetry(logger: batonLogger, metricsFactory: prometheus.factory))
+        var options = OrchestratorOptions(telemetry: Telemetry(logger: batonLogger, metricsFactory: prometheus.factory))
+        replicas = try configuration.postgresURL.map { try PostgresReplicas(url: $0, logger: batonLogger) }
+        if let replicas { options = replicas.options(options) }
 
         let ports = LoopbackPorts()
         self.ports = ports
@@ -90,6 +100,12 @@ final class CheckoutServerApp: Sendable {
     /// The endpoints of the routed services (pricing's three).
     var endpoints: [Endpoint] {
         orchestrator.routingSnapshots.values.sorted(by: { $0.service < $1.service }).flatMap { $0.endpoints.map(\.endpoint) }
+    }
+
+    /// Creates BatonPostgres's tables when they are missing (with `--postgres`; idempotent).
+    func migrateDatabase() async throws {
+        guard let url = configuration.postgresURL, let replicas else { return }
+        try await PostgresReplicas.migrate(url: url, tablePrefix: replicas.configuration.tablePrefix)
     }
 
     /// The port the checkout server listens on, once it does.
@@ -133,7 +149,8 @@ final class CheckoutServerApp: Sendable {
     /// Every part as a service of one group, in start order; a graceful shutdown (on one of
     /// `gracefulShutdownSignals`, or ``ServiceGroup/triggerGracefulShutdown()``) stops them in
     /// reverse: the checkout server drains its in-flight requests, the orchestrator its async
-    /// queue, then the HTTP client and the downstream servers stop.
+    /// queue, then (with `--postgres`) the durable queue's delivery drains and saga recovery and
+    /// the database client stop, then the HTTP client and the downstream servers.
     func makeServiceGroup(gracefulShutdownSignals: [UnixSignal]) -> ServiceGroup {
         // Hummingbird's own start-up lines are noise here: 9 servers each say they started.
         var quiet = configuration.logger
@@ -152,6 +169,11 @@ final class CheckoutServerApp: Sendable {
                 ))
         }
         services.append(HTTPClientService(client: httpClient))
+        if let replicas {
+            // After the HTTP client: delivering the queued receipts and recovering abandoned runs'
+            // compensations are calls to the downstream servers.
+            services += replicas.services(compensations: orchestrator.compensations, asyncCalls: orchestrator.asyncCalls)
+        }
         services.append(OrchestratorService(orchestrator: orchestrator))
 
         let logger = configuration.logger

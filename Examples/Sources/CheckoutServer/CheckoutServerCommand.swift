@@ -15,7 +15,10 @@ struct CheckoutServerCommand: AsyncParsableCommand {
             server of its own on 127.0.0.1, called through the generated HTTP clients. TARGET is \
             a service (pricing), an operation (pricing.quote) or an endpoint (pricing-eu, \
             pricing-us, pricing-lite). SIGINT or SIGTERM shut it down gracefully: in-flight runs \
-            finish, queued receipts (mode: async) are sent. Examples/README.md has curl examples.
+            finish, queued receipts (mode: async) are sent. With --postgres, idempotency, the saga \
+            journal, the receipt queue and cache invalidation live in PostgreSQL, shared by every \
+            replica started with the same URL (the tables are created when missing). \
+            Examples/README.md has curl examples.
             """
     )
 
@@ -24,6 +27,9 @@ struct CheckoutServerCommand: AsyncParsableCommand {
 
     @Option(help: "The address to listen on.")
     var host = "127.0.0.1"
+
+    @Option(help: ArgumentHelp("Share state with other replicas in this PostgreSQL database.", valueName: "URL"))
+    var postgres: String?
 
     @OptionGroup var faultOptions: FaultOptions
 
@@ -34,9 +40,10 @@ struct CheckoutServerCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "checkout-server") { StreamLogHandler.standardOutput(label: $0) }
         logger.logLevel = .info
-        let app = CheckoutServerApp(
-            configuration: .init(host: host, port: port, faults: faultOptions.plan, logger: logger))
+        let app = try CheckoutServerApp(
+            configuration: .init(host: host, port: port, faults: faultOptions.plan, logger: logger, postgresURL: postgres))
         try faultOptions.checkTargets(services: app.services, endpoints: app.endpoints)
+        try await app.migrateDatabase()
         try await app.makeServiceGroup(gracefulShutdownSignals: [.sigterm, .sigint]).run()
         logger.info("checkout-server stopped: in-flight runs finished, async queue drained")
     }

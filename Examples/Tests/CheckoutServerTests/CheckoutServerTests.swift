@@ -3,6 +3,7 @@ import CheckoutSimulation
 import Foundation
 import Logging
 import NIOCore
+import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -51,6 +52,7 @@ struct RunningServer {
     @discardableResult
     static func with(
         faults: FaultPlan = FaultPlan(),
+        postgresURL: String? = nil,
         _ body: (RunningServer) async throws -> Void
     ) async throws -> CheckoutServerApp {
         let log = LogLines()
@@ -58,7 +60,9 @@ struct RunningServer {
         configuration.port = 0
         configuration.faults = faults
         configuration.logger = Logger(label: "checkout-server") { _ in CapturingLogHandler(sink: log) }
-        let app = CheckoutServerApp(configuration: configuration)
+        configuration.postgresURL = postgresURL
+        let app = try CheckoutServerApp(configuration: configuration)
+        try await app.migrateDatabase()
         let group = app.makeServiceGroup(gracefulShutdownSignals: [])
         let running = Task { try await group.run() }
         let port = await app.listeningPort()
@@ -178,5 +182,46 @@ struct CheckoutServerTests {
         let mail = app.services.mail.snapshot
         #expect(mail.calls == 1)
         #expect(mail.abandoned == 0)
+    }
+
+    /// The database of `scripts/with-postgres` (CI's Examples step runs under it).
+    static let postgresURL = ProcessInfo.processInfo.environment["BATON_TEST_POSTGRES_URL"]
+
+    @Test(.enabled(if: postgresURL != nil, "set BATON_TEST_POSTGRES_URL (scripts/with-postgres) to run"))
+    func withPostgresTheStateReplicasShareIsInTheDatabase() async throws {
+        let orderId = "order-pg-\(UUID().uuidString)"
+        let body = #"{"cartId":"cart-7","orderId":"\#(orderId)","giftWrap":true}"#
+        let app = try await RunningServer.with(postgresURL: Self.postgresURL) { server in
+            let client = try #require(server.app.replicas).client
+            let (response, text) = try await server.checkout(body, headers: [("X-Correlation-ID", orderId)])
+            #expect(response.status == .ok, "\(text)")
+
+            // payments.charge's outcome is stored under its idempotency key (the order id) for
+            // every replica: a second request for the same order is answered from it.
+            let stored = try await client.query("SELECT scope, state FROM baton_idempotency WHERE key = \(orderId)")
+            var scopes: [String] = []
+            for try await (scope, state) in stored.decode((String, String).self) {
+                #expect(state == "done", "\(scope)")
+                scopes.append(scope)
+            }
+            #expect(!scopes.isEmpty, "no idempotency record for \(orderId)")
+            let (again, _) = try await server.checkout(body, headers: [("X-Correlation-ID", orderId + "-again")])
+            #expect(again.status == .ok)
+            #expect(server.app.services.payments.snapshot.callsByOperation["charge"] == 1)
+
+            // Each run's receipt (mode: async) went through the durable queue: delivered, then
+            // deleted.
+            while server.app.services.mail.snapshot.calls < 2 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let pending = try await client.query(
+                "SELECT count(*) FROM baton_async_calls WHERE correlation_id LIKE \(orderId + "%")")
+            for try await count in pending.decode(Int.self) { #expect(count == 0) }
+            // Both runs ended: the journal keeps no run of theirs (a finished run's steps are
+            // deleted; a run left 'running' would be compensated by recovery).
+            let runs = try await client.query("SELECT count(*) FROM baton_saga_runs WHERE correlation_id LIKE \(orderId + "%")")
+            for try await count in runs.decode(Int.self) { #expect(count == 0) }
+        }
+        #expect(app.services.mail.snapshot.calls == 2, "one receipt per run (sendReceipt has no idempotency key)")
     }
 }
