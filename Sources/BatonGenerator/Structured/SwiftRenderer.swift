@@ -29,15 +29,15 @@ struct SwiftRenderer: Sendable {
             return pad + render(expression, indent: indent)
         case .declaration(let keyword, let name, let type, let value):
             let head = "\(keyword) \(name)\(type.map { ": \($0)" } ?? "") = "
-            return pad + head + render(value, indent: indent, column: indent + head.count)
+            return pad + head + render(value, indent: indent, column: indent + head.columns)
         case .assignment(let target, let value):
             let head = flat(target).map { $0 + " = " } ?? ""
-            return pad + head + render(value, indent: indent, column: indent + head.count)
+            return pad + head + render(value, indent: indent, column: indent + head.columns)
         case .return(let value):
             return pad + "return " + render(value, indent: indent, column: indent + 7)
         case .forIn(let pattern, let sequence, let body):
             let head = "for \(pattern) in "
-            return pad + head + render(sequence, indent: indent, column: indent + head.count, trailing: 2) + " {\n"
+            return pad + head + render(sequence, indent: indent, column: indent + head.columns, trailing: 2) + " {\n"
                 + render(body, indent: indent + Self.step) + "\n" + pad + "}"
         }
     }
@@ -49,13 +49,13 @@ struct SwiftRenderer: Sendable {
     /// The first line carries no indentation of its own.
     func render(_ expression: SwiftExpr, indent: Int, column: Int? = nil, trailing: Int = 0) -> String {
         let column = column ?? indent
-        if let text = flat(expression), column + text.count + trailing <= width { return text }
+        if let text = flat(expression), column + text.columns + trailing <= width { return text }
         let inner = indent + Self.step
         switch expression {
         case .text(let text):
             return text
         case .member(let base, let name):
-            return render(base, indent: indent, column: column, trailing: trailing + name.count + 1) + "." + name
+            return render(base, indent: indent, column: column, trailing: trailing + name.columns + 1) + "." + name
         case .call(let callee, let arguments, let closure):
             let head = render(callee, indent: indent, column: column, trailing: 1)
             let headEnd = Self.lastLineEnd(head, column: column)
@@ -63,7 +63,7 @@ struct SwiftRenderer: Sendable {
             if arguments.isEmpty {
                 text = head + (closure == nil ? "()" : "")
             } else if closure != nil, let flatArguments = flatList(arguments.map(flat)),
-                      headEnd + flatArguments.count + 4 <= width {
+                      headEnd + flatArguments.columns + 4 <= width {
                 // `call(short, args) {` and the closure below, rather than one argument per line.
                 text = head + "(" + flatArguments + ")"
             } else {
@@ -89,19 +89,19 @@ struct SwiftRenderer: Sendable {
         case .closure(let closure):
             return render(closure, indent: indent, column: column, trailing: trailing)
         case .infix(let lhs, let op, let rhs):
-            let left = render(lhs, indent: indent, column: column, trailing: op.count + 2)
+            let left = render(lhs, indent: indent, column: column, trailing: op.columns + 2)
             let leftEnd = Self.lastLineEnd(left, column: column)
-            if let right = flat(rhs), leftEnd + op.count + 2 + right.count + trailing <= width {
+            if let right = flat(rhs), leftEnd + op.columns + 2 + right.columns + trailing <= width {
                 return left + " \(op) " + right
             }
             if rhs.breaksInside {
-                return left + " \(op) " + render(rhs, indent: indent, column: leftEnd + op.count + 2, trailing: trailing)
+                return left + " \(op) " + render(rhs, indent: indent, column: leftEnd + op.columns + 2, trailing: trailing)
             }
-            return left + "\n" + Self.pad(inner) + op + " " + render(rhs, indent: inner, column: inner + op.count + 1, trailing: trailing)
+            return left + "\n" + Self.pad(inner) + op + " " + render(rhs, indent: inner, column: inner + op.columns + 1, trailing: trailing)
         case .prefix(let op, let operand):
-            return op + render(operand, indent: indent, column: column + op.count, trailing: trailing)
+            return op + render(operand, indent: indent, column: column + op.columns, trailing: trailing)
         case .postfix(let operand, let op):
-            return render(operand, indent: indent, column: column, trailing: trailing + op.count) + op
+            return render(operand, indent: indent, column: column, trailing: trailing + op.columns) + op
         case .parenthesized(let inside):
             return "(" + render(inside, indent: indent, column: column + 1, trailing: trailing + 1) + ")"
         case .tuple(let items):
@@ -112,11 +112,11 @@ struct SwiftRenderer: Sendable {
 
     private func render(_ argument: SwiftArgument, indent: Int) -> String {
         guard let label = argument.label else { return render(argument.value, indent: indent, trailing: 1) }
-        return label + ": " + render(argument.value, indent: indent, column: indent + label.count + 2, trailing: 1)
+        return label + ": " + render(argument.value, indent: indent, column: indent + label.columns + 2, trailing: 1)
     }
 
     private func render(_ closure: SwiftClosure, indent: Int, column: Int, trailing: Int) -> String {
-        if let text = flat(closure), column + text.count + trailing <= width { return text }
+        if let text = flat(closure), column + text.columns + trailing <= width { return text }
         let opening = "{" + (closure.signature.map { " " + render($0, indent: indent, column: column + 2, trailing: 3) + " in" } ?? "")
         return opening + "\n" + render(closure.body, indent: indent + Self.step) + "\n" + Self.pad(indent) + "}"
     }
@@ -124,7 +124,7 @@ struct SwiftRenderer: Sendable {
     /// A signature continuing a line at `column`: one line when it fits, else one parameter per
     /// line at `indent` plus one step and the closing parenthesis back at `indent`.
     func render(_ signature: SwiftSignature, indent: Int, column: Int, trailing: Int = 0) -> String {
-        if column + signature.flat.count + trailing <= width || signature.parameters.isEmpty { return signature.flat }
+        if column + signature.flat.columns + trailing <= width || signature.parameters.isEmpty { return signature.flat }
         let inner = Self.pad(indent + Self.step)
         return "(\n" + signature.parameters.map { inner + $0 }.joined(separator: ",\n") + "\n" + Self.pad(indent) + ")"
             + (signature.effects.isEmpty ? "" : " " + signature.effects)
@@ -132,7 +132,7 @@ struct SwiftRenderer: Sendable {
 
     /// `head(parameters) effects` + `tail` for a declaration at `indent` (`func f(…) async -> T {`).
     func declaration(_ head: String, _ signature: SwiftSignature, tail: String = "", indent: Int) -> String {
-        Self.pad(indent) + head + render(signature, indent: indent, column: indent + head.count, trailing: tail.count) + tail
+        Self.pad(indent) + head + render(signature, indent: indent, column: indent + head.columns, trailing: tail.columns) + tail
     }
 
     // MARK: One-line forms
@@ -198,9 +198,16 @@ struct SwiftRenderer: Sendable {
 
     /// The column after the last character of `text`, which started at `column`.
     static func lastLineEnd(_ text: String, column: Int) -> Int {
-        guard let newline = text.lastIndex(of: "\n") else { return column + text.count }
-        return text[text.index(after: newline)...].count
+        guard let newline = text.utf8.lastIndex(of: UInt8(ascii: "\n")) else { return column + text.columns }
+        return text[text.utf8.index(after: newline)...].columns
     }
+}
+
+extension StringProtocol {
+    /// The columns the text takes: its Characters, counted on the bytes when it is ASCII without
+    /// a carriage return (one byte, one Character). Grapheme breaking of every candidate line was
+    /// a large part of rendering.
+    var columns: Int { utf8.allSatisfy { $0 < 0x80 && $0 != 0x0D } ? utf8.count : count }
 }
 
 extension SwiftExpr {

@@ -34,8 +34,12 @@ enum SwiftLiteral {
     /// with a space (code, lists continued) are kept as written.
     static func docComment(_ text: String?, indent: String = "") -> String {
         guard let text, !text.isEmpty else { return "" }
-        let normalized = text.replacing("\r\n", with: "\n").replacing("\r", with: "\n")
+        // `replacing` works on Characters (grapheme breaking): only pay for it when there is a CR.
+        let normalized = text.utf8.contains(UInt8(ascii: "\r"))
+            ? text.replacing("\r\n", with: "\n").replacing("\r", with: "\n") : text
         var lines = normalized.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            // Printable ASCII (nearly every description) has nothing to escape.
+            if line.utf8.allSatisfy({ (0x20..<0x7F).contains($0) }) { return String(line).trimmingTrailingWhitespace() }
             var out = ""
             for scalar in line.unicodeScalars {
                 if needsEscape(scalar) && scalar != "\t" {
@@ -48,19 +52,19 @@ enum SwiftLiteral {
         }
         while lines.last?.isEmpty == true { lines.removeLast() }
         while lines.first?.isEmpty == true { lines.removeFirst() }
-        let width = SwiftRenderer.defaultWidth - indent.count - 4
+        let width = SwiftRenderer.defaultWidth - indent.columns - 4
         return lines.flatMap { wrapped($0, width: width) }.map { ($0.isEmpty ? "///" : "/// \($0)") + "\n" + indent }.joined()
     }
 
     /// `line` broken at spaces into lines of at most `width` characters (a longer word stays whole).
     static func wrapped(_ line: String, width: Int) -> [String] {
-        guard line.count > width, line.first != " ", line.first != "\t" else { return [line] }
+        guard line.columns > width, line.first != " ", line.first != "\t" else { return [line] }
         var lines: [String] = []
         var current = ""
         for word in line.split(separator: " ", omittingEmptySubsequences: true) {
             if current.isEmpty {
                 current = String(word)
-            } else if current.count + 1 + word.count <= width {
+            } else if current.columns + 1 + word.columns <= width {
                 current += " " + word
             } else {
                 lines.append(current)
@@ -75,6 +79,7 @@ enum SwiftLiteral {
     /// characters: anything that would read differently from what it is.
     static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
+        case 0x20...0x7E: return false  // printable ASCII, nearly all text: no property lookup
         case 0x00...0x1F, 0x7F...0x9F: return true
         case 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x206F, 0xFEFF, 0xFFF9...0xFFFB: return true
         default:

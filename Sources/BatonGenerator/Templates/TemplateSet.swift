@@ -32,10 +32,42 @@ public struct TemplateSet: Sendable {
     }
 
     func render(_ view: Any, with name: String) throws(GeneratorError) -> String {
-        guard let text = library.render(view, withTemplate: name) else {
+        guard let text = library.render(Self.context(of: view) ?? view, withTemplate: name) else {
             throw GeneratorError.invariant("template '\(name)' rendered nothing", at: nil)
         }
         return text
+    }
+}
+
+extension TemplateSet {
+    /// `view` as swift-mustache reads it fastest: each struct as a `[String: Any]` of its stored
+    /// properties (a `MustacheParent`, one hash lookup per name), arrays as arrays of those, a nil
+    /// optional left out (swift-mustache treats nil as not found, as it does here), anything else
+    /// as it is.
+    ///
+    /// Given the structs themselves, swift-mustache reflects every property of a value with
+    /// `Mirror` on every lookup, and again for each enclosing value when the name belongs to an
+    /// outer one: a third of `baton generate` for 1,000 workflows. Here each value is reflected
+    /// once.
+    static func context(of value: Any) -> Any? {
+        // Comparing the dynamic type is much cheaper than a cast attempt on every value.
+        let type = type(of: value)
+        if type == String.self || type == Bool.self || type == Int.self { return value }
+        let mirror = Mirror(reflecting: value)
+        switch mirror.displayStyle {
+        case .struct:
+            var fields: [String: Any] = [:]
+            for child in mirror.children {
+                if let label = child.label, let field = context(of: child.value) { fields[label] = field }
+            }
+            return fields
+        case .optional:
+            return mirror.children.first.flatMap { context(of: $0.value) }
+        case .collection:
+            return mirror.children.compactMap { context(of: $0.value) }
+        default:
+            return value
+        }
     }
 }
 

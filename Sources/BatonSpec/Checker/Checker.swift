@@ -46,7 +46,18 @@ final class Checker {
         diagnostics.append(Diagnostic(rule, message, at: location, suggestion: suggestion))
     }
 
-    var errorCount: Int { diagnostics.lazy.filter { $0.severity == .error }.count }
+    /// Errors reported so far. Diagnostics are only ever appended, so each call counts only what
+    /// came since the last one (a count over every diagnostic per workflow was quadratic).
+    var errorCount: Int {
+        for diagnostic in diagnostics[countedDiagnostics...] where diagnostic.severity == .error {
+            countedErrors += 1
+        }
+        countedDiagnostics = diagnostics.count
+        return countedErrors
+    }
+
+    private var countedDiagnostics = 0
+    private var countedErrors = 0
 
     /// Checks the whole document and builds the model (discarded by the caller on errors).
     func run(_ root: YAMLNode) -> ResolvedSpec? {

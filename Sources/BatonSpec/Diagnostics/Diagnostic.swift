@@ -62,6 +62,11 @@ extension Diagnostic {
     /// and other invisible format characters (which can make text read differently from what it
     /// is) become visible `\u{…}` escapes; tabs stay. Cut after `limit` scalars, marked with `…`.
     public static func visible<S: StringProtocol>(_ text: S, limit: Int = .max) -> String {
+        // Nearly every message is printable ASCII: nothing to escape, nothing to cut.
+        let utf8 = text.utf8
+        if utf8.count <= limit, utf8.allSatisfy({ (0x20..<0x7F).contains($0) || $0 == 0x09 }) {
+            return String(text)
+        }
         var out = ""
         var count = 0
         for scalar in text.unicodeScalars {
@@ -81,6 +86,7 @@ extension Diagnostic {
 
     static func isHidden(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
+        case 0x20...0x7E: return false
         case 0x00...0x1F, 0x7F...0x9F, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x206F, 0xFEFF: return true
         default:
             switch scalar.properties.generalCategory {

@@ -10,29 +10,54 @@ public struct KeyLocations: Sendable, Hashable {
     /// Paths are indexed down to this many keys (`services.pricing.operations.quote.timeout` is 5).
     public static let maxDepth = 5
 
-    private var index: [String: SourceLocation] = [:]
+    /// One key under the mapping whose path has id `parent` (0: the top of the document). Paths
+    /// are numbered as they are met, so indexing concatenates no strings: a 1,000-workflow spec
+    /// has ~40k keys, and joining their paths was a fifth of `baton lint`.
+    private struct PathStep: Sendable, Hashable {
+        var parent: Int
+        var key: String
+    }
+
+    private struct IndexedKey: Sendable, Hashable {
+        var location: SourceLocation
+        var id: Int
+    }
+
+    private var index: [PathStep: IndexedKey] = [:]
 
     public init() {}
 
     /// Indexes the keys of a located syntax tree.
     public init(_ root: YAMLNode) {
-        var index: [String: SourceLocation] = [:]
-        func walk(_ node: YAMLNode, prefix: String, depth: Int) {
+        var index: [PathStep: IndexedKey] = [:]
+        func walk(_ node: YAMLNode, parent: Int, depth: Int) {
             guard depth < Self.maxDepth, case .mapping(let mapping) = node else { return }
             for entry in mapping.entries {
-                let path = depth == 0 ? entry.key.value : prefix + Self.separator + entry.key.value
-                if index[path] == nil { index[path] = entry.key.location }
-                walk(entry.value, prefix: path, depth: depth + 1)
+                let step = PathStep(parent: parent, key: entry.key.value)
+                // A repeated key keeps its first location; what is under it is indexed as well.
+                let id: Int
+                if let known = index[step] {
+                    id = known.id
+                } else {
+                    id = index.count + 1
+                    index[step] = IndexedKey(location: entry.key.location, id: id)
+                }
+                walk(entry.value, parent: id, depth: depth + 1)
             }
         }
-        walk(root, prefix: "", depth: 0)
+        walk(root, parent: 0, depth: 0)
         self.index = index
     }
 
     /// The location of the key at the end of `path`, when it was written.
     public func location(_ path: [String]) -> SourceLocation? {
         guard !path.isEmpty, path.count <= Self.maxDepth else { return nil }
-        return index[path.joined(separator: Self.separator)]
+        var found: IndexedKey?
+        for key in path {
+            guard let next = index[PathStep(parent: found?.id ?? 0, key: key)] else { return nil }
+            found = next
+        }
+        return found?.location
     }
 
     /// The location of the key at the end of `path`, when it was written.
@@ -43,7 +68,4 @@ public struct KeyLocations: Sendable, Hashable {
 
     /// Number of indexed keys.
     public var count: Int { index.count }
-
-    /// Joins keys in the index; never part of a name the format allows.
-    private static let separator = "\u{1F}"
 }
