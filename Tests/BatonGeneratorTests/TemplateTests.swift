@@ -27,6 +27,32 @@ import Testing
         #expect(templates.overridden == ["services"])
     }
 
+    /// Views reach the templates as dictionaries (reflected once, not on every lookup); they must
+    /// render as the structs themselves would: nil optionals fall through to the enclosing view,
+    /// empty lists are false, a value with a description renders as that description.
+    @Test func viewsRenderTheSameAsDictionaries() throws {
+        struct Label: CustomStringConvertible { var text: String; var description: String { "<\(text)>" } }
+        struct Item { var name: String; var note: String?; var last: Bool }
+        struct View { var title: String; var note: String?; var label: Label; var items: [Item]; var empty: [Item]; var count: Int }
+        let view = View(
+            title: "T", note: "outer", label: Label(text: "l"),
+            items: [Item(name: "a", note: nil, last: false), Item(name: "b", note: "inner", last: true)], empty: [], count: 2
+        )
+        let template = "{{% CONTENT_TYPE: TEXT}}{{title}} {{label}} {{count}}:{{#items}} {{name}}={{note}}{{^last}},{{/last}}{{/items}}{{^empty}} none{{/empty}}\n"
+        let templates = try TemplateSet(overrides: ["services": template])
+        #expect(try templates.render(view, with: "services") == "T <l> 2: a=outer, b=inner none\n")
+        let context = try #require(TemplateSet.context(of: view) as? [String: Any])
+        #expect(context["items"] is [Any])
+        #expect((context["items"] as? [Any])?.first is [String: Any])
+        #expect(context["label"] is Label, "kept whole: it renders as its description")
+    }
+
+    @Test func tidyDropsTrailingSpacesAndRepeatedBlankLines() {
+        #expect(Generator.tidy("\n\n  \na  \t\n\n\n b\t\n \n") == "a\n\n b\n")
+        #expect(Generator.tidy("") == "\n")
+        #expect(Generator.tidy("é x  \n\n") == "é x\n")
+    }
+
     @Test func unknownTemplateNamesAreRefused() {
         #expect(throws: GeneratorError.unknownTemplate("servics", known: TemplateSet.names)) {
             try TemplateSet(overrides: ["servics": "x"])

@@ -43,7 +43,7 @@ extension TemplateSet {
     /// `view` as swift-mustache reads it fastest: each struct as a `[String: Any]` of its stored
     /// properties (a `MustacheParent`, one hash lookup per name), arrays as arrays of those, a nil
     /// optional left out (swift-mustache treats nil as not found, as it does here), anything else
-    /// as it is.
+    /// (strings, numbers, enums, structs with a `description`) as it is.
     ///
     /// Given the structs themselves, swift-mustache reflects every property of a value with
     /// `Mirror` on every lookup, and again for each enclosing value when the name belongs to an
@@ -56,6 +56,8 @@ extension TemplateSet {
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .struct:
+            // A value with a description of its own renders as that description.
+            if value is any CustomStringConvertible { return value }
             var fields: [String: Any] = [:]
             for child in mirror.children {
                 if let label = child.label, let field = context(of: child.value) { fields[label] = field }
