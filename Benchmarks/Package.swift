@@ -15,6 +15,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
+        // Suite 10: the generated HTTP client against a bare transport, over loopback.
+        .package(url: "https://github.com/apple/swift-openapi-runtime", exact: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client", exact: "1.5.0"),
     ],
     targets: [
         // Suite 1: per-call overhead of the policies (ordo-one/benchmark: wall time and mallocs).
@@ -42,6 +47,32 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/Replicas",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Suite 10: per-call overhead of the generated HTTP client (the code generated at build time
+        // from Sources/PricingHTTP/pricing-http.baton.yaml) over a bare AsyncHTTPClientTransport
+        // send to a Hummingbird server on loopback.
+        .target(
+            name: "PricingHTTP",
+            dependencies: [
+                .product(name: "BatonRuntime", package: "Baton"),
+                .product(name: "BatonHTTP", package: "Baton"),
+            ],
+            plugins: [.plugin(name: "BatonBuildTool", package: "Baton")]
+        ),
+        .executableTarget(
+            name: "HTTPClient",
+            dependencies: [
+                "PricingHTTP",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "BatonRuntime", package: "Baton"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+            ],
+            path: "Benchmarks/HTTPClient",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // The checkout example's orchestrator, generated at build time from a copy of

@@ -3,13 +3,16 @@
 and the compile time of the generated code for 10 and 50 workflows. Part of Benchmarks/run."""
 import argparse, json, os, shutil, statistics, subprocess, tempfile, time
 
-def spec(workflows: int) -> str:
+def spec(workflows: int, changed: bool = False) -> str:
     """Four services, and `workflows` workflows of five steps each (a chain, a fan-out and a join),
-    each with its own input and output types, retries, timeouts and a fallback."""
+    each with its own input and output types, retries, timeouts and a fallback. The `changed`
+    version (for `baton diff`) shortens every tenth deadline and makes every hundredth request's
+    `count` a double."""
     lines = ["baton: 1", "name: Synthetic", "", "types:"]
     lines += ["  Item:", "    id: string", "    value: int"]
     for w in range(workflows):
-        lines += [f"  Request{w}:", "    id: string", "    count: int", f"  Result{w}:", "    id: string", "    total: int", "    extra: int?"]
+        count = "double" if changed and w % 100 == 0 else "int"
+        lines += [f"  Request{w}:", "    id: string", f"    count: {count}", f"  Result{w}:", "    id: string", "    total: int", "    extra: int?"]
     lines += ["", "policies:", "  retries:", "    standard: { maxAttempts: 3, backoff: { initial: 10ms, max: 100ms } }", "", "services:"]
     for s in ["alpha", "beta", "gamma", "delta"]:
         lines += [f"  {s}:", "    timeout: 100ms", "    retry: standard", "    operations:",
@@ -18,7 +21,8 @@ def spec(workflows: int) -> str:
                   "        idempotencyKey: id"]
     lines += ["", "workflows:"]
     for w in range(workflows):
-        lines += [f"  flow{w}:", f"    input: Request{w}", f"    output: Result{w}", "    deadline: 1s", "    steps:",
+        deadline = "900ms" if changed and w % 10 == 0 else "1s"
+        lines += [f"  flow{w}:", f"    input: Request{w}", f"    output: Result{w}", f"    deadline: {deadline}", "    steps:",
                   "      first:", "        call: alpha.get", "        with: { id: $input.id }",
                   "      left:", "        call: beta.get", "        with: { id: $first.id }",
                   "      right:", "        call: gamma.get", "        with: { id: $first.id }", "        optional: true",
@@ -66,6 +70,19 @@ def main():
                                    os.path.join(folder, f"tests{i}"), "--module", "Synthetic"], 1))
             generate = statistics.median(gens)
             per[n] = (lint, generate)
+        both = per[1000][0] + per[1000][1]
+        rows.append({"suite": "8 generator", "name": "baton lint + baton generate, 1,000 workflows", "value": both * 1000, "unit": "ms",
+                     "target": "< 1 s", "met": both < 1.0, "detail": "two processes, release build"})
+        # `baton diff` of two versions of the 1,000-workflow spec (issue 16: under a second).
+        old, new = os.path.join(work, "diff-old"), os.path.join(work, "diff-new")
+        for folder, changed in [(old, False), (new, True)]:
+            os.makedirs(folder)
+            with open(os.path.join(folder, "synthetic.baton.yaml"), "w") as f:
+                f.write(spec(1000, changed))
+        # Without --fail-on none, the breaking changes (input field types) would exit 1.
+        diff = timed([args.baton, "diff", old, new, "--fail-on", "none"], repeat)
+        rows.append({"suite": "8 generator", "name": "baton diff, two 1,000-workflow specs", "value": diff * 1000, "unit": "ms",
+                     "target": "< 1 s", "met": diff < 1.0, "detail": "100 deadline changes, 10 field type changes; load, check, compare"})
         for kind, index in [("lint", 0), ("generate", 1)]:
             base = per[10][index] / 10
             for n in [10, 100, 1000]:

@@ -7,13 +7,12 @@ import json, os, re, sys
 out = sys.argv[1]
 rows = []
 
-# Suite 1: ordo-one/benchmark's markdown export, one table per benchmark with p0..p100 columns.
-overhead = os.path.join(out, "overhead.md")
-if os.path.exists(overhead):
-    text = open(overhead).read()
+def ordo_figures(path):
+    """p50 wall time (ns) and mallocs per benchmark of an ordo-one/benchmark markdown export (one
+    table per benchmark with p0..p100 columns)."""
     figures = {}
     current = None
-    for line in text.splitlines():
+    for line in open(path).read().splitlines():
         heading = re.match(r"^###\s+(.*?)\s+metrics\s*$", line) or re.match(r"^###\s+(.*)$", line)
         if heading:
             current = heading.group(1).strip()
@@ -33,6 +32,12 @@ if os.path.exists(overhead):
                 figures.setdefault(current, {})["ns"] = value * scale
             elif "malloc" in metric:
                 figures.setdefault(current, {})["mallocs"] = value
+    return figures
+
+# Suite 1: ordo-one/benchmark's markdown export.
+overhead = os.path.join(out, "overhead.md")
+if os.path.exists(overhead):
+    figures = ordo_figures(overhead)
     routed = "retry + budget + breaker"
     diamond = "diamond, hand-written task group (reference)"
     order = ["bare call", "hand-rolled timeout (reference)", "single attempt, no timeout", "timeout only", "retry only",
@@ -82,6 +87,28 @@ for part in ["scenarios.json", "generator.json"]:
     path = os.path.join(out, part)
     if os.path.exists(path):
         rows += json.load(open(path))
+
+# Suite 10: the generated HTTP client against the bare transport call (and a hand-written client),
+# over loopback and through an in-memory transport (the clients' own cost).
+httpclient = os.path.join(out, "httpclient.md")
+if os.path.exists(httpclient):
+    figures = ordo_figures(httpclient)
+    for suffix in ["", ", in-memory transport"]:
+        bare, hand = "bare transport.send" + suffix, "hand-written client (JSONEncoder/JSONDecoder)" + suffix
+        for name in [bare, hand, "generated PricingHTTPClient" + suffix]:
+            if name not in figures:
+                continue
+            f = figures[name]
+            row = {"suite": "10 HTTP client", "name": name if suffix else name + ", loopback", "value": f.get("ns", float("nan")) / 1000,
+                   "unit": "µs/call", "detail": f"{f.get('mallocs', float('nan')):g} mallocs/call" + ("" if suffix else " (client and server)")}
+            if name != bare and "ns" in figures.get(bare, {}) and "ns" in f:
+                base = figures[bare]
+                row["ratio"] = f["ns"] / base["ns"]
+                row["baseline"] = bare
+                row["detail"] += f"; adds {(f['ns'] - base['ns']) / 1000:.1f} µs, {f.get('mallocs', 0) - base.get('mallocs', 0):g} mallocs"
+                if name != hand and "ns" in figures.get(hand, {}):
+                    row["detail"] += f"; {f['ns'] / figures[hand]['ns']:.2f}× the hand-written client"
+            rows.append(row)
 
 def fmt(value):
     if value is None:
