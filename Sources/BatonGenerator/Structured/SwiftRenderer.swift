@@ -49,7 +49,10 @@ struct SwiftRenderer: Sendable {
     /// The first line carries no indentation of its own.
     func render(_ expression: SwiftExpr, indent: Int, column: Int? = nil, trailing: Int = 0) -> String {
         let column = column ?? indent
-        if let text = flat(expression), column + text.columns + trailing <= width { return text }
+        if fitsOnOneLine(expression, columns: width - column - trailing), let text = flat(expression),
+           column + text.columns + trailing <= width {
+            return text
+        }
         let inner = indent + Self.step
         switch expression {
         case .text(let text):
@@ -116,7 +119,8 @@ struct SwiftRenderer: Sendable {
     }
 
     private func render(_ closure: SwiftClosure, indent: Int, column: Int, trailing: Int) -> String {
-        if let text = flat(closure), column + text.columns + trailing <= width { return text }
+        var budget = width - column - trailing
+        if measure(closure, &budget), let text = flat(closure), column + text.columns + trailing <= width { return text }
         let opening = "{" + (closure.signature.map { " " + render($0, indent: indent, column: column + 2, trailing: 3) + " in" } ?? "")
         return opening + "\n" + render(closure.body, indent: indent + Self.step) + "\n" + Self.pad(indent) + "}"
     }
@@ -190,6 +194,65 @@ struct SwiftRenderer: Sendable {
             texts.append(part)
         }
         return texts.joined(separator: ", ")
+    }
+
+    // MARK: Whether a one-line form fits
+
+    /// Whether `expression` has a one-line form of at most `columns` columns. Adds up the columns
+    /// of its parts and stops as soon as they pass the budget: building the one-line text of every
+    /// enclosing construct before breaking it (most of them far too long) was most of the
+    /// renderer's time. The sum is the one-line text's width: parts meet at ASCII punctuation,
+    /// identifiers or quotes, so no Character spans two of them.
+    func fitsOnOneLine(_ expression: SwiftExpr, columns: Int) -> Bool {
+        var budget = columns
+        return measure(expression, &budget)
+    }
+
+    /// Takes the columns of `expression`'s one-line form (as ``flat(_:)`` writes it) from
+    /// `budget`; false when there is none or the budget runs out.
+    private func measure(_ expression: SwiftExpr, _ budget: inout Int) -> Bool {
+        func take(_ count: Int) -> Bool {
+            budget -= count
+            return budget >= 0
+        }
+        switch expression {
+        case .text(let text):
+            return take(text.columns)
+        case .member(let base, let name):
+            return measure(base, &budget) && take(name.columns + 1)
+        case .call(let callee, let arguments, let closure):
+            guard measure(callee, &budget) else { return false }
+            if !(arguments.isEmpty && closure != nil) {
+                guard take(2 + 2 * max(arguments.count - 1, 0)) else { return false }
+                for argument in arguments {
+                    guard take(argument.label.map { $0.columns + 2 } ?? 0), measure(argument.value, &budget) else { return false }
+                }
+            }
+            guard let closure else { return true }
+            return take(1) && measure(closure, &budget)
+        case .array(let items), .tuple(let items):
+            guard take(2 + 2 * max(items.count - 1, 0)) else { return false }
+            return items.allSatisfy { measure($0, &budget) }
+        case .dictionary(let entries):
+            guard !entries.isEmpty else { return take(3) }
+            guard take(2 + 2 * (entries.count - 1)) else { return false }
+            return entries.allSatisfy { measure($0.key, &budget) && take(2) && measure($0.value, &budget) }
+        case .closure(let closure):
+            return measure(closure, &budget)
+        case .infix(let lhs, let op, let rhs):
+            return measure(lhs, &budget) && take(op.columns + 2) && measure(rhs, &budget)
+        case .prefix(let op, let operand), .postfix(let operand, let op):
+            return take(op.columns) && measure(operand, &budget)
+        case .parenthesized(let inside):
+            return take(2) && measure(inside, &budget)
+        }
+    }
+
+    /// `{ signature in body }` for a closure whose body is one expression.
+    private func measure(_ closure: SwiftClosure, _ budget: inout Int) -> Bool {
+        guard closure.body.count == 1, case .expression(let expression) = closure.body[0] else { return false }
+        budget -= 4 + (closure.signature.map { $0.flat.columns + 4 } ?? 0)
+        return budget >= 0 && measure(expression, &budget)
     }
 
     // MARK: Helpers
