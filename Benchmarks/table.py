@@ -83,7 +83,7 @@ if os.path.exists(overhead):
                 row["met"] = delta <= 1.05 and f.get("mallocs", 0) <= plain.get("mallocs", 0)
         rows.append(row)
 
-for part in ["scenarios.json", "generator.json"]:
+for part in ["scenarios.json", "generator.json", "openapi-comparison.json"]:
     path = os.path.join(out, part)
     if os.path.exists(path):
         rows += json.load(open(path))

@@ -1,0 +1,1 @@
+// Empty: the package exists to build swift-openapi-generator (see Package.swift).
