@@ -83,7 +83,7 @@ if os.path.exists(overhead):
                 row["met"] = delta <= 1.05 and f.get("mallocs", 0) <= plain.get("mallocs", 0)
         rows.append(row)
 
-for part in ["scenarios.json", "generator.json", "openapi-comparison.json"]:
+for part in ["scenarios.json", "generator.json"]:
     path = os.path.join(out, part)
     if os.path.exists(path):
         rows += json.load(open(path))
@@ -109,6 +109,11 @@ if os.path.exists(httpclient):
                 if name != hand and "ns" in figures.get(hand, {}):
                     row["detail"] += f"; {f['ns'] / figures[hand]['ns']:.2f}× the hand-written client"
             rows.append(row)
+
+# Suite 11: against swift-openapi-generator (openapi-comparison.py), when it ran.
+comparison = os.path.join(out, "openapi-comparison.json")
+if os.path.exists(comparison):
+    rows += json.load(open(comparison))
 
 def fmt(value):
     if value is None:
