@@ -257,3 +257,40 @@ import Testing
         #expect(ScalarSyntax.rate("6000/m")?.count == 6000)
     }
 }
+
+/// Where each key was written, by its path of keys (what `baton diff` points at).
+@Suite struct KeyLocationsTests {
+    func locations(_ yaml: String) throws -> KeyLocations {
+        let root = try #require(YAMLComposer(path: "k.yaml", limits: .default).compose(Array(yaml.utf8)).root)
+        return KeyLocations(root)
+    }
+
+    @Test func pathsOfKeysDownToTheDepthLimit() throws {
+        let keys = try locations("""
+            a:
+              b:
+                c: 1
+              list:
+                - { hidden: 1 }
+            d: { e: { f: { g: { h: { i: 1 } } } } }
+            """)
+        #expect(keys.location("a", "b", "c").map { [$0.line, $0.column] } == [3, 5])
+        #expect(keys.location("a").map { [$0.line, $0.column] } == [1, 1])
+        #expect(keys.contains("d", "e", "f", "g", "h"), "five keys deep")
+        #expect(!keys.contains("d", "e", "f", "g", "h", "i"), "six is past maxDepth")
+        #expect(!keys.contains("a", "list", "hidden"), "sequences are not indexed")
+        #expect(!keys.contains("b"), "a key is found by its whole path")
+        #expect(!keys.contains("a", "c"))
+        #expect(keys.location([]) == nil)
+    }
+
+    @Test func theSameKeyUnderDifferentParentsIsTwoPaths() throws {
+        let keys = try locations("""
+            x: { name: 1 }
+            y: { name: 2 }
+            """)
+        #expect(keys.location("x", "name")?.line == 1)
+        #expect(keys.location("y", "name")?.line == 2)
+        #expect(keys.count == 4)
+    }
+}
