@@ -119,8 +119,10 @@ struct SwiftRenderer: Sendable {
     }
 
     private func render(_ closure: SwiftClosure, indent: Int, column: Int, trailing: Int) -> String {
-        var budget = width - column - trailing
-        if measure(closure, &budget), let text = flat(closure), column + text.columns + trailing <= width { return text }
+        if fitsOnOneLine(.closure(closure), columns: width - column - trailing), let text = flat(closure),
+           column + text.columns + trailing <= width {
+            return text
+        }
         let opening = "{" + (closure.signature.map { " " + render($0, indent: indent, column: column + 2, trailing: 3) + " in" } ?? "")
         return opening + "\n" + render(closure.body, indent: indent + Self.step) + "\n" + Self.pad(indent) + "}"
     }
