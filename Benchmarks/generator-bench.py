@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Suite 8: `baton lint` and `baton generate` on synthetic specs of 10, 100 and 1,000 workflows,
 and the compile time of the generated code for 10 and 50 workflows. Part of Benchmarks/run."""
-import argparse, json, os, shutil, statistics, subprocess, tempfile, time
+import argparse, json, os, shutil, statistics, subprocess, tempfile
+from benchtools import compile_command, swift_files, timed
 
 def spec(workflows: int, changed: bool = False) -> str:
     """Four services, and `workflows` workflows of five steps each (a chain, a fan-out and a join),
@@ -31,16 +32,6 @@ def spec(workflows: int, changed: bool = False) -> str:
                   "      store:", "        call: delta.put", "        with: { id: $left.id, value: $left.value }",
                   "    result:", "      id: $store.id", "      total: $store.value", "      extra: $extra.value"]
     return "\n".join(lines) + "\n"
-
-def timed(command, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-    return statistics.median(times)
 
 def main():
     parser = argparse.ArgumentParser()
@@ -106,9 +97,8 @@ def main():
                 f.write(spec(n))
             subprocess.run([args.baton, "generate", path, "--output", os.path.join(folder, "out"), "--module", "Synthetic"], check=True,
                            capture_output=True)
-            sources = sorted(os.path.join(folder, "out", f) for f in os.listdir(os.path.join(folder, "out")) if f.endswith(".swift"))
-            command = ["swiftc", "-parse-as-library", "-module-name", "Synthetic", "-swift-version", "6", "-Onone", "-wmo",
-                       "-I", args.modules, "-c", *sources, "-o", os.path.join(folder, "synthetic.o")]
+            sources = swift_files(os.path.join(folder, "out"))
+            command = compile_command(sources, "Synthetic", args.modules, os.path.join(folder, "synthetic.o"))
             compile[n] = timed(command, 1 if args.quick else 2)
             rows.append({"suite": "8 generator", "name": f"compile generated code, {n} workflows", "value": compile[n] * 1000, "unit": "ms",
                          "detail": f"{compile[n] / n * 1000:.0f} ms per workflow"})

@@ -10,22 +10,10 @@ the release modules of the libraries it imports (BatonRuntime and BatonHTTP; Ope
 HTTPTypes), and the compile time is divided by the number of operations.
 
 Usage: openapi-comparison.py --baton B --openapi-generator G --modules DIR --out DIR [--operations N] [--quick]"""
-import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile
+from benchtools import compile_command, swift_files, timed
 
 here = os.path.dirname(os.path.abspath(__file__))
-
-def timed(command, repeat, cwd=None):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, cwd=cwd)
-        times.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return statistics.median(times)
-
-def swift_files(folder):
-    return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".swift"))
 
 def main():
     parser = argparse.ArgumentParser()
@@ -64,14 +52,18 @@ def main():
         baton_time, generator_time = statistics.median(baton_times), statistics.median(generator_times)
 
         def compile_time(sources, module):
-            command = ["swiftc", "-parse-as-library", "-module-name", module, "-swift-version", "6", "-Onone", "-wmo",
-                       "-I", args.modules, "-c", *sources, "-o", os.path.join(work, module + ".o")]
+            command = compile_command(sources, module, args.modules, os.path.join(work, module + ".o"))
             return timed(command, 1 if args.quick else 2)
         baton_sources = swift_files(baton_out)
         generator_sources = swift_files(generator_out)
         baton_compile = compile_time(baton_sources, "Synthetic")
         generator_compile = compile_time(generator_sources, "SyntheticOpenAPI")
-        lines = lambda files: sum(sum(1 for _ in open(f)) for f in files)
+        def lines(files):
+            total = 0
+            for name in files:
+                with open(name) as handle:
+                    total += sum(1 for _ in handle)
+            return total
 
         suite = "11 vs swift-openapi-generator"
         detail = f"{n} operations, {n} schemas"

@@ -32,7 +32,7 @@ import Synchronization
 
 let quoteJSON = #"{"sku":"sku-1","quantity":3,"total_cents":3600,"currency":"EUR"}"#
 
-/// The loopback server, started once before the first benchmark and stopped after the last.
+/// The loopback server: started before each loopback benchmark (its setup) and stopped after it.
 final class QuoteServer: Sendable {
     private struct Running {
         var port: Int
